@@ -1,0 +1,166 @@
+/**
+ * Adj-RIB-Out (RFC 4271 3.2): the routes a speaker means to advertise to one peer, and what has
+ * changed since the last UPDATEs were sent.
+ *
+ * Attribute sets are interned: routes that share attributes share one object and one key, so
+ * that 100,000 service routes cost a map entry each, and so that pending announcements come
+ * out grouped by attributes, ready to be packed many prefixes per UPDATE (RFC 4271 4.3: one
+ * UPDATE carries one set of path attributes for all of its NLRI).
+ */
+import type { AsPathSegment, LargeCommunity, Origin } from './wire/types.js';
+
+export interface RouteAttributes {
+  /** IPv4 next hop (NEXT_HOP) or IPv6 global next hop (MP_REACH_NLRI). */
+  nextHop: string;
+  /** IPv6 link-local next hop, sent beside the global one (RFC 2545 3). */
+  linkLocalNextHop?: string;
+  origin?: Origin;
+  asPath?: AsPathSegment[];
+  med?: number;
+  /** Only sent to internal peers (RFC 4271 5.1.5). */
+  localPref?: number;
+  communities?: number[];
+  largeCommunities?: LargeCommunity[];
+}
+
+/** A frozen, interned attribute set with its key. */
+export interface InternedAttributes {
+  readonly key: string;
+  readonly attrs: Readonly<RouteAttributes>;
+}
+
+export interface AnnouncementGroup {
+  attributes: InternedAttributes;
+  prefixes: string[];
+}
+
+export interface PendingChanges {
+  announce: AnnouncementGroup[];
+  withdraw: string[];
+}
+
+export function isIpv6Prefix(prefix: string): boolean {
+  return prefix.includes(':');
+}
+
+function attributesKey(a: RouteAttributes): string {
+  // Canonical: fixed field order, sorted communities (their order carries no meaning, RFC 1997).
+  return JSON.stringify([
+    a.nextHop,
+    a.linkLocalNextHop ?? null,
+    a.origin ?? 0,
+    a.asPath ?? null,
+    a.med ?? null,
+    a.localPref ?? null,
+    a.communities ? [...a.communities].sort((x, y) => x - y) : null,
+    a.largeCommunities
+      ? [...a.largeCommunities].sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2])
+      : null,
+  ]);
+}
+
+/** Shares attribute objects between routes and RIBs; entries live as long as the table. */
+export class AttributeTable {
+  private readonly byKey = new Map<string, InternedAttributes>();
+
+  intern(attrs: RouteAttributes): InternedAttributes {
+    const key = attributesKey(attrs);
+    let found = this.byKey.get(key);
+    if (!found) {
+      found = Object.freeze({ key, attrs: Object.freeze({ ...attrs }) });
+      this.byKey.set(key, found);
+    }
+    return found;
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+}
+
+export class AdjRibOut {
+  /** What should be advertised now. */
+  private readonly desired = new Map<string, InternedAttributes>();
+  /** What the peer was last told, as far as flushed changes go. */
+  private readonly sent = new Map<string, InternedAttributes>();
+  /** Prefixes whose desired state differs from what was sent. */
+  private readonly dirty = new Set<string>();
+
+  constructor(private readonly table: AttributeTable = new AttributeTable()) {}
+
+  set(prefix: string, attrs: RouteAttributes | InternedAttributes): void {
+    const interned = 'key' in attrs ? attrs : this.table.intern(attrs);
+    if (this.desired.get(prefix) === interned) return;
+    this.desired.set(prefix, interned);
+    this.dirty.add(prefix);
+  }
+
+  remove(prefix: string): void {
+    if (!this.desired.delete(prefix)) return;
+    this.dirty.add(prefix);
+  }
+
+  /** Makes the desired set exactly `routes`. */
+  replaceAll(routes: Iterable<[string, RouteAttributes | InternedAttributes]>): void {
+    const keep = new Set<string>();
+    for (const [prefix, attrs] of routes) {
+      keep.add(prefix);
+      this.set(prefix, attrs);
+    }
+    for (const prefix of [...this.desired.keys()]) if (!keep.has(prefix)) this.remove(prefix);
+  }
+
+  has(prefix: string): boolean {
+    return this.desired.has(prefix);
+  }
+
+  get size(): number {
+    return this.desired.size;
+  }
+
+  prefixes(): IterableIterator<string> {
+    return this.desired.keys();
+  }
+
+  get(prefix: string): Readonly<RouteAttributes> | undefined {
+    return this.desired.get(prefix)?.attrs;
+  }
+
+  hasPending(): boolean {
+    return this.dirty.size > 0;
+  }
+
+  /**
+   * Takes the changes since the last call, grouped by attributes, and counts them as sent.
+   * A prefix that changed and changed back is not sent at all.
+   */
+  takePending(): PendingChanges {
+    const groups = new Map<string, AnnouncementGroup>();
+    const withdraw: string[] = [];
+    for (const prefix of this.dirty) {
+      const want = this.desired.get(prefix);
+      const had = this.sent.get(prefix);
+      if (want === had) continue;
+      if (want) {
+        this.sent.set(prefix, want);
+        let g = groups.get(want.key);
+        if (!g) groups.set(want.key, (g = { attributes: want, prefixes: [] }));
+        g.prefixes.push(prefix);
+      } else {
+        this.sent.delete(prefix);
+        withdraw.push(prefix);
+      }
+    }
+    this.dirty.clear();
+    return { announce: [...groups.values()], withdraw };
+  }
+
+  /**
+   * Marks every desired route to be sent again: after Established (the peer knows nothing) or
+   * on ROUTE-REFRESH (RFC 2918 3: re-advertise the Adj-RIB-Out).
+   */
+  resendAll(): void {
+    this.sent.clear();
+    for (const prefix of this.desired.keys()) this.dirty.add(prefix);
+  }
+}
