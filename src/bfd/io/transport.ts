@@ -1,0 +1,53 @@
+/**
+ * What the BFD runtime needs from a network: one listening endpoint per (local address, port)
+ * that hands up received datagrams, and per session a transmit channel with its own source port
+ * (RFC 5881 4: "The source port MUST be in the range 49152 through 65535. The same UDP source
+ * port number MUST be used for all BFD Control packets associated with a particular session.").
+ * udp-transport.ts implements it on node:dgram, memory-transport.ts in memory; one contract
+ * suite (test/bfd/transport-contract.test.ts) runs against both.
+ */
+
+export interface BfdEndpointAddress {
+  address: string;
+  port: number;
+}
+
+export interface BfdDatagram {
+  payload: Buffer;
+  from: BfdEndpointAddress;
+  to: BfdEndpointAddress;
+  /**
+   * TTL / Hop Limit as received, when the transport can see it. node:dgram cannot (no
+   * IP_RECVTTL), so the UDP transport leaves it undefined and the RFC 5881 5 GTSM check
+   * (discard unless TTL is 255) cannot be enforced in user space there.
+   */
+  ttl?: number;
+}
+
+export type BfdDatagramHandler = (datagram: BfdDatagram) => void;
+
+/** Transmit side of one session: a socket bound to (local address, unique source port). */
+export interface BfdTxChannel {
+  readonly local: BfdEndpointAddress;
+  /** Queues one datagram. Throws BfdTransportError BFD_TRANSPORT_CLOSED after close(). */
+  send(payload: Buffer, to: BfdEndpointAddress): void;
+  /** Asynchronous send failures so far (reported by the OS after send returned). */
+  readonly sendErrors: number;
+  close(): Promise<void>;
+}
+
+export interface BfdTransport {
+  /** The listening address and port (3784 single hop, 4784 multihop, or as configured). */
+  readonly local: BfdEndpointAddress;
+  /** Sets the one receiver of datagrams arriving at `local`. */
+  onDatagram(handler: BfdDatagramHandler): void;
+  /** Opens a transmit channel on a source port no other open channel of this host uses. */
+  openTxChannel(): Promise<BfdTxChannel>;
+  /** Closes the listener and every channel it opened. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface SourcePortRange {
+  min: number;
+  max: number;
+}

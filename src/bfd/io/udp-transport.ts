@@ -1,0 +1,180 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { systemRandom, type Random } from '../../core/random.js';
+import { BfdTransportError } from '../errors.js';
+import { BFD_SINGLE_HOP_PORT, BFD_TTL } from '../wire/constants.js';
+import {
+  DEFAULT_SOURCE_PORT_RANGE,
+  sourcePortCandidates,
+  validateSourcePortRange,
+} from './source-port.js';
+import type {
+  BfdDatagramHandler,
+  BfdEndpointAddress,
+  BfdTransport,
+  BfdTxChannel,
+  SourcePortRange,
+} from './transport.js';
+
+export interface UdpBfdTransportInit {
+  /** Address to listen on and send from (a chosen local address; tests use 127.0.0.1 / ::1). */
+  localAddress: string;
+  /** 3784 (RFC 5881) by default, 4784 for multihop (RFC 5883); 0 picks a free port (tests). */
+  listenPort?: number;
+  sourcePortRange?: SourcePortRange;
+  /** RFC 5881 5: 255 (GTSM); RFC 5883 leaves multihop to configuration, FRR also sends 255. */
+  ttl?: number;
+  random?: Random;
+  /** How many source ports to try before giving up with BFD_NO_SOURCE_PORT. */
+  maxBindAttempts?: number;
+}
+
+function bind(socket: Socket, address: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    socket.once('error', onError);
+    socket.bind({ address, port, exclusive: true }, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function closeSocket(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    try {
+      socket.close(() => resolve());
+    } catch {
+      resolve(); // already closed
+    }
+  });
+}
+
+function isAddrInUse(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'EADDRINUSE';
+}
+
+class UdpTxChannel implements BfdTxChannel {
+  sendErrors = 0;
+  private closed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly local: BfdEndpointAddress,
+    private readonly onClose: (ch: UdpTxChannel) => void,
+  ) {
+    // A datagram socket reports asynchronous failures as 'error' events; without a listener
+    // Node would throw them, so they are counted instead.
+    socket.on('error', () => {
+      this.sendErrors++;
+    });
+  }
+
+  send(payload: Buffer, to: BfdEndpointAddress): void {
+    if (this.closed) throw new BfdTransportError('BFD_TRANSPORT_CLOSED', 'channel is closed');
+    this.socket.send(payload, to.port, to.address, (err) => {
+      if (err) this.sendErrors++;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose(this);
+    await closeSocket(this.socket);
+  }
+}
+
+class UdpBfdTransport implements BfdTransport {
+  private handler: BfdDatagramHandler | undefined;
+  private readonly channels = new Set<UdpTxChannel>();
+  private closed = false;
+
+  constructor(
+    private readonly listener: Socket,
+    readonly local: BfdEndpointAddress,
+    private readonly init: Required<Omit<UdpBfdTransportInit, 'listenPort'>>,
+  ) {
+    listener.on('message', (payload, rinfo) => {
+      // node:dgram does not expose the received TTL (no IP_RECVTTL / IPV6_RECVHOPLIMIT), so
+      // RFC 5881 5 ("MUST discard ... unless the TTL/Hop Limit is 255") cannot be checked in
+      // user space here; the datagram's `ttl` stays undefined.
+      this.handler?.({
+        payload,
+        from: { address: rinfo.address, port: rinfo.port },
+        to: this.local,
+      });
+    });
+    listener.on('error', () => {
+      // Receive-side socket errors (e.g. ICMP-induced) must not crash the process.
+    });
+  }
+
+  onDatagram(handler: BfdDatagramHandler): void {
+    this.handler = handler;
+  }
+
+  async openTxChannel(): Promise<BfdTxChannel> {
+    if (this.closed) throw new BfdTransportError('BFD_TRANSPORT_CLOSED', 'transport is closed');
+    const type = isIPv6(this.init.localAddress) ? 'udp6' : 'udp4';
+    let attempts = 0;
+    for (const port of sourcePortCandidates(this.init.sourcePortRange, this.init.random)) {
+      if (attempts++ >= this.init.maxBindAttempts) break;
+      const socket = createSocket({ type, ipv6Only: type === 'udp6' });
+      try {
+        await bind(socket, this.init.localAddress, port);
+      } catch (err) {
+        await closeSocket(socket);
+        if (isAddrInUse(err)) continue;
+        throw new BfdTransportError('BFD_BIND_FAILED', `bind ${port}`, { cause: err });
+      }
+      // RFC 5881 5: "all BFD Control packets for a particular session MUST be sent with a TTL
+      // or Hop Limit value of 255".
+      socket.setTTL(this.init.ttl);
+      const channel = new UdpTxChannel(socket, { address: this.init.localAddress, port }, (ch) =>
+        this.channels.delete(ch),
+      );
+      this.channels.add(channel);
+      return channel;
+    }
+    throw new BfdTransportError('BFD_NO_SOURCE_PORT', 'no free BFD source port');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.channels].map((ch) => ch.close()));
+    await closeSocket(this.listener);
+  }
+}
+
+/** Binds the BFD listener on (localAddress, listenPort) over node:dgram. */
+export async function createUdpBfdTransport(init: UdpBfdTransportInit): Promise<BfdTransport> {
+  const range = init.sourcePortRange ?? DEFAULT_SOURCE_PORT_RANGE;
+  validateSourcePortRange(range);
+  const type = isIPv6(init.localAddress) ? 'udp6' : 'udp4';
+  const listener = createSocket({ type, ipv6Only: type === 'udp6' });
+  const port = init.listenPort ?? BFD_SINGLE_HOP_PORT;
+  try {
+    await bind(listener, init.localAddress, port);
+  } catch (err) {
+    await closeSocket(listener);
+    if (isAddrInUse(err)) {
+      throw new BfdTransportError('BFD_PORT_IN_USE', `${init.localAddress}:${port}`, {
+        cause: err,
+      });
+    }
+    throw new BfdTransportError('BFD_BIND_FAILED', `${init.localAddress}:${port}`, {
+      cause: err,
+    });
+  }
+  const local = { address: init.localAddress, port: listener.address().port };
+  return new UdpBfdTransport(listener, local, {
+    localAddress: init.localAddress,
+    sourcePortRange: range,
+    ttl: init.ttl ?? BFD_TTL,
+    random: init.random ?? systemRandom,
+    maxBindAttempts: init.maxBindAttempts ?? 512,
+  });
+}
