@@ -1,0 +1,209 @@
+import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { LabDaemonStartError, LabPrerequisiteError, VtyshCommandError } from './errors.js';
+import { inNamespace, run } from './exec.js';
+import { isAlive, killAndWait } from './kernel.js';
+import type { RenderedRouterFiles } from './render.js';
+import { vtysh } from './vtysh.js';
+
+/**
+ * FRR daemons of one lab router, started inside its namespace as user frr with lab-private
+ * paths: pid file, zserv socket (-z), vty sockets (--vty_socket), bfdd control socket and log
+ * files all live in the router's run directory. Daemons start with an empty per-daemon config;
+ * then `vtysh -b --config_dir <run dir>` applies the integrated frr.conf to all of them, which is
+ * how FRR 8.4 applies an integrated config (a daemon reading frr.conf itself via -f rejects the
+ * other daemons' lines, and staticd then misses its `ip route` lines).
+ */
+
+export const FRR_DAEMONS = ['zebra', 'bgpd', 'bfdd', 'staticd'] as const;
+export type FrrDaemon = (typeof FRR_DAEMONS)[number];
+export const DEFAULT_FRR_BIN_DIR = '/usr/lib/frr';
+
+export interface RouterRuntime {
+  router: string;
+  namespace: string;
+  runDir: string;
+  frrBinDir: string;
+}
+
+export function isFrrDaemon(name: string): name is FrrDaemon {
+  return (FRR_DAEMONS as readonly string[]).includes(name);
+}
+
+export function daemonLogPath(rt: RouterRuntime, daemon: FrrDaemon): string {
+  return join(rt.runDir, `${daemon}.log`);
+}
+
+export function daemonPidPath(rt: RouterRuntime, daemon: FrrDaemon): string {
+  return join(rt.runDir, `${daemon}.pid`);
+}
+
+/** The argv that starts `daemon` in the router's namespace (the netns form of `daemons`). */
+export function daemonArgv(rt: RouterRuntime, daemon: FrrDaemon): string[] {
+  return inNamespace(rt.namespace, [
+    join(rt.frrBinDir, daemon),
+    '-d',
+    ...['-u', 'frr', '-g', 'frr'],
+    ...['-f', join(rt.runDir, `${daemon}.conf`)],
+    ...['-i', daemonPidPath(rt, daemon)],
+    ...['-z', join(rt.runDir, 'zserv.api')],
+    ...['--vty_socket', rt.runDir],
+    // No TCP vty: the unix sockets above are the only way in.
+    ...['-P', '0'],
+    ...['--log', `file:${daemonLogPath(rt, daemon)}`],
+    ...(daemon === 'bfdd' ? ['--bfdctl', join(rt.runDir, 'bfdd.sock')] : []),
+  ]);
+}
+
+function lookupId(file: string, name: string): number {
+  const line = readFileSync(file, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
+  const id = Number(line?.split(':')[2]);
+  if (!Number.isInteger(id)) throw new LabPrerequisiteError(`no ${name} entry in ${file}`);
+  return id;
+}
+
+/** The frr user and group, which own the run directory so the daemons can write into it. */
+export function frrOwner(): { uid: number; gid: number } {
+  return { uid: lookupId('/etc/passwd', 'frr'), gid: lookupId('/etc/group', 'frr') };
+}
+
+/** Creates the router's run directory with its rendered files and empty per-daemon configs. */
+export function prepareRunDir(rt: RouterRuntime, files: RenderedRouterFiles): void {
+  const { uid, gid } = frrOwner();
+  mkdirSync(rt.runDir, { recursive: true, mode: 0o750 });
+  chownSync(rt.runDir, uid, gid);
+  const write = (name: string, text: string): void => {
+    const p = join(rt.runDir, name);
+    writeFileSync(p, text, { mode: 0o640 });
+    chownSync(p, uid, gid);
+  };
+  write('frr.conf', files['frr.conf']);
+  write('daemons', files.daemons);
+  write('vtysh.conf', files['vtysh.conf']);
+  for (const d of FRR_DAEMONS) write(`${d}.conf`, '');
+}
+
+export function logTail(rt: RouterRuntime, daemon: FrrDaemon, lines = 20): string {
+  try {
+    return readFileSync(daemonLogPath(rt, daemon), 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-lines)
+      .join('\n');
+  } catch {
+    return '(no log file)';
+  }
+}
+
+export function readPid(rt: RouterRuntime, daemon: FrrDaemon): number | undefined {
+  try {
+    const pid = Number(readFileSync(daemonPidPath(rt, daemon), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function daemonRunning(rt: RouterRuntime, daemon: FrrDaemon): boolean {
+  const pid = readPid(rt, daemon);
+  return pid !== undefined && isAlive(pid);
+}
+
+/**
+ * Starts one daemon and waits, polling vtysh, until it answers; returns its pid.
+ * LabDaemonStartError (with the log tail) when it exits or does not answer in `timeoutMs`.
+ */
+export async function startDaemon(
+  rt: RouterRuntime,
+  daemon: FrrDaemon,
+  timeoutMs = 10_000,
+): Promise<number> {
+  const binary = join(rt.frrBinDir, daemon);
+  if (!existsSync(binary)) {
+    throw new LabDaemonStartError(rt.router, daemon, `${binary} does not exist`, '');
+  }
+  const started = await run(daemonArgv(rt, daemon), { allowFailure: true, timeoutMs });
+  if (started.code !== 0) {
+    const why = `exit code ${started.code}: ${started.stderr.trim()}`;
+    throw new LabDaemonStartError(rt.router, daemon, why, logTail(rt, daemon));
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pid = readPid(rt, daemon);
+    if (pid !== undefined && isAlive(pid)) {
+      try {
+        await vtysh(rt, ['show version'], { daemon, timeoutMs: 2000 });
+        return pid;
+      } catch (e) {
+        if (!(e instanceof VtyshCommandError)) throw e;
+      }
+    } else if (pid !== undefined) {
+      throw new LabDaemonStartError(rt.router, daemon, 'exited', logTail(rt, daemon));
+    }
+    if (Date.now() > deadline) {
+      throw new LabDaemonStartError(
+        rt.router,
+        daemon,
+        `no vtysh answer within ${timeoutMs} ms`,
+        logTail(rt, daemon),
+      );
+    }
+    await delay(25);
+  }
+}
+
+/**
+ * Applies the integrated frr.conf (`vtysh -b`), to all daemons or to one that was restarted.
+ */
+export async function applyConfig(rt: RouterRuntime, daemon?: FrrDaemon): Promise<void> {
+  const argv = [
+    'vtysh',
+    '--vty_socket',
+    rt.runDir,
+    '--config_dir',
+    rt.runDir,
+    '-b',
+    ...(daemon ? ['-d', daemon] : []),
+  ];
+  const r = await run(argv, { allowFailure: true, timeoutMs: 20_000 });
+  if (r.code !== 0) {
+    const d = daemon ?? 'bgpd';
+    const why = `frr.conf rejected: ${(r.stdout + r.stderr).trim()}`;
+    throw new LabDaemonStartError(rt.router, d, why, logTail(rt, d));
+  }
+}
+
+/** Starts zebra first (the others connect to its zserv socket), then the rest, then config. */
+export async function startRouterDaemons(
+  rt: RouterRuntime,
+  timeoutMs = 10_000,
+): Promise<Record<FrrDaemon, number>> {
+  const zebra = await startDaemon(rt, 'zebra', timeoutMs);
+  const [bgpd, bfdd, staticd] = await Promise.all(
+    (['bgpd', 'bfdd', 'staticd'] as const).map((d) => startDaemon(rt, d, timeoutMs)),
+  );
+  await applyConfig(rt);
+  return { zebra, bgpd: bgpd!, bfdd: bfdd!, staticd: staticd! };
+}
+
+/** Stops one daemon: SIGTERM (clean stop) or SIGKILL (a crash, as fault injection wants). */
+export function stopDaemon(
+  rt: RouterRuntime,
+  daemon: FrrDaemon,
+  signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM',
+): boolean {
+  const pid = readPid(rt, daemon);
+  if (pid === undefined || !isAlive(pid)) return false;
+  if (signal === 'SIGKILL') {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      return false;
+    }
+  }
+  killAndWait([pid]);
+  return true;
+}

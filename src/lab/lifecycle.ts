@@ -1,0 +1,275 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SpeakersimError } from '../core/errors.js';
+import type { FrrDaemon, RouterRuntime } from './daemons.js';
+import {
+  DEFAULT_FRR_BIN_DIR,
+  FRR_DAEMONS,
+  daemonRunning,
+  prepareRunDir,
+  readPid,
+  startRouterDaemons,
+} from './daemons.js';
+import { LabNotFoundError, LabPrerequisiteError } from './errors.js';
+import { run } from './exec.js';
+import { guardLab, unguardLab } from './guard.js';
+import { conflictingRoutes, readHostRoutes } from './host-routes.js';
+import { listNamespaces } from './kernel.js';
+import { LAB_RUN_ROOT, plannedNames, routerNamespace, routerRunDir } from './names.js';
+import { wiringPlan } from './netns.js';
+import { renderRouterFiles } from './render.js';
+import type { LabStateFile } from './state.js';
+import { readState, writeState } from './state.js';
+import type { TeardownReport } from './teardown.js';
+import { labLeftovers, teardownLab } from './teardown.js';
+import type { LabTopology, SimulatedNodeSpec } from './topology.js';
+import { validateTopology } from './topology.js';
+
+/**
+ * Lab lifecycle: `labUp` wires namespaces and links, starts FRR in each router namespace and
+ * waits until every daemon answers; `labDown` removes everything; `labStatus` reports what runs.
+ * Any failure half way through `up`, and SIGINT/SIGTERM during it, removes what was made.
+ */
+
+export interface LabOptions {
+  /** Where state files, sockets, pid files and logs live (default /run/speakersim). */
+  runRoot?: string;
+}
+
+export interface LabUpOptions extends LabOptions {
+  frrBinDir?: string;
+  /** Per-daemon readiness limit (default 10 s). */
+  daemonTimeoutMs?: number;
+  /** Also tear the lab down when this process exits or is signalled (tests, scenario runs). */
+  cleanupOnExit?: boolean;
+}
+
+export interface LabRouterInfo {
+  name: string;
+  asn: number;
+  routerId: string;
+  namespace: string;
+  runDir: string;
+  addresses: string[];
+  pids: Partial<Record<FrrDaemon, number>>;
+  /** Print-friendly ways to look inside. */
+  commands: { vtysh: string; shell: string };
+}
+
+export interface LabInfo {
+  lab: string;
+  runRoot: string;
+  topology: LabTopology;
+  routers: LabRouterInfo[];
+  nodes: SimulatedNodeSpec[];
+  timings?: { wiringMs: number; daemonsMs: number; totalMs: number };
+}
+
+export class LabPrefixConflictError extends SpeakersimError {
+  constructor(routes: string[]) {
+    super('LAB_PREFIX_CONFLICT', `lab segments overlap host routes: ${routes.join(', ')}`);
+  }
+}
+
+function runtimeOf(
+  state: Pick<LabStateFile, 'lab' | 'runRoot'>,
+  router: string,
+  frrBinDir: string,
+): RouterRuntime {
+  return {
+    router,
+    namespace: routerNamespace(state.lab, router),
+    runDir: routerRunDir(state.lab, router, state.runRoot),
+    frrBinDir,
+  };
+}
+
+function routerInfo(state: LabStateFile): LabRouterInfo[] {
+  return state.topology.routers.map((r) => {
+    const runDir = routerRunDir(state.lab, r.name, state.runRoot);
+    const namespace = routerNamespace(state.lab, r.name);
+    return {
+      name: r.name,
+      asn: r.asn,
+      routerId: r.routerId,
+      namespace,
+      runDir,
+      addresses: r.interfaces.flatMap((i) => [i.ipv4, i.ipv6].filter((a): a is string => !!a)),
+      pids: state.pids[r.name] ?? {},
+      commands: { vtysh: `vtysh --vty_socket ${runDir}`, shell: `ip netns exec ${namespace} bash` },
+    };
+  });
+}
+
+export function checkPrerequisites(frrBinDir = DEFAULT_FRR_BIN_DIR): void {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new LabPrerequisiteError('the netns lab needs root');
+  }
+  for (const d of FRR_DAEMONS) {
+    if (!existsSync(join(frrBinDir, d))) {
+      throw new LabPrerequisiteError(`needs ${join(frrBinDir, d)} (Debian package frr)`);
+    }
+  }
+}
+
+export async function labUp(topology: LabTopology, options: LabUpOptions = {}): Promise<LabInfo> {
+  const t0 = Date.now();
+  validateTopology(topology);
+  const runRoot = options.runRoot ?? LAB_RUN_ROOT;
+  const frrBinDir = options.frrBinDir ?? DEFAULT_FRR_BIN_DIR;
+  checkPrerequisites(frrBinDir);
+  const lab = topology.name;
+
+  // Leftovers of a crashed run of the same lab go first.
+  teardownLab(lab, runRoot);
+  const conflicts = conflictingRoutes(topology, readHostRoutes());
+  if (conflicts.length > 0) {
+    throw new LabPrefixConflictError(conflicts.map((r) => `${r.dst} dev ${r.dev ?? '?'}`));
+  }
+
+  const planned = plannedNames(topology);
+  const state: LabStateFile = {
+    version: 1,
+    lab,
+    phase: 'starting',
+    ownerPid: process.pid,
+    createdAtWallMs: Date.now(),
+    runRoot,
+    topology,
+    namespaces: planned.namespaces,
+    links: planned.links,
+    pids: {},
+  };
+  guardLab(lab, runRoot);
+  try {
+    // Recorded before anything exists, so a crash at any step leaves a complete record.
+    writeState(state);
+    for (const step of wiringPlan(topology)) await run(step.argv);
+    const t1 = Date.now();
+    await Promise.all(
+      topology.routers.map(async (r) => {
+        const rt = runtimeOf(state, r.name, frrBinDir);
+        prepareRunDir(rt, renderRouterFiles(topology, r));
+        state.pids[r.name] = await startRouterDaemons(rt, options.daemonTimeoutMs);
+        writeState(state);
+      }),
+    );
+    const t2 = Date.now();
+    state.phase = 'up';
+    writeState(state);
+    if (!options.cleanupOnExit) unguardLab(lab);
+    return {
+      lab,
+      runRoot,
+      topology,
+      routers: routerInfo(state),
+      nodes: topology.nodes,
+      timings: { wiringMs: t1 - t0, daemonsMs: t2 - t1, totalMs: t2 - t0 },
+    };
+  } catch (e) {
+    teardownLab(lab, runRoot);
+    unguardLab(lab);
+    throw e;
+  }
+}
+
+export interface LabDownReport extends TeardownReport {
+  lab: string;
+  durationMs: number;
+}
+
+/**
+ * Removes the lab. Without `force`, a lab with neither a state file nor leftovers is
+ * LabNotFoundError; with `force`, everything with the lab prefix is swept regardless.
+ */
+export async function labDown(
+  lab: string,
+  options: LabOptions & { force?: boolean } = {},
+): Promise<LabDownReport> {
+  const t0 = Date.now();
+  const runRoot = options.runRoot ?? LAB_RUN_ROOT;
+  let known = false;
+  try {
+    known = readState(lab, runRoot) !== undefined;
+  } catch {
+    known = true; // A corrupt state file is still a lab to remove.
+  }
+  if (!known && !options.force && labLeftovers(lab, runRoot).length === 0) {
+    throw new LabNotFoundError(`lab ${lab}`);
+  }
+  const report = teardownLab(lab, runRoot);
+  unguardLab(lab);
+  return { lab, ...report, durationMs: Date.now() - t0 };
+}
+
+export interface LabStatus {
+  lab: string;
+  /** up: every namespace and daemon is there; degraded: some are missing; down: nothing. */
+  state: 'up' | 'starting' | 'degraded' | 'down';
+  routers: (LabRouterInfo & { namespaceExists: boolean; daemons: Record<FrrDaemon, boolean> })[];
+  nodes: SimulatedNodeSpec[];
+  leftovers: string[];
+}
+
+export async function labStatus(lab: string, options: LabOptions = {}): Promise<LabStatus> {
+  const runRoot = options.runRoot ?? LAB_RUN_ROOT;
+  const state = readState(lab, runRoot);
+  if (!state)
+    return { lab, state: 'down', routers: [], nodes: [], leftovers: labLeftovers(lab, runRoot) };
+  const namespaces = new Set(listNamespaces());
+  const routers = routerInfo(state).map((r) => {
+    const rt = runtimeOf(state, r.name, DEFAULT_FRR_BIN_DIR);
+    const daemons = Object.fromEntries(FRR_DAEMONS.map((d) => [d, daemonRunning(rt, d)])) as Record<
+      FrrDaemon,
+      boolean
+    >;
+    const pids = Object.fromEntries(
+      FRR_DAEMONS.map((d) => [d, readPid(rt, d)]).filter(([, p]) => p !== undefined),
+    ) as Partial<Record<FrrDaemon, number>>;
+    return { ...r, pids, namespaceExists: namespaces.has(r.namespace), daemons };
+  });
+  const healthy = routers.every(
+    (r) => r.namespaceExists && Object.values(r.daemons).every(Boolean),
+  );
+  return {
+    lab,
+    state: state.phase === 'starting' ? 'starting' : healthy ? 'up' : 'degraded',
+    routers,
+    nodes: state.topology.nodes,
+    leftovers: [],
+  };
+}
+
+/** The lab's recorded state, or LabNotFoundError; used by fault injection and readers. */
+export function requireLabState(lab: string, runRoot = LAB_RUN_ROOT): LabStateFile {
+  const state = readState(lab, runRoot);
+  if (!state) throw new LabNotFoundError(`lab ${lab}`);
+  return state;
+}
+
+export function requireRouter(
+  lab: string,
+  router: string,
+  runRoot = LAB_RUN_ROOT,
+  frrBinDir = DEFAULT_FRR_BIN_DIR,
+): RouterRuntime {
+  const state = requireLabState(lab, runRoot);
+  if (!state.topology.routers.some((r) => r.name === router)) {
+    throw new LabNotFoundError(`router ${router} in lab ${lab}`);
+  }
+  return runtimeOf(state, router, frrBinDir);
+}
+
+/** Human-readable summary: routers, their addresses, and how to look inside each. */
+export function describeLab(info: Pick<LabInfo, 'lab' | 'routers' | 'nodes'>): string {
+  const lines = [`lab ${info.lab}`];
+  for (const r of info.routers) {
+    lines.push(`  router ${r.name}  AS ${r.asn}  id ${r.routerId}  ${r.addresses.join(' ')}`);
+    lines.push(`    ${r.commands.vtysh}`, `    ${r.commands.shell}`);
+  }
+  for (const n of info.nodes) {
+    const addrs = [n.ipv4, n.ipv6].filter(Boolean).join(' ');
+    lines.push(`  node ${n.name}  AS ${n.asn}  ${addrs}  (host namespace, segment ${n.segment})`);
+  }
+  return lines.join('\n');
+}

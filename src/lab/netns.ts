@@ -1,0 +1,80 @@
+import { bridgeName, hostVethName, routerIfName, routerNamespace } from './names.js';
+import type { LabTopology } from './topology.js';
+import { prefixLength } from './topology.js';
+
+/**
+ * Wiring of a lab as a list of `ip`/`sysctl` argument arrays (pure, so tests can read it):
+ *
+ *   host namespace                          router namespace ssim-<lab>-<router>
+ *   ssim-<lab>-b<s> (bridge, node addrs) -- ssim-<lab>-r<r>s<s> ==veth== eth<s> (router addrs)
+ *
+ * The host gets only the lab's bridges and veth ends, hence only connected routes to the lab's
+ * segments. No default route anywhere, no link to the uplink. IPv6 DAD is off on lab
+ * interfaces (`nodad`, accept_dad=0) so addresses are usable at once.
+ */
+
+export type Step = { argv: string[]; creates?: { kind: 'netns' | 'link'; name: string } };
+
+const sysctl = (key: string, value: string): string[] => ['sysctl', '-q', '-w', `${key}=${value}`];
+const nsExec = (ns: string, argv: string[]): string[] => ['ip', 'netns', 'exec', ns, ...argv];
+
+export function wiringPlan(t: LabTopology): Step[] {
+  const steps: Step[] = [];
+  const segIndex = new Map(t.segments.map((s, i) => [s.name, i]));
+
+  t.segments.forEach((seg, si) => {
+    const br = bridgeName(t.name, si);
+    steps.push({
+      argv: ['ip', 'link', 'add', br, 'type', 'bridge'],
+      creates: { kind: 'link', name: br },
+    });
+    steps.push({ argv: sysctl(`net.ipv6.conf.${br}.accept_dad`, '0') });
+    steps.push({ argv: ['ip', 'link', 'set', br, 'up'] });
+    for (const node of t.nodes.filter((n) => n.segment === seg.name)) {
+      if (node.ipv4 && seg.ipv4Prefix) {
+        const cidr = `${node.ipv4}/${prefixLength(seg.ipv4Prefix)}`;
+        steps.push({ argv: ['ip', 'addr', 'add', cidr, 'dev', br] });
+      }
+      if (node.ipv6 && seg.ipv6Prefix) {
+        const cidr = `${node.ipv6}/${prefixLength(seg.ipv6Prefix)}`;
+        steps.push({ argv: ['ip', '-6', 'addr', 'add', cidr, 'dev', br, 'nodad'] });
+      }
+    }
+  });
+
+  t.routers.forEach((r, ri) => {
+    const ns = routerNamespace(t.name, r.name);
+    steps.push({ argv: ['ip', 'netns', 'add', ns], creates: { kind: 'netns', name: ns } });
+    steps.push({ argv: ['ip', '-n', ns, 'link', 'set', 'lo', 'up'] });
+    // Set before the interfaces exist so that they inherit it from `default`.
+    steps.push({ argv: nsExec(ns, sysctl('net.ipv6.conf.default.accept_dad', '0')) });
+    steps.push({ argv: nsExec(ns, sysctl('net.ipv6.conf.all.accept_dad', '0')) });
+    // A router with several segments routes between them (inside its own namespace only).
+    steps.push({ argv: nsExec(ns, sysctl('net.ipv4.ip_forward', '1')) });
+    steps.push({ argv: nsExec(ns, sysctl('net.ipv6.conf.all.forwarding', '1')) });
+    for (const itf of r.interfaces) {
+      const si = segIndex.get(itf.segment) ?? 0;
+      const seg = t.segments[si];
+      const host = hostVethName(t.name, ri, si);
+      const inner = routerIfName(si);
+      steps.push({
+        argv: ['ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', inner, 'netns', ns],
+        creates: { kind: 'link', name: host },
+      });
+      // A bridge port carries frames only; it needs no IPv6 of its own.
+      steps.push({ argv: sysctl(`net.ipv6.conf.${host}.disable_ipv6`, '1') });
+      steps.push({ argv: ['ip', 'link', 'set', host, 'master', bridgeName(t.name, si)] });
+      steps.push({ argv: ['ip', 'link', 'set', host, 'up'] });
+      if (itf.ipv4 && seg?.ipv4Prefix) {
+        const cidr = `${itf.ipv4}/${prefixLength(seg.ipv4Prefix)}`;
+        steps.push({ argv: ['ip', '-n', ns, 'addr', 'add', cidr, 'dev', inner] });
+      }
+      if (itf.ipv6 && seg?.ipv6Prefix) {
+        const cidr = `${itf.ipv6}/${prefixLength(seg.ipv6Prefix)}`;
+        steps.push({ argv: ['ip', '-n', ns, '-6', 'addr', 'add', cidr, 'dev', inner, 'nodad'] });
+      }
+      steps.push({ argv: ['ip', '-n', ns, 'link', 'set', inner, 'up'] });
+    }
+  });
+  return steps;
+}
