@@ -1,0 +1,175 @@
+import type { KubeObject } from '../resource-type.js';
+import { DurableLog, objectId } from './durable-log.js';
+
+/**
+ * The object store: every object of every resource, one global resourceVersion counter (like
+ * etcd's revision), and a bounded history of change events that watches resume from. A watch
+ * asking for a revision older than the history answers 410 Gone (the caller decides how).
+ */
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoreEvent {
+  type: WatchEventType;
+  key: string;
+  rv: number;
+  object: KubeObject;
+  /** The object before this change (MODIFIED/DELETED), for filters that must see both. */
+  previous?: KubeObject;
+}
+
+export type StoreListener = (event: StoreEvent) => void;
+
+export interface ObjectStoreOptions {
+  /** Data dir for durability; in memory when absent. */
+  dataDir?: string;
+  /** How many events watches can resume from. */
+  historySize?: number;
+  /** Log records between snapshots. */
+  compactEvery?: number;
+}
+
+export class ObjectStore {
+  private readonly buckets = new Map<string, Map<string, KubeObject>>();
+  private readonly history: StoreEvent[] = [];
+  private readonly historySize: number;
+  private readonly listeners = new Set<StoreListener>();
+  private readonly log: DurableLog | undefined;
+  private rv: number;
+  /** Events with rv > this are in `history`. */
+  private oldestResumable: number;
+
+  constructor(options: ObjectStoreOptions = {}) {
+    this.historySize = options.historySize ?? 10_000;
+    if (options.dataDir) {
+      const { log, state } = DurableLog.open(options.dataDir, options.compactEvery);
+      this.log = log;
+      this.rv = state.rv;
+      for (const { key, obj } of state.objects) this.bucket(key).set(objectId(obj), obj);
+    } else {
+      this.rv = 0;
+    }
+    this.oldestResumable = this.rv;
+  }
+
+  currentRv(): number {
+    return this.rv;
+  }
+
+  /** Oldest resourceVersion a watch can start from without missing events. */
+  oldestRv(): number {
+    return this.oldestResumable;
+  }
+
+  /** Raises the counter so the next write gets at least `floor` + 1 (for seeded objects). */
+  raiseRvFloor(floor: number): void {
+    if (floor > this.rv) {
+      this.rv = floor;
+      // No event covers the skipped numbers, but none was missed either.
+    }
+  }
+
+  get(key: string, namespace: string, name: string): KubeObject | undefined {
+    return this.buckets.get(key)?.get(`${namespace}/${name}`);
+  }
+
+  /** Objects of a resource, optionally in one namespace, sorted by namespace then name. */
+  list(key: string, namespace?: string): KubeObject[] {
+    const bucket = this.buckets.get(key);
+    if (!bucket) return [];
+    const out: KubeObject[] = [];
+    for (const [id, obj] of bucket) {
+      if (namespace === undefined || id.startsWith(`${namespace}/`)) out.push(obj);
+    }
+    return out.sort((a, b) => objectId(a).localeCompare(objectId(b)));
+  }
+
+  /** Every stored (key, object), for snapshots and scans across resources. */
+  *entries(): Generator<{ key: string; obj: KubeObject }> {
+    for (const [key, bucket] of this.buckets) for (const obj of bucket.values()) yield { key, obj };
+  }
+
+  /** Stores a new or changed object under the next resourceVersion and tells watchers. */
+  put(key: string, obj: KubeObject, type: 'ADDED' | 'MODIFIED', rvOverride?: number): KubeObject {
+    const rv = rvOverride !== undefined && rvOverride > this.rv ? rvOverride : this.rv + 1;
+    const stored: KubeObject = {
+      ...obj,
+      metadata: { ...(obj.metadata ?? {}), resourceVersion: String(rv) },
+    };
+    this.log?.append({ t: 'put', k: key, rv, o: stored });
+    this.rv = rv;
+    const bucket = this.bucket(key);
+    const id = objectId(stored);
+    const previous = bucket.get(id);
+    bucket.set(id, stored);
+    this.emit(
+      previous ? { type, key, rv, object: stored, previous } : { type, key, rv, object: stored },
+    );
+    this.maybeCompact();
+    return stored;
+  }
+
+  /** Removes an object; the DELETED event carries it with the deletion's resourceVersion. */
+  remove(key: string, namespace: string, name: string): KubeObject | undefined {
+    const bucket = this.buckets.get(key);
+    const id = `${namespace}/${name}`;
+    const previous = bucket?.get(id);
+    if (!bucket || !previous) return undefined;
+    const rv = this.rv + 1;
+    this.log?.append({ t: 'del', k: key, rv, id });
+    this.rv = rv;
+    bucket.delete(id);
+    const object: KubeObject = {
+      ...previous,
+      metadata: { ...(previous.metadata ?? {}), resourceVersion: String(rv) },
+    };
+    this.emit({ type: 'DELETED', key, rv, object, previous });
+    this.maybeCompact();
+    return object;
+  }
+
+  /** Events after `rv` (for a watch resuming there), or undefined when they are gone. */
+  eventsSince(rv: number): StoreEvent[] | undefined {
+    if (rv < this.oldestResumable) return undefined;
+    return this.history.filter((e) => e.rv > rv);
+  }
+
+  subscribe(listener: StoreListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.log?.close();
+  }
+
+  private bucket(key: string): Map<string, KubeObject> {
+    let b = this.buckets.get(key);
+    if (!b) {
+      b = new Map();
+      this.buckets.set(key, b);
+    }
+    return b;
+  }
+
+  private emit(event: StoreEvent): void {
+    this.history.push(event);
+    if (this.history.length > this.historySize) {
+      const dropped = this.history.splice(0, this.history.length - this.historySize);
+      this.oldestResumable = dropped[dropped.length - 1]?.rv ?? this.oldestResumable;
+    }
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch {
+        // a broken listener must not break the write that already succeeded
+      }
+    }
+  }
+
+  private maybeCompact(): void {
+    if (this.log?.wantsCompaction()) {
+      this.log.compact({ rv: this.rv, objects: [...this.entries()] });
+    }
+  }
+}
