@@ -138,12 +138,20 @@ export interface MpReach {
   /** Global next hop first, then the link-local one when present (RFC 2545 section 3). */
   nextHops: string[];
   nlri: Nlri[];
+  /**
+   * Families the codec does not interpret (VPN, labeled unicast, EVPN, flowspec...): next hop
+   * and NLRI kept as raw bytes so that they round-trip; `nextHops` and `nlri` are then empty.
+   */
+  rawNextHop?: Buffer;
+  rawNlri?: Buffer;
 }
 
 export interface MpUnreach {
   afi: number;
   safi: number;
   withdrawn: Nlri[];
+  /** Withdrawn NLRI of a family the codec does not interpret, raw (see MpReach). */
+  rawWithdrawn?: Buffer;
 }
 
 export interface PathAttributes {
@@ -191,6 +199,8 @@ export interface NotificationMessage {
    * 2 (Administrative Shutdown) and 4 (Administrative Reset) when present and valid UTF-8.
    */
   shutdownCommunication?: string;
+  /** RFC 8538 3: the error a Cease / Hard Reset (subcode 9) wraps, decoded from `data`. */
+  hardReset?: { code: number; subcode: number; data: Buffer };
 }
 
 export interface KeepaliveMessage {
@@ -203,6 +213,8 @@ export interface RouteRefreshMessage {
   safi: number;
   /** RFC 7313 3: 0 normal request, 1 BoRR, 2 EoRR. */
   subtype: number;
+  /** RFC 5291 4: Outbound Route Filter entries after the AFI/SAFI, kept raw. */
+  orf?: Buffer;
 }
 
 export type BgpMessage =

@@ -1,0 +1,147 @@
+/**
+ * NLRI prefixes (RFC 4271 4.3, RFC 4760 5, RFC 7911 3): [path id (4, ADD-PATH only)]
+ * length (1, in bits) then the fewest octets that hold `length` bits.
+ *
+ * Host bits beyond the length: RFC 4271 4.3 says the trailing bits of the last octet are
+ * irrelevant, and FRR masks them (apply_mask) before using the prefix. We do the same on both
+ * sides: decoded prefixes are canonical ("10.1.2.0/24", never "10.1.2.3/24"), and the encoder
+ * masks a prefix written with host bits.
+ *
+ * This is the hot path of the speaker (thousands of /32s per UPDATE), so it works on bytes and
+ * char codes directly, with explicit bounds checks.
+ */
+import { AFI_IPV4 } from './types.js';
+import type { Nlri } from './types.js';
+import { encodeError, updateError } from './errors.js';
+import type { BgpWireError } from './errors.js';
+import { DECIMAL, formatIpv6, parseIpv4Into, parseIpv6Into } from './ip.js';
+
+const LENGTH_SUFFIX: readonly string[] = Array.from({ length: 129 }, (_, i) => '/' + i);
+/** Mask of the high `n` bits of an octet, n = 0..8. */
+const HIGH_BITS = [0x00, 0x80, 0xc0, 0xe0, 0xf0, 0xf8, 0xfc, 0xfe, 0xff];
+
+function networkFieldError(why: string): BgpWireError {
+  // RFC 4271 6.3: a syntactically incorrect NLRI field -> 3/10 Invalid Network Field.
+  // RFC 7606 5.3: NLRI that cannot be parsed leaves no way to withdraw them: session reset.
+  return updateError('ERR_BGP_NETWORK_FIELD', why, 'session-reset');
+}
+
+const scratch = new Uint8Array(16);
+
+/**
+ * Decodes the prefixes in `buf[start..end)` of address family `afi` (1 IPv4, 2 IPv6) and
+ * appends them to `out`. Throws BgpWireError (3/10) on a bad length or a prefix running past
+ * `end`.
+ */
+export function decodePrefixes(
+  buf: Buffer,
+  start: number,
+  end: number,
+  afi: number,
+  addPath: boolean,
+  out: Nlri[],
+): void {
+  const maxBits = afi === AFI_IPV4 ? 32 : 128;
+  let p = start;
+  while (p < end) {
+    let pathId = -1;
+    if (addPath) {
+      if (p + 5 > end) throw networkFieldError('ADD-PATH prefix runs past the field');
+      pathId = buf.readUInt32BE(p);
+      p += 4;
+    }
+    const bits = buf[p++]!;
+    if (bits > maxBits) throw networkFieldError(`prefix length ${bits} > ${maxBits}`);
+    const n = (bits + 7) >> 3;
+    if (p + n > end) throw networkFieldError('prefix runs past the field');
+    let prefix: string;
+    if (maxBits === 32) {
+      let a = 0;
+      let b = 0;
+      let c = 0;
+      let d = 0;
+      if (n === 4) {
+        a = buf[p]!;
+        b = buf[p + 1]!;
+        c = buf[p + 2]!;
+        d = buf[p + 3]! & HIGH_BITS[bits - 24]!;
+      } else if (n > 0) {
+        const last = HIGH_BITS[bits - 8 * (n - 1)]!;
+        a = buf[p]!;
+        if (n === 1) a &= last;
+        else {
+          b = buf[p + 1]!;
+          if (n === 2) b &= last;
+          else c = buf[p + 2]! & last;
+        }
+      }
+      prefix =
+        DECIMAL[a]! +
+        '.' +
+        DECIMAL[b]! +
+        '.' +
+        DECIMAL[c]! +
+        '.' +
+        DECIMAL[d]! +
+        LENGTH_SUFFIX[bits]!;
+    } else {
+      scratch.fill(0);
+      for (let i = 0; i < n; i++) scratch[i] = buf[p + i]!;
+      if (n > 0) scratch[n - 1]! &= HIGH_BITS[bits - 8 * (n - 1)]!;
+      prefix = formatIpv6(scratch, 0) + LENGTH_SUFFIX[bits]!;
+    }
+    p += n;
+    out.push(pathId >= 0 ? { prefix, pathId } : { prefix });
+  }
+}
+
+/**
+ * Writes one prefix at `buf[off..]` and returns the offset after it. The caller guarantees
+ * 21 octets of room (4 path id + 1 length + 16 address). Throws BgpEncodeError when the prefix
+ * text is not an address of family `afi` with a valid length.
+ */
+export function writePrefix(
+  buf: Buffer,
+  off: number,
+  nlri: Nlri,
+  afi: number,
+  addPath: boolean,
+): number {
+  const s = nlri.prefix;
+  const slash = s.indexOf('/');
+  if (slash < 0) throw encodeError(`prefix ${s} has no length`);
+  let bits = 0;
+  const digits = s.length - slash - 1;
+  if (digits < 1 || digits > 3) throw encodeError(`prefix ${s} has a bad length`);
+  for (let i = slash + 1; i < s.length; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) throw encodeError(`prefix ${s} has a bad length`);
+    bits = bits * 10 + c;
+  }
+  const ok =
+    afi === AFI_IPV4
+      ? bits <= 32 && parseIpv4Into(s, 0, slash, scratch, 0)
+      : bits <= 128 && parseIpv6Into(s, 0, slash, scratch, 0);
+  if (!ok) throw encodeError(`prefix ${s} is not a valid AFI ${afi} prefix`);
+  if (addPath) {
+    const id = nlri.pathId ?? 0;
+    if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
+      throw encodeError(`path id ${id} out of range`);
+    }
+    buf.writeUInt32BE(id, off);
+    off += 4;
+  }
+  buf[off++] = bits;
+  const n = (bits + 7) >> 3;
+  for (let i = 0; i < n; i++) buf[off + i] = scratch[i]!;
+  if (n > 0) buf[off + n - 1]! &= HIGH_BITS[bits - 8 * (n - 1)]!;
+  return off + n;
+}
+
+/** Encodes a list of prefixes into a fresh buffer (not the hot path: the packer writes in place). */
+export function encodePrefixes(nlri: readonly Nlri[], afi: number, addPath: boolean): Buffer {
+  const buf = Buffer.allocUnsafe(nlri.length * 21);
+  let off = 0;
+  for (const n of nlri) off = writePrefix(buf, off, n, afi, addPath);
+  return buf.subarray(0, off);
+}
