@@ -1,0 +1,89 @@
+/**
+ * Scenario errors. Each problem in a scenario file is one ScenarioError with a stable `code`
+ * and a 1-based position, printed as `file:line:col: <what was expected>` like a compiler.
+ */
+import { SpeakersimError } from '../core/errors.js';
+
+export const ScenarioErrorCode = {
+  /** The file could not be read. */
+  ReadFailed: 'scenario-read-failed',
+  /** YAML syntax error (reported by the `yaml` parser). */
+  YamlSyntax: 'scenario-yaml-syntax',
+  /** A step's key is not a known action. */
+  UnknownStep: 'scenario-unknown-step',
+  /** An expectation's key is not a known kind of check. */
+  UnknownExpectation: 'scenario-unknown-expectation',
+  /** A mapping has a key the schema does not define. */
+  UnknownProperty: 'scenario-unknown-property',
+  /** A step (or expectation) has no action key, or more than one. */
+  MissingAction: 'scenario-missing-action',
+  MultipleActions: 'scenario-multiple-actions',
+  /** A value has the wrong YAML type (a mapping where a string belongs, ...). */
+  WrongType: 'scenario-wrong-type',
+  /** A required field is missing. */
+  MissingField: 'scenario-missing-field',
+  /** A string that should be a duration (`500ms`, `3s`, `2m`) is not one. */
+  BadDuration: 'scenario-bad-duration',
+  /** A value is out of range, not in the allowed set, or badly formed. */
+  BadValue: 'scenario-bad-value',
+  /** A file named in the scenario does not exist or cannot be read. */
+  FileNotFound: 'scenario-file-not-found',
+  /** A manifest (inline or from a file) lacks apiVersion or kind, or does not parse. */
+  BadManifest: 'scenario-bad-manifest',
+  /** A step names a router or node that the topology does not define. */
+  UnknownReference: 'scenario-unknown-reference',
+  /** Two routers or nodes share a name or an address. */
+  Duplicate: 'scenario-duplicate',
+  /** An address lies outside the ranges the lab may use. */
+  AddressNotAllowed: 'scenario-address-not-allowed',
+  /** The clock does not fit the backend or the step (advance needs virtual time, ...). */
+  ClockMismatch: 'scenario-clock-mismatch',
+} as const;
+
+export type ScenarioErrorCodeValue = (typeof ScenarioErrorCode)[keyof typeof ScenarioErrorCode];
+
+export class ScenarioError extends SpeakersimError {
+  declare readonly code: ScenarioErrorCodeValue;
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  /** What was expected, without the position prefix. */
+  readonly detail: string;
+
+  constructor(
+    code: ScenarioErrorCodeValue,
+    file: string,
+    line: number,
+    col: number,
+    detail: string,
+  ) {
+    super(code, `${file}:${line}:${col}: ${detail}`);
+    this.file = file;
+    this.line = line;
+    this.col = col;
+    this.detail = detail;
+  }
+}
+
+/** Thrown by `loadScenario` when a file has problems; carries all of them, in file order. */
+export class ScenarioLoadError extends SpeakersimError {
+  readonly errors: ScenarioError[];
+
+  constructor(errors: ScenarioError[]) {
+    super('scenario-invalid', errors.map((e) => e.message).join('\n') || 'invalid scenario');
+    this.errors = errors;
+  }
+}
+
+/** Orders errors by file, then position, and drops exact duplicates. */
+export function sortErrors(errors: ScenarioError[]): ScenarioError[] {
+  const seen = new Set<string>();
+  return [...errors]
+    .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col)
+    .filter((e) => {
+      const key = `${e.code} ${e.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}

@@ -1,0 +1,164 @@
+/**
+ * Loads scenario files: YAML with source positions (yaml's parseDocument + LineCounter), JSON
+ * Schema validation (ajv, schema/scenario.schema.json), then semantic checks and normalization.
+ * Every problem becomes a ScenarioError `file:line:col: <what was expected>`; a file with no
+ * problems becomes a normalized Scenario (durations in ms, paths absolute, defaults filled).
+ *
+ * Flow: text -> parseDocument (syntax errors) -> toJS -> ajv (shape errors, mapped back to
+ * YAML nodes) -> topology / resources / steps (files, references, clocks) -> Scenario.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import { parseDuration } from './duration.js';
+import { ScenarioError, ScenarioErrorCode, ScenarioLoadError, sortErrors } from './errors.js';
+import { loadResourceSource, type LoadContext } from './resources.js';
+import { scenarioSchema, schemaErrors, stepActionKeys } from './schema.js';
+import { SourceMap } from './source-map.js';
+import { normalizeSteps } from './steps.js';
+import { normalizeTopology, type RawTopology } from './topology.js';
+import type { Backend, ClockMode, Scenario } from './types.js';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_NAMESPACE = 'metallb-system';
+
+export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; errors: ScenarioError[] };
+
+/**
+ * Parses and validates scenario text. `file` names it in errors and anchors relative paths
+ * (resource files are read from its directory). Never throws for bad input.
+ */
+export function parseScenario(text: string, file: string): ParseResult {
+  const path = resolve(file);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const map = new SourceMap(file, doc, lines);
+  const errors: ScenarioError[] = [];
+
+  for (const e of [...doc.errors]) {
+    const pos = map.at(e.pos[0]);
+    const first = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    errors.push(
+      new ScenarioError(
+        ScenarioErrorCode.YamlSyntax,
+        file,
+        pos.line,
+        pos.col,
+        `YAML syntax: ${first}`,
+      ),
+    );
+  }
+  if (errors.length) return { ok: false, errors: sortErrors(errors) };
+
+  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    const pos = map.valueAt([]);
+    return {
+      ok: false,
+      errors: [
+        new ScenarioError(
+          ScenarioErrorCode.WrongType,
+          file,
+          pos.line,
+          pos.col,
+          'expected a scenario mapping with name, topology and steps',
+        ),
+      ],
+    };
+  }
+
+  const { validate } = scenarioSchema();
+  if (!validate(data)) {
+    return { ok: false, errors: sortErrors(schemaErrors(validate.errors ?? [], data, map)) };
+  }
+
+  const raw = data as Record<string, unknown>;
+  const ctx: LoadContext = { map, baseDir: dirname(path), errors };
+  const backend = (raw['backend'] as Backend) ?? 'builtin';
+  const clock = (raw['clock'] as ClockMode) ?? (backend === 'builtin' ? 'virtual' : 'real');
+  if (clock === 'virtual' && backend !== 'builtin') {
+    const pos = map.valueAt(['clock']);
+    errors.push(
+      new ScenarioError(
+        ScenarioErrorCode.ClockMismatch,
+        file,
+        pos.line,
+        pos.col,
+        `clock: virtual needs backend: builtin (real routers run on real time), got backend: ${backend}`,
+      ),
+    );
+  }
+  const rawDefaults = (raw['defaults'] as Record<string, unknown>) ?? {};
+  const defaults = {
+    timeoutMs:
+      rawDefaults['timeout'] !== undefined
+        ? (parseDuration(String(rawDefaults['timeout'])) ?? DEFAULT_TIMEOUT_MS)
+        : DEFAULT_TIMEOUT_MS,
+    namespace:
+      typeof rawDefaults['namespace'] === 'string' ? rawDefaults['namespace'] : DEFAULT_NAMESPACE,
+  };
+  const name = String(raw['name']);
+  const topology = normalizeTopology(ctx, raw['topology'] as RawTopology, name, backend);
+  const resources = ((raw['resources'] as unknown[]) ?? []).map((r, i) =>
+    loadResourceSource(ctx, r, ['resources', i]),
+  );
+  const steps = normalizeSteps(
+    { ...ctx, topology, clock, defaults },
+    raw['steps'] as Record<string, unknown>[],
+    stepActionKeys(),
+  );
+
+  if (errors.length) return { ok: false, errors: sortErrors(errors) };
+  return {
+    ok: true,
+    scenario: {
+      file: path,
+      name,
+      description: typeof raw['description'] === 'string' ? raw['description'] : '',
+      backend,
+      clock,
+      defaults,
+      topology,
+      resources,
+      steps,
+    },
+  };
+}
+
+/** Reads and parses a scenario file; a file that cannot be read is one error at 1:1. */
+export async function parseScenarioFile(file: string): Promise<ParseResult> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const why =
+      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'file unreadable';
+    return {
+      ok: false,
+      errors: [new ScenarioError(ScenarioErrorCode.ReadFailed, file, 1, 1, why)],
+    };
+  }
+  return parseScenario(text, file);
+}
+
+/** Loads a scenario file or throws ScenarioLoadError carrying every problem found. */
+export async function loadScenario(file: string): Promise<Scenario> {
+  const result = await parseScenarioFile(file);
+  if (!result.ok) throw new ScenarioLoadError(result.errors);
+  return result.scenario;
+}
+
+export interface FileValidation {
+  file: string;
+  errors: ScenarioError[];
+}
+
+/** For `speakersim validate`: every file's problems (empty list = valid), in the given order. */
+export async function validateScenarioFiles(paths: string[]): Promise<FileValidation[]> {
+  const out: FileValidation[] = [];
+  for (const file of paths) {
+    const result = await parseScenarioFile(file);
+    out.push({ file, errors: result.ok ? [] : result.errors });
+  }
+  return out;
+}

@@ -1,0 +1,235 @@
+/**
+ * The normalized scenario model: what `loadScenario` returns and what the runner consumes.
+ *
+ * It mirrors the YAML format (schema/scenario.schema.json) one to one, with the loader's
+ * normalizations applied: durations are milliseconds, file paths are absolute, defaults are
+ * filled in, router names in `peer` fields are resolved to addresses, and every step carries
+ * the source position it came from so failures can point back at the scenario file.
+ */
+
+export type Backend = 'builtin' | 'netns' | 'compose';
+export type ClockMode = 'virtual' | 'real';
+
+/** A 1-based position in a scenario file, for messages like `file:line:col`. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** An interface address with its prefix length, e.g. `198.18.0.1/24`. */
+export interface InterfaceAddress {
+  address: string;
+  prefixLength: number;
+}
+
+export interface AddressPair {
+  ipv4?: InterfaceAddress;
+  ipv6?: InterfaceAddress;
+}
+
+/** BFD settings of a router; same names and units (ms) as MetalLB's BFDProfile. */
+export interface BfdSettings {
+  receiveInterval?: number;
+  transmitInterval?: number;
+  detectMultiplier?: number;
+  echoMode?: boolean;
+  echoInterval?: number;
+  passiveMode?: boolean;
+  minimumTtl?: number;
+}
+
+export interface RouterSpec {
+  name: string;
+  asn: number;
+  routerId: string;
+  addresses: AddressPair;
+  /** TCP port the router listens on for BGP (RFC 4271 8: 179). */
+  port: number;
+  bfd?: BfdSettings;
+  /** Backend-specific knobs, passed through untouched (`builtin`, `netns`, `compose` keys). */
+  options: Record<string, unknown>;
+  at: SourcePosition;
+}
+
+export interface NodeSpec {
+  /** The Kubernetes Node name; also the name of the speakersim speaker for that node. */
+  name: string;
+  labels: Record<string, string>;
+  addresses: AddressPair;
+  at: SourcePosition;
+}
+
+export interface Topology {
+  lab: string;
+  subnets: { ipv4: string; ipv6: string };
+  routers: RouterSpec[];
+  nodes: NodeSpec[];
+}
+
+/** A Kubernetes manifest: any object with apiVersion and kind. */
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  metadata?: { name?: string; namespace?: string; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** Where a set of manifests came from, and the manifests themselves (already parsed). */
+export interface ResourceSet {
+  /** Absolute path when the manifests came from a file. */
+  file?: string;
+  manifests: Manifest[];
+  at: SourcePosition;
+}
+
+export interface ResourceRef {
+  apiVersion?: string;
+  kind: string;
+  name: string;
+  /** Filled from `defaults.namespace` when absent; ignored for cluster-scoped kinds. */
+  namespace: string;
+}
+
+export type PatchType = 'merge' | 'json' | 'strategic';
+
+export type BgpState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
+export type BfdState = 'Up' | 'Down' | 'Admin Down' | 'Unknown' | 'N/A';
+
+/**
+ * One element of an expected BGPSessionState sequence. It constrains the BGP column, the BFD
+ * column, or both. In YAML, `Established` means {bgp: Established}, `BFD Down` means
+ * {bfd: Down}, and a mapping `{bgp: Established, bfd: Down}` constrains both.
+ */
+export interface SessionStateMatcher {
+  bgp?: BgpState;
+  bfd?: BfdState;
+}
+
+export type Daemon = 'bgpd' | 'bfdd' | 'zebra';
+export type DropDirection = 'both' | 'to-node' | 'to-router';
+export type ComparisonOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
+
+export type ResourceCondition = { equals: string } | { matches: string } | { exists: boolean };
+
+export interface ResourceExpectation {
+  kind: 'resource';
+  apiVersion?: string;
+  resourceKind: string;
+  namespace: string;
+  /** Exactly one of `name` and `selector` is set. With a selector, the jsonpath sees a List. */
+  name?: string;
+  selector?: string;
+  /** kubectl JSONPath, e.g. `{.status.result}`. */
+  jsonpath: string;
+  condition: ResourceCondition;
+}
+
+export interface SessionsExpectation {
+  kind: 'sessions';
+  node: string;
+  /** The peer's address, as the BGPSessionState's PEER column shows it (before expansion). */
+  peer: string;
+  /** The router named in the scenario, when `peer` named one. */
+  router?: string;
+  vrf: string;
+  sequence: SessionStateMatcher[];
+  /** Which observations count: all since the scenario started, or only since this step. */
+  since: 'start' | 'step';
+}
+
+export interface RouteExpectation {
+  kind: 'route';
+  router: string;
+  prefix: string;
+  nextHop?: string;
+  communities?: string[];
+  largeCommunities?: string[];
+  localPref?: number;
+  /** true: the router must lack the route (after the timeout at the latest). */
+  absent: boolean;
+}
+
+export interface NotificationExpectation {
+  kind: 'notification';
+  node: string;
+  peer: string;
+  router?: string;
+  direction: 'sent' | 'received';
+  /** RFC 4271 4.5 error code; subcode absent means "any subcode". */
+  code: number;
+  subcode?: number;
+}
+
+export interface MetricExpectation {
+  kind: 'metric';
+  name: string;
+  /** The speaker whose metrics are read; absent: any node (the sum is not taken). */
+  node?: string;
+  labels: Record<string, string>;
+  op: ComparisonOp;
+  value: number;
+}
+
+export type Expectation =
+  | ResourceExpectation
+  | SessionsExpectation
+  | RouteExpectation
+  | NotificationExpectation
+  | MetricExpectation;
+
+export type Action =
+  | { kind: 'apply'; resources: ResourceSet }
+  | { kind: 'delete'; resources?: ResourceSet; ref?: ResourceRef; ignoreNotFound: boolean }
+  | {
+      kind: 'patch';
+      ref: ResourceRef;
+      patchType: PatchType;
+      /** The patch body: an object (merge/strategic) or an array of operations (json). */
+      patch: unknown;
+      subresource?: 'status';
+      /** Set when the patch came from a file. */
+      file?: string;
+    }
+  | { kind: 'link'; state: 'down' | 'up'; router: string; node?: string }
+  | {
+      kind: 'packets';
+      mode: 'drop' | 'restore';
+      protocol: 'bgp' | 'bfd';
+      router: string;
+      node?: string;
+      direction: DropDirection;
+    }
+  | { kind: 'daemon'; op: 'kill' | 'restart'; router: string; daemon: Daemon }
+  | { kind: 'vtysh'; router: string; commands: string[] }
+  | { kind: 'node'; op: 'stop' | 'restart'; node: string }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'sleep'; ms: number }
+  | {
+      kind: 'wait' | 'expect';
+      expectation: Expectation;
+      timeoutMs: number;
+    };
+
+export interface Step {
+  /** 0-based position in `steps`. */
+  index: number;
+  /** The YAML key that named the action (`apply`, `linkDown`, `expect`, ...). */
+  keyword: string;
+  /** The step's `name`, or a generated one such as `3: expect sessions worker0/198.18.0.1`. */
+  name: string;
+  action: Action;
+  at: SourcePosition;
+}
+
+export interface Scenario {
+  file: string;
+  name: string;
+  description: string;
+  backend: Backend;
+  clock: ClockMode;
+  defaults: { timeoutMs: number; namespace: string };
+  topology: Topology;
+  resources: ResourceSet[];
+  steps: Step[];
+}
