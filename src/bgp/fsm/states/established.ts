@@ -1,0 +1,100 @@
+/** RFC 4271 8.2.2 Established: UPDATEs flow, KEEPALIVEs keep the session alive. */
+import { ErrorCode, FsmErrorSubcode } from '../codes.js';
+import {
+  collisionCease,
+  fsmError,
+  restartHoldTimer,
+  restartKeepaliveTimer,
+  toIdle,
+} from '../procedures.js';
+import type { StateHandler } from './common.js';
+import { automaticStopWithCease, manualStopWithCease, received } from './common.js';
+
+export const established: StateHandler = (tx, event) => {
+  const negotiated = tx.state.negotiated;
+  switch (event.type) {
+    case 'ManualStop':
+      // RFC 4271 8.2.2 event 2: Cease, delete routes, ConnectRetryCounter to zero.
+      manualStopWithCease(tx, event);
+      return;
+    case 'AutomaticStop':
+      automaticStopWithCease(tx, event);
+      return;
+    case 'HoldTimer_Expires': {
+      // RFC 4271 8.2.2 event 10 / 6.5: NOTIFICATION Hold Timer Expired (4/0).
+      const notification = {
+        code: ErrorCode.HOLD_TIMER_EXPIRED,
+        subcode: 0,
+        data: Buffer.alloc(0),
+      };
+      toIdle(tx, 'hold-timer-expired', { notification, counter: 'increment' });
+      return;
+    }
+    case 'KeepaliveTimer_Expires':
+      // RFC 4271 8.2.2 event 11: send KEEPALIVE, restart the KeepaliveTimer (unless the
+      // negotiated hold time is zero, in which case the timer never ran).
+      tx.emit({ type: 'SendKeepalive' });
+      if (negotiated) restartKeepaliveTimer(tx, negotiated);
+      return;
+    case 'TcpConnection_Valid':
+    case 'Tcp_CR_Invalid':
+    case 'Tcp_CR_Acked':
+    case 'TcpConnectionConfirmed':
+      // RFC 4271 8.2.2 events 14-17: a second connection is tracked by the runtime until it
+      // sends an OPEN (collision check with CollisionDetectEstablishedState, RFC 4271 6.8).
+      return;
+    case 'OpenCollisionDump':
+      toIdle(tx, 'collision', { notification: collisionCease(), counter: 'increment' });
+      return;
+    case 'TcpConnectionFails':
+      toIdle(tx, 'tcp-failed', { counter: 'increment' });
+      return;
+    case 'NotifMsgVerErr':
+    case 'NotifMsg':
+      // RFC 4271 8.2.2 events 24/25: delete routes, Idle, ConnectRetryCounter + 1.
+      toIdle(tx, received(event.notification), { counter: 'increment' });
+      return;
+    case 'KeepAliveMsg':
+      // RFC 4271 8.2.2 event 26: restart the HoldTimer if the negotiated value is non-zero.
+      if (negotiated) restartHoldTimer(tx, negotiated);
+      return;
+    case 'UpdateMsg':
+      // RFC 4271 8.2.2 event 27: hand over the UPDATE, restart the HoldTimer.
+      tx.emit({ type: 'DeliverUpdate', update: event.update });
+      if (negotiated) restartHoldTimer(tx, negotiated);
+      return;
+    case 'UpdateMsgErr': {
+      // RFC 4271 8.2.2 event 28 / 6.3: the UPDATE error NOTIFICATION, delete routes, Idle.
+      const n = event.notification;
+      toIdle(
+        tx,
+        { kind: 'notification-sent', code: n.code, subcode: n.subcode },
+        {
+          notification: n,
+          counter: 'increment',
+        },
+      );
+      return;
+    }
+    case 'BGPHeaderErr': {
+      // Deliberate: RFC 4271 8.2.2 lists event 21 under Established's "any other event"
+      // (FSM Error), but RFC 4271 6.1 says a header error MUST be answered with Message
+      // Header Error, which tells the peer what was actually wrong.
+      const n = event.notification;
+      toIdle(
+        tx,
+        { kind: 'header-error', code: n.code, subcode: n.subcode, sent: true },
+        {
+          notification: n,
+          counter: 'increment',
+        },
+      );
+      return;
+    }
+    default:
+      break;
+  }
+  // RFC 4271 8.2.2 "any other event" (9, 12, 13, 19 without collision, 20, 22): FSM Error,
+  // RFC 6608 subcode 3 (unexpected message in Established).
+  fsmError(tx, FsmErrorSubcode.ESTABLISHED);
+};

@@ -1,0 +1,105 @@
+/** RFC 4271 8.2.2 OpenSent: our OPEN is out, waiting for the peer's. */
+import { ErrorCode, FsmErrorSubcode } from '../codes.js';
+import { jittered } from '../jitter.js';
+import { checkOpen } from '../open.js';
+import { acceptOpen, collisionCease, fsmError, toIdle } from '../procedures.js';
+import type { StateHandler } from './common.js';
+import { automaticStopWithCease, manualStopWithCease, received } from './common.js';
+
+export const openSent: StateHandler = (tx, event) => {
+  switch (event.type) {
+    case 'ManualStop':
+      manualStopWithCease(tx, event);
+      return;
+    case 'AutomaticStop':
+      automaticStopWithCease(tx, event);
+      return;
+    case 'HoldTimer_Expires': {
+      // RFC 4271 8.2.2 event 10 / 6.5: NOTIFICATION Hold Timer Expired (4/0).
+      const notification = {
+        code: ErrorCode.HOLD_TIMER_EXPIRED,
+        subcode: 0,
+        data: Buffer.alloc(0),
+      };
+      toIdle(tx, 'hold-timer-expired', { notification, counter: 'increment' });
+      return;
+    }
+    case 'TcpConnection_Valid':
+    case 'Tcp_CR_Invalid':
+    case 'Tcp_CR_Acked':
+    case 'TcpConnectionConfirmed':
+      // RFC 4271 8.2.2 events 14-17: a second connection is tracked by the runtime for
+      // collision detection (RFC 4271 6.8) until its OPEN arrives.
+      return;
+    case 'TcpConnectionFails':
+      // RFC 4271 8.2.2 event 18: close the connection, restart the ConnectRetryTimer, keep
+      // listening, Active. The 4-minute HoldTimer belonged to the dead connection.
+      tx.emit({ type: 'DropTcp' });
+      tx.stopTimer('HoldTimer');
+      tx.clear('connectionOrigin');
+      tx.startTimer('ConnectRetryTimer', jittered(tx.config.random, tx.config.connectRetryTimeMs));
+      tx.moveTo('Active', 'tcp-failed');
+      return;
+    case 'BGPOpen': {
+      // RFC 4271 8.2.2 event 19: check the OPEN (RFC 4271 6.2); the runtime then applies
+      // collision detection (RFC 4271 6.8) using the negotiated peer identifier.
+      const verdict = checkOpen(tx.config, event.open);
+      if (verdict.ok) {
+        acceptOpen(tx, event.open, verdict.negotiated, false);
+        return;
+      }
+      const n = verdict.notification;
+      toIdle(
+        tx,
+        { kind: 'open-error', code: n.code, subcode: n.subcode, sent: true },
+        {
+          notification: n,
+          counter: 'increment',
+        },
+      );
+      return;
+    }
+    case 'BGPHeaderErr': {
+      const n = event.notification;
+      toIdle(
+        tx,
+        { kind: 'header-error', code: n.code, subcode: n.subcode, sent: true },
+        {
+          notification: n,
+          counter: 'increment',
+        },
+      );
+      return;
+    }
+    case 'BGPOpenMsgErr': {
+      const n = event.notification;
+      toIdle(
+        tx,
+        { kind: 'open-error', code: n.code, subcode: n.subcode, sent: true },
+        {
+          notification: n,
+          counter: 'increment',
+        },
+      );
+      return;
+    }
+    case 'OpenCollisionDump':
+      // RFC 4271 6.8 / 8.2.2 event 23: Cease (7, Connection Collision Resolution).
+      toIdle(tx, 'collision', { notification: collisionCease(), counter: 'increment' });
+      return;
+    case 'NotifMsgVerErr':
+      // RFC 4271 8.2.2 event 24: Idle without touching ConnectRetryCounter.
+      toIdle(tx, received(event.notification), { counter: 'keep' });
+      return;
+    case 'NotifMsg':
+      // Deliberate: RFC 4271 8.2.2 lists event 25 under OpenSent's "any other event", which
+      // would answer a NOTIFICATION with an FSM Error. The peer closes right after sending
+      // it (RFC 4271 4.5), and OpenConfirm and Established just close, so we do the same.
+      toIdle(tx, received(event.notification), { counter: 'increment' });
+      return;
+    default:
+      // RFC 4271 8.2.2 "any other event" (9, 11, 12, 15, 20, 25-28): FSM Error, RFC 6608
+      // subcode 1 (unexpected message in OpenSent).
+      fsmError(tx, FsmErrorSubcode.OPEN_SENT);
+  }
+};
