@@ -1,0 +1,169 @@
+import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
+import { canonicalAddress, sessionKey, type BfdSessionConfig } from './config.js';
+import { BfdConfigError, BfdDuplicateSessionError } from './errors.js';
+import type { BfdDatagram, BfdTransport } from './io/transport.js';
+import { BfdSession } from './session.js';
+import { decodeControlPacket } from './wire/decode-control.js';
+import { emptyDiscardCounters, type BfdDiscardReason } from './wire/discard.js';
+
+export interface BfdSessionTableComponents {
+  clock: Clock;
+  random: Random;
+}
+
+/** How a transport's datagrams are keyed: its hop mode, VRF and interface. */
+export interface BfdTransportBinding {
+  multihop?: boolean;
+  vrf?: string;
+  interface?: string;
+}
+
+interface BoundTransport {
+  transport: BfdTransport;
+  binding: BfdTransportBinding;
+}
+
+/**
+ * All BFD sessions of one speaker: allocates unique local discriminators, opens each session's
+ * transmit channel, and demultiplexes received datagrams (RFC 5880 6.8.6): by Your
+ * Discriminator when nonzero, otherwise by (local address, peer address, interface, VRF, hop
+ * mode), RFC 5881 3 "one session per local/peer address pair per interface". Packets that no
+ * session takes are counted here by discard reason; session-level reasons by the session.
+ */
+export class BfdSessionTable {
+  readonly discards: Record<BfdDiscardReason, number> = emptyDiscardCounters();
+  datagramsReceived = 0;
+  private readonly byDiscriminator = new Map<number, BfdSession>();
+  private readonly byKey = new Map<string, BfdSession>();
+  private readonly transports: BoundTransport[] = [];
+
+  constructor(private readonly components: BfdSessionTableComponents) {}
+
+  /** Registers a listening transport; its datagrams are routed to this table's sessions. */
+  addTransport(transport: BfdTransport, binding: BfdTransportBinding = {}): void {
+    const bound = { transport, binding };
+    this.transports.push(bound);
+    transport.onDatagram((d) => {
+      this.handleDatagram(d, binding);
+    });
+  }
+
+  /** Creates and starts a session on the transport matching its local address and hop mode. */
+  async addSession(config: BfdSessionConfig): Promise<BfdSession> {
+    const key = sessionKey(config);
+    if (this.byKey.has(key)) throw new BfdDuplicateSessionError(key);
+    const local = canonicalAddress(config.localAddress);
+    const bound = this.transports.find(
+      (t) =>
+        canonicalAddress(t.transport.local.address) === local &&
+        (t.binding.multihop ?? false) === (config.multihop ?? false),
+    );
+    if (!bound) {
+      throw new BfdConfigError('localAddress', `no BFD transport on ${config.localAddress}`);
+    }
+    const channel = await bound.transport.openTxChannel();
+    let session: BfdSession;
+    try {
+      session = new BfdSession(config, {
+        clock: this.components.clock,
+        random: this.components.random,
+        channel,
+        localDiscriminator: this.allocateDiscriminator(),
+      });
+    } catch (err) {
+      await channel.close();
+      throw err;
+    }
+    // A concurrent addSession for the same key may have won while the channel opened.
+    if (this.byKey.has(key)) {
+      await channel.close();
+      throw new BfdDuplicateSessionError(key);
+    }
+    this.byKey.set(key, session);
+    this.byDiscriminator.set(session.localDiscriminator, session);
+    session.start();
+    return session;
+  }
+
+  get(discriminator: number): BfdSession | undefined {
+    return this.byDiscriminator.get(discriminator);
+  }
+
+  find(config: Parameters<typeof sessionKey>[0]): BfdSession | undefined {
+    return this.byKey.get(sessionKey(config));
+  }
+
+  sessions(): BfdSession[] {
+    return [...this.byKey.values()];
+  }
+
+  async removeSession(session: BfdSession): Promise<void> {
+    if (this.byKey.get(session.key) !== session) return;
+    this.byKey.delete(session.key);
+    this.byDiscriminator.delete(session.localDiscriminator);
+    await session.stop();
+  }
+
+  /**
+   * Decodes and routes one received datagram. Never throws: a bad or unmatched packet is
+   * counted under its reason and the reason returned.
+   */
+  handleDatagram(
+    datagram: BfdDatagram,
+    binding: BfdTransportBinding = {},
+  ): BfdDiscardReason | undefined {
+    this.datagramsReceived++;
+    const decoded = decodeControlPacket(datagram.payload);
+    if (!decoded.ok) return this.count(decoded.error.reason);
+    const packet = decoded.packet;
+    let session: BfdSession | undefined;
+    if (packet.yourDiscriminator !== 0) {
+      // RFC 5880 6.8.6: "If the Your Discriminator field is nonzero, it MUST be used to select
+      // the session with which this BFD packet is associated. If no session is found, the
+      // packet MUST be discarded."
+      session = this.byDiscriminator.get(packet.yourDiscriminator);
+    } else {
+      // RFC 5880 6.8.6: with Your Discriminator zero, "the session MUST be selected based on
+      // some combination of other fields" - RFC 5881 3: addresses and interface.
+      session = this.byKey.get(
+        sessionKey({
+          localAddress: datagram.to.address,
+          peerAddress: datagram.from.address,
+          multihop: binding.multihop,
+          vrf: binding.vrf,
+          interface: binding.interface,
+        }),
+      );
+    }
+    if (!session) return this.count('no-session');
+    return session.receive(packet, datagram.payload);
+  }
+
+  /** Stops every session and closes the transports. */
+  async close(): Promise<void> {
+    const sessions = this.sessions();
+    this.byKey.clear();
+    this.byDiscriminator.clear();
+    await Promise.all(sessions.map((s) => s.stop()));
+    await Promise.all(this.transports.map((t) => t.transport.close()));
+  }
+
+  private count(reason: BfdDiscardReason): BfdDiscardReason {
+    this.discards[reason]++;
+    return reason;
+  }
+
+  /** RFC 5880 6.8.1: bfd.LocalDiscr "MUST be unique across all BFD sessions on this system, and nonzero". */
+  private allocateDiscriminator(): number {
+    // Random values make stale packets from an earlier session unlikely to match; a bounded
+    // number of draws, then a scan, so a poor Random cannot loop forever.
+    for (let i = 0; i < 64; i++) {
+      const d = Math.floor(this.components.random.next() * 0xffffffff) + 1;
+      if (d <= 0xffffffff && !this.byDiscriminator.has(d)) return d;
+    }
+    let d = 1;
+    while (this.byDiscriminator.has(d)) d++;
+    return d;
+  }
+}
