@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
+import { SeededRandom } from '../../../src/core/random.js';
+import { MemoryNetwork } from '../../../src/bgp/io/memory.js';
+import { BgpSession } from '../../../src/bgp/session.js';
+import { encodeUpdates } from '../../../src/bgp/wire/index.js';
+import { SessionPair, settle } from './harness.js';
+
+describe('BgpSession over the in-memory transport, virtual time', () => {
+  it('reaches Established on both sides through the RFC 4271 states', async () => {
+    const p = new SessionPair();
+    await p.start();
+    await p.advance(1000);
+    expect(p.node.state).toBe('Established');
+    expect(p.router.state).toBe('Established');
+    expect(p.states('node')).toEqual(['Connect', 'OpenSent', 'OpenConfirm', 'Established']);
+    expect(p.node.negotiated?.holdTimeSeconds).toBe(9);
+    expect(p.node.negotiated?.fourOctetAs).toBe(true);
+  });
+
+  it('keeps the session up with keepalives over many hold times', async () => {
+    const p = new SessionPair();
+    await p.start();
+    await p.advance(60_000, 500);
+    expect(p.node.state).toBe('Established');
+    const keepalives = p.messages.filter(
+      (m) => m.who === 'node' && m.direction === 'sent' && m.message.type === 'KEEPALIVE',
+    );
+    // Keepalive every 3 s with jitter 0.75..1.0 over 60 s: between 20 and 27 (+1 in OpenSent).
+    expect(keepalives.length).toBeGreaterThanOrEqual(20);
+    expect(keepalives.length).toBeLessThanOrEqual(28);
+  });
+
+  it('detects hold timer expiry when packets are dropped, within the hold time', async () => {
+    const p = new SessionPair();
+    await p.start();
+    await p.advance(1000);
+    const t0 = p.clock.now();
+    p.network.setFilter(() => 'drop');
+    await p.advance(12_000);
+    const down = p.log.find((l) => l.who === 'node' && l.e.from === 'Established');
+    expect(down?.e.reason).toBe('hold-timer-expired');
+    expect(down!.e.at - t0).toBeLessThanOrEqual(9_000);
+    expect(down!.e.at - t0).toBeGreaterThan(6_000);
+    p.network.setFilter(() => 'pass');
+    await p.advance(30_000);
+    expect(p.node.state).toBe('Established');
+  });
+
+  it('sends Cease/2 with a shutdown communication on stop, and the peer reports it', async () => {
+    const p = new SessionPair();
+    await p.start();
+    await p.advance(1000);
+    p.router.stop('maintenance');
+    await p.advance(200);
+    const down = p.log.find((l) => l.who === 'node' && l.e.from === 'Established');
+    expect(down?.e.reason).toEqual({ kind: 'notification-received', code: 6, subcode: 2 });
+    const n = p.messages.find((m) => m.who === 'node' && m.message.type === 'NOTIFICATION');
+    expect(n?.message).toMatchObject({ code: 6, subcode: 2, shutdownCommunication: 'maintenance' });
+  });
+
+  it('tears down with Cease/10 on BFD Down and stays down until BFD is Up', async () => {
+    const p = new SessionPair();
+    await p.start();
+    await p.advance(1000);
+    p.node.bfdDown();
+    await p.advance(30_000);
+    const sent = p.messages.find(
+      (m) => m.who === 'node' && m.direction === 'sent' && m.message.type === 'NOTIFICATION',
+    );
+    expect(sent?.message).toMatchObject({ code: 6, subcode: 10 });
+    expect(p.node.state).not.toBe('Established');
+    expect(p.log.find((l) => l.who === 'node' && l.e.from === 'Established')?.e.reason).toBe(
+      'bfd-down',
+    );
+    p.node.bfdUp();
+    await p.advance(10_000);
+    expect(p.node.state).toBe('Established');
+  });
+
+  it('delivers received UPDATEs and answers a malformed one with a NOTIFICATION', async () => {
+    const p = new SessionPair();
+    const got: string[] = [];
+    p.router.on({ update: (e) => got.push(...e.update.nlri.map((n) => n.prefix)) });
+    await p.start();
+    await p.advance(1000);
+    const msgs = encodeUpdates(
+      {
+        attributes: {
+          origin: 0,
+          asPath: [{ type: 'AS_SEQUENCE', asns: [64501] }],
+          nextHop: '198.18.0.10',
+        },
+        announce: [{ prefix: '192.168.122.210/32' }, { prefix: '192.168.122.211/32' }],
+      },
+      p.node.codecContext,
+    );
+    expect(p.node.sendUpdates(msgs)).toBe(true);
+    await settle();
+    expect(got).toEqual(['192.168.122.210/32', '192.168.122.211/32']);
+    // An UPDATE whose attribute length runs past the message: RFC 4271 6.3 -> 3/1.
+    const bad = Buffer.from(msgs[0]!);
+    bad.writeUInt16BE(0xfff0, 21);
+    p.node.sendUpdates([bad]);
+    await p.advance(200);
+    const n = p.messages.find(
+      (m) => m.who === 'router' && m.direction === 'sent' && m.message.type === 'NOTIFICATION',
+    );
+    expect(n?.message).toMatchObject({ code: 3, subcode: 1 });
+  });
+
+  it('refuses a peer with a password instead of ignoring it', () => {
+    const clock = new ManualClock();
+    expect(
+      () =>
+        new BgpSession(
+          {
+            peerAddress: '198.18.0.1',
+            password: 'secret',
+            fsm: { localAsn: 64501, bgpId: '198.18.0.10', peerAsn: 64500 },
+          },
+          { clock, random: new SeededRandom(1), transport: new MemoryNetwork(clock).transport() },
+        ),
+    ).toThrow(expect.objectContaining({ code: 'ERR_BGP_TCP_MD5_UNSUPPORTED' }));
+  });
+
+  it('is deterministic: two runs give the same transitions at the same virtual times', async () => {
+    const run = async () => {
+      const p = new SessionPair();
+      await p.start();
+      await p.advance(5000);
+      p.network.setFilter(() => 'drop');
+      await p.advance(15_000);
+      p.network.setFilter(() => 'pass');
+      await p.advance(15_000);
+      return JSON.stringify(p.log);
+    };
+    expect(await run()).toBe(await run());
+  });
+});
