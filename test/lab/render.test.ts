@@ -1,0 +1,80 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderRouterFiles, renderTemplate } from '../../src/lab/render.js';
+import { defaultTopology, validateTopology } from '../../src/lab/topology.js';
+import { richTopology } from './fixtures.js';
+
+// Golden files: the default topology's files under frr/default are also what compose.yaml mounts
+// into the FRR container, so the netns lab and compose run the same configs.
+// Regenerate with UPDATE_GOLDEN=1 npx vitest run test/lab/render.test.ts, then review the diff.
+const repo = resolve(import.meta.dirname, '../..');
+const update = process.env.UPDATE_GOLDEN === '1';
+
+function golden(path: string, actual: string): void {
+  const file = resolve(repo, path);
+  if (update) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, actual);
+  }
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+describe('FRR file rendering', () => {
+  const def = validateTopology(defaultTopology());
+  for (const router of def.routers) {
+    for (const name of ['frr.conf', 'daemons', 'vtysh.conf'] as const) {
+      it(`default topology ${router.name}/${name} matches frr/default`, () => {
+        golden(`frr/default/${router.name}/${name}`, renderRouterFiles(def, router)[name]);
+      });
+    }
+  }
+
+  const rich = validateTopology(richTopology());
+  for (const router of rich.routers) {
+    it(`rich topology ${router.name}/frr.conf matches its golden file`, () => {
+      golden(
+        `test/fixtures/frr/golden/rich-${router.name}.frr.conf`,
+        renderRouterFiles(rich, router)['frr.conf'],
+      );
+    });
+  }
+
+  it('renders the MetalLB-style router bgp preamble and per-family activation', () => {
+    const conf = renderRouterFiles(def, def.routers[0]!)['frr.conf'];
+    const lines = conf.split('\n');
+    for (const l of [
+      'router bgp 64500',
+      ' no bgp ebgp-requires-policy',
+      ' no bgp network import-check',
+      ' neighbor 198.18.0.10 remote-as 64501',
+      ' neighbor 2001:db8::11 bfd profile speakersim',
+    ]) {
+      expect(lines).toContain(l);
+    }
+    const v4 = conf.slice(conf.indexOf('address-family ipv4'), conf.indexOf('address-family ipv6'));
+    expect(v4).toContain('neighbor 198.18.0.10 activate');
+    expect(v4).not.toContain('neighbor 2001:db8::10 activate');
+  });
+
+  it('leaves no blank line for empty optional blocks', () => {
+    const conf = renderRouterFiles(rich, rich.routers[1]!)['frr.conf'];
+    expect(conf).not.toMatch(/\n\s*\n/);
+    expect(conf).not.toContain('bfd\n');
+  });
+});
+
+describe('renderTemplate', () => {
+  it('substitutes and drops lines whose only placeholder is empty', () => {
+    expect(renderTemplate('a {{x}}\n{{y}}\nb', { x: '1', y: '' })).toBe('a 1\nb');
+  });
+
+  it('rejects a placeholder without value and a value without placeholder', () => {
+    expect(() => renderTemplate('{{x}}', {})).toThrow(
+      expect.objectContaining({ code: 'LAB_TEMPLATE_INVALID' }),
+    );
+    expect(() => renderTemplate('a', { x: '1' })).toThrow(
+      expect.objectContaining({ code: 'LAB_TEMPLATE_INVALID' }),
+    );
+  });
+});
