@@ -100,7 +100,6 @@ describe.each(contexts)('round trips (%s)', (_name, ctx) => {
 });
 
 describe('encodeUpdates packing', () => {
-  const ctx: CodecContext = { fourOctetAs: true, extendedMessage: false };
   const attributes = {
     origin: 0 as const,
     asPath: [{ type: 'AS_SEQUENCE' as const, asns: [64512] }],
