@@ -149,6 +149,27 @@ describe('semantic validation messages (reference §15, exact text)', () => {
       'COMMUNITY_INVALID',
       'invalid community format: my-valid-alias\ninvalid community "my-valid-alias" in BGP advertisement',
     ],
+    [
+      'aggregation wider than the pool',
+      { pools: [basePool], bgpAdvertisements: [bgpAdv('a', { aggregationLength: 24 })] },
+      'ADVERTISEMENT_INVALID',
+      'invalid aggregation length 24: prefix 30 in this pool is more specific than the aggregation length for addresses 192.168.122.210-192.168.122.220',
+    ],
+    [
+      'aggregation length above 32 (Go prints %q of an int as a rune)',
+      { pools: [basePool], bgpAdvertisements: [bgpAdv('a', { aggregationLength: 33 })] },
+      'ADVERTISEMENT_INVALID',
+      "invalid aggregation length '!' for IPv4",
+    ],
+    [
+      'conflicting local preference',
+      {
+        pools: [basePool],
+        bgpAdvertisements: [bgpAdv('a', { localPref: 100 }), bgpAdv('b', { localPref: 200 })],
+      },
+      'ADVERTISEMENT_INVALID',
+      'invalid local preference 200: local preferernce 100 was already set for the same type of BGP update. Check existing BGP advertisements with common pools and aggregation lengths',
+    ],
   ])('%s', (_name, r, code, message) => {
     const e = errorOf(resources({ nodes, ...r }));
     expect(e?.code).toBe(code);
