@@ -273,6 +273,11 @@ export class BgpSession {
     return true;
   }
 
+  /** Reports a problem found by the layer above (e.g. a route that cannot be encoded). */
+  report(error: SpeakersimError): void {
+    this.emit('problem', { error, at: this.components.clock.now() });
+  }
+
   /** The codec context of the established session (4-octet AS, extended messages...). */
   get codecContext(): CodecContext {
     return this.main.ctx;
