@@ -1,0 +1,88 @@
+import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+
+/**
+ * Integration tests that need root, FRR, iproute2 or nftables. When something is missing they
+ * skip and say why; when SPEAKERSIM_REQUIRE_INTEGRATION=1 (CI) they fail instead, so CI cannot
+ * pass by skipping.
+ */
+
+export type Need = 'root' | 'frr' | 'vtysh' | 'ip' | 'nft';
+
+const checks: Record<Need, () => string | undefined> = {
+  root: () =>
+    typeof process.getuid === 'function' && process.getuid() === 0 ? undefined : 'needs root',
+  frr: () =>
+    ['zebra', 'bgpd', 'bfdd', 'staticd']
+      .map((d) => `/usr/lib/frr/${d}`)
+      .filter((p) => !existsSync(p))
+      .map((p) => `needs ${p} (Debian package frr)`)[0],
+  vtysh: () => (existsSync('/usr/bin/vtysh') ? undefined : 'needs /usr/bin/vtysh'),
+  ip: () =>
+    existsSync('/usr/sbin/ip') || existsSync('/sbin/ip') ? undefined : 'needs ip (iproute2)',
+  nft: () =>
+    existsSync('/usr/sbin/nft') || existsSync('/sbin/nft') ? undefined : 'needs nft (nftables)',
+};
+
+/** Reasons why these needs are not met here (empty when all are). */
+export function missing(needs: readonly Need[]): string[] {
+  return needs.map((n) => checks[n]()).filter((r): r is string => r !== undefined);
+}
+
+export const integrationRequired = process.env.SPEAKERSIM_REQUIRE_INTEGRATION === '1';
+
+/**
+ * `integration(['root', 'frr'])('name', () => { ... })`: a sequential describe when the needs
+ * are met; otherwise a skipped one whose title and a printed line give the reason, or (with
+ * SPEAKERSIM_REQUIRE_INTEGRATION=1) a describe whose single test fails with the reason.
+ */
+export function integration(needs: readonly Need[]) {
+  const reasons = missing(needs);
+  return (name: string, body: () => void): void => {
+    if (reasons.length === 0) {
+      describe.sequential(name, body);
+    } else if (integrationRequired) {
+      describe(name, () => {
+        it('has its prerequisites (SPEAKERSIM_REQUIRE_INTEGRATION=1)', () => {
+          throw new Error(`missing prerequisites: ${reasons.join('; ')}`);
+        });
+      });
+    } else {
+      console.warn(`[skip] ${name}: ${reasons.join('; ')}`);
+      describe.skip(`${name} (skipped: ${reasons.join('; ')})`, body);
+    }
+  };
+}
+
+const LOCK_DIR = '/run/speakersim/.integration-lock';
+
+/**
+ * Serialises lab integration files across vitest workers: they share kernel state and the two
+ * cores, and timing assertions (hold timers) should not compete with another lab's startup.
+ * mkdir is atomic; a lock older than `staleMs` (a killed run) is taken over.
+ */
+export function serialLabFile(waitMs = 600_000, staleMs = 900_000): void {
+  let held = false;
+  beforeAll(async () => {
+    mkdirSync('/run/speakersim', { recursive: true });
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      try {
+        mkdirSync(LOCK_DIR);
+        held = true;
+        return;
+      } catch {
+        try {
+          if (Date.now() - statSync(LOCK_DIR).mtimeMs > staleMs) rmdirSync(LOCK_DIR);
+        } catch {
+          // Released meanwhile.
+        }
+      }
+      if (Date.now() > deadline) throw new Error('timed out waiting for the lab integration lock');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }, waitMs + 5_000);
+  afterAll(() => {
+    if (held) rmdirSync(LOCK_DIR);
+  });
+}
