@@ -65,6 +65,8 @@ export interface SeedIdentity {
   creationTimestamp?: string;
   /** The object gets exactly this resourceVersion if it is above the current counter. */
   resourceVersion?: number;
+  /** Keep .status from the body even when the kind has a status subresource. */
+  keepStatus?: boolean;
 }
 
 const CRD_KEY = storageKey('apiextensions.k8s.io', 'customresourcedefinitions');
@@ -137,9 +139,9 @@ export class ResourceService {
     seed: SeedIdentity = {},
   ): KubeObject {
     const obj = this.checkBody(type, body, namespace);
-    const meta = obj.metadata as ObjectMeta;
-    if (!meta.name) {
-      if (!meta.generateName) {
+    const given = obj.metadata as ObjectMeta;
+    if (!given.name) {
+      if (!given.generateName) {
         throw invalid(type.kind, type.group, '', [
           {
             reason: 'FieldValueRequired',
@@ -149,14 +151,18 @@ export class ResourceService {
         ]);
       }
     }
-    this.requireNamespace(type, meta.namespace);
-    if (type.statusSubresource && type.kind !== 'Namespace' && !seed.uid) delete obj['status'];
+    this.requireNamespace(type, given.namespace);
+    if (type.statusSubresource && type.kind !== 'Namespace' && !seed.keepStatus)
+      delete obj['status'];
     if (type.builtin) this.admission.onCreate(type.kind, obj);
     this.admitSchema(type, obj, undefined, options);
+    // Admission may have replaced the metadata object.
+    const meta = obj.metadata as ObjectMeta;
     const now = rfc3339(this.clock.wallNow());
     meta.uid = seed.uid ?? randomUid(this.random);
     meta.creationTimestamp = seed.creationTimestamp ?? now;
-    meta.generation = 1;
+    if (tracksGeneration(type)) meta.generation = 1;
+    else delete meta.generation;
     delete meta.resourceVersion;
     delete meta.deletionTimestamp;
     delete meta.managedFields;
@@ -334,7 +340,6 @@ export class ResourceService {
           ...current.metadata,
           deletionTimestamp: rfc3339(this.clock.wallNow()),
           deletionGracePeriodSeconds: 0,
-          generation: (current.metadata?.generation ?? 1) + 1,
         },
       };
       if (type.kind === 'Namespace') {
@@ -502,7 +507,8 @@ export class ResourceService {
     else delete meta.namespace;
     meta.uid = cur.uid;
     meta.creationTimestamp = cur.creationTimestamp;
-    meta.generation = cur.generation ?? 1;
+    if (cur.generation !== undefined) meta.generation = cur.generation;
+    else delete meta.generation;
     if (cur.deletionTimestamp) meta.deletionTimestamp = cur.deletionTimestamp;
     else delete meta.deletionTimestamp;
     if (cur.generateName !== undefined) meta.generateName ??= cur.generateName;
@@ -514,7 +520,7 @@ export class ResourceService {
     }
     if (type.builtin) this.admission.onUpdate(type.kind, next, current);
     this.admitSchema(type, next, current, options);
-    if (specChanged(type, current, next)) {
+    if (tracksGeneration(type) && specChanged(type, current, next)) {
       (next.metadata as ObjectMeta).generation = (cur.generation ?? 1) + 1;
     }
     const withFields = recordUpdate(current, next, this.writeContext(type, options, subresource));
@@ -669,6 +675,11 @@ export class ResourceService {
       this.refreshRegistry();
     }
   }
+}
+
+/** Custom resources and the builtin kinds with a controller contract carry metadata.generation. */
+function tracksGeneration(type: ResourceType): boolean {
+  return !type.builtin || type.kind === 'Deployment' || type.kind === 'CustomResourceDefinition';
 }
 
 function withoutRv(obj: KubeObject): KubeObject {

@@ -129,6 +129,8 @@ export function serverSideApply(
     for (const leaf of newSet) {
       if (!theirs.has(leaf)) continue;
       const path = JSON.parse(leaf) as string[];
+      // "." marks a list item's existence; only values can conflict.
+      if (path[path.length - 1] === '.') continue;
       if (JSON.stringify(valueAtPath(live, path)) === JSON.stringify(valueAtPath(applied, path)))
         continue;
       if (force) taken.add(leaf);

@@ -1,0 +1,595 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { type Clock, SystemClock } from '../core/clock.js';
+import { type Random, systemRandom } from '../core/random.js';
+import {
+  aggregatedDiscovery,
+  AGGREGATED_V2,
+  AGGREGATED_V2BETA1,
+  apiGroup,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  KUBE_VERSION,
+} from './api/discovery.js';
+import { openApiV3Document, openApiV3Index } from './api/openapi.js';
+import { parseBody, readBody } from './api/request-body.js';
+import {
+  type FieldValidation,
+  type PatchType,
+  ResourceService,
+  type WriteOptions,
+} from './api/resource-service.js';
+import { resolveResourcePath, type ResourceRoute } from './api/routes.js';
+import { startWatch } from './api/watch-stream.js';
+import { ApiStatusError, badRequest, methodNotAllowed, unsupportedMediaType } from './errors.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { ResourceRegistry } from './registry.js';
+import type { KubeObject, ResourceType } from './resource-type.js';
+import { apiVersionOf, isRecord, storageKey } from './resource-type.js';
+import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import { ObjectStore } from './store/object-store.js';
+import { renderTable } from './table/table.js';
+import { generateSelfSignedCertificate } from './tls.js';
+
+/**
+ * The envtest-like API server: node:http on 127.0.0.1, discovery, OpenAPI v3, REST for builtin
+ * kinds and CRDs, Tables, watches. Bad input gets a Status body; nothing a client sends can
+ * throw out of a request handler.
+ */
+
+export interface ApiServerOptions {
+  /** Listen address; loopback only by default. */
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Require `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Serve https with a generated self-signed certificate. */
+  tls?: boolean;
+  /** Durable store; in memory when absent. */
+  dataDir?: string;
+  /** Source of creationTimestamps and ages (a ManualClock reproduces the seed's ages). */
+  clock?: Clock;
+  /** Drives watch timeouts and bookmarks; real time by default. */
+  timers?: Clock;
+  /** generateName suffixes, uids, clusterIPs, nodePorts. */
+  random?: Random;
+  /** Folder of CRD YAML installed at start; false for none. Defaults to the repo's crds/. */
+  crdDir?: string | false;
+  /** Where to write the kubeconfig; a temp file by default. */
+  kubeconfigPath?: string;
+  /** Namespaces to create at start besides default, kube-system, kube-public, kube-node-lease. */
+  namespaces?: string[];
+  /** Watch history length (events a watch can resume from). */
+  historySize?: number;
+  /** Log records between snapshots (durable store). */
+  compactEvery?: number;
+  bookmarkIntervalMs?: number;
+}
+
+const DEFAULT_CRD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../crds');
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export class ApiServer {
+  readonly store: ObjectStore;
+  readonly registry = new ResourceRegistry();
+  readonly service: ResourceService;
+  readonly clock: Clock;
+  private readonly timers: Clock;
+  private server: http.Server | https.Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly openWatches = new Set<() => void>();
+  private caPem: string | undefined;
+  private address = '';
+  kubeconfigPath = '';
+
+  private constructor(private readonly options: ApiServerOptions) {
+    this.clock = options.clock ?? new SystemClock();
+    this.timers = options.timers ?? new SystemClock();
+    const storeOptions: ConstructorParameters<typeof ObjectStore>[0] = {};
+    if (options.dataDir) storeOptions.dataDir = options.dataDir;
+    if (options.historySize) storeOptions.historySize = options.historySize;
+    if (options.compactEvery) storeOptions.compactEvery = options.compactEvery;
+    this.store = new ObjectStore(storeOptions);
+    this.service = new ResourceService(
+      this.store,
+      this.registry,
+      this.clock,
+      options.random ?? systemRandom,
+    );
+  }
+
+  /** Starts a server, installs namespaces and CRDs, writes the kubeconfig. */
+  static async start(options: ApiServerOptions = {}): Promise<ApiServer> {
+    const server = new ApiServer(options);
+    server.bootstrap();
+    await server.listen();
+    return server;
+  }
+
+  /** Base URL, e.g. http://127.0.0.1:41234 */
+  get url(): string {
+    return this.address;
+  }
+
+  get port(): number {
+    return Number(new URL(this.address).port);
+  }
+
+  async close(): Promise<void> {
+    for (const close of this.openWatches) close();
+    const server = this.server;
+    if (server) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of this.sockets) s.destroy();
+      });
+    }
+    this.store.close();
+  }
+
+  private bootstrap(): void {
+    const nsType = this.registry.find('', 'v1', 'namespaces') as ResourceType;
+    for (const ns of [...SYSTEM_NAMESPACES, ...(this.options.namespaces ?? [])]) {
+      if (!this.store.get(storageKey('', 'namespaces'), '', ns)) {
+        this.service.create(nsType, '', { metadata: { name: ns } }, { fieldManager: 'speakersim' });
+      }
+    }
+    const dir = this.options.crdDir === undefined ? DEFAULT_CRD_DIR : this.options.crdDir;
+    if (dir) this.installCrds(dir);
+  }
+
+  /** Creates every CRD in `dir` that is not stored yet. */
+  installCrds(dir: string): void {
+    const crdType = this.registry.find(
+      'apiextensions.k8s.io',
+      'v1',
+      'customresourcedefinitions',
+    ) as ResourceType;
+    for (const file of fs
+      .readdirSync(dir)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()) {
+      for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
+        const crd = doc.toJS() as unknown;
+        if (!isRecord(crd) || crd['kind'] !== 'CustomResourceDefinition') continue;
+        const name = (crd['metadata'] as { name?: string } | undefined)?.name ?? '';
+        if (
+          this.store.get(storageKey('apiextensions.k8s.io', 'customresourcedefinitions'), '', name)
+        )
+          continue;
+        this.service.create(crdType, '', crd, { fieldManager: 'speakersim' });
+      }
+    }
+  }
+
+  private async listen(): Promise<void> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      this.handle(req, res).catch((err: unknown) => this.fail(res, err));
+    };
+    if (this.options.tls) {
+      const cert = generateSelfSignedCertificate();
+      this.caPem = cert.certPem;
+      this.server = https.createServer({ key: cert.keyPem, cert: cert.certPem }, handler);
+    } else {
+      this.server = http.createServer(handler);
+    }
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    this.server.on('clientError', (_err, socket) => socket.destroy());
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    const addr = server.address() as AddressInfo;
+    const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    this.address = `${this.options.tls ? 'https' : 'http'}://${host}:${addr.port}`;
+    this.kubeconfigPath =
+      this.options.kubeconfigPath ??
+      path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'speakersim-kube-')), 'kubeconfig');
+    const init: Parameters<typeof writeKubeconfig>[1] = { server: this.address };
+    if (this.options.token) init.token = this.options.token;
+    if (this.caPem) init.caPem = this.caPem;
+    writeKubeconfig(this.kubeconfigPath, init);
+  }
+
+  private fail(res: http.ServerResponse, err: unknown): void {
+    const status =
+      err instanceof ApiStatusError
+        ? err
+        : new ApiStatusError(
+            500,
+            'InternalError',
+            `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
+          );
+    if (res.headersSent) {
+      if (!res.writableEnded) res.end();
+      return;
+    }
+    this.sendJson(res, status.httpCode, status.toStatus());
+  }
+
+  private sendJson(
+    res: http.ServerResponse,
+    code: number,
+    body: unknown,
+    contentType = 'application/json',
+    warnings: string[] = [],
+  ): void {
+    const text = JSON.stringify(body);
+    const headers: Record<string, string | string[]> = {
+      'Content-Type': contentType,
+      'Content-Length': String(Buffer.byteLength(text)),
+    };
+    if (warnings.length > 0) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+    res.writeHead(code, headers);
+    res.end(text);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (this.options.token) {
+      const auth = req.headers['authorization'] ?? '';
+      if (auth !== `Bearer ${this.options.token}`) {
+        throw new ApiStatusError(401, 'Unauthorized', 'Unauthorized');
+      }
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const segments = url.pathname
+      .split('/')
+      .filter((s) => s.length > 0)
+      .map(decodeURIComponent);
+    const accept = String(req.headers['accept'] ?? '');
+    const method = req.method ?? 'GET';
+
+    if (method === 'GET' && this.serveNonResource(res, segments, accept)) return;
+    const route = resolveResourcePath(this.registry, segments);
+    if (!route)
+      throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
+    await this.serveResource(req, res, route, url.searchParams, accept, method);
+  }
+
+  /** /version, /healthz, discovery, OpenAPI. Returns false when the path is a resource path. */
+  private serveNonResource(res: http.ServerResponse, segments: string[], accept: string): boolean {
+    const p = segments.join('/');
+    if (p === 'version') return (this.sendJson(res, 200, KUBE_VERSION), true);
+    if (p === 'healthz' || p === 'readyz' || p === 'livez') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+      return true;
+    }
+    const wantsAggregated = accept.includes('as=APIGroupDiscoveryList');
+    const aggregatedType =
+      accept.includes('v=v2;') || accept.includes(`v=v2;as`) ? AGGREGATED_V2 : AGGREGATED_V2BETA1;
+    const aggregatedVersion =
+      aggregatedType === AGGREGATED_V2 ? 'apidiscovery.k8s.io/v2' : 'apidiscovery.k8s.io/v2beta1';
+    if (p === 'api') {
+      if (wantsAggregated)
+        this.sendJson(
+          res,
+          200,
+          aggregatedDiscovery(this.registry, true, aggregatedVersion),
+          aggregatedType,
+        );
+      else this.sendJson(res, 200, apiVersions(this.address.replace(/^https?:\/\//, '')));
+      return true;
+    }
+    if (p === 'apis') {
+      if (wantsAggregated)
+        this.sendJson(
+          res,
+          200,
+          aggregatedDiscovery(this.registry, false, aggregatedVersion),
+          aggregatedType,
+        );
+      else this.sendJson(res, 200, apiGroupList(this.registry));
+      return true;
+    }
+    if (segments[0] === 'api' && segments.length === 2) {
+      const list = apiResourceList(this.registry, '', segments[1] as string);
+      if (!list)
+        throw new ApiStatusError(
+          404,
+          'NotFound',
+          'the server could not find the requested resource',
+        );
+      this.sendJson(res, 200, list);
+      return true;
+    }
+    if (segments[0] === 'apis' && segments.length === 2) {
+      const group = apiGroup(this.registry, segments[1] as string);
+      if (!group)
+        throw new ApiStatusError(
+          404,
+          'NotFound',
+          'the server could not find the requested resource',
+        );
+      this.sendJson(res, 200, group);
+      return true;
+    }
+    if (segments[0] === 'apis' && segments.length === 3) {
+      const list = apiResourceList(this.registry, segments[1] as string, segments[2] as string);
+      if (!list)
+        throw new ApiStatusError(
+          404,
+          'NotFound',
+          'the server could not find the requested resource',
+        );
+      this.sendJson(res, 200, list);
+      return true;
+    }
+    if (p === 'openapi/v3') {
+      this.sendJson(res, 200, openApiV3Index(this.registry));
+      return true;
+    }
+    if (segments[0] === 'openapi' && segments[1] === 'v3') {
+      const rest = segments.slice(2);
+      const doc =
+        rest[0] === 'api' && rest.length === 2
+          ? openApiV3Document(this.registry, '', rest[1] as string)
+          : rest[0] === 'apis' && rest.length === 3
+            ? openApiV3Document(this.registry, rest[1] as string, rest[2] as string)
+            : undefined;
+      if (!doc)
+        throw new ApiStatusError(
+          404,
+          'NotFound',
+          'the server could not find the requested resource',
+        );
+      this.sendJson(res, 200, doc);
+      return true;
+    }
+    if (p === 'openapi/v2') {
+      // Only JSON is offered; kubectl asks for protobuf, gets 406 and goes on without v2.
+      if (!accept.includes('json')) {
+        throw new ApiStatusError(
+          406,
+          'NotAcceptable',
+          'only application/json is supported for /openapi/v2',
+        );
+      }
+      this.sendJson(res, 200, {
+        swagger: '2.0',
+        info: { title: 'Kubernetes', version: 'v1.32.0' },
+        paths: {},
+        definitions: {},
+      });
+      return true;
+    }
+    return false;
+  }
+
+  private writeOptions(query: URLSearchParams): WriteOptions {
+    const options: WriteOptions = { warnings: [] };
+    const manager = query.get('fieldManager');
+    if (manager) options.fieldManager = manager;
+    const validation = query.get('fieldValidation');
+    if (validation) {
+      if (!['Strict', 'Warn', 'Ignore'].includes(validation)) {
+        throw badRequest(`fieldValidation must be one of Strict, Warn, Ignore`);
+      }
+      options.fieldValidation = validation as FieldValidation;
+    }
+    if (query.get('dryRun') === 'All') options.dryRun = true;
+    if (query.get('force') === 'true') options.force = true;
+    return options;
+  }
+
+  private async serveResource(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    route: ResourceRoute,
+    query: URLSearchParams,
+    accept: string,
+    method: string,
+  ): Promise<void> {
+    const { type, name, subresource } = route;
+    const namespace = route.namespace;
+    const asTable = /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
+    const warnings: string[] = type.deprecationWarning ? [type.deprecationWarning] : [];
+    const send = (code: number, body: unknown): void =>
+      this.sendJson(res, code, body, 'application/json', warnings);
+    const table = (objects: KubeObject[], listMeta: Record<string, unknown>): unknown =>
+      renderTable(
+        type,
+        objects,
+        this.clock.wallNow(),
+        listMeta,
+        query.get('includeObject') ?? 'Metadata',
+      );
+
+    if (method === 'GET') {
+      if (name !== undefined) {
+        const obj = this.service.get(type, namespace ?? '', name);
+        send(
+          200,
+          asTable ? table([obj], { resourceVersion: obj.metadata?.resourceVersion ?? '' }) : obj,
+        );
+        return;
+      }
+      const labelSelector = parseLabelSelector(query.get('labelSelector'));
+      const fieldSelector = parseFieldSelector(query.get('fieldSelector'));
+      if (query.get('watch') === 'true' || query.get('watch') === '1') {
+        const timeout = query.get('timeoutSeconds');
+        const watchNs = type.namespaced ? namespace : undefined;
+        startWatch(
+          res,
+          this.store,
+          this.timers,
+          {
+            type,
+            key: this.service.key(type),
+            namespace: watchNs,
+            labelSelector,
+            fieldSelector,
+            resourceVersion: query.get('resourceVersion') ?? undefined,
+            allowBookmarks: query.get('allowWatchBookmarks') === 'true',
+            timeoutMs: timeout ? Number(timeout) * 1000 : undefined,
+            bookmarkIntervalMs: this.options.bookmarkIntervalMs ?? 60_000,
+            encode: (obj) => {
+              const presented = this.service.present(type, obj);
+              return asTable
+                ? table([presented], { resourceVersion: presented.metadata?.resourceVersion ?? '' })
+                : presented;
+            },
+          },
+          () => this.store.list(this.service.key(type), watchNs),
+          (close) => {
+            this.openWatches.add(close);
+            const done = (): void => {
+              this.openWatches.delete(close);
+              close();
+            };
+            res.on('close', done);
+            req.on('close', done);
+          },
+        );
+        return;
+      }
+      const limit = Number(query.get('limit') ?? 0);
+      const listOptions: Parameters<ResourceService['list']>[2] = {};
+      if (labelSelector) listOptions.labelSelector = labelSelector;
+      if (fieldSelector) listOptions.fieldSelector = fieldSelector;
+      if (Number.isInteger(limit) && limit > 0) listOptions.limit = limit;
+      const cont = query.get('continue');
+      if (cont) listOptions.continueToken = cont;
+      const result = this.service.list(type, namespace, listOptions);
+      const listMeta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
+      if (result.continueToken) listMeta['continue'] = result.continueToken;
+      if (result.remainingItemCount !== undefined)
+        listMeta['remainingItemCount'] = result.remainingItemCount;
+      if (asTable) {
+        send(200, table(result.items, listMeta));
+        return;
+      }
+      send(200, {
+        kind: type.listKind,
+        apiVersion: apiVersionOf(type.group, type.version),
+        metadata: listMeta,
+        items: result.items,
+      });
+      return;
+    }
+
+    if (method === 'POST') {
+      if (name !== undefined) throw methodNotAllowed('POST is not allowed on a named resource');
+      const body = parseBody(await readBody(req), String(req.headers['content-type'] ?? ''));
+      const options = this.writeOptions(query);
+      const created = this.service.create(type, namespace ?? '', body, withManager(options, req));
+      warnings.push(...(options.warnings ?? []));
+      send(201, created);
+      return;
+    }
+
+    if (method === 'PUT') {
+      if (name === undefined) throw methodNotAllowed('PUT needs a resource name');
+      const body = parseBody(await readBody(req), String(req.headers['content-type'] ?? ''));
+      const options = this.writeOptions(query);
+      const updated = this.service.update(
+        type,
+        namespace ?? '',
+        name,
+        body,
+        subresource,
+        withManager(options, req),
+      );
+      warnings.push(...(options.warnings ?? []));
+      send(200, updated);
+      return;
+    }
+
+    if (method === 'PATCH') {
+      if (name === undefined) throw methodNotAllowed('PATCH needs a resource name');
+      const contentType =
+        String(req.headers['content-type'] ?? '')
+          .split(';')[0]
+          ?.trim() ?? '';
+      const patchType = PATCH_TYPES[contentType];
+      if (!patchType) throw unsupportedMediaType(contentType);
+      const text = await readBody(req);
+      const patch = parseBody(
+        text,
+        patchType === 'apply' ? 'application/yaml' : 'application/json',
+      );
+      const options = this.writeOptions(query);
+      const result = this.service.patch(
+        type,
+        namespace ?? '',
+        name,
+        patchType,
+        patch,
+        subresource,
+        withManager(options, req),
+      );
+      warnings.push(...(options.warnings ?? []));
+      send(result.created ? 201 : 200, result.object);
+      return;
+    }
+
+    if (method === 'DELETE') {
+      if (name === undefined) {
+        const removed: KubeObject[] = [];
+        const labelSelector = parseLabelSelector(query.get('labelSelector'));
+        const fieldSelector = parseFieldSelector(query.get('fieldSelector'));
+        const listOptions: Parameters<ResourceService['list']>[2] = {};
+        if (labelSelector) listOptions.labelSelector = labelSelector;
+        if (fieldSelector) listOptions.fieldSelector = fieldSelector;
+        for (const obj of this.service.list(type, namespace, listOptions).items) {
+          removed.push(
+            this.service.delete(type, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''),
+          );
+        }
+        send(200, {
+          kind: type.listKind,
+          apiVersion: apiVersionOf(type.group, type.version),
+          metadata: {},
+          items: removed,
+        });
+        return;
+      }
+      const text = await readBody(req);
+      const preconditions: { uid?: string; resourceVersion?: string } = {};
+      if (text.trim()) {
+        const body = parseBody(text, String(req.headers['content-type'] ?? ''));
+        const pre = isRecord(body) && isRecord(body['preconditions']) ? body['preconditions'] : {};
+        if (typeof pre['uid'] === 'string') preconditions.uid = pre['uid'];
+        if (typeof pre['resourceVersion'] === 'string')
+          preconditions.resourceVersion = pre['resourceVersion'];
+      }
+      const deleted = this.service.delete(
+        type,
+        namespace ?? '',
+        name,
+        preconditions,
+        this.writeOptions(query),
+      );
+      send(200, deleted);
+      return;
+    }
+    throw methodNotAllowed(`method ${method} is not allowed`);
+  }
+}
+
+const PATCH_TYPES: Record<string, PatchType> = {
+  'application/merge-patch+json': 'merge',
+  'application/json-patch+json': 'json',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+  'application/apply-patch+cbor': 'apply',
+};
+
+/** The real server names an unnamed writer after its User-Agent's program name. */
+function withManager(options: WriteOptions, req: http.IncomingMessage): WriteOptions {
+  if (options.fieldManager) return options;
+  const agent = String(req.headers['user-agent'] ?? 'unknown');
+  return { ...options, fieldManager: agent.split('/')[0] || 'unknown' };
+}
