@@ -26,6 +26,8 @@
  *   (already stopped) are dropped, so a late callback is harmless.
  * - TCP: ConnectTcp -> report Tcp_CR_Acked (connected) or TcpConnectionFails. An accepted
  *   incoming connection is TcpConnectionConfirmed; a drop by the peer is TcpConnectionFails.
+ *   Report the connection before any message read from it. Once the FSM owns a connection,
+ *   a further one for the same peer belongs to a second FSM (collision tracking).
  *   DropTcp closes this FSM's connection (in Idle: refuse the one just reported).
  * - Messages: a decoded OPEN is BGPOpen (the FSM validates it and answers bad ones with the
  *   right 2/x NOTIFICATION), KEEPALIVE is KeepAliveMsg, UPDATE is UpdateMsg, NOTIFICATION is

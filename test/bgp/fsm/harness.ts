@@ -162,10 +162,11 @@ export class Network {
       const conn: Connection = { a: from, b: to, open: true };
       from.connection = conn;
       to.connection = conn;
-      to.feed({ type: 'TcpConnectionConfirmed' });
+      // The SYN-ACK is on its way before the acceptor can send anything on the connection.
       this.later(() => {
         if (conn.open) from.feed({ type: 'Tcp_CR_Acked' });
       });
+      to.feed({ type: 'TcpConnectionConfirmed' });
     });
   }
 
