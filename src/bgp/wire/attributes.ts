@@ -194,12 +194,8 @@ export function decodeAttributes(
           lengthError();
           break;
         }
-        const first = msg[vs]!;
-        const all = msg.readUInt32BE(vs);
-        // RFC 4271 6.3: a semantically incorrect NEXT_HOP (not a unicast host address) -> 3/8.
-        if (all === 0 || all === 0xffffffff || first >= 224)
-          fail('ERR_BGP_NEXT_HOP', 'NEXT_HOP is not a unicast address');
-        else attrs.nextHop = formatIpv4(msg, vs);
+        // Its meaning is checked in decodeUpdate, which knows whether IPv4 NLRI use it.
+        attrs.nextHop = formatIpv4(msg, vs);
         break;
       }
       case AttrType.MULTI_EXIT_DISC:

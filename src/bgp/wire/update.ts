@@ -83,7 +83,33 @@ export function decodeUpdate(
       }
     }
   }
+  // RFC 4271 6.3: a NEXT_HOP that is not a unicast host address -> 3/8 Invalid NEXT_HOP, data
+  // the attribute; RFC 7606 7.3: treat-as-withdraw. RFC 4760 3: without IPv4 NLRI the NEXT_HOP
+  // is ignored, so it is only judged when the NLRI field uses it.
+  if (nlri.length > 0 && attributes.nextHop !== undefined && !isUnicastIpv4(attributes.nextHop)) {
+    const attr = Buffer.from([
+      0x40,
+      AttrType.NEXT_HOP,
+      4,
+      ...attributes.nextHop.split('.').map(Number),
+    ]);
+    errors.push(
+      updateError(
+        'ERR_BGP_NEXT_HOP',
+        'NEXT_HOP is not a unicast address',
+        'treat-as-withdraw',
+        attr,
+        AttrType.NEXT_HOP,
+      ),
+    );
+  }
   return { type: 'UPDATE', withdrawn, attributes, nlri };
+}
+
+/** Not 0.0.0.0/8, not multicast or class E (224/3), not the limited broadcast. */
+function isUnicastIpv4(address: string): boolean {
+  const first = Number(address.slice(0, address.indexOf('.')));
+  return first !== 0 && first < 224;
 }
 
 /** Encodes one UPDATE; throws BgpEncodeError when it exceeds the negotiated maximum length. */

@@ -29,11 +29,15 @@ const contexts: [string, CodecContext][] = [
 
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 
+/** Random NOTIFICATION data may hold a bad shutdown communication: reported, not fatal. */
+const NOTIFICATION_DATA_ERRORS = ['ERR_BGP_SHUTDOWN_COMMUNICATION', 'ERR_BGP_HARD_RESET_DATA'];
+
 function roundTrip(msg: BgpMessage, ctx: CodecContext): { bytes: Buffer; back: BgpMessage } {
   const bytes = encodeMessage(msg, ctx);
   const r = decodeMessage(bytes, ctx);
   if (!r.ok) throw r.error;
-  expect(r.errors.map((e) => e.code)).toEqual([]);
+  const allowed = msg.type === 'NOTIFICATION' ? NOTIFICATION_DATA_ERRORS : [];
+  expect(r.errors.map((e) => e.code).filter((c) => !allowed.includes(c))).toEqual([]);
   // Encoding what was decoded gives the same bytes.
   expect(encodeMessage(r.message, ctx).equals(bytes)).toBe(true);
   return { bytes, back: r.message };
