@@ -151,6 +151,10 @@ function rescheduleTx(
   const tick = interval === 0 ? d.txInUseUs : interval;
   const base = d.lastTxAt ?? now;
   const at = Math.max(now, base + usToMs(jitteredIntervalUs(tick, d.detectMult, random)));
+  // A slower rate starts after the packet already due: that packet was drawn under the old
+  // rate, and it is the one that tells the peer about a state change (e.g. our Down after a
+  // detection timeout) before the peer's own Detection Time, drawn for the old rate, runs out.
+  if (!force && d.nextTxAt !== undefined && d.nextTxAt >= now && d.nextTxAt < at) return;
   d.nextTxAt = at;
   actions.push({ type: 'armTx', at });
 }
