@@ -49,5 +49,5 @@ export const CeaseSubcode = {
 /** RFC 4271 4.2: the only BGP version this speaker implements. */
 export const BGP_VERSION = 4;
 
-/** RFC 6793 9: AS_TRANS, put in 2-octet AS fields when the real ASN needs 4 octets. */
+/** RFC 6793 (IANA-reserved AS 23456): AS_TRANS, put in 2-octet AS fields when the real ASN needs 4 octets. */
 export const AS_TRANS = 23456;

@@ -13,7 +13,7 @@ import { parseBgpIdentifier } from './identifier.js';
 export type PeerAsnExpectation = number | 'internal' | 'external';
 
 export interface FsmConfig {
-  /** Local AS, 1..4294967295. Above 65535 the OPEN carries AS_TRANS (RFC 6793 4.1). */
+  /** Local AS, 1..4294967295. Above 65535 the OPEN carries AS_TRANS (RFC 6793 3). */
   localAsn: number;
   /** Local BGP Identifier, dotted quad, non-zero (RFC 6286 2.1). */
   bgpId: string;

@@ -26,7 +26,7 @@ export interface NegotiatedGracefulRestart {
 }
 
 export interface NegotiatedParameters {
-  /** The peer's real AS (4-octet capability when present, RFC 6793 4.1). */
+  /** The peer's real AS (4-octet capability when present, RFC 6793 3). */
   peerAsn: number;
   peerBgpId: string;
   /** iBGP: the peer's AS equals ours. */
@@ -144,7 +144,7 @@ export function negotiate(input: NegotiationInput): NegotiatedParameters {
     internal: input.peerAsn === input.localAsn,
     holdTimeSeconds,
     keepaliveTimeMs,
-    // RFC 6793 4: 4-octet AS encoding only when both sides advertised the capability.
+    // RFC 6793 4.1/4.2: 4-octet AS encoding only when both sides advertised the capability.
     fourOctetAs: has(ours, 'four-octet-as') && has(theirs, 'four-octet-as'),
     // RFC 8654 3: larger messages only when both sides advertised the capability.
     extendedMessage: has(ours, 'extended-message') && has(theirs, 'extended-message'),

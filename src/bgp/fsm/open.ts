@@ -17,7 +17,7 @@ export function buildOpen(config: ResolvedFsmConfig): OpenMessage {
   return {
     type: 'OPEN',
     version: BGP_VERSION,
-    // RFC 6793 4.1: an AS that needs 4 octets travels as AS_TRANS in the 2-octet field.
+    // RFC 6793 3: an AS that needs 4 octets travels as AS_TRANS in the 2-octet field.
     myAsn: config.localAsn > 0xffff ? AS_TRANS : config.localAsn,
     holdTime: config.holdTimeSeconds,
     bgpId: config.bgpId,
@@ -38,7 +38,7 @@ function u16(n: number): Buffer {
   return b;
 }
 
-/** The peer's AS: from its 4-octet AS capability when present (RFC 6793 4.1). */
+/** The peer's AS: from its 4-octet AS capability when present (RFC 6793 3). */
 function peerAsnOf(open: OpenMessage): number {
   for (const c of open.capabilities) if (c.kind === 'four-octet-as') return c.asn;
   return open.myAsn;

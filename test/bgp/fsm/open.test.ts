@@ -120,7 +120,7 @@ describe('OPEN accepted', () => {
     expect(ok({}, { bgpId: LOCAL_ID }).internal).toBe(false);
   });
 
-  it('4-octet peer AS via AS_TRANS and the capability (RFC 6793 4.1)', () => {
+  it('4-octet peer AS via AS_TRANS and the capability (RFC 6793 3)', () => {
     const n = ok(
       { peerAsn: 4200000000 },
       { myAsn: 23456, capabilities: [{ kind: 'four-octet-as', asn: 4200000000 }] },
