@@ -14,8 +14,13 @@ export interface KubeconfigInit {
 export function kubeconfigYaml(init: KubeconfigInit): string {
   const name = init.contextName ?? 'speakersim';
   const cluster: Record<string, unknown> = { server: init.server };
-  if (init.caPem)
+  if (init.caPem) {
     cluster['certificate-authority-data'] = Buffer.from(init.caPem).toString('base64');
+  } else if (init.server.startsWith('http://')) {
+    // @kubernetes/client-node refuses plain http unless TLS verification is marked as skipped;
+    // kubectl ignores the flag for http. There is no certificate to verify either way.
+    cluster['insecure-skip-tls-verify'] = true;
+  }
   const user: Record<string, unknown> = init.token ? { token: init.token } : {};
   const context: Record<string, unknown> = { cluster: name, user: name };
   if (init.namespace) context['namespace'] = init.namespace;
