@@ -1,0 +1,253 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SystemClock } from '../../src/core/clock.js';
+import { SeededRandom } from '../../src/core/random.js';
+import { TcpTransport } from '../../src/bgp/io/tcp.js';
+import { Speaker, type Peer } from '../../src/bgp/speaker.js';
+import { coupleBfd } from '../../src/bgp/bfd-coupling.js';
+import {
+  BfdSessionTable,
+  createUdpBfdTransport,
+  bfdStatusString,
+  type BfdSession,
+} from '../../src/bfd/index.js';
+import { BfdDiagnostic, BfdState } from '../../src/bfd/wire/constants.js';
+import { labDown, labUp } from '../../src/lab/lifecycle.js';
+import { dropBfd, restorePackets } from '../../src/lab/faults.js';
+import { bfdPeers, vtyshCommands, waitFor, waitForNeighbor } from '../../src/lab/router-state.js';
+import type { LabTopology } from '../../src/lab/topology.js';
+import { integration, serialLabFile } from './require.js';
+
+// speakersim BFD (RFC 5880/5881 over node:dgram, bound to each node's address) against FRR 8.4
+// bfdd, coupled to BGP sessions with bgpd: node1 at 300 ms x 3, node2 at 50 ms x 3.
+const LAB = 'bfd';
+const R1 = { lab: LAB, router: 'r1' };
+const slow = {
+  name: 'slow',
+  receiveIntervalMs: 300,
+  transmitIntervalMs: 300,
+  detectMultiplier: 3,
+  passive: false,
+};
+const fast = {
+  name: 'fast',
+  receiveIntervalMs: 50,
+  transmitIntervalMs: 50,
+  detectMultiplier: 3,
+  passive: false,
+};
+const N1 = '198.18.22.10';
+const N2 = '198.18.22.11';
+const RTR = '198.18.22.1';
+const topology: LabTopology = {
+  name: LAB,
+  segments: [{ name: 'lan', ipv4Prefix: '198.18.22.0/24' }],
+  routers: [
+    {
+      name: 'r1',
+      asn: 64500,
+      routerId: RTR,
+      interfaces: [{ segment: 'lan', ipv4: RTR }],
+      neighbors: [
+        { address: N1, remoteAsn: 64501, bfd: slow, connectRetryS: 2 },
+        { address: N2, remoteAsn: 64501, bfd: fast, connectRetryS: 2 },
+      ],
+    },
+  ],
+  nodes: [
+    { name: 'node1', asn: 64501, segment: 'lan', ipv4: N1 },
+    { name: 'node2', asn: 64501, segment: 'lan', ipv4: N2 },
+  ],
+};
+
+integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
+  'speakersim BFD against FRR bfdd, coupled to BGP',
+  () => {
+    serialLabFile();
+    const clock = new SystemClock();
+    const random = new SeededRandom(11);
+    const speaker = new Speaker({ clock, random, transport: new TcpTransport(clock) });
+    const table = new BfdSessionTable({ clock, random });
+    const bgp: Record<string, Peer> = {};
+    const bfd: Record<string, BfdSession> = {};
+    const notifications: { node: string; direction: string; code: number; subcode: number }[] = [];
+
+    beforeAll(async () => {
+      await labUp(topology, { cleanupOnExit: true });
+      for (const [node, addr, profile] of [
+        ['node1', N1, slow],
+        ['node2', N2, fast],
+      ] as const) {
+        table.addTransport(await createUdpBfdTransport({ localAddress: addr, random }));
+        const b = await table.addSession({
+          localAddress: addr,
+          peerAddress: RTR,
+          desiredMinTxMs: profile.transmitIntervalMs,
+          requiredMinRxMs: profile.receiveIntervalMs,
+          detectMult: profile.detectMultiplier,
+        });
+        const p = speaker.addPeer({
+          id: node,
+          node,
+          localAddress: addr,
+          localAsn: 64501,
+          routerId: addr,
+          peerAddress: RTR,
+          peerAsn: 64500,
+          connectRetryTimeSeconds: 1,
+          families: ['ipv4'],
+        });
+        p.on({
+          message: (m) => {
+            if (m.message.type === 'NOTIFICATION') {
+              notifications.push({
+                node,
+                direction: m.direction,
+                code: m.message.code,
+                subcode: m.message.subcode,
+              });
+            }
+          },
+        });
+        coupleBfd(p.session, b);
+        p.session.start();
+        bgp[node] = p;
+        bfd[node] = b;
+      }
+    }, 60_000);
+
+    afterAll(async () => {
+      await speaker.close();
+      await table.close();
+      await labDown(LAB, { force: true });
+    });
+
+    it('comes Up at 300 ms x 3 and at 50 ms x 3; FRR shows the intervals and peerBfdInfo Up', async () => {
+      for (const [addr, profile] of [
+        [N1, slow],
+        [N2, fast],
+      ] as const) {
+        const peer = await waitFor(
+          `r1 BFD peer ${addr} up`,
+          async () => (await bfdPeers(R1)).find((p) => p.peer === addr && p.status === 'up'),
+          20_000,
+        );
+        expect([peer.receiveIntervalMs, peer.transmitIntervalMs, peer.detectMultiplier]).toEqual([
+          profile.receiveIntervalMs,
+          profile.transmitIntervalMs,
+          3,
+        ]);
+        expect([
+          peer.remoteReceiveIntervalMs,
+          peer.remoteTransmitIntervalMs,
+          peer.remoteDetectMultiplier,
+        ]).toEqual([profile.receiveIntervalMs, profile.transmitIntervalMs, 3]);
+        const n = await waitForNeighbor(
+          R1,
+          addr,
+          (x) => x.state === 'Established' && x.crBfdStatus === 'Up',
+          20_000,
+        );
+        expect(n.bfd?.status).toBe('Up');
+      }
+      expect(bfdStatusString(bfd['node1']!.state)).toBe('Up');
+      expect(bfdStatusString(bfd['node2']!.state)).toBe('Up');
+    }, 60_000);
+
+    for (const [node, addr, profile] of [
+      ['node1', N1, slow],
+      ['node2', N2, fast],
+    ] as const) {
+      it(`${node}: dropping BFD in the router namespace -> Down within detect x interval + 50 ms, BGP leaves Established; restore -> Up, then Established`, async () => {
+        const b = bfd[node]!;
+        const p = bgp[node]!;
+        await waitFor(
+          `${node} Established with BFD Up`,
+          async () => (p.session.established && b.state === BfdState.Up ? true : undefined),
+          20_000,
+          20,
+        );
+        const downAt = new Promise<number>((resolve) => {
+          const off = b.on('down', (e) => {
+            off();
+            resolve(e.wallAt);
+          });
+        });
+        const fault = await dropBfd(R1, { peer: addr });
+        const t0 = Date.now();
+        try {
+          const at = await downAt;
+          const detectMs = at - t0;
+          console.log(
+            `[bfd-frr] ${node} (${profile.transmitIntervalMs} ms x 3): Down ${detectMs} ms after the drop rule`,
+          );
+          expect(detectMs).toBeLessThanOrEqual(3 * profile.receiveIntervalMs + 50);
+          expect(b.diagnostic).toBe(BfdDiagnostic.ControlDetectionTimeExpired);
+          await waitFor(
+            `${node} leaves Established`,
+            async () => (!p.session.established ? true : undefined),
+            5_000,
+            10,
+          );
+          expect(notifications).toContainEqual({ node, direction: 'sent', code: 6, subcode: 10 });
+          // BGP does not come back while BFD is down (FRR `neighbor X bfd` behaviour).
+          await new Promise((r) => setTimeout(r, 2500));
+          expect(p.session.established).toBe(false);
+        } finally {
+          await restorePackets(fault);
+        }
+        await waitFor(
+          `${node} BFD Up again`,
+          async () => (b.state === BfdState.Up ? true : undefined),
+          20_000,
+          20,
+        );
+        await waitFor(
+          `${node} Established again`,
+          async () => (p.session.established ? true : undefined),
+          30_000,
+          50,
+        );
+      }, 90_000);
+    }
+
+    it('FRR shuts the BFD peer down administratively: Down with "Neighbor Signaled Session Down"', async () => {
+      const b = bfd['node1']!;
+      await waitFor(
+        'node1 BFD Up',
+        async () => (b.state === BfdState.Up ? true : undefined),
+        20_000,
+        20,
+      );
+      const down = new Promise<{ diagnostic: number; remoteDiagnostic: number }>((resolve) => {
+        const off = b.on('down', (e) => {
+          off();
+          resolve(e);
+        });
+      });
+      await vtyshCommands(R1, ['configure terminal', 'bfd', 'profile slow', 'shutdown']);
+      try {
+        const e = await down;
+        expect(e.diagnostic).toBe(BfdDiagnostic.NeighborSignaledSessionDown);
+        expect(b.fsmState.remoteSessionState).toBe(BfdState.AdminDown);
+        expect(bfdStatusString(b.state)).toBe('Down');
+        const peer = await waitFor(
+          'r1 shows the BFD peer shut down',
+          async () => (await bfdPeers(R1)).find((p) => p.peer === N1 && p.status === 'shutdown'),
+          5_000,
+        );
+        expect(peer.status).toBe('shutdown');
+        // RFC 5882 3.2: a remote AdminDown is not a path failure, so BGP stays Established.
+        await new Promise((r) => setTimeout(r, 1000));
+        expect(bgp['node1']!.session.established).toBe(true);
+      } finally {
+        await vtyshCommands(R1, ['configure terminal', 'bfd', 'profile slow', 'no shutdown']);
+      }
+      await waitFor(
+        'node1 BFD Up after no shutdown',
+        async () => (b.state === BfdState.Up ? true : undefined),
+        20_000,
+        20,
+      );
+    }, 60_000);
+  },
+);
