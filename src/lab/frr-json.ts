@@ -59,6 +59,8 @@ export interface BgpNeighbor {
   connectionsEstablished?: number;
   connectionsDropped?: number;
   lastResetDueTo?: string;
+  /** Last NOTIFICATION sent or received (RFC 4271 4.5): FRR's lastErrorCodeSubcode "060A". */
+  lastNotification?: { code: number; subcode: number; reason?: string };
   localHost?: string;
   localPort?: number;
   foreignHost?: string;
@@ -237,6 +239,17 @@ export function parseBgpNeighbors(text: string): Record<string, BgpNeighbor> {
         notificationsRecv: r.num(m, 'notificationsRecv', mp),
       };
     }
+    let lastNotification: BgpNeighbor['lastNotification'];
+    const codeSubcode = r.optStr(n, 'lastErrorCodeSubcode', p);
+    if (codeSubcode !== undefined) {
+      if (!/^[0-9A-Fa-f]{4}$/.test(codeSubcode))
+        r.fail(`${p}.lastErrorCodeSubcode`, '4 hex digits');
+      lastNotification = defined({
+        code: parseInt(codeSubcode.slice(0, 2), 16),
+        subcode: parseInt(codeSubcode.slice(2), 16),
+        reason: r.optStr(n, 'lastNotificationReason', p),
+      });
+    }
     out[address] = defined({
       address,
       remoteAs: r.num(n, 'remoteAs', p),
@@ -253,6 +266,7 @@ export function parseBgpNeighbors(text: string): Record<string, BgpNeighbor> {
       connectionsEstablished: r.optNum(n, 'connectionsEstablished', p),
       connectionsDropped: r.optNum(n, 'connectionsDropped', p),
       lastResetDueTo: r.optStr(n, 'lastResetDueTo', p),
+      lastNotification,
       localHost: r.optStr(n, 'hostLocal', p),
       localPort: r.optNum(n, 'portLocal', p),
       foreignHost: r.optStr(n, 'hostForeign', p),

@@ -58,8 +58,26 @@ describe('show bgp neighbors json', () => {
     expect(read('Weird')).toBe('Unknown');
   });
 
+  it('reads the last NOTIFICATION as code and subcode numbers', () => {
+    const doc = {
+      '192.0.2.1': {
+        remoteAs: 1,
+        localAs: 2,
+        bgpState: 'Active',
+        lastErrorCodeSubcode: '060A',
+        lastNotificationReason: 'Cease/BFD Down',
+      },
+    };
+    expect(parseBgpNeighbors(JSON.stringify(doc))['192.0.2.1']!.lastNotification).toEqual({
+      code: 6,
+      subcode: 10,
+      reason: 'Cease/BFD Down',
+    });
+  });
+
   it('rejects malformed documents with LAB_VTYSH_JSON_INVALID', () => {
     for (const bad of [
+      '{"192.0.2.1": {"remoteAs": 1, "localAs": 2, "bgpState": "Idle", "lastErrorCodeSubcode": "6"}}',
       'not json',
       '[]',
       '{"192.0.2.1": 3}',
