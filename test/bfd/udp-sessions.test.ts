@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../src/core/clock.js';
+import { systemRandom } from '../../src/core/random.js';
+import {
+  BfdDiagnostic,
+  BfdSessionTable,
+  BfdState,
+  createUdpBfdTransport,
+  type BfdSession,
+  type BfdStateChangeEvent,
+} from '../../src/bfd/index.js';
+
+/**
+ * Two real sessions over node:dgram on 127.0.0.1 (different listen ports), on real time. The
+ * bounds are generous on purpose (a loaded 2-core machine): timing targets are in bench/bfd.ts.
+ */
+const clock = new SystemClock();
+
+function waitFor(
+  session: BfdSession,
+  event: 'up' | 'down',
+  timeoutMs: number,
+): Promise<BfdStateChangeEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no ${event} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = session.on(event, (e) => {
+      clearTimeout(timer);
+      off();
+      resolve(e);
+    });
+  });
+}
+
+describe('two BFD sessions over UDP on 127.0.0.1 (SystemClock)', () => {
+  const tables: BfdSessionTable[] = [];
+  afterEach(async () => {
+    await Promise.all(tables.splice(0).map((t) => t.close()));
+  });
+
+  async function endpoint(): Promise<{ table: BfdSessionTable; port: number }> {
+    const table = new BfdSessionTable({ clock, random: systemRandom });
+    tables.push(table);
+    const transport = await createUdpBfdTransport({ localAddress: '127.0.0.1', listenPort: 0 });
+    table.addTransport(transport);
+    return { table, port: transport.local.port };
+  }
+
+  it('come Up, then Down with Diag 1 within detect mult x interval after one stops', async () => {
+    const a = await endpoint();
+    const b = await endpoint();
+    expect(a.port).not.toBe(b.port);
+    const timers = { desiredMinTxMs: 50, requiredMinRxMs: 50, detectMult: 3 };
+    const sa = await a.table.addSession({
+      localAddress: '127.0.0.1',
+      peerAddress: '127.0.0.1',
+      peerPort: b.port,
+      ...timers,
+    });
+    const started = clock.now();
+    const upA = waitFor(sa, 'up', 10_000);
+    const sb = await b.table.addSession({
+      localAddress: '127.0.0.1',
+      peerAddress: '127.0.0.1',
+      peerPort: a.port,
+      ...timers,
+    });
+    const upB = waitFor(sb, 'up', 10_000);
+    await Promise.all([upA, upB]);
+    // Bring-up runs at the 1 s rate of RFC 5880 6.8.3: about two exchanges.
+    expect(clock.now() - started).toBeLessThan(5_000);
+    // Let the Poll to 50 ms finish and run fast for a while without a false Down.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(sa.state).toBe(BfdState.Up);
+    expect(sa.counters.downTransitions).toBe(0);
+    expect(sa.snapshot().detectionTimeMs).toBe(150);
+    expect(sa.counters.packetsReceived).toBeGreaterThan(15);
+
+    const down = waitFor(sa, 'down', 5_000);
+    const stoppedAt = clock.now();
+    await sb.stop();
+    const e = await down;
+    expect(e.diagnostic).toBe(BfdDiagnostic.ControlDetectionTimeExpired);
+    const latency = e.at - stoppedAt;
+    // Detection is at most 150 ms after the last packet; allow a loaded machine 850 ms more.
+    expect(latency).toBeLessThan(1_000);
+    expect(latency).toBeGreaterThan(0);
+    expect(sa.counters.discards['no-session']).toBe(0);
+  });
+});
