@@ -39,14 +39,12 @@ export class ResourceRegistry {
     return seen;
   }
 
-  /** Versions of a group, preferred first (the storage version of its first kind). */
+  /** Versions of a group, preferred first: by Kubernetes version priority (v1beta2 > v1beta1). */
   versions(group: string): string[] {
-    const inGroup = this.types.filter((t) => t.group === group);
-    const versions = [...new Set(inGroup.map((t) => t.version))];
-    const preferred = inGroup[0]?.storageVersion;
-    return versions.sort((a, b) =>
-      a === preferred ? -1 : b === preferred ? 1 : compareKubeVersions(b, a),
-    );
+    const versions = [
+      ...new Set(this.types.filter((t) => t.group === group).map((t) => t.version)),
+    ];
+    return versions.sort((a, b) => compareKubeVersions(b, a));
   }
 
   inGroupVersion(group: string, version: string): ResourceType[] {
