@@ -1,0 +1,186 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { SeededRandom } from '../../src/core/random.js';
+import { ApiServer } from '../../src/k8s/api-server.js';
+
+/**
+ * Bad input gets what a real API server answers: the HTTP code and a Status body with the
+ * same reason (and field causes for 422). The server keeps serving afterwards.
+ */
+
+interface Status {
+  kind: string;
+  status: string;
+  reason: string;
+  code: number;
+  details?: { name?: string; group?: string; kind?: string; causes?: Array<{ reason: string; field?: string }> };
+}
+
+let server: ApiServer;
+const POOLS = '/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools';
+
+async function call(method: string, path: string, body?: string, contentType = 'application/json'): Promise<{ code: number; body: Status & Record<string, unknown> }> {
+  const init: RequestInit = { method, headers: { 'Content-Type': contentType } };
+  if (body !== undefined) init.body = body;
+  const res = await fetch(server.url + path, init);
+  return { code: res.status, body: (await res.json()) as Status & Record<string, unknown> };
+}
+
+const pool = (name: string, spec: unknown = { addresses: ['198.18.0.0/24'] }) =>
+  JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name }, spec });
+
+describe('bad input', () => {
+  beforeAll(async () => {
+    server = await ApiServer.start({ clock: new ManualClock(), random: new SeededRandom(1), namespaces: ['metallb-system'] });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('a body that is neither JSON nor YAML is 400 BadRequest', async () => {
+    const r = await call('POST', POOLS, '{"apiVersion": ', 'application/json');
+    expect([r.code, r.body.kind, r.body.reason, r.body.code]).toEqual([400, 'Status', 'BadRequest', 400]);
+    const y = await call('POST', POOLS, 'a: [unclosed', 'application/yaml');
+    expect([y.code, y.body.reason]).toEqual([400, 'BadRequest']);
+  });
+
+  it('a schema violation is 422 Invalid with field causes', async () => {
+    const r = await call('POST', POOLS, pool('bad', { autoAssign: 'yes' }));
+    expect([r.code, r.body.reason, r.body.status]).toEqual([422, 'Invalid', 'Failure']);
+    expect(r.body.details?.kind).toBe('IPAddressPool');
+    expect(r.body.details?.group).toBe('metallb.io');
+    const causes = (r.body.details?.causes ?? []).map((c) => [c.reason, c.field]);
+    expect(causes).toContainEqual(['FieldValueRequired', 'spec.addresses']);
+    expect(causes).toContainEqual(['FieldValueTypeInvalid', 'spec.autoAssign']);
+  });
+
+  it('an enum and a bound violation name their fields', async () => {
+    const peer = JSON.stringify({
+      apiVersion: 'metallb.io/v1beta2',
+      kind: 'BGPPeer',
+      metadata: { name: 'p' },
+      spec: { myASN: 64500, peerASN: 1, peerAddress: '192.0.2.1', dynamicASN: 'sideways', peerPort: 70000 },
+    });
+    const r = await call('POST', '/apis/metallb.io/v1beta2/namespaces/metallb-system/bgppeers', peer);
+    expect(r.code).toBe(422);
+    const causes = (r.body.details?.causes ?? []).map((c) => [c.reason, c.field]);
+    expect(causes).toContainEqual(['FieldValueNotSupported', 'spec.dynamicASN']);
+    expect(causes).toContainEqual(['FieldValueInvalid', 'spec.peerPort']);
+  });
+
+  it('an unknown resource is 404 NotFound', async () => {
+    const r = await call('GET', '/apis/metallb.io/v1beta1/namespaces/metallb-system/widgets');
+    expect([r.code, r.body.reason]).toEqual([404, 'NotFound']);
+    const g = await call('GET', '/apis/nothing.example.com/v1');
+    expect([g.code, g.body.reason]).toEqual([404, 'NotFound']);
+  });
+
+  it('a cluster-scoped kind under a namespace path is 404; a namespaced kind without one lists all', async () => {
+    const r = await call('GET', '/apis/frrk8s.metallb.io/v1beta1/namespaces/metallb-system/frrnodestates');
+    expect([r.code, r.body.reason]).toEqual([404, 'NotFound']);
+    const all = await call('GET', '/apis/metallb.io/v1beta1/ipaddresspools');
+    expect(all.code).toBe(200);
+    expect(all.body['kind']).toBe('IPAddressPoolList');
+  });
+
+  it('a stale resourceVersion is 409 Conflict; an existing name is 409 AlreadyExists', async () => {
+    const created = await call('POST', POOLS, pool('p1'));
+    expect(created.code).toBe(201);
+    const obj = created.body as unknown as { metadata: { resourceVersion: string } };
+    const first = await call('PUT', `${POOLS}/p1`, JSON.stringify({ ...obj, spec: { addresses: ['198.18.1.0/24'] } }));
+    expect(first.code).toBe(200);
+    const stale = await call('PUT', `${POOLS}/p1`, JSON.stringify({ ...obj, spec: { addresses: ['198.18.2.0/24'] } }));
+    expect([stale.code, stale.body.reason, stale.body.details?.name]).toEqual([409, 'Conflict', 'p1']);
+    const again = await call('POST', POOLS, pool('p1'));
+    expect([again.code, again.body.reason]).toEqual([409, 'AlreadyExists']);
+  });
+
+  it('a missing object is 404 NotFound naming plural, group and name', async () => {
+    const r = await call('GET', `${POOLS}/absent`);
+    expect([r.code, r.body.reason, r.body.details?.name, r.body.details?.group, r.body.details?.kind]).toEqual([
+      404,
+      'NotFound',
+      'absent',
+      'metallb.io',
+      'ipaddresspools',
+    ]);
+    const d = await call('DELETE', `${POOLS}/absent`);
+    expect([d.code, d.body.reason]).toEqual([404, 'NotFound']);
+  });
+
+  it('a namespace that does not exist is 404 NotFound', async () => {
+    const r = await call('POST', '/apis/metallb.io/v1beta1/namespaces/nowhere/ipaddresspools', pool('x'));
+    expect([r.code, r.body.reason, r.body.details?.kind]).toEqual([404, 'NotFound', 'namespaces']);
+  });
+
+  it('a body whose namespace differs from the URL is 400; a body of the wrong kind is 400', async () => {
+    const other = JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'n', namespace: 'default' }, spec: { addresses: [] } });
+    expect((await call('POST', POOLS, other)).body.reason).toBe('BadRequest');
+    const kind = JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'Community', metadata: { name: 'n' } });
+    expect((await call('POST', POOLS, kind)).code).toBe(400);
+  });
+
+  it('an unknown field is rejected under fieldValidation=Strict and pruned otherwise', async () => {
+    const body = pool('strict', { addresses: ['198.18.3.0/24'], colour: 'red' });
+    const strict = await call('POST', `${POOLS}?fieldValidation=Strict`, body);
+    expect([strict.code, strict.body.reason]).toEqual([400, 'BadRequest']);
+    const lax = await call('POST', POOLS, body);
+    expect(lax.code).toBe(201);
+    expect((lax.body['spec'] as Record<string, unknown>)['colour']).toBeUndefined();
+  });
+
+  it('an unsupported patch type is 415; strategic merge on a custom resource is 415', async () => {
+    expect((await call('PATCH', `${POOLS}/p1`, '{}', 'text/plain')).code).toBe(415);
+    const smp = await call('PATCH', `${POOLS}/p1`, '{"spec":{}}', 'application/strategic-merge-patch+json');
+    expect([smp.code, smp.body.reason]).toEqual([415, 'UnsupportedMediaType']);
+  });
+
+  it('a JSON patch that fails its test operation is 422 and changes nothing', async () => {
+    const before = (await call('GET', `${POOLS}/p1`)).body as unknown as { metadata: { resourceVersion: string } };
+    const r = await call('PATCH', `${POOLS}/p1`, JSON.stringify([{ op: 'test', path: '/spec/autoAssign', value: false }, { op: 'remove', path: '/spec' }]), 'application/json-patch+json');
+    expect(r.code).toBe(422);
+    const after = (await call('GET', `${POOLS}/p1`)).body as unknown as { metadata: { resourceVersion: string } };
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+  });
+
+  it('an immutable status field (CEL self == oldSelf) cannot change', async () => {
+    const path = '/apis/metallb.io/v1beta1/namespaces/metallb-system/servicebgpstatuses';
+    const created = await call('POST', path, JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'ServiceBGPStatus', metadata: { name: 's' }, spec: {} }));
+    expect(created.code).toBe(201);
+    const set = await call('PATCH', `${path}/s/status`, JSON.stringify({ status: { node: 'worker0' } }), 'application/merge-patch+json');
+    expect(set.code).toBe(200);
+    const change = await call('PATCH', `${path}/s/status`, JSON.stringify({ status: { node: 'worker1' } }), 'application/merge-patch+json');
+    expect([change.code, change.body.reason, change.body.details?.causes?.[0]?.field]).toEqual([422, 'Invalid', 'status.node']);
+  });
+
+  it('a bad label selector is 400, a bad watch resourceVersion is a 410 ERROR event', async () => {
+    expect((await call('GET', `${POOLS}?labelSelector=${encodeURIComponent('a in (b')}`)).code).toBe(400);
+    // A server that remembers only the last 2 events: resuming from an older one is 410.
+    const short = await ApiServer.start({ historySize: 2, namespaces: ['metallb-system'] });
+    try {
+      const oldest = short.store.currentRv();
+      for (const name of ['a', 'b', 'c']) {
+        const res = await fetch(`${short.url}${POOLS}`, { method: 'POST', body: pool(name), headers: { 'Content-Type': 'application/json' } });
+        expect(res.status).toBe(201);
+      }
+      const res = await fetch(`${short.url}${POOLS}?watch=true&resourceVersion=${oldest}`);
+      const text = await res.text();
+      const event = JSON.parse(text.trim().split('\n')[0] ?? '{}') as { type: string; object: Status };
+      expect([event.type, event.object.code, event.object.reason]).toEqual(['ERROR', 410, 'Expired']);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('requires the bearer token when one is set', async () => {
+    const guarded = await ApiServer.start({ token: 's3cret', crdDir: false });
+    try {
+      const res = await fetch(`${guarded.url}/api/v1/namespaces`);
+      expect(res.status).toBe(401);
+      const ok = await fetch(`${guarded.url}/api/v1/namespaces`, { headers: { Authorization: 'Bearer s3cret' } });
+      expect(ok.status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
+});
