@@ -21,6 +21,9 @@
  *   then feed events one at a time, each to the state returned by the previous step, and
  *   carry out that step's actions in order before the next event (a SendNotification is
  *   written before the DropTcp that follows it).
+ * - Determinism: step never reads a clock; the only input besides (state, event) is the
+ *   injected config.random, drawn once per ConnectRetryTimer/KeepaliveTimer start (RFC 4271
+ *   10 jitter). Same seed and same events give the same actions.
  * - Timers: StartTimer { timer, ms } arms or re-arms the one timer of that name; StopTimer
  *   cancels it; on expiry feed `${timer}_Expires`. Expiries of timers the FSM did not arm
  *   (already stopped) are dropped, so a late callback is harmless.

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { FsmEvent, FsmState, TransitionReason } from '../../../src/bgp/fsm/index.js';
-import { initialState, step } from '../../../src/bgp/fsm/index.js';
+import { FSM_EVENT_TYPES, initialState, step } from '../../../src/bgp/fsm/index.js';
 import { describeAction } from './describe.js';
 import { config, notif, peerOpen, run, stateIn } from './fixtures.js';
 
@@ -889,24 +889,32 @@ const rows: Row[] = [
   { from: 'Established', event: { type: 'BfdUp' }, to: 'Established', actions: [], counter: 0 },
 ];
 
+/** Row names: the event type plus what tells rows with the same type apart. */
+function eventLabel(e: FsmEvent): string {
+  if ('notification' in e) return `${e.type}(${e.notification.code}/${e.notification.subcode})`;
+  if ('open' in e)
+    return `${e.type}(v${e.open.version} AS ${e.open.myAsn} hold ${e.open.holdTime})`;
+  if (e.type === 'AutomaticStop' && e.subcode !== undefined) return `${e.type}(${e.subcode})`;
+  return e.type;
+}
+
 describe('RFC 4271 8.2.2 state x event table', () => {
-  it.each(
-    rows.map(
-      (r) => [`${r.from} + ${r.event.type}${'open' in r.event ? '' : ''} -> ${r.to}`, r] as const,
-    ),
-  )('%s', (_name, row) => {
-    const before = starts[row.from]!();
-    const result = step(before, row.event);
-    expect(result.state.name).toBe(row.to);
-    expect(result.actions.map(describeAction)).toEqual(row.actions);
-    expect(result.state.connectRetryCounter).toBe(row.counter);
-    if (row.to === before.name) {
-      expect(result.transition).toBeUndefined();
-    } else {
-      expect(result.transition).toEqual({ from: before.name, to: row.to, reason: row.reason });
-      expect(result.state.lastChange).toEqual(result.transition);
-    }
-  });
+  it.each(rows.map((r) => [`${r.from} + ${eventLabel(r.event)} -> ${r.to}`, r] as const))(
+    '%s',
+    (_name, row) => {
+      const before = starts[row.from]!();
+      const result = step(before, row.event);
+      expect(result.state.name).toBe(row.to);
+      expect(result.actions.map(describeAction)).toEqual(row.actions);
+      expect(result.state.connectRetryCounter).toBe(row.counter);
+      if (row.to === before.name) {
+        expect(result.transition).toBeUndefined();
+      } else {
+        expect(result.transition).toEqual({ from: before.name, to: row.to, reason: row.reason });
+        expect(result.state.lastChange).toEqual(result.transition);
+      }
+    },
+  );
 
   it('covers every session state as a start and every RFC event somewhere', () => {
     const fromStates = new Set(rows.map((r) => starts[r.from]!().name));
@@ -952,5 +960,72 @@ describe('RFC 4271 8.2.2 state x event table', () => {
     const snapshot = structuredClone({ ...before, config: undefined });
     step(before, { type: 'HoldTimer_Expires' });
     expect({ ...before, config: undefined }).toEqual(snapshot);
+  });
+});
+
+/** One event of every type, with a plausible payload. */
+function sample(type: FsmEvent['type']): FsmEvent {
+  const n = { code: 6, subcode: 4, data: Buffer.alloc(0) };
+  switch (type) {
+    case 'BGPOpen':
+    case 'BGPOpen_with_DelayOpenTimer_running':
+      return { type, open: peerOpen() };
+    case 'BGPHeaderErr':
+    case 'BGPOpenMsgErr':
+    case 'UpdateMsgErr':
+      return { type, notification: n };
+    case 'NotifMsg':
+    case 'NotifMsgVerErr':
+      return { type, notification: { type: 'NOTIFICATION', ...n } };
+    case 'UpdateMsg':
+      return update;
+    default:
+      return { type } as FsmEvent;
+  }
+}
+
+describe('whole-table sweeps (every start state x every event type)', () => {
+  const startEvents = new Set([
+    'ManualStart',
+    'AutomaticStart',
+    'ManualStart_with_PassiveTcpEstablishment',
+    'AutomaticStart_with_PassiveTcpEstablishment',
+    'AutomaticStart_with_DampPeerOscillations',
+    'AutomaticStart_with_DampPeerOscillations_and_PassiveTcpEstablishment',
+  ]);
+
+  it.each(Object.keys(starts))(
+    '%s: start events are ignored outside Idle (RFC 4271 8.2.2)',
+    (from) => {
+      const before = starts[from]!();
+      for (const type of FSM_EVENT_TYPES.filter((t) => startEvents.has(t))) {
+        const r = step(before, sample(type));
+        if (before.name === 'Idle') {
+          expect(r.state.name).not.toBe('Idle');
+        } else {
+          expect(r.actions).toEqual([]);
+          expect(r.state).toEqual(before);
+        }
+      }
+    },
+  );
+
+  it.each(Object.keys(starts))('%s: every event gives a deterministic result', (from) => {
+    for (const type of FSM_EVENT_TYPES) {
+      const a = step(starts[from]!(), sample(type));
+      const b = step(starts[from]!(), sample(type));
+      expect(a.actions).toEqual(b.actions);
+      expect(a.state.name).toBe(b.state.name);
+      expect(a.transition).toEqual(b.transition);
+    }
+  });
+
+  it('Idle: no message, TCP or timer event leaves Idle (RFC 4271 8.2.2 events 9-12, 15-28)', () => {
+    const before = starts.Idle!();
+    for (const type of FSM_EVENT_TYPES.filter((t) => !startEvents.has(t))) {
+      const r = step(before, sample(type));
+      expect(r.state.name).toBe('Idle');
+      expect(r.actions.every((a) => a.type === 'DropTcp')).toBe(true);
+    }
   });
 });
