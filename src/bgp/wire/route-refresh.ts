@@ -1,7 +1,8 @@
 /**
  * ROUTE-REFRESH (RFC 2918 3): AFI (2), reserved (1), SAFI (1); RFC 7313 3 turns the reserved
  * octet into a subtype (0 request, 1 BoRR, 2 EoRR). A normal request may carry RFC 5291 ORF
- * entries after the SAFI, kept raw.
+ * entries after the SAFI, kept raw. RFC 7313 5: a subtype other than 0, 1 or 2 MUST be ignored;
+ * the codec still decodes it so that the session can see the subtype and drop the message.
  */
 import type { RouteRefreshMessage } from './types.js';
 import { MessageType } from './types.js';
