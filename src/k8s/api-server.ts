@@ -87,6 +87,9 @@ export class ApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly openWatches = new Set<() => void>();
   private caPem: string | undefined;
+  /** While set, new watch requests wait (fault injection: a partitioned API server). */
+  private watchGate: Promise<void> | undefined;
+  private openWatchGate: (() => void) | undefined;
   private address = '';
   kubeconfigPath = '';
 
@@ -133,6 +136,30 @@ export class ApiServer {
       });
     }
     this.store.close();
+  }
+
+  /** Ends every open watch stream, as an API server restart or a proxy timeout would. */
+  closeWatches(): void {
+    for (const close of [...this.openWatches]) close();
+  }
+
+  /** Holds new watch requests until resumeWatches() (to make clients miss events). */
+  pauseWatches(): void {
+    if (this.watchGate) return;
+    this.watchGate = new Promise((resolve) => {
+      this.openWatchGate = resolve;
+    });
+  }
+
+  resumeWatches(): void {
+    this.openWatchGate?.();
+    this.watchGate = undefined;
+    this.openWatchGate = undefined;
+  }
+
+  /** Number of open watch streams. */
+  watchCount(): number {
+    return this.openWatches.size;
   }
 
   private bootstrap(): void {
@@ -419,6 +446,7 @@ export class ApiServer {
       const labelSelector = parseLabelSelector(query.get('labelSelector'));
       const fieldSelector = parseFieldSelector(query.get('fieldSelector'));
       if (query.get('watch') === 'true' || query.get('watch') === '1') {
+        if (this.watchGate) await this.watchGate;
         const timeout = query.get('timeoutSeconds');
         const watchNs = type.namespaced ? namespace : undefined;
         startWatch(
