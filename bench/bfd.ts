@@ -1,0 +1,275 @@
+/**
+ * BFD scale benchmark: N sessions at 50 ms x 3 between two speakersim endpoints over real UDP
+ * on loopback, each endpoint in its own process (this one, A, measures; a forked child, B, is
+ * the peer), so each has its own event loop as two speakers would.
+ *
+ * For each N (default 100, 250, 500, 1000): bring all sessions Up, run steady for --seconds
+ * (default 60) counting false Downs on both sides, then B goes silent at once and A's detection
+ * latency is measured per session: from the moment B stopped (loss onset) and from A's own
+ * deadline (last packet + Detection Time: how late the timer fired). Reports the largest N
+ * with zero false Down.
+ *
+ * Addresses: RFC 5881 3 allows one session per address pair, so A's sessions each use their
+ * own loopback address 127.1.x.y (one listener each) and B uses 127.0.0.2. Loopback only.
+ *
+ *   npm run bench:bfd -- --seconds 10 --sizes 100,250,500,1000
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { SystemClock } from '../src/core/clock.js';
+import { systemRandom } from '../src/core/random.js';
+import {
+  BfdSessionTable,
+  BfdState,
+  createUdpBfdTransport,
+  type BfdSession,
+} from '../src/bfd/index.js';
+
+const TIMERS = { desiredMinTxMs: 50, requiredMinRxMs: 50, detectMult: 3 };
+const B_ADDRESS = '127.0.0.2';
+const A_PORT = 23784; // unprivileged stand-in for 3784
+const clock = new SystemClock();
+const epochNow = (): number => performance.timeOrigin + performance.now();
+
+function aAddress(i: number): string {
+  return `127.1.${(i >> 8) & 0xff}.${(i & 0xff) + 1}`;
+}
+
+type ToPeer =
+  { cmd: 'start'; n: number } | { cmd: 'report' } | { cmd: 'silence' } | { cmd: 'exit' };
+type FromPeer =
+  | { ev: 'ready'; port: number }
+  | { ev: 'report'; up: number; downs: number; sent: number; received: number }
+  | { ev: 'silenced'; at: number };
+
+/* ---------------------------------------------------------------- peer (B) process --- */
+
+async function runPeer(): Promise<void> {
+  let table: BfdSessionTable | undefined;
+  let downs = 0;
+  const send = (m: FromPeer): void => {
+    process.send?.(m);
+  };
+  process.on('message', async (m: ToPeer) => {
+    if (m.cmd === 'start') {
+      table = new BfdSessionTable({ clock, random: systemRandom });
+      const transport = await createUdpBfdTransport({ localAddress: B_ADDRESS, listenPort: 0 });
+      table.addTransport(transport);
+      downs = 0;
+      for (let i = 0; i < m.n; i++) {
+        const s = await table.addSession({
+          localAddress: B_ADDRESS,
+          peerAddress: aAddress(i),
+          peerPort: A_PORT,
+          ...TIMERS,
+        });
+        s.on('down', () => downs++);
+      }
+      send({ ev: 'ready', port: transport.local.port });
+    } else if (m.cmd === 'report') {
+      const sessions = table?.sessions() ?? [];
+      send({
+        ev: 'report',
+        up: sessions.filter((s) => s.state === BfdState.Up).length,
+        downs,
+        sent: sessions.reduce((a, s) => a + s.counters.packetsSent, 0),
+        received: sessions.reduce((a, s) => a + s.counters.packetsReceived, 0),
+      });
+    } else if (m.cmd === 'silence') {
+      const at = epochNow();
+      // Silent stop of every session at once: the loss A has to detect.
+      await Promise.all((table?.sessions() ?? []).map((s) => s.stop()));
+      send({ ev: 'silenced', at });
+    } else if (m.cmd === 'exit') {
+      await table?.close();
+      process.exit(0);
+    }
+  });
+}
+
+/* ------------------------------------------------------------ measuring (A) process --- */
+
+function request<T extends FromPeer['ev']>(
+  child: ChildProcess,
+  msg: ToPeer,
+  ev: T,
+  timeoutMs = 60_000,
+): Promise<Extract<FromPeer, { ev: T }>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`peer: no ${ev}`)), timeoutMs);
+    const onMessage = (m: FromPeer): void => {
+      if (m.ev !== ev) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(m as Extract<FromPeer, { ev: T }>);
+    };
+    child.on('message', onMessage);
+    child.send(msg);
+  });
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface RunResult {
+  n: number;
+  allUp: boolean;
+  upMs: number;
+  falseDownsA: number;
+  falseDownsB: number;
+  pps: number;
+  maxLoopLagMs: number;
+  detectP50: number;
+  detectP99: number;
+  lateP50: number;
+  lateP99: number;
+  detected: number;
+}
+
+async function runSize(n: number, seconds: number): Promise<RunResult> {
+  const child = fork(fileURLToPath(import.meta.url), ['--role', 'peer'], {
+    execArgv: process.execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const table = new BfdSessionTable({ clock, random: systemRandom });
+  try {
+    const ready = await request(child, { cmd: 'start', n }, 'ready');
+    const sessions: BfdSession[] = [];
+    let downsA = 0;
+    const started = clock.now();
+    for (let i = 0; i < n; i++) {
+      const transport = await createUdpBfdTransport({
+        localAddress: aAddress(i),
+        listenPort: A_PORT,
+      });
+      table.addTransport(transport);
+      const s = await table.addSession({
+        localAddress: aAddress(i),
+        peerAddress: B_ADDRESS,
+        peerPort: ready.port,
+        ...TIMERS,
+      });
+      s.on('down', () => downsA++);
+      sessions.push(s);
+    }
+    // Bring-up: 1 s packets while not Up (RFC 5880 6.8.3), then a Poll to 50 ms.
+    const upDeadline = clock.now() + 30_000;
+    while (clock.now() < upDeadline && sessions.some((s) => s.state !== BfdState.Up)) {
+      await sleep(100);
+    }
+    const upMs = clock.now() - started;
+    const allUp = sessions.every((s) => s.state === BfdState.Up);
+    await sleep(1_000); // Polls settle at 50 ms
+    const downsBefore = downsA;
+    const peerBefore = await request(child, { cmd: 'report' }, 'report');
+    const sentBefore = sessions.reduce((a, s) => a + s.counters.packetsSent, 0);
+
+    // Steady phase, watching event loop lag as a load indicator.
+    let maxLag = 0;
+    let last = clock.now();
+    const lagTimer = setInterval(() => {
+      const now = clock.now();
+      maxLag = Math.max(maxLag, now - last - 100);
+      last = now;
+    }, 100);
+    const steadyStart = clock.now();
+    await sleep(seconds * 1_000);
+    clearInterval(lagTimer);
+    const steadyMs = clock.now() - steadyStart;
+    const peerAfter = await request(child, { cmd: 'report' }, 'report');
+    const sentAfter = sessions.reduce((a, s) => a + s.counters.packetsSent, 0);
+    const falseDownsA = downsA - downsBefore;
+    const falseDownsB = peerAfter.downs - peerBefore.downs;
+    const pps = ((sentAfter - sentBefore + (peerAfter.sent - peerBefore.sent)) * 1000) / steadyMs;
+
+    // Loss: B goes silent; A must detect every session.
+    const downAt = new Map<BfdSession, { epoch: number; late: number }>();
+    for (const s of sessions) {
+      s.on('down', (e) => {
+        const deadline = s.fsmState.lastRxAt! + 150;
+        if (!downAt.has(s)) downAt.set(s, { epoch: epochNow(), late: e.at - deadline });
+      });
+    }
+    const silenced = await request(child, { cmd: 'silence' }, 'silenced');
+    const lossDeadline = clock.now() + 5_000;
+    while (clock.now() < lossDeadline && downAt.size < sessions.length) await sleep(20);
+    const detect = [...downAt.values()].map((d) => d.epoch - silenced.at);
+    const late = [...downAt.values()].map((d) => d.late);
+    return {
+      n,
+      allUp,
+      upMs,
+      falseDownsA,
+      falseDownsB,
+      pps,
+      maxLoopLagMs: maxLag,
+      detectP50: percentile(detect, 50),
+      detectP99: percentile(detect, 99),
+      lateP50: percentile(late, 50),
+      lateP99: percentile(late, 99),
+      detected: downAt.size,
+    };
+  } finally {
+    child.send({ cmd: 'exit' } satisfies ToPeer);
+    await table.close();
+    await new Promise<void>((r) => {
+      if (child.exitCode !== null) r();
+      else child.once('exit', () => r());
+      setTimeout(() => {
+        child.kill();
+        r();
+      }, 5_000).unref();
+    });
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = await yargs(hideBin(process.argv))
+    .option('role', { type: 'string', default: 'measure', hidden: true })
+    .option('seconds', { type: 'number', default: 60, describe: 'steady phase per N' })
+    .option('sizes', { type: 'string', default: '100,250,500,1000', describe: 'session counts' })
+    .strict()
+    .parse();
+  if (argv.role === 'peer') return runPeer();
+  const sizes = argv.sizes.split(',').map(Number);
+  console.log(
+    `BFD bench: real UDP on loopback, two processes, ${TIMERS.desiredMinTxMs} ms x ` +
+      `${TIMERS.detectMult}, ${argv.seconds} s steady per N`,
+  );
+  console.log(
+    'N      allUp  up(ms)  falseDown A/B  pkts/s   maxLag(ms)  detect p50/p99 (ms)  ' +
+      'timer late p50/p99 (ms)  detected',
+  );
+  let best = 0;
+  for (const n of sizes) {
+    const r = await runSize(n, argv.seconds);
+    const ok = r.allUp && r.falseDownsA === 0 && r.falseDownsB === 0 && r.detected === n;
+    if (ok) best = Math.max(best, n);
+    console.log(
+      [
+        String(r.n).padEnd(6),
+        String(r.allUp).padEnd(6),
+        r.upMs.toFixed(0).padEnd(7),
+        `${r.falseDownsA}/${r.falseDownsB}`.padEnd(14),
+        r.pps.toFixed(0).padEnd(8),
+        r.maxLoopLagMs.toFixed(1).padEnd(11),
+        `${r.detectP50.toFixed(1)}/${r.detectP99.toFixed(1)}`.padEnd(20),
+        `${r.lateP50.toFixed(1)}/${r.lateP99.toFixed(1)}`.padEnd(24),
+        `${r.detected}/${r.n}`,
+      ].join(' '),
+    );
+  }
+  console.log(`largest N with zero false Down: ${best}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
