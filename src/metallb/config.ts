@@ -10,6 +10,7 @@
  */
 import { parseCommunity, type BgpCommunity, communityKey } from './community.js';
 import { parseGoDuration, formatGoDuration } from './duration.js';
+import { MetallbInputError } from './errors.js';
 import { goJoin, goQuote, goQuoteRune } from './go-format.js';
 import { type Cidr, cidrsOverlap, cidrContains, formatCIDR, formatIP, parseIP } from './ip.js';
 import { anySelectorMatches, selectorProblem } from './labels.js';
@@ -156,7 +157,9 @@ export function buildConfig(resources: ClusterResources, view: ConfigView): Conf
     return { ok: true, config: build(resources, view) };
   } catch (e) {
     if (e instanceof ConfigFailure) return { ok: false, error: e.error };
-    throw e;
+    throw new MetallbInputError(`objects not shaped like the API's: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 

@@ -1,15 +1,12 @@
 import { SpeakersimError } from '../core/errors.js';
 
 /**
- * Typed errors of the MetalLB model. Validation problems are *data* (ConfigError, reported in
- * ConfigurationState like MetalLB does), not exceptions; these classes are thrown only when a
- * caller hands the model something it cannot interpret at all.
+ * Thrown only when a caller hands the model objects it cannot read at all (not JSON-shaped
+ * like the API's, e.g. `spec.addresses` not a list). Configuration mistakes MetalLB would
+ * report are data (ConfigError), never exceptions.
  */
 export class MetallbInputError extends SpeakersimError {
-  constructor(code: MetallbInputErrorCode, message: string) {
-    super(code, message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('METALLB_MALFORMED_INPUT', message, options);
   }
 }
-
-export type MetallbInputErrorCode =
-  'METALLB_INVALID_IP' | 'METALLB_INVALID_CIDR' | 'METALLB_INVALID_DURATION';
