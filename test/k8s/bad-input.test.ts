@@ -13,13 +13,23 @@ interface Status {
   status: string;
   reason: string;
   code: number;
-  details?: { name?: string; group?: string; kind?: string; causes?: Array<{ reason: string; field?: string }> };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: Array<{ reason: string; field?: string }>;
+  };
 }
 
 let server: ApiServer;
 const POOLS = '/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools';
 
-async function call(method: string, path: string, body?: string, contentType = 'application/json'): Promise<{ code: number; body: Status & Record<string, unknown> }> {
+async function call(
+  method: string,
+  path: string,
+  body?: string,
+  contentType = 'application/json',
+): Promise<{ code: number; body: Status & Record<string, unknown> }> {
   const init: RequestInit = { method, headers: { 'Content-Type': contentType } };
   if (body !== undefined) init.body = body;
   const res = await fetch(server.url + path, init);
@@ -27,11 +37,20 @@ async function call(method: string, path: string, body?: string, contentType = '
 }
 
 const pool = (name: string, spec: unknown = { addresses: ['198.18.0.0/24'] }) =>
-  JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name }, spec });
+  JSON.stringify({
+    apiVersion: 'metallb.io/v1beta1',
+    kind: 'IPAddressPool',
+    metadata: { name },
+    spec,
+  });
 
 describe('bad input', () => {
   beforeAll(async () => {
-    server = await ApiServer.start({ clock: new ManualClock(), random: new SeededRandom(1), namespaces: ['metallb-system'] });
+    server = await ApiServer.start({
+      clock: new ManualClock(),
+      random: new SeededRandom(1),
+      namespaces: ['metallb-system'],
+    });
   });
   afterAll(async () => {
     await server.close();
@@ -39,7 +58,12 @@ describe('bad input', () => {
 
   it('a body that is neither JSON nor YAML is 400 BadRequest', async () => {
     const r = await call('POST', POOLS, '{"apiVersion": ', 'application/json');
-    expect([r.code, r.body.kind, r.body.reason, r.body.code]).toEqual([400, 'Status', 'BadRequest', 400]);
+    expect([r.code, r.body.kind, r.body.reason, r.body.code]).toEqual([
+      400,
+      'Status',
+      'BadRequest',
+      400,
+    ]);
     const y = await call('POST', POOLS, 'a: [unclosed', 'application/yaml');
     expect([y.code, y.body.reason]).toEqual([400, 'BadRequest']);
   });
@@ -59,9 +83,19 @@ describe('bad input', () => {
       apiVersion: 'metallb.io/v1beta2',
       kind: 'BGPPeer',
       metadata: { name: 'p' },
-      spec: { myASN: 64500, peerASN: 1, peerAddress: '192.0.2.1', dynamicASN: 'sideways', peerPort: 70000 },
+      spec: {
+        myASN: 64500,
+        peerASN: 1,
+        peerAddress: '192.0.2.1',
+        dynamicASN: 'sideways',
+        peerPort: 70000,
+      },
     });
-    const r = await call('POST', '/apis/metallb.io/v1beta2/namespaces/metallb-system/bgppeers', peer);
+    const r = await call(
+      'POST',
+      '/apis/metallb.io/v1beta2/namespaces/metallb-system/bgppeers',
+      peer,
+    );
     expect(r.code).toBe(422);
     const causes = (r.body.details?.causes ?? []).map((c) => [c.reason, c.field]);
     expect(causes).toContainEqual(['FieldValueNotSupported', 'spec.dynamicASN']);
@@ -76,7 +110,10 @@ describe('bad input', () => {
   });
 
   it('a cluster-scoped kind under a namespace path is 404; a namespaced kind without one lists all', async () => {
-    const r = await call('GET', '/apis/frrk8s.metallb.io/v1beta1/namespaces/metallb-system/frrnodestates');
+    const r = await call(
+      'GET',
+      '/apis/frrk8s.metallb.io/v1beta1/namespaces/metallb-system/frrnodestates',
+    );
     expect([r.code, r.body.reason]).toEqual([404, 'NotFound']);
     const all = await call('GET', '/apis/metallb.io/v1beta1/ipaddresspools');
     expect(all.code).toBe(200);
@@ -87,36 +124,61 @@ describe('bad input', () => {
     const created = await call('POST', POOLS, pool('p1'));
     expect(created.code).toBe(201);
     const obj = created.body as unknown as { metadata: { resourceVersion: string } };
-    const first = await call('PUT', `${POOLS}/p1`, JSON.stringify({ ...obj, spec: { addresses: ['198.18.1.0/24'] } }));
+    const first = await call(
+      'PUT',
+      `${POOLS}/p1`,
+      JSON.stringify({ ...obj, spec: { addresses: ['198.18.1.0/24'] } }),
+    );
     expect(first.code).toBe(200);
-    const stale = await call('PUT', `${POOLS}/p1`, JSON.stringify({ ...obj, spec: { addresses: ['198.18.2.0/24'] } }));
-    expect([stale.code, stale.body.reason, stale.body.details?.name]).toEqual([409, 'Conflict', 'p1']);
+    const stale = await call(
+      'PUT',
+      `${POOLS}/p1`,
+      JSON.stringify({ ...obj, spec: { addresses: ['198.18.2.0/24'] } }),
+    );
+    expect([stale.code, stale.body.reason, stale.body.details?.name]).toEqual([
+      409,
+      'Conflict',
+      'p1',
+    ]);
     const again = await call('POST', POOLS, pool('p1'));
     expect([again.code, again.body.reason]).toEqual([409, 'AlreadyExists']);
   });
 
   it('a missing object is 404 NotFound naming plural, group and name', async () => {
     const r = await call('GET', `${POOLS}/absent`);
-    expect([r.code, r.body.reason, r.body.details?.name, r.body.details?.group, r.body.details?.kind]).toEqual([
-      404,
-      'NotFound',
-      'absent',
-      'metallb.io',
-      'ipaddresspools',
-    ]);
+    expect([
+      r.code,
+      r.body.reason,
+      r.body.details?.name,
+      r.body.details?.group,
+      r.body.details?.kind,
+    ]).toEqual([404, 'NotFound', 'absent', 'metallb.io', 'ipaddresspools']);
     const d = await call('DELETE', `${POOLS}/absent`);
     expect([d.code, d.body.reason]).toEqual([404, 'NotFound']);
   });
 
   it('a namespace that does not exist is 404 NotFound', async () => {
-    const r = await call('POST', '/apis/metallb.io/v1beta1/namespaces/nowhere/ipaddresspools', pool('x'));
+    const r = await call(
+      'POST',
+      '/apis/metallb.io/v1beta1/namespaces/nowhere/ipaddresspools',
+      pool('x'),
+    );
     expect([r.code, r.body.reason, r.body.details?.kind]).toEqual([404, 'NotFound', 'namespaces']);
   });
 
   it('a body whose namespace differs from the URL is 400; a body of the wrong kind is 400', async () => {
-    const other = JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'n', namespace: 'default' }, spec: { addresses: [] } });
+    const other = JSON.stringify({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'n', namespace: 'default' },
+      spec: { addresses: [] },
+    });
     expect((await call('POST', POOLS, other)).body.reason).toBe('BadRequest');
-    const kind = JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'Community', metadata: { name: 'n' } });
+    const kind = JSON.stringify({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'Community',
+      metadata: { name: 'n' },
+    });
     expect((await call('POST', POOLS, kind)).code).toBe(400);
   });
 
@@ -131,42 +193,95 @@ describe('bad input', () => {
 
   it('an unsupported patch type is 415; strategic merge on a custom resource is 415', async () => {
     expect((await call('PATCH', `${POOLS}/p1`, '{}', 'text/plain')).code).toBe(415);
-    const smp = await call('PATCH', `${POOLS}/p1`, '{"spec":{}}', 'application/strategic-merge-patch+json');
+    const smp = await call(
+      'PATCH',
+      `${POOLS}/p1`,
+      '{"spec":{}}',
+      'application/strategic-merge-patch+json',
+    );
     expect([smp.code, smp.body.reason]).toEqual([415, 'UnsupportedMediaType']);
   });
 
   it('a JSON patch that fails its test operation is 422 and changes nothing', async () => {
-    const before = (await call('GET', `${POOLS}/p1`)).body as unknown as { metadata: { resourceVersion: string } };
-    const r = await call('PATCH', `${POOLS}/p1`, JSON.stringify([{ op: 'test', path: '/spec/autoAssign', value: false }, { op: 'remove', path: '/spec' }]), 'application/json-patch+json');
+    const before = (await call('GET', `${POOLS}/p1`)).body as unknown as {
+      metadata: { resourceVersion: string };
+    };
+    const r = await call(
+      'PATCH',
+      `${POOLS}/p1`,
+      JSON.stringify([
+        { op: 'test', path: '/spec/autoAssign', value: false },
+        { op: 'remove', path: '/spec' },
+      ]),
+      'application/json-patch+json',
+    );
     expect(r.code).toBe(422);
-    const after = (await call('GET', `${POOLS}/p1`)).body as unknown as { metadata: { resourceVersion: string } };
+    const after = (await call('GET', `${POOLS}/p1`)).body as unknown as {
+      metadata: { resourceVersion: string };
+    };
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   });
 
   it('an immutable status field (CEL self == oldSelf) cannot change', async () => {
     const path = '/apis/metallb.io/v1beta1/namespaces/metallb-system/servicebgpstatuses';
-    const created = await call('POST', path, JSON.stringify({ apiVersion: 'metallb.io/v1beta1', kind: 'ServiceBGPStatus', metadata: { name: 's' }, spec: {} }));
+    const created = await call(
+      'POST',
+      path,
+      JSON.stringify({
+        apiVersion: 'metallb.io/v1beta1',
+        kind: 'ServiceBGPStatus',
+        metadata: { name: 's' },
+        spec: {},
+      }),
+    );
     expect(created.code).toBe(201);
-    const set = await call('PATCH', `${path}/s/status`, JSON.stringify({ status: { node: 'worker0' } }), 'application/merge-patch+json');
+    const set = await call(
+      'PATCH',
+      `${path}/s/status`,
+      JSON.stringify({ status: { node: 'worker0' } }),
+      'application/merge-patch+json',
+    );
     expect(set.code).toBe(200);
-    const change = await call('PATCH', `${path}/s/status`, JSON.stringify({ status: { node: 'worker1' } }), 'application/merge-patch+json');
-    expect([change.code, change.body.reason, change.body.details?.causes?.[0]?.field]).toEqual([422, 'Invalid', 'status.node']);
+    const change = await call(
+      'PATCH',
+      `${path}/s/status`,
+      JSON.stringify({ status: { node: 'worker1' } }),
+      'application/merge-patch+json',
+    );
+    expect([change.code, change.body.reason, change.body.details?.causes?.[0]?.field]).toEqual([
+      422,
+      'Invalid',
+      'status.node',
+    ]);
   });
 
   it('a bad label selector is 400, a bad watch resourceVersion is a 410 ERROR event', async () => {
-    expect((await call('GET', `${POOLS}?labelSelector=${encodeURIComponent('a in (b')}`)).code).toBe(400);
+    expect(
+      (await call('GET', `${POOLS}?labelSelector=${encodeURIComponent('a in (b')}`)).code,
+    ).toBe(400);
     // A server that remembers only the last 2 events: resuming from an older one is 410.
     const short = await ApiServer.start({ historySize: 2, namespaces: ['metallb-system'] });
     try {
       const oldest = short.store.currentRv();
       for (const name of ['a', 'b', 'c']) {
-        const res = await fetch(`${short.url}${POOLS}`, { method: 'POST', body: pool(name), headers: { 'Content-Type': 'application/json' } });
+        const res = await fetch(`${short.url}${POOLS}`, {
+          method: 'POST',
+          body: pool(name),
+          headers: { 'Content-Type': 'application/json' },
+        });
         expect(res.status).toBe(201);
       }
       const res = await fetch(`${short.url}${POOLS}?watch=true&resourceVersion=${oldest}`);
       const text = await res.text();
-      const event = JSON.parse(text.trim().split('\n')[0] ?? '{}') as { type: string; object: Status };
-      expect([event.type, event.object.code, event.object.reason]).toEqual(['ERROR', 410, 'Expired']);
+      const event = JSON.parse(text.trim().split('\n')[0] ?? '{}') as {
+        type: string;
+        object: Status;
+      };
+      expect([event.type, event.object.code, event.object.reason]).toEqual([
+        'ERROR',
+        410,
+        'Expired',
+      ]);
     } finally {
       await short.close();
     }
@@ -177,7 +292,9 @@ describe('bad input', () => {
     try {
       const res = await fetch(`${guarded.url}/api/v1/namespaces`);
       expect(res.status).toBe(401);
-      const ok = await fetch(`${guarded.url}/api/v1/namespaces`, { headers: { Authorization: 'Bearer s3cret' } });
+      const ok = await fetch(`${guarded.url}/api/v1/namespaces`, {
+        headers: { Authorization: 'Bearer s3cret' },
+      });
       expect(ok.status).toBe(200);
     } finally {
       await guarded.close();

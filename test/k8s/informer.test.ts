@@ -8,7 +8,12 @@ const API = 'metallb.io/v1beta1';
 const KIND = 'IPAddressPool';
 
 function pool(name: string, cidr: string): KubeResource {
-  return { apiVersion: API, kind: KIND, metadata: { name, namespace: 'metallb-system' }, spec: { addresses: [cidr] } };
+  return {
+    apiVersion: API,
+    kind: KIND,
+    metadata: { name, namespace: 'metallb-system' },
+    spec: { addresses: [cidr] },
+  };
 }
 
 async function until(condition: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -33,7 +38,9 @@ describe('client-node informer', () => {
     const informer = await client.informer(API, KIND, { namespace: 'metallb-system' });
     const log: string[] = [];
     informer.on('add', (o) => log.push(`add ${o.metadata?.name}`));
-    informer.on('update', (o) => log.push(`update ${o.metadata?.name} ${JSON.stringify((o as KubeResource)['spec'])}`));
+    informer.on('update', (o) =>
+      log.push(`update ${o.metadata?.name} ${JSON.stringify((o as KubeResource)['spec'])}`),
+    );
     informer.on('delete', (o) => log.push(`delete ${o.metadata?.name}`));
     await informer.start();
     await until(() => server?.watchCount() === 1, 'the watch');
@@ -43,7 +50,11 @@ describe('client-node informer', () => {
     await client.patch(pool('p1', ''), { spec: { addresses: ['198.18.2.0/24'] } });
     await client.delete(pool('before', ''));
     await until(() => log.length === 4, 'three events');
-    expect(log.slice(1)).toEqual(['add p1', 'update p1 {"addresses":["198.18.2.0/24"],"autoAssign":true,"avoidBuggyIPs":false}', 'delete before']);
+    expect(log.slice(1)).toEqual([
+      'add p1',
+      'update p1 {"addresses":["198.18.2.0/24"],"autoAssign":true,"avoidBuggyIPs":false}',
+      'delete before',
+    ]);
 
     // Cut the watch and keep the informer from reconnecting while more than the server's
     // history happens: its resume point is then too old (410) and it must re-list.
@@ -52,7 +63,8 @@ describe('client-node informer', () => {
     server.closeWatches();
     await client.create(pool('p2', '198.18.3.0/24'));
     await client.delete(pool('p1', ''));
-    for (let i = 0; i < 4; i++) await client.patch(pool('p2', ''), { metadata: { labels: { n: String(i) } } });
+    for (let i = 0; i < 4; i++)
+      await client.patch(pool('p2', ''), { metadata: { labels: { n: String(i) } } });
     expect(server.store.oldestRv()).toBeGreaterThan(rvBeforeGap);
     server.resumeWatches();
     await until(() => log.includes('delete p1') && log.includes('add p2'), 're-list after 410');
@@ -60,7 +72,10 @@ describe('client-node informer', () => {
 
     // And it keeps watching after the re-list.
     await client.patch(pool('p2', ''), { spec: { autoAssign: false } });
-    await until(() => log.some((l) => l.startsWith('update p2') && l.includes('"autoAssign":false')), 'update after recovery');
+    await until(
+      () => log.some((l) => l.startsWith('update p2') && l.includes('"autoAssign":false')),
+      'update after recovery',
+    );
     await informer.stop();
   });
 
@@ -71,8 +86,12 @@ describe('client-node informer', () => {
     const from = String(created.metadata?.resourceVersion);
     await client.create(pool('b', '198.18.1.0/24'));
     const events: string[] = [];
-    const stop = await client.watch(API, KIND, { namespace: 'metallb-system', resourceVersion: from, allowWatchBookmarks: true }, (type, obj) =>
-      events.push(type === 'BOOKMARK' ? 'BOOKMARK' : `${type} ${obj.metadata?.name}`),
+    const stop = await client.watch(
+      API,
+      KIND,
+      { namespace: 'metallb-system', resourceVersion: from, allowWatchBookmarks: true },
+      (type, obj) =>
+        events.push(type === 'BOOKMARK' ? 'BOOKMARK' : `${type} ${obj.metadata?.name}`),
     );
     await until(() => events.includes('BOOKMARK'), 'a bookmark');
     stop();

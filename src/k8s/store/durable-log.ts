@@ -112,21 +112,29 @@ function recover(dir: string): RecoveredState {
   const snapshotRv = rv;
   const logPath = path.join(dir, LOG);
   if (fs.existsSync(logPath)) {
-    const lines = fs.readFileSync(logPath, 'utf8').split('\n');
-    for (const line of lines) {
-      if (!line.trim()) continue;
+    const text = fs.readFileSync(logPath, 'utf8');
+    let goodBytes = 0;
+    for (const line of text.split('\n')) {
       let rec: LogRecord;
       try {
+        if (!line.trim()) {
+          goodBytes += Buffer.byteLength(line) + 1;
+          continue;
+        }
         rec = JSON.parse(line) as LogRecord;
       } catch {
-        // a torn tail: the write was never acknowledged
+        // A torn tail: that write was never acknowledged. Cut it off so that new records
+        // start on a clean line.
         break;
       }
+      goodBytes += Buffer.byteLength(line) + 1;
       if (rec.rv <= snapshotRv) continue;
       rv = Math.max(rv, rec.rv);
       if (rec.t === 'put') objects.set(idOf(rec.k, rec.o), { key: rec.k, obj: rec.o });
       else objects.delete(`${rec.k}|${rec.id}`);
     }
+    const size = Buffer.byteLength(text);
+    if (goodBytes < size) fs.truncateSync(logPath, goodBytes);
   }
   return { rv, objects: [...objects.values()] };
 }
