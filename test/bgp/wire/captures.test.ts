@@ -69,6 +69,22 @@ const MALFORMED: Record<string, string[]> = {
   bgpsec_invalid_signature_block_length: [],
 };
 
+/** Codes that scanning for markers (as tcpdump does) must meet in the fuzzed captures. */
+const SCAN_CODES: Record<string, string[]> = {
+  'bgp-bgp_capabilities_print-oobr-1': ['ERR_BGP_OPEN_VERSION'],
+  'bgp-bgp_capabilities_print-oobr-2': ['ERR_BGP_OPEN_VERSION'],
+  'bgp_pmsi_tunnel-oobr': ['ERR_BGP_ATTR_LIST'],
+  'bgp_mp_reach_nlri-oobr': ['ERR_BGP_ATTR_LIST'],
+  'bgp-ub': [
+    'ERR_BGP_NETWORK_FIELD',
+    'ERR_BGP_AS_PATH',
+    'ERR_BGP_ATTR_FLAGS',
+    'ERR_BGP_ATTR_UNRECOGNIZED_WELL_KNOWN',
+  ],
+  'bgp-as-path-oobr-ssl': ['ERR_BGP_ATTR_LENGTH', 'ERR_BGP_ATTR_UNRECOGNIZED_WELL_KNOWN'],
+  'bgp-aigp-oobr-ssl': ['ERR_BGP_ATTR_UNRECOGNIZED_WELL_KNOWN', 'ERR_BGP_ATTR_DUPLICATE'],
+};
+
 /**
  * Context for captures that start after the OPEN exchange (tcpdump guesses the AS size; we
  * have to be told). When both OPENs are in the capture, the negotiated context is used.
@@ -149,6 +165,46 @@ function decodeCapture(file: Buffer, defaults: CodecContext): Decoded[] {
   return out;
 }
 
+/**
+ * tcpdump's way through damaged streams: look for the next marker and take the message it
+ * starts. Fuzzed captures rarely keep the framing intact, so this reaches the decoder with
+ * every message candidate they hold. Each position advances, so the scan ends.
+ */
+function scanForMessages(file: Buffer, ctx: CodecContext): DecodeResult[] {
+  const streams = new Map<string, Buffer[]>();
+  for (const chunk of reassemble(readTcpSegments(file))) {
+    const list = streams.get(chunk.direction) ?? [];
+    if (chunk.restart) list.push(Buffer.alloc(0));
+    list[list.length - 1] = Buffer.concat([list[list.length - 1]!, chunk.data]);
+    streams.set(chunk.direction, list);
+  }
+  const out: DecodeResult[] = [];
+  for (const stream of [...streams.values()].flat()) {
+    let p = 0;
+    while (p + 19 <= stream.length) {
+      let marker = true;
+      for (let i = 0; i < 16 && marker; i++) marker = stream[p + i] === 0xff;
+      if (!marker) {
+        p++;
+        continue;
+      }
+      const length = stream.readUInt16BE(p + 16);
+      const whole = length >= 19 && p + length <= stream.length;
+      out.push(
+        decodeMessage(
+          stream.subarray(
+            p,
+            whole ? p + length : Math.min(stream.length, p + Math.max(length, 19)),
+          ),
+          ctx,
+        ),
+      );
+      p += whole ? length : 1;
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // tcpdump's expected output, cut into one block per BGP message.
 
@@ -218,6 +274,18 @@ describe.skipIf(!present)('tcpdump capture conformance', () => {
             JSON.parse(JSON.stringify(d.result.message)),
           );
         }
+      });
+
+      it('resynchronising on markers like tcpdump, every candidate gives a value or a typed error', () => {
+        const results = scanForMessages(file, defaults);
+        expect(results.length).toBeGreaterThanOrEqual(malformed ? 1 : messages.length);
+        for (const r of results) {
+          if (!r.ok) expect(r.error).toBeInstanceOf(BgpWireError);
+          else for (const e of r.errors) expect(e).toBeInstanceOf(BgpWireError);
+        }
+        if (!malformed) expect(results.filter((r) => r.ok).length).toBe(messages.length);
+        const codes = results.flatMap((r) => (r.ok ? r.errors.map((e) => e.code) : [r.error.code]));
+        for (const code of SCAN_CODES[c.name] ?? []) expect(codes).toContain(code);
       });
 
       if (malformed) return;
