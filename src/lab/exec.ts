@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { LabCommandError } from './errors.js';
+import { isAlive, sleepSync } from './proc.js';
 
 /**
  * Child processes for the lab: always an argument array, never a shell string, always with a
@@ -22,11 +23,29 @@ export interface RunOptions {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
+/** Children still running: a signal during `up` kills them before the teardown sweeps. */
+const inFlight = new Set<number>();
+
+/** SIGKILLs every child `run` started that has not ended yet, and waits (bounded) for them. */
+export function killInFlight(waitMs = 1000): void {
+  const pids = [...inFlight];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  for (let waited = 0; waited < waitMs && pids.some(isAlive); waited += 10) sleepSync(10);
+}
+
 export function run(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const [cmd, ...args] = argv;
   if (cmd === undefined) return Promise.reject(new LabCommandError(argv, null, 'empty argv'));
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const pid = child.pid;
+    if (pid !== undefined) inFlight.add(pid);
     let stdout = '';
     let stderr = '';
     let settled = false;
@@ -37,6 +56,7 @@ export function run(argv: readonly string[], options: RunOptions = {}): Promise<
     const finish = (code: number | null, extra = ''): void => {
       if (settled) return;
       settled = true;
+      if (pid !== undefined) inFlight.delete(pid);
       clearTimeout(timer);
       const result = { code, stdout, stderr: stderr + extra };
       if (code === 0 || (options.allowFailure && code !== null)) resolve(result);

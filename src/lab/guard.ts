@@ -1,3 +1,4 @@
+import { killInFlight } from './exec.js';
 import { teardownLab } from './teardown.js';
 
 /**
@@ -11,6 +12,9 @@ const guarded = new Map<string, string>(); // lab -> runRoot
 let installed = false;
 
 function teardownAll(): void {
+  if (guarded.size === 0) return;
+  // An `ip` or daemon start still running could create something after the sweep.
+  killInFlight();
   for (const [lab, runRoot] of guarded) {
     try {
       teardownLab(lab, runRoot);

@@ -1,5 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { runSync } from './exec.js';
+import { isAlive, sleepSync } from './proc.js';
+
+export { isAlive, sleepSync };
 
 /**
  * Looks at and removes kernel objects (namespaces, links, nft tables, processes) by name.
@@ -69,22 +72,6 @@ export function pidsWithArgument(needle: string): number[] {
     }
   }
   return out;
-}
-
-/** True while the process exists and is not a zombie (zombies are only waiting to be reaped). */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
-
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-export function sleepSync(ms: number): void {
-  Atomics.wait(sleepCell, 0, 0, ms);
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

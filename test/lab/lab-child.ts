@@ -1,0 +1,18 @@
+/**
+ * A separate process for the lab cleanup tests (test/integration/lab-cleanup.test.ts), which
+ * need a process that dies in the middle of things:
+ *   crash <lab> <subnet>      labUp, print UP, then SIGKILL itself (leaves the lab behind)
+ *   hold <lab> <subnet>       labUp with cleanupOnExit, print UP, wait for a signal
+ *   interrupt <lab> <subnet>  labUp with cleanupOnExit (the parent signals it during up)
+ */
+import { labUp } from '../../src/lab/lifecycle.js';
+import { testLabTopology } from './fixtures.js';
+
+const [mode, lab, subnet] = process.argv.slice(2);
+const topology = testLabTopology(lab ?? 'x', { subnet: Number(subnet), twoRouters: true });
+
+await labUp(topology, { cleanupOnExit: mode !== 'crash' });
+process.stdout.write('UP\n');
+if (mode === 'crash') process.kill(process.pid, 'SIGKILL');
+// Stay alive until signalled (bounded: never outlive a broken test run by long).
+setTimeout(() => process.exit(3), 120_000);
