@@ -1,0 +1,79 @@
+/**
+ * Turns a timeline into swimlanes, one per (node, peer) session: the BGP state as segments
+ * over time, BFD state segments, and point markers for BFD changes and NOTIFICATIONs. The
+ * HTML reporter draws them as SVG; keeping the geometry-free model apart keeps both small.
+ */
+import type { BfdSessionState, TimelineEvent } from '../timeline.js';
+
+export interface Segment<S extends string> {
+  from: number;
+  to: number;
+  state: S;
+}
+
+export interface Marker {
+  t: number;
+  kind: 'bfd' | 'notification';
+  label: string;
+}
+
+export interface Lane {
+  node: string;
+  peer: string;
+  bgp: Segment<string>[];
+  bfd: Segment<BfdSessionState>[];
+  markers: Marker[];
+}
+
+interface LaneBuilder {
+  lane: Lane;
+  bgpState?: { state: string; since: number };
+  bfdState?: { state: BfdSessionState; since: number };
+}
+
+/** Lanes in order of first appearance; segments end at `endT` for the current state. */
+export function buildLanes(events: readonly TimelineEvent[], endT: number): Lane[] {
+  const lanes = new Map<string, LaneBuilder>();
+  const get = (node: string, peer: string): LaneBuilder => {
+    const key = `${node}\u0000${peer}`;
+    let b = lanes.get(key);
+    if (!b) {
+      b = { lane: { node, peer, bgp: [], bfd: [], markers: [] } };
+      lanes.set(key, b);
+    }
+    return b;
+  };
+  for (const ev of events) {
+    if (ev.kind === 'bgp-transition') {
+      const b = get(ev.node, ev.peer);
+      const prior = b.bgpState ?? { state: ev.from, since: 0 };
+      if (ev.t > prior.since) b.lane.bgp.push({ from: prior.since, to: ev.t, state: prior.state });
+      b.bgpState = { state: ev.to, since: ev.t };
+    } else if (ev.kind === 'bfd-transition') {
+      const b = get(ev.node, ev.peer);
+      const prior = b.bfdState ?? { state: ev.from, since: 0 };
+      if (ev.t > prior.since) b.lane.bfd.push({ from: prior.since, to: ev.t, state: prior.state });
+      b.bfdState = { state: ev.to, since: ev.t };
+      b.lane.markers.push({
+        t: ev.t,
+        kind: 'bfd',
+        label: `BFD ${ev.from} -> ${ev.to}${ev.diagnostic ? ` (${ev.diagnostic})` : ''}`,
+      });
+    } else if (ev.kind === 'message' && ev.notification) {
+      get(ev.node, ev.peer).lane.markers.push({
+        t: ev.t,
+        kind: 'notification',
+        label: `NOTIFICATION ${ev.direction} ${ev.notification.name} (${ev.notification.code}/${ev.notification.subcode})`,
+      });
+    }
+  }
+  for (const b of lanes.values()) {
+    if (b.bgpState && endT >= b.bgpState.since) {
+      b.lane.bgp.push({ from: b.bgpState.since, to: endT, state: b.bgpState.state });
+    }
+    if (b.bfdState && endT >= b.bfdState.since) {
+      b.lane.bfd.push({ from: b.bfdState.since, to: endT, state: b.bfdState.state });
+    }
+  }
+  return [...lanes.values()].map((b) => b.lane);
+}
