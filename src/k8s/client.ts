@@ -25,6 +25,7 @@ import {
   type KubernetesObject,
   KubernetesObjectApi,
   type ListPromise,
+  type ObjectCache,
   makeInformer,
   PatchStrategy,
   type RequestContext,
@@ -383,7 +384,7 @@ export class KubeClient {
     apiVersion: string,
     kind: string,
     query: Pick<ListQuery, 'namespace' | 'labelSelector'> = {},
-  ): Promise<Informer<T>> {
+  ): Promise<Informer<T> & ObjectCache<T>> {
     const ref: ObjectRef = {
       apiVersion,
       kind,
