@@ -55,10 +55,11 @@ export interface FsmConfig {
   /** Cap for the damped idle hold time; default 120 s. */
   idleHoldMaxSeconds?: number;
   /**
-   * Initial BFD gate. true (default): BGP starts without waiting for BFD, as FRR does for a
-   * peer whose BFD session has not been seen yet; false: every start waits for BfdUp.
+   * Make starts wait for the first BfdUp (default false). Without it a BFD session that never
+   * came Up neither blocks nor resets BGP, as in FRR, where only an Up -> Down change acts
+   * (the seed document shows a session "Established" with BFD "Down").
    */
-  bfdInitiallyUp?: boolean;
+  waitForBfd?: boolean;
   /** Jitter source for ConnectRetryTimer and KeepaliveTimer (RFC 4271 10). */
   random: Random;
 }
@@ -79,7 +80,7 @@ export interface ResolvedFsmConfig {
   readonly idleHoldTimeMs: number;
   readonly dampPeerOscillations: boolean;
   readonly idleHoldMaxMs: number;
-  readonly bfdInitiallyUp: boolean;
+  readonly waitForBfd: boolean;
   readonly random: Random;
 }
 
@@ -169,7 +170,7 @@ export function resolveConfig(config: FsmConfig): ResolvedFsmConfig {
     idleHoldTimeMs: Math.round(idleHold * 1000),
     dampPeerOscillations: config.dampPeerOscillations ?? false,
     idleHoldMaxMs: Math.round(idleHoldMax * 1000),
-    bfdInitiallyUp: config.bfdInitiallyUp ?? true,
+    waitForBfd: config.waitForBfd ?? false,
     random: config.random,
   };
 }

@@ -42,8 +42,9 @@
  *   peer's routes). Every state change carries a typed TransitionReason.
  * - Collisions: when two connections to one peer exist, use resolveCollision and feed
  *   OpenCollisionDump to the loser (see collision.ts).
- * - BFD: BfdDown tears the session down with Cease/10 and holds every start until BfdUp
- *   (see step.ts for the FRR behaviour this follows).
+ * - BFD: feed the BFD session's changes as BfdUp / BfdDown. A BfdDown after an Up tears the
+ *   session down with Cease/10 and holds every start until BfdUp; a BfdDown for a session
+ *   that was never Up changes nothing (see step.ts for the FRR behaviour this follows).
  */
 export type { FsmAction, FsmActionType, TimerName } from './actions.js';
 export { TIMER_NAMES } from './actions.js';
@@ -66,7 +67,13 @@ export { buildOpen, checkOpen } from './open.js';
 export type { TransitionReason } from './reasons.js';
 export { reasonText } from './reasons.js';
 export { encodeShutdownCommunication } from './shutdown-communication.js';
-export type { ConnectionOrigin, FsmState, SessionStateName, StateChange } from './state.js';
+export type {
+  BfdGate,
+  ConnectionOrigin,
+  FsmState,
+  SessionStateName,
+  StateChange,
+} from './state.js';
 export { SESSION_STATE_NAMES, initialState } from './state.js';
 export { step } from './step.js';
 export type { StepResult } from './transition.js';

@@ -29,7 +29,7 @@ export interface StartRequest {
 export function start(tx: Transition, req: StartRequest): void {
   tx.update({ passive: req.passive, allowAutomaticStart: req.automatic });
   if (req.resetCounter) tx.update({ connectRetryCounter: 0 });
-  if (!tx.state.bfdUp) {
+  if (tx.state.bfd === 'down') {
     tx.update({ pendingStart: { passive: req.passive, automatic: req.automatic } });
     return;
   }
@@ -149,7 +149,7 @@ export function toIdle(tx: Transition, reason: TransitionReason, opts: IdleOptio
   tx.clear('connectionOrigin', 'peerOpen', 'negotiated');
   tx.moveTo('Idle', reason);
   if (!tx.state.allowAutomaticStart) return;
-  if (!tx.state.bfdUp) {
+  if (tx.state.bfd === 'down') {
     tx.update({ pendingStart: { passive: tx.state.passive, automatic: true } });
     return;
   }

@@ -22,6 +22,8 @@ export const SESSION_STATE_NAMES: readonly SessionStateName[] = [
 /** Who opened this FSM's TCP connection; RFC 4271 6.8 collision resolution needs it. */
 export type ConnectionOrigin = 'local' | 'remote';
 
+export type BfdGate = 'unknown' | 'up' | 'down';
+
 export interface StateChange {
   from: SessionStateName;
   to: SessionStateName;
@@ -39,8 +41,11 @@ export interface FsmState {
   readonly allowAutomaticStart: boolean;
   /** RFC 4271 8.1.1 PassiveTcpEstablishment, as set by the last start event. */
   readonly passive: boolean;
-  /** False after BfdDown until BfdUp: starts wait (RFC 9384, FRR's "neighbor X bfd"). */
-  readonly bfdUp: boolean;
+  /**
+   * What the FSM knows of the peer's BFD session. 'down' closes the gate: starts wait for
+   * BfdUp (RFC 9384, FRR "neighbor X bfd strict"). 'unknown' until BFD has been Up once.
+   */
+  readonly bfd: BfdGate;
   /** A start that arrived (or an automatic restart that fell due) while BFD was down. */
   readonly pendingStart?: { readonly passive: boolean; readonly automatic: boolean };
   /** Failures since the session was last Established; drives DampPeerOscillations. */
@@ -74,7 +79,7 @@ export function initialState(config: FsmConfig): FsmState {
     timers: noTimers(),
     allowAutomaticStart: false,
     passive: resolved.passive,
-    bfdUp: resolved.bfdInitiallyUp,
+    bfd: resolved.waitForBfd ? 'down' : 'unknown',
     consecutiveFailures: 0,
   };
 }

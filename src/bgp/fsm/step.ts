@@ -10,7 +10,10 @@
  * own start timer while BFD is down; newer FRR's "neighbor X bfd strict" holds the peer down
  * (peer_active() returns "BFD down") until BFD is Up. We model the strict behaviour, which is
  * what a failure scenario wants to observe: after BfdDown, every start (manual, automatic, or
- * the IdleHoldTimer restart) is parked in `pendingStart` and BfdUp releases it.
+ * the IdleHoldTimer restart) is parked in `pendingStart` and BfdUp releases it. As in FRR,
+ * only an Up -> Down change acts: a BFD session that never came Up (peer without BFD) leaves
+ * BGP alone, which is how MetalLB can show a session "Established" with BFD "Down".
+ * `waitForBfd` closes the gate from the start for labs that want BGP to follow BFD strictly.
  */
 import { ErrorCode, OpenErrorSubcode } from './codes.js';
 import type { FsmEvent, FsmEventType } from './events.js';
@@ -64,9 +67,13 @@ function normalize(event: FsmEvent): NormalizedEvent {
   return event;
 }
 
-/** RFC 9384 2: BFD went Down; close the gate and bring the session down. */
+/**
+ * RFC 9384 2: BFD went Down; close the gate and bring the session down. Like FRR, only a
+ * change from Up counts: a BFD session that never came Up does not touch BGP.
+ */
 function bfdDown(tx: Transition): void {
-  tx.update({ bfdUp: false });
+  if (tx.state.bfd !== 'up') return;
+  tx.update({ bfd: 'down' });
   switch (tx.state.name) {
     case 'Idle':
       // A scheduled automatic restart now waits for BFD instead of the IdleHoldTimer.
@@ -91,7 +98,7 @@ function bfdDown(tx: Transition): void {
 
 /** BFD is Up: open the gate; a start that was waiting for it proceeds now. */
 function bfdUp(tx: Transition): void {
-  tx.update({ bfdUp: true });
+  tx.update({ bfd: 'up' });
   const pending = tx.state.pendingStart;
   if (tx.state.name !== 'Idle' || !pending) return;
   start(tx, { ...pending, reason: 'bfd-up', resetCounter: false });

@@ -154,7 +154,7 @@ const configArb = fc.record({
   passive: fc.boolean(),
   damp: fc.boolean(),
   sendWithoutOpen: fc.boolean(),
-  bfdInitiallyUp: fc.boolean(),
+  waitForBfd: fc.boolean(),
 });
 
 type TestConfig = typeof configArb extends fc.Arbitrary<infer T> ? T : never;
@@ -183,7 +183,7 @@ function checkSequence(c: TestConfig, events: FsmEvent[]): number {
       passive: c.passive,
       dampPeerOscillations: c.damp,
       sendNotificationWithoutOpen: c.sendWithoutOpen,
-      bfdInitiallyUp: c.bfdInitiallyUp,
+      waitForBfd: c.waitForBfd,
     }),
   );
   // What the runtime would believe from the actions alone.

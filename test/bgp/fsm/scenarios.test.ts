@@ -238,6 +238,7 @@ describe('BFD (RFC 9384)', () => {
     const net = pair();
     net.b.feed({ type: 'AutomaticStart_with_PassiveTcpEstablishment' });
     net.a.feed({ type: 'AutomaticStart' });
+    net.a.feed({ type: 'BfdUp' }); // the BFD session comes up beside BGP
     net.clock.advance(100);
     expect(net.a.state.name).toBe('Established');
 
@@ -274,8 +275,19 @@ describe('BFD (RFC 9384)', () => {
     expect(net.b.state.name).toBe('Established');
   });
 
-  it('bfdInitiallyUp false: a ManualStart waits for the first BfdUp', () => {
-    const net = pair({ bfdInitiallyUp: false });
+  it('a BFD session that never came Up does not hold BGP down (FRR: Established, BFD Down)', () => {
+    const net = pair();
+    net.b.feed({ type: 'ManualStart_with_PassiveTcpEstablishment' });
+    net.a.feed({ type: 'BfdDown' });
+    net.a.feed({ type: 'ManualStart' });
+    net.clock.advance(100);
+    net.a.feed({ type: 'BfdDown' });
+    expect(net.a.state.name).toBe('Established');
+    expect(net.a.state.bfd).toBe('unknown');
+  });
+
+  it('waitForBfd: a ManualStart waits for the first BfdUp', () => {
+    const net = pair({ waitForBfd: true });
     net.b.feed({ type: 'ManualStart_with_PassiveTcpEstablishment' });
     net.a.feed({ type: 'ManualStart' });
     net.clock.advance(60_000);
@@ -286,7 +298,7 @@ describe('BFD (RFC 9384)', () => {
   });
 
   it('ManualStop while parked cancels the waiting start', () => {
-    const net = pair({ bfdInitiallyUp: false });
+    const net = pair({ waitForBfd: true });
     net.a.feed({ type: 'AutomaticStart' });
     net.a.feed({ type: 'ManualStop' });
     net.a.feed({ type: 'BfdUp' });

@@ -52,6 +52,8 @@ interface Row {
   actions: string[];
   reason?: TransitionReason;
   counter: number;
+  /** Feed BfdUp first: BfdDown only acts after BFD has been Up (RFC 9384, as FRR does). */
+  bfdWasUp?: boolean;
 }
 
 const CR_STOP_DOWN = ['StopTimer:ConnectRetryTimer', 'ReleaseResources', 'DropTcp'];
@@ -151,6 +153,9 @@ const rows: Row[] = [
   { from: 'Idle', event: notif(6, 2), to: 'Idle', actions: [], counter: 0 }, // 25
   { from: 'Idle', event: update, to: 'Idle', actions: [], counter: 0 }, // 27
   { from: 'Idle', event: { type: 'BfdDown' }, to: 'Idle', actions: [], counter: 0 },
+  // BFD never Up (peer without BFD): BfdDown leaves the session alone.
+  { from: 'Established', event: { type: 'BfdDown' }, to: 'Established', actions: [], counter: 0 },
+  { from: 'OpenSent', event: { type: 'BfdDown' }, to: 'OpenSent', actions: [], counter: 0 },
 
   // Connect
   { from: 'Connect', event: { type: 'ManualStart' }, to: 'Connect', actions: [], counter: 0 }, // 1 ignored
@@ -288,6 +293,7 @@ const rows: Row[] = [
   {
     from: 'Connect',
     event: { type: 'BfdDown' },
+    bfdWasUp: true,
     to: 'Idle',
     actions: CR_STOP_DOWN,
     reason: 'bfd-down',
@@ -416,6 +422,7 @@ const rows: Row[] = [
   {
     from: 'Active/passive',
     event: { type: 'BfdDown' },
+    bfdWasUp: true,
     to: 'Idle',
     actions: CR_STOP_DOWN,
     reason: 'bfd-down',
@@ -600,6 +607,7 @@ const rows: Row[] = [
   {
     from: 'OpenSent',
     event: { type: 'BfdDown' },
+    bfdWasUp: true,
     to: 'Idle',
     actions: ['SendNotification:6/10', ...HOLD_DOWN],
     reason: 'bfd-down',
@@ -735,6 +743,7 @@ const rows: Row[] = [
   {
     from: 'OpenConfirm',
     event: { type: 'BfdDown' },
+    bfdWasUp: true,
     to: 'Idle',
     actions: ['SendNotification:6/10', ...CONFIRM_DOWN],
     reason: 'bfd-down',
@@ -881,6 +890,7 @@ const rows: Row[] = [
   {
     from: 'Established',
     event: { type: 'BfdDown' },
+    bfdWasUp: true,
     to: 'Idle',
     actions: ['SendNotification:6/10', ...EST_DOWN],
     reason: 'bfd-down',
@@ -902,7 +912,8 @@ describe('RFC 4271 8.2.2 state x event table', () => {
   it.each(rows.map((r) => [`${r.from} + ${eventLabel(r.event)} -> ${r.to}`, r] as const))(
     '%s',
     (_name, row) => {
-      const before = starts[row.from]!();
+      const fresh = starts[row.from]!();
+      const before = row.bfdWasUp ? step(fresh, { type: 'BfdUp' }).state : fresh;
       const result = step(before, row.event);
       expect(result.state.name).toBe(row.to);
       expect(result.actions.map(describeAction)).toEqual(row.actions);
