@@ -34,7 +34,8 @@ const clock = new SystemClock();
 const epochNow = (): number => performance.timeOrigin + performance.now();
 
 function aAddress(i: number): string {
-  return `127.1.${(i >> 8) & 0xff}.${(i & 0xff) + 1}`;
+  const host = i + 1; // 127.1.0.1 upwards; all of 127.0.0.0/8 is local on Linux
+  return `127.1.${(host >> 8) & 0xff}.${host & 0xff}`;
 }
 
 type ToPeer =
@@ -52,7 +53,7 @@ async function runPeer(): Promise<void> {
   const send = (m: FromPeer): void => {
     process.send?.(m);
   };
-  process.on('message', async (m: ToPeer) => {
+  const handle = async (m: ToPeer): Promise<void> => {
     if (m.cmd === 'start') {
       table = new BfdSessionTable({ clock, random: systemRandom });
       const transport = await createUdpBfdTransport({ localAddress: B_ADDRESS, listenPort: 0 });
@@ -86,6 +87,12 @@ async function runPeer(): Promise<void> {
       await table?.close();
       process.exit(0);
     }
+  };
+  process.on('message', (m: ToPeer) => {
+    handle(m).catch((err: unknown) => {
+      console.error('bench peer:', err);
+      process.exit(1);
+    });
   });
 }
 

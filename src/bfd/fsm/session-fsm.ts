@@ -120,8 +120,8 @@ function transmit(d: Draft, now: number, final: boolean, actions: BfdAction[]): 
   if (d.auth) {
     const key = d.auth.keys.get(d.auth.txKeyId)!;
     bytes = encodeSignedControlPacket(packet, key, d.xmitAuthSeq);
-    const decoded = { ...packet };
-    actions.push({ type: 'send', packet: decoded, bytes, final });
+    // `packet` carries the mandatory section; the signed section is only in `bytes`.
+    actions.push({ type: 'send', packet, bytes, final });
     // RFC 5880 6.7.3 / 6.7.4: Meticulous MUST, Keyed MAY increment bfd.XmitAuthSeq per packet;
     // incrementing for both keeps the peer's window check trivially satisfied.
     if (d.auth.type !== BfdAuthType.SimplePassword) d.xmitAuthSeq = (d.xmitAuthSeq + 1) >>> 0;
