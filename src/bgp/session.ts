@@ -200,6 +200,28 @@ export class BgpSession {
     this.feed(this.main, { type: 'ManualStop', shutdownCommunication });
   }
 
+  /**
+   * The process dies (a router daemon killed): connections reset with no NOTIFICATION, timers
+   * gone, nothing restarts until `start()` is called again.
+   */
+  abort(): void {
+    this.stopped = true;
+    for (const a of [this.main, ...this.extra]) {
+      this.clearTimers(a);
+      a.connecting = false;
+      const c = a.connection;
+      a.connection = undefined;
+      c?.destroy();
+    }
+    this.extra = [];
+    const before = this.main.fsm;
+    this.main = this.newAttempt('local');
+    if (before.name !== 'Idle') {
+      if (before.name === 'Established') this.emit('down', 'tcp-failed');
+      this.emitTransition({ from: before.name, to: 'Idle', reason: 'tcp-failed' });
+    }
+  }
+
   /** The BFD session beside this peer went Down (RFC 9384): Cease/10 and hold starts. */
   bfdDown(): void {
     for (const a of [...this.extra]) this.feed(a, { type: 'BfdDown' });

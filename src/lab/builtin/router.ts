@@ -1,0 +1,485 @@
+/**
+ * A builtin router: speakersim's own BGP speaker and BFD in the router's role, configured
+ * from the same RouterSpec as an FRR router in the netns lab, and answering the same typed
+ * queries (neighbors, routes, BFD peers) in the shapes the FRR readers return. It needs no
+ * root, no FRR and no Docker, so every scenario also runs on a laptop or in virtual time.
+ *
+ * Faults are the router-side ones the lab offers: killing bgpd resets every session with no
+ * NOTIFICATION (a crash), killing bfdd makes BFD go silent, and a small vtysh subset covers
+ * `neighbor X shutdown` and BFD profile `shutdown`, as trainers use them on FRR.
+ */
+import type { Clock } from '../../core/clock.js';
+import { SpeakersimError } from '../../core/errors.js';
+import type { Random } from '../../core/random.js';
+import { Speaker, type Peer } from '../../bgp/speaker.js';
+import { coupleBfd } from '../../bgp/bfd-coupling.js';
+import type { Transport } from '../../bgp/io/transport.js';
+import {
+  formatCommunity,
+  formatLargeCommunity,
+  type AsPathSegment,
+  type PathAttributes,
+} from '../../bgp/wire/index.js';
+import { BfdSessionTable } from '../../bfd/session-table.js';
+import type { BfdSession } from '../../bfd/session.js';
+import type { BfdTransport } from '../../bfd/io/transport.js';
+import { BfdDiagnostic, BfdState } from '../../bfd/wire/constants.js';
+import { bfdStatusString } from '../../bfd/profile.js';
+import type { BfdPeer, BgpNeighbor, BgpPath, BgpRouteTable } from '../frr-json.js';
+import {
+  addressFamily,
+  canonicalAddress,
+  type NeighborSpec,
+  type RouterSpec,
+} from '../topology.js';
+
+export class BuiltinRouterError extends SpeakersimError {}
+
+export interface BuiltinRouterComponents {
+  clock: Clock;
+  random: Random;
+  bgpTransport: Transport;
+  /** A BFD transport bound to one of the router's addresses (single hop, port 3784). */
+  bfdTransport: (localAddress: string) => Promise<BfdTransport>;
+}
+
+/** A path as FRR's detail view shows it: the table fields plus communities. */
+export interface BuiltinPath extends BgpPath {
+  communities: string[];
+  largeCommunities: string[];
+}
+
+export type BuiltinDaemon = 'bgpd' | 'bfdd' | 'zebra' | 'staticd';
+
+interface NeighborRuntime {
+  spec: NeighborSpec;
+  peer: Peer;
+  bfd?: BfdSession;
+  uncouple?: () => void;
+  adminShutdown: boolean;
+  establishedAt?: number;
+  lastNotification?: { code: number; subcode: number };
+  messages: NonNullable<BgpNeighbor['messages']>;
+}
+
+const DIAG_TEXT: Record<number, string> = {
+  [BfdDiagnostic.NoDiagnostic]: 'ok',
+  [BfdDiagnostic.ControlDetectionTimeExpired]: 'control detection time expired',
+  [BfdDiagnostic.EchoFunctionFailed]: 'echo function failed',
+  [BfdDiagnostic.NeighborSignaledSessionDown]: 'neighbor signaled session down',
+  [BfdDiagnostic.ForwardingPlaneReset]: 'forwarding plane reset',
+  [BfdDiagnostic.PathDown]: 'path down',
+  [BfdDiagnostic.ConcatenatedPathDown]: 'concatenated path down',
+  [BfdDiagnostic.AdministrativelyDown]: 'administratively down',
+  [BfdDiagnostic.ReverseConcatenatedPathDown]: 'reverse concatenated path down',
+};
+
+const BFD_STATUS: Record<BfdState, BfdPeer['status']> = {
+  [BfdState.AdminDown]: 'shutdown',
+  [BfdState.Down]: 'down',
+  [BfdState.Init]: 'init',
+  [BfdState.Up]: 'up',
+};
+
+function asPathNumbers(segments: AsPathSegment[] | undefined): number[] {
+  return (segments ?? []).flatMap((s) => s.asns);
+}
+
+export class BuiltinRouter {
+  private speaker: Speaker;
+  private readonly bfdTable: BfdSessionTable;
+  private readonly neighbors = new Map<string, NeighborRuntime>();
+  private readonly bfdTransports = new Map<string, BfdTransport>();
+  private readonly down = new Set<BuiltinDaemon>();
+  private readonly shutdownProfiles = new Set<string>();
+  private started = false;
+
+  constructor(
+    readonly spec: RouterSpec,
+    private readonly components: BuiltinRouterComponents,
+  ) {
+    this.speaker = new Speaker(this.speakerComponents());
+    this.bfdTable = new BfdSessionTable({ clock: components.clock, random: components.random });
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get addresses(): string[] {
+    return this.spec.interfaces.flatMap((i) =>
+      [i.ipv4, i.ipv6].filter((a): a is string => a !== undefined).map((a) => a.split('/')[0]!),
+    );
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    for (const address of this.addresses) {
+      const t = await this.components.bfdTransport(address);
+      this.bfdTransports.set(canonicalAddress(address), t);
+      this.bfdTable.addTransport(t);
+    }
+    await this.startBgp();
+    for (const n of this.neighbors.values()) await this.startBfd(n);
+  }
+
+  /** Stops the router for good (a new BuiltinRouter starts it again). */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.speaker.close();
+    for (const n of this.neighbors.values()) n.uncouple?.();
+    // The table stops its sessions and closes the transports it was given.
+    await this.bfdTable.close();
+    this.bfdTransports.clear();
+  }
+
+  /** A crash: SIGKILL of one daemon. */
+  async killDaemon(daemon: BuiltinDaemon): Promise<void> {
+    if (this.down.has(daemon)) return;
+    this.down.add(daemon);
+    if (daemon === 'bgpd') {
+      for (const n of this.neighbors.values()) {
+        n.uncouple?.();
+        n.peer.session.abort();
+      }
+      await this.speaker.close();
+    } else if (daemon === 'bfdd') {
+      for (const n of this.neighbors.values()) {
+        if (!n.bfd) continue;
+        n.uncouple?.();
+        await this.bfdTable.removeSession(n.bfd);
+        n.bfd = undefined;
+      }
+    }
+  }
+
+  async startDaemon(daemon: BuiltinDaemon): Promise<void> {
+    if (!this.down.delete(daemon)) return;
+    if (daemon === 'bgpd') {
+      this.speaker = new Speaker(this.speakerComponents());
+      this.neighbors.clear();
+      await this.startBgp();
+      for (const n of this.neighbors.values()) await this.startBfd(n);
+    } else if (daemon === 'bfdd') {
+      for (const n of this.neighbors.values()) await this.startBfd(n);
+    }
+  }
+
+  async restartDaemon(daemon: BuiltinDaemon): Promise<void> {
+    await this.killDaemon(daemon);
+    await this.startDaemon(daemon);
+  }
+
+  daemonRunning(daemon: BuiltinDaemon): boolean {
+    return this.started && !this.down.has(daemon);
+  }
+
+  /**
+   * The vtysh subset trainers use: `configure terminal`, `router bgp N`,
+   * `[no] neighbor X shutdown [message TEXT]`, `clear bgp X|*`, `bfd`, `profile P`,
+   * `[no] shutdown`, `exit`/`end`. Anything else is refused with ERR_BUILTIN_VTYSH_UNSUPPORTED.
+   */
+  async vtysh(commands: readonly string[]): Promise<string> {
+    let context: 'top' | 'config' | 'bgp' | 'bfd' | 'profile' = 'top';
+    let profile = '';
+    for (const raw of commands) {
+      const cmd = raw.trim().replace(/\s+/g, ' ');
+      const unsupported = () =>
+        new BuiltinRouterError(
+          'ERR_BUILTIN_VTYSH_UNSUPPORTED',
+          `builtin router ${this.name}: "${cmd}" is not supported (supported: configure terminal, router bgp N, [no] neighbor X shutdown, clear bgp X|*, bfd, profile P, [no] shutdown)`,
+        );
+      let m: RegExpMatchArray | null;
+      if (cmd === 'configure terminal' || cmd === 'conf t') context = 'config';
+      else if (cmd === 'end') context = 'top';
+      else if (cmd === 'exit' || cmd === 'exit-address-family')
+        context = context === 'profile' ? 'bfd' : 'config';
+      else if ((m = cmd.match(/^router bgp (\d+)$/)) && context !== 'top') {
+        if (Number(m[1]) !== this.spec.asn)
+          throw new BuiltinRouterError(
+            'ERR_BUILTIN_VTYSH_ASN',
+            `BGP is already running; AS is ${this.spec.asn}`,
+          );
+        context = 'bgp';
+      } else if (
+        (m = cmd.match(/^(no )?neighbor (\S+) shutdown(?: message (.*))?$/)) &&
+        context === 'bgp'
+      ) {
+        this.neighborShutdown(m[2]!, !m[1], m[3]);
+      } else if ((m = cmd.match(/^clear (?:ip )?bgp (\S+)$/))) {
+        for (const n of this.neighbors.values()) {
+          if (m[1] === '*' || canonicalAddress(n.spec.address) === canonicalAddress(m[1]!)) {
+            n.peer.session.stop();
+            if (!n.adminShutdown) n.peer.session.start();
+          }
+        }
+      } else if (cmd === 'bfd' && context !== 'top') context = 'bfd';
+      else if ((m = cmd.match(/^profile (\S+)$/)) && (context === 'bfd' || context === 'profile')) {
+        profile = m[1]!;
+        context = 'profile';
+      } else if ((m = cmd.match(/^(no )?shutdown$/)) && context === 'profile') {
+        this.profileShutdown(profile, !m[1]);
+      } else throw unsupported();
+    }
+    return '';
+  }
+
+  /** `show bgp neighbors json`, typed as the FRR reader returns it. */
+  bgpNeighbors(): Record<string, BgpNeighbor> {
+    const out: Record<string, BgpNeighbor> = {};
+    const now = this.components.clock.now();
+    for (const n of this.neighbors.values()) {
+      const s = n.peer.session;
+      const neg = s.negotiated;
+      const bfdState = n.bfd ? n.bfd.state : undefined;
+      out[canonicalAddress(n.spec.address)] = {
+        address: canonicalAddress(n.spec.address),
+        remoteAs: n.spec.remoteAsn,
+        localAs: this.spec.asn,
+        state: this.down.has('bgpd') ? 'Idle' : s.state,
+        ...(neg
+          ? {
+              remoteRouterId: neg.peerBgpId,
+              holdTimeMs: neg.holdTimeSeconds * 1000,
+              keepaliveMs: neg.keepaliveTimeMs,
+            }
+          : {}),
+        ...(n.establishedAt !== undefined && s.established
+          ? { uptimeMs: Math.round(now - n.establishedAt) }
+          : {}),
+        ...(n.spec.bfd
+          ? {
+              bfd: {
+                status: n.bfd ? FRR_BFD_TEXT[n.bfd.state] : 'Unknown',
+                detectMultiplier: n.spec.bfd.detectMultiplier,
+                rxMinIntervalMs: n.spec.bfd.receiveIntervalMs,
+                txMinIntervalMs: n.spec.bfd.transmitIntervalMs,
+              },
+            }
+          : {}),
+        crBfdStatus: n.spec.bfd
+          ? bfdState === undefined
+            ? 'Unknown'
+            : bfdStatusString(bfdState)
+          : 'N/A',
+        messages: { ...n.messages },
+        connectionsEstablished: n.peer.counters.establishedTransitions,
+        ...(n.lastNotification ? { lastNotification: n.lastNotification } : {}),
+      };
+    }
+    return out;
+  }
+
+  /** `show bgp ipv4|ipv6 unicast json` plus communities (FRR shows those per prefix). */
+  bgpRoutes(family: 'ipv4' | 'ipv6'): BgpRouteTable & { routes: Record<string, BuiltinPath[]> } {
+    const routes: Record<string, BuiltinPath[]> = {};
+    for (const n of this.neighbors.values()) {
+      if (!n.peer.session.established) continue;
+      for (const [prefix, attrs] of n.peer.adjRibIn) {
+        if (addressFamily(prefix.split('/')[0]!) !== family) continue;
+        (routes[prefix] ??= []).push(this.path(prefix, attrs, n));
+      }
+    }
+    // Best path: the lowest AS path length, then the lowest peer address (FRR's tie-breaks
+    // go further; builtin routers have one path per prefix in practice).
+    for (const paths of Object.values(routes)) {
+      paths.sort(
+        (a, b) =>
+          a.asPath.length - b.asPath.length || (a.peerId ?? '').localeCompare(b.peerId ?? ''),
+      );
+      paths[0]!.best = true;
+    }
+    return { routerId: this.spec.routerId, localAs: this.spec.asn, routes };
+  }
+
+  /** `show bfd peers json`. */
+  bfdPeers(): BfdPeer[] {
+    const out: BfdPeer[] = [];
+    for (const n of this.neighbors.values()) {
+      if (!n.bfd) continue;
+      const s = n.bfd.snapshot();
+      out.push({
+        multihop: s.multihop,
+        peer: canonicalAddress(s.peer.address),
+        local: canonicalAddress(s.local.address),
+        vrf: s.vrf ?? 'default',
+        id: s.localDiscriminator,
+        remoteId: s.remoteDiscriminator,
+        passiveMode: s.passive,
+        status: BFD_STATUS[s.state],
+        diagnostic: DIAG_TEXT[s.diagnostic] ?? 'ok',
+        remoteDiagnostic: DIAG_TEXT[s.remoteDiagnostic] ?? 'ok',
+        receiveIntervalMs: s.requiredMinRxMs,
+        transmitIntervalMs: s.desiredMinTxMs,
+        echoReceiveIntervalMs: 0,
+        echoTransmitIntervalMs: 0,
+        detectMultiplier: s.detectMult,
+        remoteReceiveIntervalMs: s.remoteRequiredMinRxMs,
+        remoteTransmitIntervalMs: s.remoteDesiredMinTxMs,
+        remoteDetectMultiplier: s.remoteDetectMult,
+      });
+    }
+    return out;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private speakerComponents() {
+    return {
+      clock: this.components.clock,
+      random: this.components.random,
+      transport: this.components.bgpTransport,
+    };
+  }
+
+  private localAddressFor(peerAddress: string): string | undefined {
+    const family = addressFamily(peerAddress);
+    return this.addresses.find((a) => addressFamily(a) === family);
+  }
+
+  private async startBgp(): Promise<void> {
+    for (const address of this.addresses) await this.speaker.listen(address, 179);
+    for (const spec of this.spec.neighbors) {
+      const localAddress = this.localAddressFor(spec.address);
+      const families = spec.families ?? [addressFamily(spec.address)];
+      const peer = this.speaker.addPeer({
+        id: `${this.name}/${spec.address}`,
+        localAddress,
+        localAsn: this.spec.asn,
+        routerId: this.spec.routerId,
+        peerAddress: spec.address,
+        peerPort: spec.port,
+        peerAsn: spec.remoteAsn,
+        // FRR's defaults: keepalive 60 s, hold 180 s, connect retry 120 s.
+        holdTimeSeconds: spec.timers?.holdS ?? 180,
+        keepaliveTimeSeconds: spec.timers?.keepaliveS ?? 60,
+        connectRetryTimeSeconds: spec.connectRetryS ?? 120,
+        passive: true,
+        families,
+        keepAdjRibIn: true,
+        password: spec.password,
+        hostname: this.name,
+      });
+      const n: NeighborRuntime = {
+        spec,
+        peer,
+        adminShutdown: false,
+        messages: {
+          opensSent: 0,
+          opensRecv: 0,
+          updatesSent: 0,
+          updatesRecv: 0,
+          keepalivesSent: 0,
+          keepalivesRecv: 0,
+          notificationsSent: 0,
+          notificationsRecv: 0,
+        },
+      };
+      peer.on({
+        established: () => (n.establishedAt = this.components.clock.now()),
+        message: (m) => {
+          const sent = m.direction === 'sent';
+          const k = m.message.type;
+          if (k === 'OPEN') n.messages[sent ? 'opensSent' : 'opensRecv']++;
+          else if (k === 'UPDATE') n.messages[sent ? 'updatesSent' : 'updatesRecv']++;
+          else if (k === 'KEEPALIVE') n.messages[sent ? 'keepalivesSent' : 'keepalivesRecv']++;
+          else if (k === 'NOTIFICATION') {
+            n.messages[sent ? 'notificationsSent' : 'notificationsRecv']++;
+            n.lastNotification = { code: m.message.code, subcode: m.message.subcode };
+          }
+        },
+      });
+      for (const prefix of [
+        ...(this.spec.originate?.ipv4 ?? []),
+        ...(this.spec.originate?.ipv6 ?? []),
+      ]) {
+        const nextHop =
+          localAddress && addressFamily(prefix.split('/')[0]!) === addressFamily(localAddress)
+            ? localAddress
+            : undefined;
+        if (nextHop) peer.announce(prefix, { nextHop });
+      }
+      this.neighbors.set(canonicalAddress(spec.address), n);
+      peer.session.start();
+    }
+  }
+
+  private async startBfd(n: NeighborRuntime): Promise<void> {
+    const profile = n.spec.bfd;
+    const local = this.localAddressFor(n.spec.address);
+    if (!profile || !local || this.down.has('bfdd') || n.bfd) return;
+    // bfdd keeps its sessions while bgpd restarts: a new bgpd registers with the same session.
+    const existing = this.bfdTable.find({ localAddress: local, peerAddress: n.spec.address });
+    if (existing) {
+      n.bfd = existing;
+      n.uncouple = coupleBfd(n.peer.session, existing);
+      return;
+    }
+    n.bfd = await this.bfdTable.addSession({
+      localAddress: local,
+      peerAddress: n.spec.address,
+      desiredMinTxMs: profile.transmitIntervalMs,
+      requiredMinRxMs: profile.receiveIntervalMs,
+      detectMult: profile.detectMultiplier,
+      passive: profile.passive,
+    });
+    if (this.shutdownProfiles.has(profile.name)) n.bfd.adminDown();
+    n.uncouple = coupleBfd(n.peer.session, n.bfd);
+  }
+
+  private neighborShutdown(address: string, shutdown: boolean, message?: string): void {
+    const n = this.neighbors.get(canonicalAddress(address));
+    if (!n)
+      throw new BuiltinRouterError(
+        'ERR_BUILTIN_VTYSH_NO_NEIGHBOR',
+        `% Specify remote-as or peer-group commands first (${address})`,
+      );
+    if (shutdown === n.adminShutdown) return;
+    n.adminShutdown = shutdown;
+    if (shutdown) n.peer.session.stop(message);
+    else n.peer.session.start();
+  }
+
+  private profileShutdown(profile: string, shutdown: boolean): void {
+    if (shutdown) this.shutdownProfiles.add(profile);
+    else this.shutdownProfiles.delete(profile);
+    for (const n of this.neighbors.values()) {
+      if (n.spec.bfd?.name !== profile || !n.bfd) continue;
+      if (shutdown) n.bfd.adminDown();
+      else n.bfd.adminUp();
+    }
+  }
+
+  private path(prefix: string, attrs: PathAttributes, n: NeighborRuntime): BuiltinPath {
+    const nextHops = attrs.mpReach?.nextHops ?? (attrs.nextHop ? [attrs.nextHop] : []);
+    return {
+      prefix,
+      valid: true,
+      best: false,
+      asPath: asPathNumbers(attrs.asPath),
+      origin: ['IGP', 'EGP', 'incomplete'][attrs.origin ?? 2],
+      peerId: canonicalAddress(n.spec.address),
+      ...(attrs.med !== undefined ? { med: attrs.med } : {}),
+      ...(attrs.localPref !== undefined ? { localPref: attrs.localPref } : {}),
+      weight: 0,
+      nexthops: nextHops.map((ip, i) => ({
+        ip,
+        afi: addressFamily(ip),
+        ...(i === 1 ? { scope: 'link-local' } : { scope: 'global' }),
+        used: i === 0,
+      })),
+      communities: (attrs.communities ?? []).map((c) => formatCommunity(c)),
+      largeCommunities: (attrs.largeCommunities ?? []).map(formatLargeCommunity),
+    };
+  }
+}
+
+/** FRR's peerBfdInfo.status text. */
+const FRR_BFD_TEXT: Record<BfdState, string> = {
+  [BfdState.AdminDown]: 'Admin Down',
+  [BfdState.Down]: 'Down',
+  [BfdState.Init]: 'Init',
+  [BfdState.Up]: 'Up',
+};
