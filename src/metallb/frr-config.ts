@@ -100,6 +100,24 @@ function kw(family: 'ipv4' | 'ipv6'): 'ip' | 'ipv6' {
   return family === 'ipv4' ? 'ip' : 'ipv6';
 }
 
+/** FRR prints well-known communities by name (RFC 1997, 3765, 7611, 7999, 8326, LLGR). */
+const WELL_KNOWN_COMMUNITIES: Record<string, string> = {
+  '65535:0': 'graceful-shutdown',
+  '65535:1': 'accept-own',
+  '65535:2': 'route-filter-translated-v4',
+  '65535:3': 'route-filter-v4',
+  '65535:4': 'route-filter-translated-v6',
+  '65535:5': 'route-filter-v6',
+  '65535:6': 'llgr-stale',
+  '65535:7': 'no-llgr',
+  '65535:8': 'accept-own-nexthop',
+  '65535:666': 'blackhole',
+  '65535:65281': 'no-export',
+  '65535:65282': 'no-advertise',
+  '65535:65283': 'local-AS',
+  '65535:65284': 'no-peer',
+};
+
 function familyOf(prefix: string): 'ipv4' | 'ipv6' {
   return prefix.includes(':') ? 'ipv6' : 'ipv4';
 }
@@ -148,7 +166,9 @@ function writeNeighborPolicy(w: PolicyWriter, n: FrrNeighbor): void {
         family,
         name: `${id}-${isLarge ? `large:${value}` : value}-${family}-community-prefixes`,
         prefixes: fp,
-        set: isLarge ? `set large-community ${value} additive` : `set community ${value} additive`,
+        set: isLarge
+          ? `set large-community ${value} additive`
+          : `set community ${WELL_KNOWN_COMMUNITIES[value] ?? value} additive`,
       });
     }
   }
