@@ -84,11 +84,13 @@ function timelineSvg(run: ScenarioRun, outcomes: StepOutcome[], endT: number): s
   const lanes = buildLanes(run.events, endT);
   const height = TOP + Math.max(1, lanes.length) * LANE_H + 20;
   const parts: string[] = [];
+  let labelX = -Infinity; // steps at the same instant get their numbers side by side
   for (const o of outcomes) {
     if (o.startT === undefined) continue;
     const sx = x(o.startT, endT);
+    labelX = Math.max(sx + 2, labelX + 6 + 7 * String(o.index + 1).length);
     parts.push(
-      `<line x1="${sx.toFixed(1)}" y1="14" x2="${sx.toFixed(1)}" y2="${height - 16}" stroke="${RESULT_COLOURS[o.result]}" stroke-dasharray="3,3"/><text x="${(sx + 2).toFixed(1)}" y="11" fill="${RESULT_COLOURS[o.result]}">${o.index + 1}<title>${text(`step ${o.index + 1}: ${o.name} (${o.result})`)}</title></text>`,
+      `<line x1="${sx.toFixed(1)}" y1="14" x2="${sx.toFixed(1)}" y2="${height - 16}" stroke="${RESULT_COLOURS[o.result]}" stroke-dasharray="3,3"/><text x="${labelX.toFixed(1)}" y="11" fill="${RESULT_COLOURS[o.result]}">${o.index + 1}<title>${text(`step ${o.index + 1}: ${o.name} (${o.result})`)}</title></text>`,
     );
   }
   lanes.forEach((lane, i) => parts.push(laneSvg(lane, i, endT)));
