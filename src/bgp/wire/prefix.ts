@@ -27,6 +27,34 @@ function networkFieldError(why: string): BgpWireError {
 }
 
 const scratch = new Uint8Array(16);
+/** ASCII of one IPv4 prefix: at most "255.255.255.255/32", 18 octets. */
+const text = Buffer.alloc(18);
+
+function writeDecimal(v: number, o: number): number {
+  if (v >= 100) {
+    text[o++] = 48 + ((v / 100) | 0);
+    text[o++] = 48 + (((v / 10) | 0) % 10);
+  } else if (v >= 10) text[o++] = 48 + ((v / 10) | 0);
+  text[o++] = 48 + (v % 10);
+  return o;
+}
+
+/**
+ * "a.b.c.d/len" written as ASCII and read back as one flat string: one allocation per prefix
+ * instead of the chain of partial strings that concatenation builds.
+ */
+function ipv4PrefixText(a: number, b: number, c: number, d: number, bits: number): string {
+  let o = writeDecimal(a, 0);
+  text[o++] = 46;
+  o = writeDecimal(b, o);
+  text[o++] = 46;
+  o = writeDecimal(c, o);
+  text[o++] = 46;
+  o = writeDecimal(d, o);
+  text[o++] = 47;
+  o = writeDecimal(bits, o);
+  return text.toString('latin1', 0, o);
+}
 
 /**
  * Decodes the prefixes in `buf[start..end)` of address family `afi` (1 IPv4, 2 IPv6) and
@@ -75,15 +103,7 @@ export function decodePrefixes(
           else c = buf[p + 2]! & last;
         }
       }
-      prefix =
-        DECIMAL[a]! +
-        '.' +
-        DECIMAL[b]! +
-        '.' +
-        DECIMAL[c]! +
-        '.' +
-        DECIMAL[d]! +
-        LENGTH_SUFFIX[bits]!;
+      prefix = ipv4PrefixText(a, b, c, d, bits);
     } else {
       scratch.fill(0);
       for (let i = 0; i < n; i++) scratch[i] = buf[p + i]!;
