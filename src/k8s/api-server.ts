@@ -86,6 +86,7 @@ export class ApiServer {
   private server: http.Server | https.Server | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly openWatches = new Set<() => void>();
+  private readonly serializedCache = new WeakMap<KubeObject, Map<string, string>>();
   private caPem: string | undefined;
   /** While set, new watch requests wait (fault injection: a partitioned API server). */
   private watchGate: Promise<void> | undefined;
@@ -136,6 +137,25 @@ export class ApiServer {
       });
     }
     this.store.close();
+  }
+
+  /**
+   * JSON of a stored object at a served version, computed once and shared by all watchers
+   * (stored objects are never mutated: every write stores a new object).
+   */
+  private serialized(type: ResourceType, obj: KubeObject): string {
+    const version = apiVersionOf(type.group, type.version);
+    let byVersion = this.serializedCache.get(obj);
+    if (!byVersion) {
+      byVersion = new Map();
+      this.serializedCache.set(obj, byVersion);
+    }
+    let text = byVersion.get(version);
+    if (text === undefined) {
+      text = JSON.stringify(this.service.present(type, obj));
+      byVersion.set(version, text);
+    }
+    return text;
   }
 
   /** Ends every open watch stream, as an API server restart or a proxy timeout would. */
@@ -464,10 +484,15 @@ export class ApiServer {
             timeoutMs: timeout ? Number(timeout) * 1000 : undefined,
             bookmarkIntervalMs: this.options.bookmarkIntervalMs ?? 60_000,
             encode: (obj) => {
-              const presented = this.service.present(type, obj);
-              return asTable
-                ? table([presented], { resourceVersion: presented.metadata?.resourceVersion ?? '' })
-                : presented;
+              if (asTable) {
+                const presented = this.service.present(type, obj);
+                return JSON.stringify(
+                  table([presented], {
+                    resourceVersion: presented.metadata?.resourceVersion ?? '',
+                  }),
+                );
+              }
+              return this.serialized(type, obj);
             },
           },
           () => this.store.list(this.service.key(type), watchNs),

@@ -22,8 +22,8 @@ export interface WatchRequest {
   allowBookmarks: boolean;
   timeoutMs: number | undefined;
   bookmarkIntervalMs: number;
-  /** Turns an object into what the client asked for (a Table, or the object at its version). */
-  encode: (obj: KubeObject) => unknown;
+  /** JSON text of an object as the client asked for it (a Table, or the object at its version). */
+  encode: (obj: KubeObject) => string;
 }
 
 export function startWatch(
@@ -44,17 +44,23 @@ export function startWatch(
     if (res.writableEnded) return;
     res.write(JSON.stringify({ type, object }) + '\n');
   };
+  // Objects arrive pre-serialised (shared by every watcher of the same encoding).
+  const writeEncoded = (type: string, json: string): void => {
+    if (res.writableEnded) return;
+    res.write(`{"type":"${type}","object":${json}}\n`);
+  };
 
   const send = (event: StoreEvent): void => {
     if (event.key !== request.key) return;
     const now = matches(event.object);
     const before = matches(event.previous);
-    if (event.type === 'ADDED' && now) write('ADDED', request.encode(event.object));
-    else if (event.type === 'DELETED' && before) write('DELETED', request.encode(event.object));
+    if (event.type === 'ADDED' && now) writeEncoded('ADDED', request.encode(event.object));
+    else if (event.type === 'DELETED' && before)
+      writeEncoded('DELETED', request.encode(event.object));
     else if (event.type === 'MODIFIED') {
-      if (now && before) write('MODIFIED', request.encode(event.object));
-      else if (now) write('ADDED', request.encode(event.object));
-      else if (before) write('DELETED', request.encode(event.object));
+      if (now && before) writeEncoded('MODIFIED', request.encode(event.object));
+      else if (now) writeEncoded('ADDED', request.encode(event.object));
+      else if (before) writeEncoded('DELETED', request.encode(event.object));
     }
   };
 
@@ -83,7 +89,8 @@ export function startWatch(
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   if (rv === undefined || rv === '' || rv === '0') {
-    for (const obj of currentObjects()) if (matches(obj)) write('ADDED', request.encode(obj));
+    for (const obj of currentObjects())
+      if (matches(obj)) writeEncoded('ADDED', request.encode(obj));
   }
   for (const e of backlog) send(e);
   const unsubscribe = store.subscribe(send);
