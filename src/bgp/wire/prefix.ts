@@ -14,7 +14,7 @@ import { AFI_IPV4 } from './types.js';
 import type { Nlri } from './types.js';
 import { encodeError, updateError } from './errors.js';
 import type { BgpWireError } from './errors.js';
-import { DECIMAL, formatIpv6, parseIpv4Into, parseIpv6Into } from './ip.js';
+import { formatIpv6, parseIpv4Into, parseIpv6Into } from './ip.js';
 
 const LENGTH_SUFFIX: readonly string[] = Array.from({ length: 129 }, (_, i) => '/' + i);
 /** Mask of the high `n` bits of an octet, n = 0..8. */
