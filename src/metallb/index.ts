@@ -13,6 +13,7 @@
  *        planL2 (l2.ts) -> ServiceL2Status; frrRoutersForNode + renderRunningConfig
  *        (frr-config.ts) -> FRRNodeState; bgpSessionStateObject (session-state.ts);
  *        ConfigurationState "speaker-<node>" (validate.ts)
+ *   webhook.ts, crd-rules.ts: what admission refuses (webhooks, CEL, immutable fields).
  *   metrics.ts: MetalLB's Prometheus metric names in a caller's registry.
  */
 export * from './types.js';
@@ -33,5 +34,7 @@ export * from './l2.js';
 export * from './session-state.js';
 export * from './frr-config.js';
 export * from './metrics.js';
+export * from './webhook.js';
+export * from './crd-rules.js';
 export { goQuote, goQuoteList } from './go-format.js';
 export { MetallbInputError } from './errors.js';
