@@ -8,6 +8,7 @@ import { capabilityCode, capabilityTlv } from './capability-code.js';
 import { AS_TRANS, BGP_VERSION, ErrorCode, OpenErrorSubcode } from './codes.js';
 import type { ResolvedFsmConfig } from './config.js';
 import type { NotificationToSend } from './events.js';
+import { isCapability } from './guards.js';
 import { parseBgpIdentifier } from './identifier.js';
 import type { NegotiatedParameters } from './negotiated.js';
 import { negotiate } from './negotiated.js';
@@ -55,7 +56,10 @@ const isUint = (n: unknown, max: number): n is number =>
 
 /** Decides whether to accept `open`; on refusal gives the NOTIFICATION to send. */
 export function checkOpen(config: ResolvedFsmConfig, open: OpenMessage): OpenVerdict {
-  const capabilities = Array.isArray(open.capabilities) ? open.capabilities : [];
+  // Malformed capabilities cannot come from the codec; if a caller passes some, ignore them.
+  const capabilities = Array.isArray(open.capabilities)
+    ? open.capabilities.filter(isCapability)
+    : [];
   // RFC 4271 6.2: an unsupported version MUST get 2/1; the data is the version we support
   // (the largest below the peer's bid, or the smallest above it: 4 either way).
   if (open.version !== BGP_VERSION)

@@ -21,6 +21,7 @@ import { FSM_EVENT_TYPES } from './events.js';
 import type { TimerName } from './actions.js';
 import { cease, restartKeepaliveTimer, start, toIdle } from './procedures.js';
 import { CeaseSubcode } from './codes.js';
+import { hasValidPayload } from './guards.js';
 import { startKind } from './start-events.js';
 import type { FsmState, SessionStateName } from './state.js';
 import { active, connect } from './states/connect-active.js';
@@ -107,12 +108,13 @@ function bfdUp(tx: Transition): void {
 function isEvent(event: unknown): event is FsmEvent {
   if (typeof event !== 'object' || event === null) return false;
   const type = (event as { type?: unknown }).type;
-  return typeof type === 'string' && KNOWN_EVENTS.has(type);
+  return typeof type === 'string' && KNOWN_EVENTS.has(type) && hasValidPayload(event as FsmEvent);
 }
 
 /**
- * Applies one event. Never throws for any event: unknown events and expiries of timers the FSM
- * has not armed (a race with StopTimer in the runtime) change nothing and produce no actions.
+ * Applies one event. Never throws for any event: unknown events, events with a malformed
+ * payload (guards.ts) and expiries of timers the FSM has not armed (a race with StopTimer in
+ * the runtime) change nothing and produce no actions.
  */
 export function step(state: FsmState, event: FsmEvent): StepResult {
   const tx = new Transition(state);

@@ -8,13 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../../src/core/random.js';
 import type { FsmEvent, FsmState, TimerName } from '../../../src/bgp/fsm/index.js';
 import {
+  FSM_EVENT_TYPES,
   SESSION_STATE_NAMES,
   TIMER_NAMES,
   initialState,
   step,
 } from '../../../src/bgp/fsm/index.js';
 import type { OpenMessage } from '../../../src/bgp/wire/types.js';
-import { config, peerOpen } from './fixtures.js';
+import type { Reachable } from './fixtures.js';
+import { config, peerOpen, run, stateIn } from './fixtures.js';
 
 const simple = (type: FsmEvent['type']) => fc.constant({ type } as FsmEvent);
 const buf = fc.uint8Array({ maxLength: 8 }).map((a) => Buffer.from(a));
@@ -277,6 +279,69 @@ describe('FSM properties', () => {
     );
     // The generator is useful only if it actually gets sessions up.
     expect(reachedEstablished).toBeGreaterThan(50);
+  });
+
+  it('step never throws on known event types with garbage payloads', () => {
+    const payload = fc.oneof(
+      fc.anything(),
+      fc.record({
+        capabilities: fc.array(fc.anything(), { maxLength: 3 }),
+        version: fc.constant(4),
+      }),
+      fc.record({
+        capabilities: fc.array(
+          fc.record({
+            kind: fc.constantFrom('add-path', 'graceful-restart', 'multiprotocol', 'four-octet-as'),
+            families: fc.anything(),
+            asn: fc.anything(),
+          }),
+          { maxLength: 3 },
+        ),
+        version: fc.constant(4),
+        myAsn: fc.constant(64513),
+        holdTime: fc.constant(90),
+        bgpId: fc.constant('198.18.0.2'),
+      }),
+    );
+    const garbage = fc
+      .record(
+        {
+          type: fc.constantFrom(...FSM_EVENT_TYPES),
+          open: payload,
+          notification: payload,
+          update: payload,
+          subcode: fc.anything(),
+          shutdownCommunication: fc.anything(),
+        },
+        { requiredKeys: ['type'] },
+      )
+      .map((x) => x as unknown as FsmEvent);
+    fc.assert(
+      fc.property(
+        fc.constantFrom<Reachable | 'Connect/delayOpen'>(
+          'Idle',
+          'Connect',
+          'Active',
+          'OpenSent',
+          'OpenConfirm',
+          'Established',
+          'Connect/delayOpen',
+        ),
+        garbage,
+        (name, ev) => {
+          // DelayOpenTimer running: the state where BGPOpen takes the event 20 path.
+          const s =
+            name === 'Connect/delayOpen'
+              ? run(initialState(config({ delayOpenTimeSeconds: 5 })), [
+                  { type: 'ManualStart' },
+                  { type: 'Tcp_CR_Acked' },
+                ]).state
+              : stateIn(name);
+          expect(() => step(s, ev)).not.toThrow();
+        },
+      ),
+      { numRuns: 2000, seed: 7606 },
+    );
   });
 
   it('step never throws on garbage payloads', () => {
