@@ -6,6 +6,8 @@ export interface BfdCounters {
   finalsSent: number;
   packetsReceived: number;
   sendErrors: number;
+  /** Bugs caught at the boundary (timer callback, receive path) instead of crashing. */
+  internalErrors: number;
   stateChanges: number;
   upTransitions: number;
   downTransitions: number;
@@ -19,6 +21,7 @@ export function emptyCounters(): BfdCounters {
     finalsSent: 0,
     packetsReceived: 0,
     sendErrors: 0,
+    internalErrors: 0,
     stateChanges: 0,
     upTransitions: 0,
     downTransitions: 0,

@@ -70,6 +70,7 @@ export class BfdSessionTable {
         random: this.components.random,
         channel,
         localDiscriminator: this.allocateDiscriminator(),
+        settleReceive: (fn) => bound.transport.settleReceive(fn),
       });
     } catch (err) {
       await channel.close();

@@ -37,6 +37,8 @@ export interface BfdSessionComponents {
   channel: BfdTxChannel;
   /** bfd.LocalDiscr: nonzero and unique on this system (RFC 5880 6.8.1). */
   localDiscriminator: number;
+  /** The receiving transport's settleReceive (see BfdTransport); runs `fn` now if absent. */
+  settleReceive?: (fn: () => void) => void;
 }
 
 /** A read-only view in the spirit of FRR's `show bfd peers json`, intervals in ms. */
@@ -81,6 +83,7 @@ export class BfdSession extends TypedEmitter<BfdSessionEvents> {
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly channel: BfdTxChannel;
+  private readonly settleReceive: (fn: () => void) => void;
   private readonly peer: BfdEndpointAddress;
   private txTimer: Timer | undefined;
   private detectionTimer: { timer: Timer; at: number } | undefined;
@@ -94,6 +97,7 @@ export class BfdSession extends TypedEmitter<BfdSessionEvents> {
     this.clock = components.clock;
     this.random = components.random;
     this.channel = components.channel;
+    this.settleReceive = components.settleReceive ?? ((fn) => fn());
     this.peer = { address: canonicalAddress(config.peerAddress), port: defaultPeerPort(config) };
     this.fsm = createFsmState({
       params: resolveSessionParams(config),
@@ -147,7 +151,10 @@ export class BfdSession extends TypedEmitter<BfdSessionEvents> {
   /** Hands a decoded packet to the FSM; returns the discard reason, if any (also counted). */
   receive(packet: BfdControlPacket, raw: Buffer): BfdDiscardReason | undefined {
     if (!this.running) return undefined;
-    const step = packetReceived(this.fsm, packet, raw, this.clock.now(), this.random);
+    const step = this.guard(() =>
+      packetReceived(this.fsm, packet, raw, this.clock.now(), this.random),
+    );
+    if (!step) return undefined;
     if (step.discard) {
       this.counters.discards[step.discard]++;
       this.emit('discard', step.discard);
@@ -215,6 +222,20 @@ export class BfdSession extends TypedEmitter<BfdSessionEvents> {
     };
   }
 
+  /**
+   * Runs an FSM step at a boundary Node would turn into an uncaught exception (socket
+   * callback, timer). The FSM is not expected to throw; if a bug makes it, the event is dropped
+   * and counted, and the session keeps its previous state.
+   */
+  private guard(step: () => BfdStep): BfdStep | undefined {
+    try {
+      return step();
+    } catch {
+      this.counters.internalErrors++;
+      return undefined;
+    }
+  }
+
   private apply(step: BfdStep): void {
     this.fsm = step.state;
     for (const action of step.actions) {
@@ -262,7 +283,8 @@ export class BfdSession extends TypedEmitter<BfdSessionEvents> {
     this.txTimer = this.clock.setTimer(at - this.clock.now(), () => {
       this.txTimer = undefined;
       if (!this.running) return;
-      this.apply(transmitTimerExpired(this.fsm, this.clock.now(), this.random));
+      const step = this.guard(() => transmitTimerExpired(this.fsm, this.clock.now(), this.random));
+      if (step) this.apply(step);
     });
   }
 
@@ -275,9 +297,18 @@ export class BfdSession extends TypedEmitter<BfdSessionEvents> {
     if (this.detectionTimer && this.detectionTimer.at <= at) return;
     this.detectionTimer?.timer.cancel();
     const timer = this.clock.setTimer(at - this.clock.now(), () => {
-      this.detectionTimer = undefined;
-      if (!this.running) return;
-      this.apply(detectionTimerExpired(this.fsm, this.clock.now(), this.random));
+      // Packets that arrived before the deadline but wait behind this timer (an event-loop
+      // stall) are read first: RFC 5880 6.8.4 counts a packet when it is received, not when a
+      // busy process gets round to it.
+      this.settleReceive(() => {
+        if (this.detectionTimer?.timer !== timer) return; // re-armed meanwhile
+        this.detectionTimer = undefined;
+        if (!this.running) return;
+        const step = this.guard(() =>
+          detectionTimerExpired(this.fsm, this.clock.now(), this.random),
+        );
+        if (step) this.apply(step);
+      });
     });
     this.detectionTimer = { timer, at };
   }

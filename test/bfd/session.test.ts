@@ -257,6 +257,28 @@ describe('BFD session table', () => {
     await t.close();
   });
 
+  it('keys multihop sessions apart and sends them to UDP 4784 (RFC 5883)', async () => {
+    const clock = new ManualClock();
+    const random = new SeededRandom(8);
+    const net = new InMemoryBfdNetwork({ clock, random });
+    const seen: number[] = [];
+    net.setFilter((d) => {
+      seen.push(d.to.port);
+      return false;
+    });
+    const t = new BfdSessionTable({ clock, random });
+    t.addTransport(await net.createTransport({ localAddress: A_ADDR }));
+    t.addTransport(await net.createTransport({ localAddress: A_ADDR, listenPort: 4784 }), {
+      multihop: true,
+    });
+    const single = await t.addSession({ localAddress: A_ADDR, peerAddress: B_ADDR });
+    const multi = await t.addSession({ localAddress: A_ADDR, peerAddress: B_ADDR, multihop: true });
+    expect(single).not.toBe(multi);
+    expect(t.find({ localAddress: A_ADDR, peerAddress: B_ADDR, multihop: true })).toBe(multi);
+    expect(seen.sort()).toEqual([3784, 4784]);
+    await t.close();
+  });
+
   it('refuses echo and demand mode and bad parameters with typed errors', async () => {
     const { t } = await table();
     const base = { localAddress: A_ADDR, peerAddress: B_ADDR };

@@ -113,6 +113,25 @@ for (const make of [udp, memory]) {
       expect(c.local.port).toBe(a.local.port);
     });
 
+    it('settleReceive runs its callback exactly once, after datagrams already in', async () => {
+      const rx = await create({ localAddress: '127.0.0.1' });
+      const tx = await create({ localAddress: '127.0.0.1' });
+      const got: BfdDatagram[] = [];
+      rx.onDatagram((d) => got.push(d));
+      const ch = await tx.openTxChannel();
+      ch.send(Buffer.from('one'), rx.local);
+      await t.settle(() => got.length === 1);
+      let calls = 0;
+      let seen = -1;
+      rx.settleReceive(() => {
+        calls++;
+        seen = got.length;
+      });
+      await t.settle(() => calls > 0);
+      expect(calls).toBe(1);
+      expect(seen).toBe(1);
+    });
+
     it('refuses a source range outside 49152-65535', async () => {
       await expect(
         create({ localAddress: '127.0.0.1', sourcePortRange: { min: 1024, max: 2048 } }),

@@ -89,4 +89,55 @@ describe('two BFD sessions over UDP on 127.0.0.1 (SystemClock)', () => {
     expect(latency).toBeGreaterThan(0);
     expect(sa.counters.discards['no-session']).toBe(0);
   });
+
+  it('comes Up over ::1 as well', async () => {
+    const mk = async () => {
+      const table = new BfdSessionTable({ clock, random: systemRandom });
+      tables.push(table);
+      const transport = await createUdpBfdTransport({ localAddress: '::1', listenPort: 0 });
+      table.addTransport(transport);
+      return { table, port: transport.local.port };
+    };
+    const a = await mk();
+    const b = await mk();
+    const base = { localAddress: '::1', peerAddress: '::1', desiredMinTxMs: 50 };
+    const sa = await a.table.addSession({ ...base, peerPort: b.port });
+    const up = waitFor(sa, 'up', 10_000);
+    await b.table.addSession({ ...base, peerPort: a.port });
+    await up;
+    expect(sa.state).toBe(BfdState.Up);
+  });
+});
+
+describe('UDP transport settleReceive after an event-loop stall', () => {
+  it('hands up datagrams queued in the kernel before a due timer decides', async () => {
+    const rx = await createUdpBfdTransport({ localAddress: '127.0.0.1', listenPort: 0 });
+    const tx = await createUdpBfdTransport({ localAddress: '127.0.0.1', listenPort: 0 });
+    try {
+      let got = 0;
+      rx.onDatagram(() => got++);
+      const ch = await tx.openTxChannel();
+      const result = new Promise<{ atTimer: number; atSettle: number }>((resolve) => {
+        // Due before the stall ends, so Node runs it before it polls the socket.
+        setTimeout(() => {
+          const atTimer = got;
+          rx.settleReceive(() => resolve({ atTimer, atSettle: got }));
+        }, 1);
+      });
+      for (let i = 0; i < 3; i++) ch.send(Buffer.from([i]), rx.local);
+      // Node resolves the destination on the next tick, then sends; then the loop stalls.
+      await new Promise<void>((r) => process.nextTick(r));
+      await new Promise<void>((r) => process.nextTick(r));
+      const stallUntil = performance.now() + 50;
+      while (performance.now() < stallUntil) {
+        // a busy process: nothing is read from the socket meanwhile
+      }
+      const { atTimer, atSettle } = await result;
+      expect(atTimer).toBe(0);
+      expect(atSettle).toBe(3);
+    } finally {
+      await rx.close();
+      await tx.close();
+    }
+  });
 });

@@ -156,6 +156,11 @@ class InMemoryTransport implements BfdTransport {
     this.handler = handler;
   }
 
+  settleReceive(fn: () => void): void {
+    // Arrival is a clock timer that hands the datagram up at once: nothing is ever waiting.
+    fn();
+  }
+
   async openTxChannel(): Promise<BfdTxChannel> {
     if (this.closed) throw new BfdTransportError('BFD_TRANSPORT_CLOSED', 'transport is closed');
     const port = this.network.freePort(this.local.address, this.range);

@@ -43,6 +43,13 @@ export interface BfdTransport {
   onDatagram(handler: BfdDatagramHandler): void;
   /** Opens a transmit channel on a source port no other open channel of this host uses. */
   openTxChannel(): Promise<BfdTxChannel>;
+  /**
+   * Calls `fn` once every datagram that has already reached this transport (e.g. sits in the
+   * kernel's socket buffer) has been handed to the handler. A detection timer that fires
+   * after an event-loop stall checks through this, so packets that arrived in time are not
+   * mistaken for lost ones (Node runs due timers before it reads sockets).
+   */
+  settleReceive(fn: () => void): void;
   /** Closes the listener and every channel it opened. Idempotent. */
   close(): Promise<void>;
 }

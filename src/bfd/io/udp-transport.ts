@@ -115,6 +115,12 @@ class UdpBfdTransport implements BfdTransport {
     this.handler = handler;
   }
 
+  settleReceive(fn: () => void): void {
+    // libuv reads readable sockets in the poll phase; setImmediate runs in the check phase
+    // right after it, so datagrams queued before this call have been handed up by then.
+    setImmediate(fn);
+  }
+
   async openTxChannel(): Promise<BfdTxChannel> {
     if (this.closed) throw new BfdTransportError('BFD_TRANSPORT_CLOSED', 'transport is closed');
     const type = isIPv6(this.init.localAddress) ? 'udp6' : 'udp4';
