@@ -31,7 +31,7 @@ export const FsmErrorSubcode = {
   ESTABLISHED: 3,
 } as const;
 
-/** RFC 4486 3 Cease subcodes, with RFC 9384 adding 10 (BFD Down). */
+/** Cease subcodes (RFC 4486, RFC 9384 adds 10 "BFD Down"; IANA "BGP Cease NOTIFICATION message subcodes"). */
 export const CeaseSubcode = {
   UNSPECIFIED: 0,
   MAXIMUM_PREFIXES_REACHED: 1,

@@ -149,7 +149,7 @@ export function negotiate(input: NegotiationInput): NegotiatedParameters {
     // RFC 8654 3: larger messages only when both sides advertised the capability.
     extendedMessage: has(ours, 'extended-message') && has(theirs, 'extended-message'),
     routeRefresh,
-    // RFC 7313 3: enhanced route refresh needs route refresh too.
+    // RFC 7313: enhanced route refresh builds on route refresh (RFC 2918).
     enhancedRouteRefresh:
       routeRefresh && has(ours, 'enhanced-route-refresh') && has(theirs, 'enhanced-route-refresh'),
     families,

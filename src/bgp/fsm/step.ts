@@ -69,7 +69,7 @@ function normalize(event: FsmEvent): NormalizedEvent {
 }
 
 /**
- * RFC 9384 2: BFD went Down; close the gate and bring the session down. Like FRR, only a
+ * RFC 9384 ("BFD Cease NOTIFICATION Subcode"): BFD went Down; close the gate and bring the session down. Like FRR, only a
  * change from Up counts: a BFD session that never came Up does not touch BGP.
  */
 function bfdDown(tx: Transition): void {
@@ -91,7 +91,7 @@ function bfdDown(tx: Transition): void {
     case 'OpenSent':
     case 'OpenConfirm':
     case 'Established':
-      // RFC 9384 2: the session is closed with Cease, subcode 10 "BFD Down".
+      // RFC 9384: a session closed because BFD went down gets Cease, subcode 10 "BFD Down".
       toIdle(tx, 'bfd-down', { notification: cease(CeaseSubcode.BFD_DOWN), counter: 'increment' });
       return;
   }
