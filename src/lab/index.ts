@@ -28,6 +28,7 @@ export {
   describeLab,
   checkPrerequisites,
   LabPrefixConflictError,
+  LabInUseError,
 } from './lifecycle.js';
 export type {
   LabInfo,

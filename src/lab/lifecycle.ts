@@ -14,7 +14,7 @@ import { LabNotFoundError, LabPrerequisiteError } from './errors.js';
 import { run } from './exec.js';
 import { guardLab, unguardLab } from './guard.js';
 import { conflictingRoutes, readHostRoutes } from './host-routes.js';
-import { listNamespaces } from './kernel.js';
+import { isAlive, listNamespaces } from './kernel.js';
 import { LAB_RUN_ROOT, plannedNames, routerNamespace, routerRunDir } from './names.js';
 import { wiringPlan } from './netns.js';
 import { renderRouterFiles } from './render.js';
@@ -42,6 +42,8 @@ export interface LabUpOptions extends LabOptions {
   daemonTimeoutMs?: number;
   /** Also tear the lab down when this process exits or is signalled (tests, scenario runs). */
   cleanupOnExit?: boolean;
+  /** Replace a lab of the same name that is up or owned by a live process. */
+  replace?: boolean;
 }
 
 export interface LabRouterInfo {
@@ -63,6 +65,33 @@ export interface LabInfo {
   routers: LabRouterInfo[];
   nodes: SimulatedNodeSpec[];
   timings?: { wiringMs: number; daemonsMs: number; totalMs: number };
+}
+
+/** A persistent lab of that name is up (or another live process owns it): `down` it first. */
+export class LabInUseError extends SpeakersimError {
+  constructor(lab: string, code: 'LAB_ALREADY_UP' | 'LAB_BUSY', detail: string) {
+    super(code, `lab ${lab}: ${detail}`);
+  }
+}
+
+/**
+ * Refuses to tear down a lab somebody still uses: a persistent lab that is up, or one whose
+ * owning process is alive. A lab whose owner died (a crashed run) is leftovers to clean.
+ */
+function checkNotInUse(lab: string, runRoot: string): void {
+  let prior: LabStateFile | undefined;
+  try {
+    prior = readState(lab, runRoot);
+  } catch {
+    return; // An unreadable state file belongs to nobody.
+  }
+  if (!prior) return;
+  if (prior.phase === 'up' && prior.persistent) {
+    throw new LabInUseError(lab, 'LAB_ALREADY_UP', 'is up; run down first or pass replace');
+  }
+  if (prior.ownerPid !== process.pid && isAlive(prior.ownerPid)) {
+    throw new LabInUseError(lab, 'LAB_BUSY', `is owned by live process ${prior.ownerPid}`);
+  }
 }
 
 export class LabPrefixConflictError extends SpeakersimError {
@@ -120,6 +149,7 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
   checkPrerequisites(frrBinDir);
   const lab = topology.name;
 
+  if (!options.replace) checkNotInUse(lab, runRoot);
   // Leftovers of a crashed run of the same lab go first.
   teardownLab(lab, runRoot);
   const conflicts = conflictingRoutes(topology, readHostRoutes());
@@ -133,6 +163,7 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
     lab,
     phase: 'starting',
     ownerPid: process.pid,
+    persistent: !options.cleanupOnExit,
     createdAtWallMs: Date.now(),
     runRoot,
     topology,

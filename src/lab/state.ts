@@ -16,8 +16,10 @@ export interface LabStateFile {
   version: 1;
   lab: string;
   phase: LabPhase;
-  /** Process that ran `up` (informational; the lab outlives it unless cleanupOnExit is set). */
+  /** Process that ran `up`; the lab outlives it when `persistent`. */
   ownerPid: number;
+  /** Up on purpose beyond its owner's life (a trainer's `lab up`), not tied to a process. */
+  persistent: boolean;
   createdAtWallMs: number;
   runRoot: string;
   topology: LabTopology;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { run } from '../../src/lab/exec.js';
-import { labDown, labUp } from '../../src/lab/lifecycle.js';
+import { labDown, labStatus, labUp } from '../../src/lab/lifecycle.js';
 import { stateFilePath } from '../../src/lab/names.js';
 import { labLeftovers } from '../../src/lab/teardown.js';
 import { testLabTopology } from '../lab/fixtures.js';
@@ -108,6 +108,21 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('netns lab: cleanup on every 
     const report = await labDown(LAB, { force: true });
     expect(report.namespaces.sort()).toEqual(['ssim-icl-r1', 'ssim-icl-r2']);
     expect(report.killed.length).toBeGreaterThanOrEqual(8);
+    expect(labLeftovers(LAB, RUN_ROOT)).toEqual([]);
+  }, 90_000);
+
+  it('a lab that is up on purpose, or owned by a live process, is not replaced by accident', async () => {
+    const t = testLabTopology(LAB, { subnet: SUBNET });
+    await labUp(t); // persistent: a trainer's lab
+    await expect(labUp(t)).rejects.toMatchObject({ code: 'LAB_ALREADY_UP' });
+    expect((await labStatus(LAB)).state).toBe('up');
+    await labUp(t, { replace: true });
+    await labDown(LAB);
+    const c = child('hold');
+    await c.up;
+    await expect(labUp(t)).rejects.toMatchObject({ code: 'LAB_BUSY' });
+    process.kill(c.pid, 'SIGTERM');
+    await c.exit;
     expect(labLeftovers(LAB, RUN_ROOT)).toEqual([]);
   }, 90_000);
 
