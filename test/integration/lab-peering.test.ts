@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { labDown, labUp } from '../../src/lab/lifecycle.js';
+import { labDown, labStatus, labUp } from '../../src/lab/lifecycle.js';
 import {
   daemonPid,
   dropBfd,
@@ -128,7 +128,11 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('netns lab: two FRR routers p
     const before = daemonPid(r2, 'bgpd');
     expect(await killDaemon(r2, 'bgpd')).toBe(true);
     await waitForNeighbor(r1, R2_V4, notEstablished, 10_000);
+    const status = await labStatus(LAB);
+    expect(status.state).toBe('degraded');
+    expect(status.routers.find((r) => r.name === 'r2')!.daemons.bgpd).toBe(false);
     const pid = await startDaemonAgain(r2, 'bgpd');
+    expect((await labStatus(LAB)).state).toBe('up');
     expect(pid).not.toBe(before);
     await bothEstablished();
   }, 60_000);
