@@ -45,6 +45,14 @@
  * - BFD: feed the BFD session's changes as BfdUp / BfdDown. A BfdDown after an Up tears the
  *   session down with Cease/10 and holds every start until BfdUp; a BfdDown for a session
  *   that was never Up changes nothing (see step.ts for the FRR behaviour this follows).
+ *
+ * Deliberate departures from the RFC 4271 8.2.2 text (each commented where it happens):
+ * OpenSent answers a NOTIFICATION by closing, not with an FSM Error; Established answers a
+ * header error with Message Header Error (RFC 4271 6.1), not 5/3; a passive FSM never connects
+ * out on ConnectRetryTimer expiry; timers of a dead connection are stopped rather than left
+ * to expire in Idle/Active; an OPEN on this FSM's own connection after OpenSent is an FSM
+ * Error (collisions between two connections are the runtime's, above); KEEPALIVE intervals
+ * are jittered but never under 1 s (RFC 4271 4.4 MUST over RFC 4271 10 SHOULD).
  */
 export type { FsmAction, FsmActionType, TimerName } from './actions.js';
 export { TIMER_NAMES } from './actions.js';
