@@ -29,6 +29,13 @@ export function decodeRouteRefresh(msg: Buffer): RouteRefreshMessage {
 
 export function encodeRouteRefresh(rr: RouteRefreshMessage, maxLength: number): Buffer {
   const orf = rr.orf ?? Buffer.alloc(0);
+  // RFC 7313 5: BoRR and EoRR are exactly 4 octets after the header; only requests carry ORFs.
+  if (
+    orf.length > 0 &&
+    (rr.subtype === RouteRefreshSubtype.BORR || rr.subtype === RouteRefreshSubtype.EORR)
+  ) {
+    throw encodeError('BoRR/EoRR cannot carry ORF entries');
+  }
   const length = HEADER_LENGTH + 4 + orf.length;
   if (length > maxLength) throw encodeError('ROUTE-REFRESH too long');
   for (const [v, max] of [
