@@ -340,7 +340,7 @@ describe('FSM properties', () => {
           expect(() => step(s, ev)).not.toThrow();
         },
       ),
-      { numRuns: 2000, seed: 7606 },
+      { numRuns: 800, seed: 7606 },
     );
   });
 
