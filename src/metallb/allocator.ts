@@ -44,9 +44,10 @@ export class Allocator {
   private poolsByNamespace = new Map<string, string[]>();
   private poolsByServiceSelector: string[] = [];
   private readonly allocated = new Map<string, Alloc>();
-  private readonly sharingKeyForIP = new Map<string, SharingKey>();
-  private readonly portsInUse = new Map<string, Map<string, string>>();
-  private readonly servicesOnIP = new Map<string, Set<string>>();
+  // Keyed by ipKey(): a bigint, so the allocation walk formats no text per address.
+  private readonly sharingKeyForIP = new Map<bigint, SharingKey>();
+  private readonly portsInUse = new Map<bigint, Map<string, string>>();
+  private readonly servicesOnIP = new Map<bigint, Set<string>>();
   /** pool -> ip -> number of services using it (distinct IPs = map size). */
   private readonly poolIPsInUse = new Map<
     string,
@@ -141,7 +142,7 @@ export class Allocator {
     }
     const key = { sharing, backend };
     for (const ip of ips) {
-      const problem = this.checkSharing(svcKey, formatIP(ip), ports, key);
+      const problem = this.checkSharing(svcKey, ip, ports, key);
       if (problem) return { ok: false, message: problem };
     }
     this.record(svcKey, { pool: pool.name, ips: [...ips], ports: [...ports], key });
@@ -154,7 +155,7 @@ export class Allocator {
     if (!al) return;
     this.allocated.delete(svcKey);
     for (const ip of al.ips) {
-      const s = formatIP(ip);
+      const s = ipKey(ip);
       const ports = this.portsInUse.get(s);
       for (const port of al.ports) {
         if (ports?.get(portString(port)) === svcKey) ports.delete(portString(port));
@@ -167,9 +168,10 @@ export class Allocator {
       }
       const use = this.poolIPsInUse.get(al.pool)?.[ip.family];
       if (use) {
-        const n = (use.get(s) ?? 0) - 1;
-        if (n <= 0) use.delete(s);
-        else use.set(s, n);
+        const text = formatIP(ip);
+        const n = (use.get(text) ?? 0) - 1;
+        if (n <= 0) use.delete(text);
+        else use.set(text, n);
       }
     }
   }
@@ -256,7 +258,8 @@ export class Allocator {
     this.unassign(svcKey);
     this.allocated.set(svcKey, alloc);
     for (const ip of alloc.ips) {
-      const s = formatIP(ip);
+      const s = ipKey(ip);
+      const text = formatIP(ip);
       this.sharingKeyForIP.set(s, alloc.key);
       const ports = this.portsInUse.get(s) ?? new Map<string, string>();
       for (const port of alloc.ports) ports.set(portString(port), svcKey);
@@ -265,17 +268,18 @@ export class Allocator {
       svcs.add(svcKey);
       this.servicesOnIP.set(s, svcs);
       const use = this.poolIPsInUse.get(alloc.pool) ?? { ipv4: new Map(), ipv6: new Map() };
-      use[ip.family].set(s, (use[ip.family].get(s) ?? 0) + 1);
+      use[ip.family].set(text, (use[ip.family].get(text) ?? 0) + 1);
       this.poolIPsInUse.set(alloc.pool, use);
     }
   }
 
   private checkSharing(
     svcKey: string,
-    ip: string,
+    addr: IPAddr,
     ports: Port[],
     key: SharingKey,
   ): string | undefined {
+    const ip = ipKey(addr);
     const existing = this.sharingKeyForIP.get(ip);
     if (!existing) return undefined;
     if (sharingProblem(existing, key) !== undefined) {
@@ -289,10 +293,36 @@ export class Allocator {
     for (const port of ports) {
       const cur = inUse?.get(portString(port));
       if (cur !== undefined && cur !== svcKey) {
-        return `port ${portString(port)} is already in use on ${goQuote(ip)}`;
+        return `port ${portString(port)} is already in use on ${goQuote(formatIP(addr))}`;
       }
     }
     return undefined;
+  }
+
+  /** checkSharing without building messages: the allocation walk calls it per used IP. */
+  private sharingAllows(
+    svcKey: string,
+    ip: bigint,
+    ports: readonly string[],
+    key: SharingKey,
+  ): boolean {
+    const existing = this.sharingKeyForIP.get(ip);
+    if (!existing) return true;
+    const compatible =
+      existing.sharing !== '' &&
+      existing.sharing === key.sharing &&
+      existing.backend === key.backend;
+    if (!compatible) {
+      const svcs = this.servicesOnIP.get(ip);
+      if (svcs && (svcs.size > 1 || !svcs.has(svcKey))) return false;
+    }
+    const inUse = this.portsInUse.get(ip);
+    if (!inUse) return true;
+    for (const port of ports) {
+      const cur = inUse.get(port);
+      if (cur !== undefined && cur !== svcKey) return false;
+    }
+    return true;
   }
 
   /** First usable IP of each family, CIDRs in pool order, addresses ascending. */
@@ -320,12 +350,13 @@ export class Allocator {
     key: SharingKey,
   ): IPAddr | undefined {
     const last = cidrLast(c).value;
+    const portKeys = ports.map(portString);
     // Only IPs already in use (or buggy ones, at most 2 per 256) are skipped, so the walk is
     // bounded by the number of allocations, not by the CIDR's size.
     for (let v = c.network; v <= last; v++) {
       const ip: IPAddr = { family: c.family, value: v };
       if (avoidBuggyIPs && isBuggyIP(ip)) continue;
-      if (this.checkSharing(svcKey, formatIP(ip), ports, key) !== undefined) continue;
+      if (!this.sharingAllows(svcKey, ipKey(ip), portKeys, key)) continue;
       return ip;
     }
     return undefined;
@@ -401,6 +432,11 @@ export class Allocator {
     }
     return a;
   }
+}
+
+/** A map key per address: IPv4 as its value, IPv6 as a negative number (no collisions). */
+function ipKey(ip: IPAddr): bigint {
+  return ip.family === 'ipv4' ? ip.value : -ip.value - 1n;
 }
 
 function sharingProblem(existing: SharingKey, next: SharingKey): string | undefined {
