@@ -49,6 +49,10 @@ export class ScenarioError extends SpeakersimError {
   readonly col: number;
   /** What was expected, without the position prefix. */
   readonly detail: string;
+  /** The key, field or value the error is about (`peer` for a missing field), when known. */
+  readonly subject?: string;
+  /** A close known name for a misspelt key or value (`apply` for `aply`). */
+  readonly suggestion?: string;
 
   constructor(
     code: ScenarioErrorCodeValue,
@@ -56,12 +60,15 @@ export class ScenarioError extends SpeakersimError {
     line: number,
     col: number,
     detail: string,
+    extra: { subject?: string; suggestion?: string } = {},
   ) {
     super(code, `${file}:${line}:${col}: ${detail}`);
     this.file = file;
     this.line = line;
     this.col = col;
     this.detail = detail;
+    if (extra.subject !== undefined) this.subject = extra.subject;
+    if (extra.suggestion !== undefined) this.suggestion = extra.suggestion;
   }
 }
 

@@ -22,8 +22,9 @@ export function fail(
   code: ScenarioError['code'],
   pos: SourcePosition,
   detail: string,
+  extra: { subject?: string; suggestion?: string } = {},
 ): void {
-  ctx.errors.push(new ScenarioError(code, pos.file, pos.line, pos.col, detail));
+  ctx.errors.push(new ScenarioError(code, pos.file, pos.line, pos.col, detail, extra));
 }
 
 /** Reads a file named at `path` in the scenario; reports file-not-found at the path's value. */

@@ -105,6 +105,42 @@ function quoteList(keys: string[]): string {
   return keys.join(', ');
 }
 
+/**
+ * Edit distance counting a swap of neighbours as one edit (optimal string alignment), for
+ * "did you mean" hints: `bgdp` is one edit from `bgpd`.
+ */
+function distance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      }
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The candidate close to what was written (a likely misspelling), if there is one. */
+export function closest(written: unknown, candidates: string[]): string | undefined {
+  if (typeof written !== 'string') return undefined;
+  const lower = written.toLowerCase();
+  let best: { c: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = distance(lower, c.toLowerCase());
+    if (!best || d < best.d) best = { c, d };
+  }
+  const limit = Math.max(1, Math.floor(written.length / 3));
+  return best && best.d <= limit && best.c !== written ? best.c : undefined;
+}
+
+const hintFor = (s: string | undefined) => (s ? ` (did you mean '${s}'?)` : '');
+
 /** Maps ajv's errors for one document to ScenarioErrors at the right positions. */
 export function schemaErrors(
   errors: ErrorObject[],
@@ -112,9 +148,19 @@ export function schemaErrors(
   map: SourceMap,
 ): ScenarioError[] {
   const out: ScenarioError[] = [];
-  const push = (code: ScenarioErrorCodeValue, path: YamlPath, detail: string, key?: string) => {
+  const push = (
+    code: ScenarioErrorCodeValue,
+    path: YamlPath,
+    detail: string,
+    key?: string,
+    extra: { subject?: string; suggestion?: string | undefined } = {},
+  ) => {
     const pos = key === undefined ? map.valueAt(path) : map.keyAt(path, key);
-    out.push(new ScenarioError(code, pos.file, pos.line, pos.col, detail));
+    const clean = {
+      ...(extra.subject !== undefined ? { subject: extra.subject } : {}),
+      ...(extra.suggestion !== undefined ? { suggestion: extra.suggestion } : {}),
+    };
+    out.push(new ScenarioError(code, pos.file, pos.line, pos.col, detail, clean));
   };
 
   // Paths where a "one action key" oneOf failed; their `required` branch errors are noise.
@@ -146,7 +192,9 @@ export function schemaErrors(
           );
           break;
         }
-        push(ScenarioErrorCode.MissingField, path, `missing required field '${field}'`);
+        push(ScenarioErrorCode.MissingField, path, `missing required field '${field}'`, undefined, {
+          subject: field,
+        });
         break;
       }
       case 'oneOf': {
@@ -155,7 +203,8 @@ export function schemaErrors(
           push(ScenarioErrorCode.BadValue, path, 'expected exactly one of the allowed forms');
           break;
         }
-        const present = Object.keys((e.data as object) ?? {}).filter((k) => keys.includes(k));
+        if (e.data === null || typeof e.data !== 'object' || Array.isArray(e.data)) break; // the type error says it
+        const present = Object.keys(e.data).filter((k) => keys.includes(k));
         const what =
           e.instancePath.endsWith('/wait') || e.instancePath.endsWith('/expect')
             ? 'check'
@@ -180,23 +229,34 @@ export function schemaErrors(
         const key = (e.params as { additionalProperty: string }).additionalProperty;
         const keys = selectorKeys(parent);
         if (keys.length && e.instancePath.match(/^\/steps\/\d+$/)) {
+          const near = closest(key, keys);
           push(
             ScenarioErrorCode.UnknownStep,
             path,
-            `unknown step '${key}': expected one of ${quoteList(keys)}`,
+            `unknown step '${key}': expected one of ${quoteList(keys)}${hintFor(near)}`,
             key,
+            { subject: key, suggestion: near },
           );
         } else if (keys.length) {
+          const all = [...keys, 'timeout'];
+          const near = closest(key, all);
           push(
             ScenarioErrorCode.UnknownExpectation,
             path,
-            `unknown check '${key}': expected one of ${quoteList([...keys, 'timeout'])}`,
+            `unknown check '${key}': expected one of ${quoteList(all)}${hintFor(near)}`,
             key,
+            { subject: key, suggestion: near },
           );
         } else {
           const allowed = Object.keys((parent?.['properties'] as object) ?? {});
-          const hint = allowed.length ? `: expected one of ${quoteList(allowed)}` : '';
-          push(ScenarioErrorCode.UnknownProperty, path, `unknown property '${key}'${hint}`, key);
+          const near = closest(key, allowed);
+          const hint = allowed.length
+            ? `: expected one of ${quoteList(allowed)}${hintFor(near)}`
+            : '';
+          push(ScenarioErrorCode.UnknownProperty, path, `unknown property '${key}'${hint}`, key, {
+            subject: key,
+            suggestion: near,
+          });
         }
         break;
       }
@@ -217,7 +277,14 @@ export function schemaErrors(
       case 'enum': {
         const allowed = (e.params as { allowedValues: unknown[] }).allowedValues.map(String);
         const want = expectedPhrase(e) ?? `one of ${quoteList(allowed)}`;
-        push(ScenarioErrorCode.BadValue, path, `expected ${want}, got ${describeValue(e.data)}`);
+        const near = closest(e.data, allowed);
+        push(
+          ScenarioErrorCode.BadValue,
+          path,
+          `expected ${want}, got ${describeValue(e.data)}${hintFor(near)}`,
+          undefined,
+          { subject: String(e.data), suggestion: near },
+        );
         break;
       }
       case 'minimum':

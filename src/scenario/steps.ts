@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseDuration } from './duration.js';
 import { ScenarioErrorCode } from './errors.js';
 import { notificationByName, notificationNames } from './notification-names.js';
+import { closest } from './schema.js';
 import { fail, loadResourceSource, readReferencedFile, type LoadContext } from './resources.js';
 import type { YamlPath } from './source-map.js';
 import type {
@@ -33,13 +34,15 @@ function ms(value: unknown): number {
 
 function checkRouter(ctx: StepContext, name: unknown, path: YamlPath): string {
   const n = String(name);
-  if (!ctx.topology.routers.some((r) => r.name === n)) {
-    const known = ctx.topology.routers.map((r) => r.name).join(', ') || 'none defined';
+  const names = ctx.topology.routers.map((r) => r.name);
+  if (!names.includes(n)) {
+    const near = closest(n, names);
     fail(
       ctx,
       ScenarioErrorCode.UnknownReference,
       ctx.map.valueAt(path),
-      `unknown router '${n}': expected one of the topology's routers (${known})`,
+      `unknown router '${n}': expected one of the topology's routers (${names.join(', ') || 'none defined'})${near ? ` (did you mean '${near}'?)` : ''}`,
+      { subject: n, ...(near ? { suggestion: near } : {}) },
     );
   }
   return n;
@@ -47,13 +50,15 @@ function checkRouter(ctx: StepContext, name: unknown, path: YamlPath): string {
 
 function checkNode(ctx: StepContext, name: unknown, path: YamlPath): string {
   const n = String(name);
-  if (!ctx.topology.nodes.some((x) => x.name === n)) {
-    const known = ctx.topology.nodes.map((x) => x.name).join(', ');
+  const names = ctx.topology.nodes.map((x) => x.name);
+  if (!names.includes(n)) {
+    const near = closest(n, names);
     fail(
       ctx,
       ScenarioErrorCode.UnknownReference,
       ctx.map.valueAt(path),
-      `unknown node '${n}': expected one of the topology's nodes (${known})`,
+      `unknown node '${n}': expected one of the topology's nodes (${names.join(', ')})${near ? ` (did you mean '${near}'?)` : ''}`,
+      { subject: n, ...(near ? { suggestion: near } : {}) },
     );
   }
   return n;

@@ -44,6 +44,23 @@ describe('scenario loader: each malformed file gives the exact file:line:col', (
     ]);
   });
 
+  it('a misspelt key, value or name carries the close known one', () => {
+    const errors = errorsOf(
+      `${HEAD}  - aply: {file: x.yaml}\n  - drop: {protocol: bfd, ruoter: r1}\n  - killDaemon: {router: r1, daemon: bgdp}\n`,
+    );
+    expect(errors.map((e) => [e.code, e.subject, e.suggestion])).toEqual([
+      [ScenarioErrorCode.UnknownStep, 'aply', 'apply'],
+      [ScenarioErrorCode.MissingField, 'router', undefined],
+      [ScenarioErrorCode.UnknownProperty, 'ruoter', 'router'],
+      [ScenarioErrorCode.BadValue, 'bgdp', 'bgpd'],
+    ]);
+    const refs = errorsOf(`${HEAD}  - linkDown: {router: r2}\n  - stopNode: wroker0\n`);
+    expect(refs.map((e) => [e.code, e.subject, e.suggestion])).toEqual([
+      [ScenarioErrorCode.UnknownReference, 'r2', 'r1'],
+      [ScenarioErrorCode.UnknownReference, 'wroker0', 'worker0'],
+    ]);
+  });
+
   it('wrong type for a duration', () => {
     expect(where(errorsOf(`${HEAD}  - advance: true\n`))).toEqual([
       [ScenarioErrorCode.WrongType, 8, 14],
@@ -54,7 +71,7 @@ describe('scenario loader: each malformed file gives the exact file:line:col', (
     const text = `${HEAD}  - expect:\n      sessions:\n        node: worker0\n        sequence: [Established]\n`;
     const errors = errorsOf(text);
     expect(where(errors)).toEqual([[ScenarioErrorCode.MissingField, 10, 9]]);
-    expect(errors[0]!.detail).toContain("'peer'");
+    expect(errors[0]!.subject).toBe('peer');
   });
 
   it('unknown property points at the key', () => {
