@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 
 /**
@@ -56,12 +56,25 @@ export function integration(needs: readonly Need[]) {
 
 const LOCK_DIR = '/run/speakersim/.integration-lock';
 
+function ownerAlive(): boolean {
+  try {
+    const pid = Number(readFileSync(`${LOCK_DIR}/pid`, 'utf8'));
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM still means alive; a missing pid file means the owner is between mkdir and write.
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'EPERM' || code === 'ENOENT';
+  }
+}
+
 /**
  * Serialises lab integration files across vitest workers: they share kernel state and the two
  * cores, and timing assertions (hold timers) should not compete with another lab's startup.
- * mkdir is atomic; a lock older than `staleMs` (a killed run) is taken over.
+ * mkdir is atomic; the holder writes its pid inside, and a lock whose holder died (a killed
+ * run) is taken over.
  */
-export function serialLabFile(waitMs = 600_000, staleMs = 900_000): void {
+export function serialLabFile(waitMs = 600_000): void {
   let held = false;
   beforeAll(async () => {
     mkdirSync('/run/speakersim', { recursive: true });
@@ -69,20 +82,17 @@ export function serialLabFile(waitMs = 600_000, staleMs = 900_000): void {
     for (;;) {
       try {
         mkdirSync(LOCK_DIR);
+        writeFileSync(`${LOCK_DIR}/pid`, String(process.pid));
         held = true;
         return;
       } catch {
-        try {
-          if (Date.now() - statSync(LOCK_DIR).mtimeMs > staleMs) rmdirSync(LOCK_DIR);
-        } catch {
-          // Released meanwhile.
-        }
+        if (!ownerAlive()) rmSync(LOCK_DIR, { recursive: true, force: true });
       }
       if (Date.now() > deadline) throw new Error('timed out waiting for the lab integration lock');
       await new Promise((r) => setTimeout(r, 250));
     }
   }, waitMs + 5_000);
   afterAll(() => {
-    if (held) rmdirSync(LOCK_DIR);
+    if (held) rmSync(LOCK_DIR, { recursive: true, force: true });
   });
 }
