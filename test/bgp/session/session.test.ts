@@ -63,6 +63,8 @@ describe('BgpSession over the in-memory transport, virtual time', () => {
     const p = new SessionPair();
     await p.start();
     await p.advance(1000);
+    // Only an Up -> Down change of BFD tears BGP down (FRR's behaviour).
+    p.node.bfdUp();
     p.node.bfdDown();
     await p.advance(30_000);
     const sent = p.messages.find(

@@ -1,0 +1,530 @@
+/**
+ * One MetalLB speaker (one simulated Node), in FRR mode as frr-k8s runs it: the BGP sessions
+ * (and BFD beside them) to the BGPPeers that select the node, the service routes MetalLB's
+ * advertisements give it, and what it reports: ConfigurationState `speaker-<node>`,
+ * ServiceBGPStatus per (Service, node), BGPSessionState per (node, peer, vrf) and FRRNodeState.
+ *
+ * BGPSessionState is written on every BGP FSM transition and BFD state change (event-driven,
+ * well within 100 ms); with `pollIntervalMs` it is written like frr-k8s's frr-status instead:
+ * every poll interval, so trainers can show the real lag.
+ */
+import type { Clock, Timer } from '../../core/clock.js';
+import { SpeakersimError } from '../../core/errors.js';
+import type { Random } from '../../core/random.js';
+import { Speaker, type Peer, type PeerConfig } from '../../bgp/speaker.js';
+import { coupleBfd } from '../../bgp/bfd-coupling.js';
+import type { Transport } from '../../bgp/io/transport.js';
+import type { SessionMessageEvent, SessionTransitionEvent } from '../../bgp/session.js';
+import type { BfdSession } from '../../bfd/session.js';
+import { BfdSessionTable } from '../../bfd/session-table.js';
+import type { BfdTransport } from '../../bfd/io/transport.js';
+import { bfdProfileToParams, bfdStatusString } from '../../bfd/profile.js';
+import type { BfdStateChangeEvent } from '../../bfd/events.js';
+import type { KubeClient, KubeResource } from '../../k8s/client.js';
+import { planBgp, type BgpPlan } from '../announce.js';
+import type { MetallbConfig, ParsedPeer } from '../config.js';
+import { frrRoutersForNode, renderRunningConfig } from '../frr-config.js';
+import type { MetallbMetrics } from '../metrics.js';
+import { nodeAddress } from '../nodes.js';
+import { SERVICE_BGP_STATUS_LABELS, serviceBgpStatusObject } from '../announce.js';
+import { bgpSessionStateObject, sessionPeerName, SESSION_STATE_LABELS } from '../session-state.js';
+import type { Node, ServiceBGPStatus } from '../types.js';
+import { LastValidConfig } from '../validate.js';
+import type { ClusterCache } from './cache.js';
+import type { StatusWriter} from './writer.js';
+import { configInputKey, sameJson } from './writer.js';
+
+export interface NodeSpeakerComponents {
+  clock: Clock;
+  random: Random;
+  bgpTransport: Transport;
+  bfdTransport: (localAddress: string) => Promise<BfdTransport>;
+}
+
+export interface NodeSpeakerOptions {
+  node: string;
+  metallbNamespace: string;
+  frrK8sNamespace: string;
+  /** 0: write BGPSessionState on every change; > 0: poll like frr-k8s (2 min there). */
+  pollIntervalMs: number;
+}
+
+/** Events the runtime passes up to the scenario timeline and the metrics. */
+export interface SpeakerEvents {
+  bgpTransition(node: string, peer: string, e: SessionTransitionEvent): void;
+  bfdTransition(node: string, peer: string, e: BfdStateChangeEvent): void;
+  message(
+    node: string,
+    peer: string,
+    e: SessionMessageEvent,
+    local: { address?: string; port?: number },
+  ): void;
+  problem(node: string, error: unknown): void;
+}
+
+interface PeerRuntime {
+  name: string;
+  parsed: ParsedPeer;
+  /** What the session was built from; a change rebuilds the session. */
+  key: string;
+  bgp?: Peer;
+  bfd?: BfdSession;
+  uncouple?: () => void;
+}
+
+export class NodeSpeaker {
+  private readonly speaker: Speaker;
+  private readonly bfdTable: BfdSessionTable;
+  private readonly bfdTransports = new Map<string, Promise<BfdTransport>>();
+  private readonly lastValid: LastValidConfig;
+  private configKey: string | undefined;
+  private readonly peers = new Map<string, PeerRuntime>();
+  private pollTimer: Timer | undefined;
+  private stopped = false;
+  /** BGPSessionState writes waiting for the next flush (event-driven mode). */
+  private dirtySessions = new Set<string>();
+  private flushing: Promise<void> | undefined;
+
+  constructor(
+    readonly options: NodeSpeakerOptions,
+    private readonly client: KubeClient,
+    private readonly cache: ClusterCache,
+    private readonly writer: StatusWriter,
+    private readonly components: NodeSpeakerComponents,
+    private readonly events: SpeakerEvents,
+    private readonly metrics?: MetallbMetrics,
+  ) {
+    this.speaker = new Speaker({
+      clock: components.clock,
+      random: components.random,
+      transport: components.bgpTransport,
+    });
+    this.bfdTable = new BfdSessionTable({ clock: components.clock, random: components.random });
+    this.lastValid = new LastValidConfig({ component: 'speaker', node: options.node });
+    if (options.pollIntervalMs > 0) this.schedulePoll();
+  }
+
+  get node(): string {
+    return this.options.node;
+  }
+
+  /** True while BGPSessionState writes are queued or running. */
+  get busy(): boolean {
+    return this.flushing !== undefined || this.dirtySessions.size > 0;
+  }
+
+  /** Sessions by BGPPeer name, for scenarios and the CLI. */
+  sessions(): { peer: string; address: string; bgp?: Peer; bfd?: BfdSession }[] {
+    return [...this.peers.values()].map((p) => ({
+      peer: p.name,
+      address: p.parsed.address ?? '',
+      bgp: p.bgp,
+      bfd: p.bfd,
+    }));
+  }
+
+  async reconcile(): Promise<void> {
+    if (this.stopped) return;
+    const resources = this.cache.resources();
+    const key = configInputKey(resources);
+    if (key !== this.configKey) {
+      this.configKey = key;
+      const r = this.lastValid.apply(resources, this.components.clock.wallNow());
+      await this.writer.configurationState({ component: 'speaker', node: this.node }, r.status);
+    }
+    const config = this.lastValid.config;
+    const nodeObj = this.cache.nodes().find((n) => n.metadata.name === this.node);
+    if (!config || !nodeObj) {
+      await this.syncPeers(new Map(), undefined);
+      return;
+    }
+    const plan = planBgp({
+      config,
+      nodes: this.cache.nodes(),
+      services: this.cache.services(),
+      endpointSlices: this.cache.endpointSlices(),
+      speakerNodes: [this.node],
+    });
+    const mine = new Map(plan.sessions.filter((s) => s.node === this.node).map((s) => [s.peer, s]));
+    const wanted = new Map<string, ParsedPeer>();
+    for (const name of mine.keys()) {
+      const p = config.peers.get(name);
+      if (p) wanted.set(name, p);
+    }
+    await this.syncPeers(wanted, config, nodeObj);
+    for (const [name, s] of mine) {
+      const rt = this.peers.get(name);
+      if (!rt?.bgp) continue;
+      rt.bgp.setRoutes(
+        s.routes.flatMap((r) => {
+          const nextHop = r.nextHop ?? this.localAddressFor(rt.parsed, nodeObj, r.family);
+          if (!nextHop) return [];
+          return [
+            [
+              r.prefix,
+              {
+                nextHop,
+                localPref: r.localPref,
+                communities: r.communities,
+                largeCommunities: r.largeCommunities,
+              },
+            ],
+          ] as const;
+        }),
+      );
+      this.metrics?.bgpAnnouncedPrefixes.set(
+        { peer: this.peerLabel(rt), vrf: rt.parsed.vrf },
+        s.routes.length,
+      );
+    }
+    await this.writeServiceStatuses(plan);
+    await this.writeFrrNodeState(config, plan);
+    this.markAllSessionsDirty();
+  }
+
+  /** Stops every session (Cease/2) and writes nothing more. */
+  async stop(shutdownCommunication?: string): Promise<void> {
+    this.stopped = true;
+    this.pollTimer?.cancel();
+    for (const p of this.peers.values()) p.uncouple?.();
+    await this.speaker.close(shutdownCommunication);
+    await this.bfdTable.close();
+    this.peers.clear();
+  }
+
+  // --- sessions -------------------------------------------------------------------------------
+
+  private localAddressFor(p: ParsedPeer, node: Node, family?: 'ipv4' | 'ipv6'): string | undefined {
+    if (p.sourceAddress && !family) return p.sourceAddress;
+    const fam = family ?? (p.address?.includes(':') ? 'ipv6' : 'ipv4');
+    return nodeAddress(node, fam);
+  }
+
+  private async syncPeers(
+    wanted: Map<string, ParsedPeer>,
+    config: MetallbConfig | undefined,
+    node?: Node,
+  ): Promise<void> {
+    for (const [name, rt] of [...this.peers]) {
+      const next = wanted.get(name);
+      if (next && node && this.sessionKey(next, config, node) === rt.key) continue;
+      await this.removePeer(rt);
+    }
+    if (!node || !config) return;
+    for (const [name, parsed] of wanted) {
+      if (this.peers.has(name)) continue;
+      await this.addPeer(name, parsed, config, node);
+    }
+  }
+
+  private sessionKey(p: ParsedPeer, config: MetallbConfig | undefined, node: Node): string {
+    const profile = p.bfdProfile ? config?.bfdProfiles.get(p.bfdProfile) : undefined;
+    return JSON.stringify([p, profile ?? null, this.localAddressFor(p, node) ?? null]);
+  }
+
+  private async addPeer(
+    name: string,
+    parsed: ParsedPeer,
+    config: MetallbConfig,
+    node: Node,
+  ): Promise<void> {
+    const rt: PeerRuntime = { name, parsed, key: this.sessionKey(parsed, config, node) };
+    this.peers.set(name, rt);
+    if (!parsed.address) {
+      this.events.problem(
+        this.node,
+        new SpeakersimError(
+          'ERR_SPEAKER_UNNUMBERED',
+          `peer ${name}: unnumbered BGP (interface ${parsed.iface}) is not supported`,
+        ),
+      );
+      return;
+    }
+    const localAddress = this.localAddressFor(parsed, node);
+    const families: PeerConfig['families'] = parsed.disableMP
+      ? [parsed.address.includes(':') ? 'ipv6' : 'ipv4']
+      : ['ipv4', 'ipv6'];
+    try {
+      rt.bgp = this.speaker.addPeer({
+        id: `${this.node}/${name}`,
+        node: this.node,
+        localAddress,
+        localAsn: parsed.localASN ?? parsed.myASN,
+        routerId: parsed.routerID ?? nodeAddress(node, 'ipv4') ?? '198.18.255.254',
+        peerAddress: parsed.address,
+        peerPort: parsed.port,
+        peerAsn: parsed.dynamicASN ?? parsed.asn,
+        // FRR (frr-k8s) defaults when the BGPPeer leaves timers unset: hold 180 s, keepalive 60 s.
+        holdTimeSeconds: parsed.holdTimeMs !== undefined ? parsed.holdTimeMs / 1000 : 180,
+        keepaliveTimeSeconds:
+          parsed.keepaliveTimeMs !== undefined ? parsed.keepaliveTimeMs / 1000 : 60,
+        connectRetryTimeSeconds:
+          parsed.connectTimeMs !== undefined ? parsed.connectTimeMs / 1000 : 120,
+        families,
+        password: parsed.password || parsed.secretPassword || undefined,
+        gracefulRestart: parsed.enableGracefulRestart ? { restartTimeSeconds: 120 } : undefined,
+        hostname: this.node,
+      });
+    } catch (error) {
+      this.events.problem(this.node, error);
+      this.dirtySessions.add(name);
+      return;
+    }
+    const label = { peer: this.peerLabel(rt), vrf: parsed.vrf };
+    rt.bgp.on({
+      transition: (e) => {
+        this.events.bgpTransition(this.node, name, e);
+        this.metrics?.bgpSessionUp.set(label, e.to === 'Established' ? 1 : 0);
+        this.sessionChanged(name);
+      },
+      message: (m) => {
+        this.events.message(this.node, name, m, { address: localAddress });
+        if (m.direction === 'sent' && m.message.type === 'UPDATE')
+          this.metrics?.bgpUpdatesSent.inc(label);
+        if (m.direction === 'received' && m.message.type === 'UPDATE')
+          this.metrics?.bgpUpdatesReceived.inc(label);
+        if (m.direction === 'sent' && m.message.type === 'NOTIFICATION')
+          this.metrics?.bgpNotificationsSent.inc(label);
+        if (m.message.type === 'KEEPALIVE')
+          (m.direction === 'sent'
+            ? this.metrics?.bgpKeepalivesSent
+            : this.metrics?.bgpKeepalivesReceived
+          )?.inc(label);
+        if (m.message.type === 'OPEN')
+          (m.direction === 'sent'
+            ? this.metrics?.bgpOpensSent
+            : this.metrics?.bgpOpensReceived
+          )?.inc(label);
+      },
+      problem: (p) => this.events.problem(this.node, p.error),
+    });
+    this.metrics?.bgpSessionUp.set(label, 0);
+    if (parsed.bfdProfile && localAddress) {
+      const profile = config.bfdProfiles.get(parsed.bfdProfile);
+      const params = bfdProfileToParams({
+        receiveInterval: profile?.receiveInterval,
+        transmitInterval: profile?.transmitInterval,
+        detectMultiplier: profile?.detectMultiplier,
+        echoInterval: profile?.echoInterval,
+        echoMode: profile?.echoMode,
+        passiveMode: profile?.passiveMode,
+        minimumTtl: profile?.minimumTtl,
+      });
+      try {
+        await this.ensureBfdTransport(localAddress);
+        rt.bfd = await this.bfdTable.addSession({
+          localAddress,
+          peerAddress: parsed.address,
+          multihop: parsed.ebgpMultiHop,
+          desiredMinTxMs: params.desiredMinTxMs,
+          requiredMinRxMs: params.requiredMinRxMs,
+          detectMult: params.detectMult,
+          passive: params.passive,
+        });
+        rt.bfd.on('stateChange', (e) => {
+          this.events.bfdTransition(this.node, name, e);
+          this.metrics?.bfdSessionUp.set(label, bfdStatusString(e.to) === 'Up' ? 1 : 0);
+          if (bfdStatusString(e.to) === 'Up') this.metrics?.bfdSessionUpEvents.inc(label);
+          else if (bfdStatusString(e.from) === 'Up') this.metrics?.bfdSessionDownEvents.inc(label);
+          this.sessionChanged(name);
+        });
+        rt.uncouple = coupleBfd(rt.bgp.session, rt.bfd);
+      } catch (error) {
+        this.events.problem(this.node, error);
+      }
+    }
+    rt.bgp.session.start();
+    this.sessionChanged(name);
+  }
+
+  private async ensureBfdTransport(localAddress: string): Promise<void> {
+    let t = this.bfdTransports.get(localAddress);
+    if (!t) {
+      t = this.components.bfdTransport(localAddress);
+      this.bfdTransports.set(localAddress, t);
+      this.bfdTable.addTransport(await t);
+    }
+    await t;
+  }
+
+  private async removePeer(rt: PeerRuntime): Promise<void> {
+    this.peers.delete(rt.name);
+    rt.uncouple?.();
+    if (rt.bgp) this.speaker.removePeer(rt.bgp.id);
+    if (rt.bfd) await this.bfdTable.removeSession(rt.bfd);
+    this.metrics?.bgpSessionUp.remove({ peer: this.peerLabel(rt), vrf: rt.parsed.vrf });
+    await this.deleteSessionState(rt.parsed);
+  }
+
+  private peerLabel(rt: PeerRuntime): string {
+    const port = rt.parsed.port && rt.parsed.port !== 179 ? `:${rt.parsed.port}` : '';
+    return `${rt.parsed.address ?? rt.parsed.iface ?? rt.name}${port}`;
+  }
+
+  // --- BGPSessionState ------------------------------------------------------------------------
+
+  private sessionChanged(name: string): void {
+    if (this.options.pollIntervalMs > 0) return;
+    this.dirtySessions.add(name);
+    void this.flushSessions();
+  }
+
+  private markAllSessionsDirty(): void {
+    if (this.options.pollIntervalMs > 0) return;
+    for (const n of this.peers.keys()) this.dirtySessions.add(n);
+    void this.flushSessions();
+  }
+
+  private schedulePoll(): void {
+    this.pollTimer = this.components.clock.setTimer(this.options.pollIntervalMs, () => {
+      if (this.stopped) return;
+      for (const n of this.peers.keys()) this.dirtySessions.add(n);
+      void this.flushSessions();
+      this.schedulePoll();
+    });
+  }
+
+  /** Writes dirty BGPSessionStates one at a time, in order; later changes coalesce. */
+  flushSessions(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.dirtySessions.size === 0 || this.stopped) return Promise.resolve();
+    const run = async (): Promise<void> => {
+      // Let the synchronous caller finish first, so `flushing` is set before the loop can end.
+      await Promise.resolve();
+      while (this.dirtySessions.size > 0 && !this.stopped) {
+        const name = [...this.dirtySessions].sort()[0]!;
+        this.dirtySessions.delete(name);
+        const rt = this.peers.get(name);
+        if (rt) await this.writeSessionState(rt);
+      }
+    };
+    this.flushing = run().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  /** What `show bgp neighbors json` would say for this peer, as frr-status maps it (§3, §17). */
+  private sessionStatus(rt: PeerRuntime): { bgpState: string; bfdStatus: string | undefined } {
+    const bgpState = rt.bgp?.session.state ?? 'Idle';
+    if (!rt.parsed.bfdProfile) return { bgpState, bfdStatus: undefined };
+    return { bgpState, bfdStatus: rt.bfd ? bfdStatusString(rt.bfd.state) : 'Unknown' };
+  }
+
+  private async existingSessionStates(peer?: ParsedPeer): Promise<KubeResource[]> {
+    const labels = [`${SESSION_STATE_LABELS.node}=${this.node}`];
+    if (peer?.address) labels.push(`${SESSION_STATE_LABELS.peer}=${sessionPeerName(peer.address)}`);
+    try {
+      return await this.client.list('frrk8s.metallb.io/v1beta1', 'BGPSessionState', {
+        namespace: this.options.frrK8sNamespace,
+        labelSelector: labels.join(','),
+      });
+    } catch (error) {
+      this.events.problem(this.node, error);
+      return [];
+    }
+  }
+
+  private async writeSessionState(rt: PeerRuntime): Promise<void> {
+    if (!rt.parsed.address) return;
+    const s = this.sessionStatus(rt);
+    const want = bgpSessionStateObject(
+      {
+        node: this.node,
+        peer: rt.parsed.address,
+        vrf: rt.parsed.vrf,
+        bgpState: s.bgpState,
+        bfdStatus: s.bfdStatus,
+      },
+      this.options.frrK8sNamespace,
+    );
+    const existing = (await this.existingSessionStates(rt.parsed)).filter(
+      (o) =>
+        (o.metadata?.labels?.[SESSION_STATE_LABELS.vrf] ?? '') ===
+        (want.metadata.labels?.[SESSION_STATE_LABELS.vrf] ?? ''),
+    );
+    const [first, ...duplicates] = existing;
+    // frr-status deletes duplicates of a (node, vrf, neighbor) key.
+    for (const d of duplicates) await this.writer.delete(d);
+    if (!first) {
+      await this.writer.createWithStatus(want as unknown as KubeResource);
+      return;
+    }
+    if (sameJson((first as { status?: unknown }).status ?? {}, want.status)) return;
+    await this.writer.patchStatus(first, { status: want.status });
+  }
+
+  private async deleteSessionState(peer: ParsedPeer): Promise<void> {
+    if (!peer.address) return;
+    for (const o of await this.existingSessionStates(peer)) await this.writer.delete(o);
+  }
+
+  // --- ServiceBGPStatus, FRRNodeState -------------------------------------------------------
+
+  private async writeServiceStatuses(plan: BgpPlan): Promise<void> {
+    const desired = plan.statuses.filter((s) => s.node === this.node);
+    let existing: ServiceBGPStatus[];
+    try {
+      existing = (await this.client.list('metallb.io/v1beta1', 'ServiceBGPStatus', {
+        namespace: this.options.metallbNamespace,
+        labelSelector: `${SERVICE_BGP_STATUS_LABELS.node}=${this.node}`,
+      })) as unknown as ServiceBGPStatus[];
+    } catch (error) {
+      this.events.problem(this.node, error);
+      return;
+    }
+    const keyOf = (ns: string | undefined, name: string | undefined) => `${ns ?? ''}/${name ?? ''}`;
+    const byKey = new Map<string, ServiceBGPStatus[]>();
+    for (const o of existing) {
+      const l = o.metadata.labels ?? {};
+      const k = keyOf(
+        l[SERVICE_BGP_STATUS_LABELS.serviceNamespace],
+        l[SERVICE_BGP_STATUS_LABELS.serviceName],
+      );
+      byKey.set(k, [...(byKey.get(k) ?? []), o]);
+    }
+    for (const d of desired) {
+      const k = keyOf(d.serviceNamespace, d.serviceName);
+      const [have, ...dups] = byKey.get(k) ?? [];
+      byKey.delete(k);
+      for (const x of dups) await this.writer.delete(x as unknown as KubeResource);
+      const want = serviceBgpStatusObject(d, this.options.metallbNamespace);
+      if (!have) await this.writer.createWithStatus(want as unknown as KubeResource);
+      else if (!sameJson(have.status ?? {}, want.status))
+        await this.writer.patchStatus(have as unknown as KubeResource, { status: want.status });
+    }
+    // Deleted when no peer remains for the (Service, node) (§5).
+    for (const gone of byKey.values())
+      for (const o of gone) await this.writer.delete(o as unknown as KubeResource);
+  }
+
+  private async writeFrrNodeState(config: MetallbConfig, plan: BgpPlan): Promise<void> {
+    const routers = frrRoutersForNode(this.node, [...config.peers.values()], plan);
+    const runningConfig = renderRunningConfig({
+      hostname: this.node,
+      routers,
+      bfdProfiles: [...config.bfdProfiles.values()].filter((p) =>
+        routers.some((r) => r.neighbors.some((n) => n.bfdProfile === p.name)),
+      ),
+    });
+    const status = { runningConfig, lastReloadResult: 'success', lastConversionResult: 'success' };
+    const ref = {
+      apiVersion: 'frrk8s.metallb.io/v1beta1',
+      kind: 'FRRNodeState',
+      metadata: { name: this.node },
+    };
+    let current: KubeResource | undefined;
+    try {
+      current = await this.client.get(ref);
+    } catch (error) {
+      this.events.problem(this.node, error);
+      return;
+    }
+    if (!current) {
+      await this.writer.createWithStatus({ ...ref, spec: {}, status } as KubeResource);
+      return;
+    }
+    if (sameJson((current as { status?: unknown }).status ?? {}, status)) return;
+    await this.writer.patchStatus(ref, { status });
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The MetalLB model at run time: one controller and one speaker per simulated Node, fed by a
+ * ClusterCache and writing through the Kubernetes client. Reconciles are level-triggered and
+ * serialised: any watched change schedules one pass of the controller and every speaker.
+ */
+import { Registry } from 'prom-client';
+import type { Clock } from '../../core/clock.js';
+import type { Random } from '../../core/random.js';
+import type { Transport } from '../../bgp/io/transport.js';
+import type { BfdTransport } from '../../bfd/io/transport.js';
+import type { KubeClient } from '../../k8s/client.js';
+import { createMetallbMetrics, type MetallbMetrics } from '../metrics.js';
+import { METALLB_NAMESPACE } from '../types.js';
+import { ClusterCache } from './cache.js';
+import { MetallbController } from './controller.js';
+import { NodeSpeaker, type SpeakerEvents } from './node-speaker.js';
+import { StatusWriter } from './writer.js';
+
+export interface MetallbRuntimeInit {
+  /** Nodes that run a speaker (simulated nodes); their Node objects carry labels and addresses. */
+  nodes: string[];
+  metallbNamespace?: string;
+  /** Where BGPSessionStates go: frr-k8s-system standalone, openshift-frr-k8s on OKD. */
+  frrK8sNamespace?: string;
+  /** 0 (default): BGPSessionState on every change; > 0: poll like frr-k8s (120000 there). */
+  sessionStatePollMs?: number;
+}
+
+export interface MetallbRuntimeComponents {
+  client: KubeClient;
+  clock: Clock;
+  random: Random;
+  bgpTransport: Transport;
+  bfdTransport: (localAddress: string) => Promise<BfdTransport>;
+  events?: Partial<SpeakerEvents>;
+}
+
+export class MetallbRuntime {
+  readonly registry = new Registry();
+  readonly metrics: MetallbMetrics;
+  readonly cache: ClusterCache;
+  private readonly writer: StatusWriter;
+  private readonly controller: MetallbController;
+  private readonly speakers = new Map<string, NodeSpeaker>();
+  private readonly stoppedNodes = new Set<string>();
+  private scheduled = false;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private closed = false;
+  readonly problems: { at: number; node?: string; what: string }[] = [];
+  private readonly events: SpeakerEvents;
+
+  private constructor(
+    readonly init: MetallbRuntimeInit,
+    private readonly components: MetallbRuntimeComponents,
+  ) {
+    const ns = init.metallbNamespace ?? METALLB_NAMESPACE;
+    this.metrics = createMetallbMetrics(this.registry);
+    this.cache = new ClusterCache(components.client, ns);
+    const given = components.events ?? {};
+    this.events = {
+      bgpTransition: (...a) => given.bgpTransition?.(...a),
+      bfdTransition: (...a) => given.bfdTransition?.(...a),
+      message: (...a) => given.message?.(...a),
+      problem: (node, error) => {
+        this.problems.push({ at: components.clock.now(), node, what: errorText(error) });
+        given.problem?.(node, error);
+      },
+    };
+    this.writer = new StatusWriter(
+      components.client,
+      (p) => this.events.problem('', new Error(`${p.what}: ${errorText(p.error)}`)),
+      ns,
+    );
+    this.controller = new MetallbController(
+      this.cache,
+      this.writer,
+      components.clock,
+      components.random,
+    );
+    for (const node of init.nodes) this.speakers.set(node, this.newSpeaker(node));
+  }
+
+  static async start(
+    init: MetallbRuntimeInit,
+    components: MetallbRuntimeComponents,
+  ): Promise<MetallbRuntime> {
+    const rt = new MetallbRuntime(init, components);
+    rt.cache.onChange(() => rt.schedule());
+    await rt.cache.start();
+    rt.schedule();
+    return rt;
+  }
+
+  speaker(node: string): NodeSpeaker | undefined {
+    return this.speakers.get(node);
+  }
+
+  /** Stops a node's speaker (its sessions close with Cease/2); its reports stay as they were. */
+  async stopNode(node: string): Promise<void> {
+    const s = this.speakers.get(node);
+    if (!s) return;
+    this.stoppedNodes.add(node);
+    this.speakers.delete(node);
+    await s.stop('speaker stopped');
+  }
+
+  /** Starts a node's speaker again, as a restarted speaker pod. */
+  async restartNode(node: string): Promise<void> {
+    await this.stopNode(node);
+    this.stoppedNodes.delete(node);
+    this.speakers.set(node, this.newSpeaker(node));
+    this.schedule();
+  }
+
+  /** Schedules one reconcile pass of everything (coalesced). */
+  schedule(): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.running = this.pass().finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.schedule();
+        }
+      });
+    });
+  }
+
+  /** True while a reconcile is scheduled or running or status writes are queued. */
+  get busy(): boolean {
+    return (
+      this.scheduled ||
+      this.running !== undefined ||
+      [...this.speakers.values()].some((s) => s.busy)
+    );
+  }
+
+  /**
+   * Resolves when nothing has happened for `quietMs` of real time: no reconcile, no queued
+   * write, no watch event. Used between scenario steps so that virtual time only moves on a
+   * settled system.
+   */
+  async settled(quietMs = 25, limitMs = 10_000): Promise<void> {
+    const deadline = Date.now() + limitMs;
+    let seen = -1;
+    let quietSince = Date.now();
+    while (Date.now() < deadline) {
+      const gen = this.cache.generation;
+      if (this.busy || gen !== seen) {
+        seen = gen;
+        quietSince = Date.now();
+      } else if (Date.now() - quietSince >= quietMs) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.closed = true;
+    await this.running;
+    for (const s of this.speakers.values()) await s.stop();
+    this.speakers.clear();
+    await this.cache.stop();
+  }
+
+  private newSpeaker(node: string): NodeSpeaker {
+    return new NodeSpeaker(
+      {
+        node,
+        metallbNamespace: this.init.metallbNamespace ?? METALLB_NAMESPACE,
+        frrK8sNamespace: this.init.frrK8sNamespace ?? 'frr-k8s-system',
+        pollIntervalMs: this.init.sessionStatePollMs ?? 0,
+      },
+      this.components.client,
+      this.cache,
+      this.writer,
+      {
+        clock: this.components.clock,
+        random: this.components.random,
+        bgpTransport: this.components.bgpTransport,
+        bfdTransport: this.components.bfdTransport,
+      },
+      this.events,
+      this.metrics,
+    );
+  }
+
+  private async pass(): Promise<void> {
+    try {
+      await this.controller.reconcile();
+    } catch (error) {
+      this.events.problem('', error);
+    }
+    for (const s of this.speakers.values()) {
+      try {
+        await s.reconcile();
+      } catch (error) {
+        this.events.problem(s.node, error);
+      }
+    }
+  }
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error)
+    return `${(error as { code?: string }).code ?? error.name}: ${error.message}`;
+  return String(error);
+}

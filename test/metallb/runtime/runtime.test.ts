@@ -1,0 +1,196 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../../src/core/clock.js';
+import { SeededRandom } from '../../../src/core/random.js';
+import { MemoryNetwork } from '../../../src/bgp/io/memory.js';
+import { InMemoryBfdNetwork } from '../../../src/bfd/io/memory-transport.js';
+import { ApiServer } from '../../../src/k8s/api-server.js';
+import { KubeClient } from '../../../src/k8s/client.js';
+import { BuiltinRouter } from '../../../src/lab/builtin/router.js';
+import { MetallbRuntime } from '../../../src/metallb/runtime/runtime.js';
+
+// The seed's BGP example end to end on builtin peers: controller, speaker, builtin router.
+const clock = new SystemClock();
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  ms = 10_000,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function setup() {
+  const random = new SeededRandom(5);
+  const server = await ApiServer.start({
+    port: 0,
+    random,
+    namespaces: ['metallb-system', 'frr-k8s-system'],
+  });
+  cleanups.push(() => server.close());
+  const client = KubeClient.fromKubeconfigFile(server.kubeconfigPath);
+  const bgpNet = new MemoryNetwork(clock);
+  const bfdNet = new InMemoryBfdNetwork({ clock, random });
+  const router = new BuiltinRouter(
+    {
+      name: 'r1',
+      asn: 64500,
+      routerId: '198.18.0.1',
+      interfaces: [{ segment: 'lan', ipv4: '198.18.0.1' }],
+      neighbors: [
+        { address: '198.18.0.10', remoteAsn: 64501, timers: { keepaliveS: 1, holdS: 3 } },
+      ],
+    },
+    {
+      clock,
+      random,
+      bgpTransport: bgpNet.transport(),
+      bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
+    },
+  );
+  await router.start();
+  cleanups.push(() => router.stop());
+  await client.create({
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'worker0', labels: { 'kubernetes.io/hostname': 'worker0' } },
+  });
+  await client.patchStatus(
+    { apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker0' } },
+    { status: { addresses: [{ type: 'InternalIP', address: '198.18.0.10' }] } },
+  );
+  const rt = await MetallbRuntime.start(
+    { nodes: ['worker0'] },
+    {
+      client,
+      clock,
+      random,
+      bgpTransport: bgpNet.transport(),
+      bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
+    },
+  );
+  cleanups.push(() => rt.stop());
+  return { server, client, router, rt };
+}
+
+describe('MetalLB runtime against a builtin router', () => {
+  it('allocates, announces and reports the seed BGP example', async () => {
+    const { client, router, rt } = await setup();
+    const ns = 'metallb-system';
+    await client.create({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'bgp-pool', namespace: ns },
+      spec: { addresses: ['192.168.122.210-192.168.122.220'], autoAssign: true },
+    });
+    await client.create({
+      apiVersion: 'metallb.io/v1beta2',
+      kind: 'BGPPeer',
+      metadata: { name: 'bgp-peer', namespace: ns },
+      spec: { myASN: 64501, peerASN: 64500, peerAddress: '198.18.0.1' },
+    });
+    await client.create({
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'BGPAdvertisement',
+      metadata: { name: 'bgp-advertisement', namespace: ns },
+      spec: { ipAddressPools: ['bgp-pool'] },
+    });
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'test-service', namespace: 'default' },
+      spec: {
+        selector: { app: 'test-app' },
+        ports: [{ protocol: 'TCP', port: 80, targetPort: 8080 }],
+        type: 'LoadBalancer',
+      },
+    });
+    await client.create({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'test-service-abcde',
+        namespace: 'default',
+        labels: { 'kubernetes.io/service-name': 'test-service' },
+      },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['198.19.0.11'], conditions: { ready: true }, nodeName: 'worker0' }],
+      ports: [{ port: 8080, protocol: 'TCP' }],
+    });
+    const svc = await waitFor('service IP', async () => {
+      const s = (await client.get({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'test-service', namespace: 'default' },
+      })) as { status?: { loadBalancer?: { ingress?: { ip: string }[] } } } | undefined;
+      return s?.status?.loadBalancer?.ingress?.[0]?.ip;
+    });
+    expect(svc).toBe('192.168.122.210');
+    const pool = await waitFor('pool status', async () => {
+      const p = (await client.get({
+        apiVersion: 'metallb.io/v1beta1',
+        kind: 'IPAddressPool',
+        metadata: { name: 'bgp-pool', namespace: ns },
+      })) as { status?: Record<string, number> } | undefined;
+      return p?.status?.assignedIPv4 === 1 ? p.status : undefined;
+    });
+    expect(pool).toEqual({ assignedIPv4: 1, assignedIPv6: 0, availableIPv4: 10, availableIPv6: 0 });
+    const route = await waitFor(
+      'route at r1',
+      () => router.bgpRoutes('ipv4').routes['192.168.122.210/32'],
+    );
+    expect(route[0]?.nexthops[0]?.ip).toBe('198.18.0.10');
+    const sbs = await waitFor('ServiceBGPStatus', async () => {
+      const o = (await client.list('metallb.io/v1beta1', 'ServiceBGPStatus', { namespace: ns }))[0];
+      return (o as { status?: unknown } | undefined)?.status ? o : undefined;
+    });
+    expect(sbs.metadata?.name).toMatch(/^bgp-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect((sbs as { status?: unknown }).status).toEqual({
+      node: 'worker0',
+      peers: ['bgp-peer'],
+      serviceName: 'test-service',
+      serviceNamespace: 'default',
+    });
+    const bss = await waitFor('BGPSessionState Established', async () => {
+      const l = await client.list('frrk8s.metallb.io/v1beta1', 'BGPSessionState', {
+        namespace: 'frr-k8s-system',
+      });
+      const o = l[0] as { status?: { bgpStatus?: string } } | undefined;
+      return o?.status?.bgpStatus === 'Established' ? o : undefined;
+    });
+    expect(bss.status).toEqual({
+      node: 'worker0',
+      peer: '198.18.0.1',
+      bgpStatus: 'Established',
+      bfdStatus: 'N/A',
+    });
+    const frr = (await client.get({
+      apiVersion: 'frrk8s.metallb.io/v1beta1',
+      kind: 'FRRNodeState',
+      metadata: { name: 'worker0' },
+    })) as { status?: { runningConfig?: string } };
+    expect(frr.status?.runningConfig).toContain('  network 192.168.122.210/32');
+    const cs = await client.list('metallb.io/v1beta1', 'ConfigurationState', { namespace: ns });
+    expect(
+      cs
+        .map((c) => [c.metadata?.name, (c as { status?: { result?: string } }).status?.result])
+        .sort(),
+    ).toEqual([
+      ['controller', 'Valid'],
+      ['speaker-worker0', 'Valid'],
+    ]);
+    expect(await rt.registry.getSingleMetricAsString('metallb_bgp_session_up')).toContain(
+      'metallb_bgp_session_up{peer="198.18.0.1",vrf=""} 1',
+    );
+    expect(rt.problems).toEqual([]);
+  }, 30_000);
+});
