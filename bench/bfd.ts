@@ -12,9 +12,10 @@
  * Addresses: RFC 5881 3 allows one session per address pair, so A's sessions each use their
  * own loopback address 127.1.x.y (one listener each) and B uses 127.0.0.2. Loopback only.
  *
- *   npm run bench:bfd -- --seconds 10 --sizes 100,250,500,1000
+ *   npm run bench:bfd -- --seconds 10 --sizes 100,250,500,1000 [--interval 50 --mult 3]
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -27,7 +28,22 @@ import {
   type BfdSession,
 } from '../src/bfd/index.js';
 
+// Set from --interval / --mult before any session starts.
 const TIMERS = { desiredMinTxMs: 50, requiredMinRxMs: 50, detectMult: 3 };
+
+/** Linux's host-wide count of UDP datagrams dropped for a full receive buffer. */
+function udpRcvbufErrors(): number {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('Udp:'));
+    const names = lines[0]!.split(/\s+/);
+    const values = lines[1]!.split(/\s+/);
+    return Number(values[names.indexOf('RcvbufErrors')]);
+  } catch {
+    return NaN;
+  }
+}
 const B_ADDRESS = '127.0.0.2';
 const A_PORT = 23784; // unprivileged stand-in for 3784
 const clock = new SystemClock();
@@ -138,13 +154,25 @@ interface RunResult {
   lateP50: number;
   lateP99: number;
   detected: number;
+  rcvbufDrops: number;
 }
 
 async function runSize(n: number, seconds: number): Promise<RunResult> {
-  const child = fork(fileURLToPath(import.meta.url), ['--role', 'peer'], {
-    execArgv: process.execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    [
+      '--role',
+      'peer',
+      '--interval',
+      String(TIMERS.desiredMinTxMs),
+      '--mult',
+      String(TIMERS.detectMult),
+    ],
+    {
+      execArgv: process.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   const table = new BfdSessionTable({ clock, random: systemRandom });
   try {
     const ready = await request(child, { cmd: 'start', n }, 'ready');
@@ -187,9 +215,11 @@ async function runSize(n: number, seconds: number): Promise<RunResult> {
       last = now;
     }, 100);
     const steadyStart = clock.now();
+    const dropsBefore = udpRcvbufErrors();
     await sleep(seconds * 1_000);
     clearInterval(lagTimer);
     const steadyMs = clock.now() - steadyStart;
+    const rcvbufDrops = udpRcvbufErrors() - dropsBefore;
     const peerAfter = await request(child, { cmd: 'report' }, 'report');
     const sentAfter = sessions.reduce((a, s) => a + s.counters.packetsSent, 0);
     const falseDownsA = downsA - downsBefore;
@@ -200,12 +230,12 @@ async function runSize(n: number, seconds: number): Promise<RunResult> {
     const downAt = new Map<BfdSession, { epoch: number; late: number }>();
     for (const s of sessions) {
       s.on('down', (e) => {
-        const deadline = s.fsmState.lastRxAt! + 150;
+        const deadline = s.fsmState.lastRxAt! + s.snapshot().detectionTimeMs;
         if (!downAt.has(s)) downAt.set(s, { epoch: epochNow(), late: e.at - deadline });
       });
     }
     const silenced = await request(child, { cmd: 'silence' }, 'silenced');
-    const lossDeadline = clock.now() + 5_000;
+    const lossDeadline = clock.now() + 5_000 + 10 * TIMERS.detectMult * TIMERS.desiredMinTxMs;
     while (clock.now() < lossDeadline && downAt.size < sessions.length) await sleep(20);
     const detect = [...downAt.values()].map((d) => d.epoch - silenced.at);
     const late = [...downAt.values()].map((d) => d.late);
@@ -222,6 +252,7 @@ async function runSize(n: number, seconds: number): Promise<RunResult> {
       lateP50: percentile(late, 50),
       lateP99: percentile(late, 99),
       detected: downAt.size,
+      rcvbufDrops,
     };
   } finally {
     child.send({ cmd: 'exit' } satisfies ToPeer);
@@ -242,8 +273,13 @@ async function main(): Promise<void> {
     .option('role', { type: 'string', default: 'measure', hidden: true })
     .option('seconds', { type: 'number', default: 60, describe: 'steady phase per N' })
     .option('sizes', { type: 'string', default: '100,250,500,1000', describe: 'session counts' })
+    .option('interval', { type: 'number', default: 50, describe: 'TX/RX interval in ms' })
+    .option('mult', { type: 'number', default: 3, describe: 'detect multiplier' })
     .strict()
     .parse();
+  TIMERS.desiredMinTxMs = argv.interval;
+  TIMERS.requiredMinRxMs = argv.interval;
+  TIMERS.detectMult = argv.mult;
   if (argv.role === 'peer') return runPeer();
   const sizes = argv.sizes.split(',').map(Number);
   console.log(
@@ -252,7 +288,7 @@ async function main(): Promise<void> {
   );
   console.log(
     'N      allUp  up(ms)  falseDown A/B  pkts/s   maxLag(ms)  detect p50/p99 (ms)  ' +
-      'timer late p50/p99 (ms)  detected',
+      'timer late p50/p99 (ms)  detected  rcvbuf drops (host)',
   );
   let best = 0;
   for (const n of sizes) {
@@ -269,7 +305,8 @@ async function main(): Promise<void> {
         r.maxLoopLagMs.toFixed(1).padEnd(11),
         `${r.detectP50.toFixed(1)}/${r.detectP99.toFixed(1)}`.padEnd(20),
         `${r.lateP50.toFixed(1)}/${r.lateP99.toFixed(1)}`.padEnd(24),
-        `${r.detected}/${r.n}`,
+        `${r.detected}/${r.n}`.padEnd(9),
+        String(r.rcvbufDrops),
       ].join(' '),
     );
   }
