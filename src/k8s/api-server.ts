@@ -19,7 +19,8 @@ import {
   KUBE_VERSION,
 } from './api/discovery.js';
 import { openApiV3Document, openApiV3Index } from './api/openapi.js';
-import { parseBody, readBody } from './api/request-body.js';
+import { decodeProtobufObject } from './api/protobuf-body.js';
+import { parseBody, readBody, readRawBody } from './api/request-body.js';
 import {
   type FieldValidation,
   type PatchType,
@@ -28,6 +29,8 @@ import {
 } from './api/resource-service.js';
 import { resolveResourcePath, type ResourceRoute } from './api/routes.js';
 import { startWatch } from './api/watch-stream.js';
+import { applyJsonPatch } from './patch/json-patch.js';
+import { applyMergePatch } from './patch/merge-patch.js';
 import { ApiStatusError, badRequest, methodNotAllowed, unsupportedMediaType } from './errors.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ResourceRegistry } from './registry.js';
@@ -415,6 +418,40 @@ export class ApiServer {
     return false;
   }
 
+  /** GET/PUT/PATCH of the scale subresource (kubectl scale). */
+  private async serveScale(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    method: string,
+    query: URLSearchParams,
+  ): Promise<void> {
+    if (method === 'GET') {
+      this.sendJson(res, 200, this.service.getScale(type, namespace, name));
+      return;
+    }
+    const contentType =
+      String(req.headers['content-type'] ?? '')
+        .split(';')[0]
+        ?.trim() ?? '';
+    const body = parseBody(await readBody(req), contentType);
+    const options = withManager(this.writeOptions(query), req);
+    if (method === 'PUT') {
+      this.sendJson(res, 200, this.service.writeScale(type, namespace, name, body, options));
+      return;
+    }
+    if (method === 'PATCH') {
+      const apply = SCALE_PATCHES[contentType];
+      if (!apply) throw unsupportedMediaType(contentType);
+      const patched = apply(this.service.getScale(type, namespace, name), body);
+      this.sendJson(res, 200, this.service.writeScale(type, namespace, name, patched, options));
+      return;
+    }
+    throw methodNotAllowed(`method ${method} is not allowed on scale`);
+  }
+
   private writeOptions(query: URLSearchParams): WriteOptions {
     const options: WriteOptions = { warnings: [] };
     const manager = query.get('fieldManager');
@@ -453,6 +490,11 @@ export class ApiServer {
         listMeta,
         query.get('includeObject') ?? 'Metadata',
       );
+
+    if (subresource === 'scale' && name !== undefined) {
+      await this.serveScale(req, res, type, namespace ?? '', name, method, query);
+      return;
+    }
 
     if (method === 'GET') {
       if (name !== undefined) {
@@ -535,7 +577,11 @@ export class ApiServer {
 
     if (method === 'POST') {
       if (name !== undefined) throw methodNotAllowed('POST is not allowed on a named resource');
-      const body = parseBody(await readBody(req), String(req.headers['content-type'] ?? ''));
+      const contentType = String(req.headers['content-type'] ?? '');
+      const raw = await readRawBody(req);
+      const body = /protobuf/i.test(contentType)
+        ? decodeProtobufObject(raw)
+        : parseBody(raw.toString('utf8'), contentType);
       const options = this.writeOptions(query);
       const created = this.service.create(type, namespace ?? '', body, withManager(options, req));
       warnings.push(...(options.warnings ?? []));
@@ -631,6 +677,12 @@ export class ApiServer {
     throw methodNotAllowed(`method ${method} is not allowed`);
   }
 }
+
+const SCALE_PATCHES: Record<string, (target: unknown, patch: unknown) => unknown> = {
+  'application/merge-patch+json': applyMergePatch,
+  'application/strategic-merge-patch+json': applyMergePatch,
+  'application/json-patch+json': applyJsonPatch,
+};
 
 const PATCH_TYPES: Record<string, PatchType> = {
   'application/merge-patch+json': 'merge',

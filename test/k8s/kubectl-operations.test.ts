@@ -238,6 +238,85 @@ spec:
     );
   });
 
+  it('kubectl create namespace/secret/configmap (protobuf bodies) and kubectl scale work', async () => {
+    expect((await h.kubectl(['create', 'namespace', 'made-by-create'])).stdout.trim()).toBe(
+      'namespace/made-by-create created',
+    );
+    expect(
+      (
+        await h.kubectl([
+          'create',
+          'secret',
+          'generic',
+          'pw',
+          '--from-literal=password=s3cret',
+          '-n',
+          'made-by-create',
+        ])
+      ).code,
+    ).toBe(0);
+    expect(
+      (await h.kubectl(['create', 'configmap', 'cm', '--from-literal=k=v', '-n', 'made-by-create']))
+        .code,
+    ).toBe(0);
+    const secrets = parseTable(
+      (await h.kubectl(['get', 'secrets', '-n', 'made-by-create'])).stdout,
+    );
+    expect(secrets.header).toEqual(['NAME', 'TYPE', 'DATA', 'AGE']);
+    expect(secrets.rows).toEqual([['pw', 'Opaque', '1', '0s']]);
+    const pw = await h.kubectl([
+      'get',
+      'secret',
+      'pw',
+      '-n',
+      'made-by-create',
+      '-o',
+      'jsonpath={.data.password}',
+    ]);
+    expect(Buffer.from(pw.stdout, 'base64').toString()).toBe('s3cret');
+    const cm = await h.kubectl([
+      'get',
+      'configmap',
+      'cm',
+      '-n',
+      'made-by-create',
+      '-o',
+      'jsonpath={.data.k}',
+    ]);
+    expect(cm.stdout).toBe('v');
+
+    const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: made-by-create}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: example/web:1}]}
+`;
+    expect((await h.kubectl(['apply', '-f', '-'], deployment)).code).toBe(0);
+    const scaled = await h.kubectl([
+      'scale',
+      'deployment',
+      'web',
+      '-n',
+      'made-by-create',
+      '--replicas=5',
+    ]);
+    expect(scaled.stdout.trim()).toBe('deployment.apps/web scaled');
+    const replicas = await h.kubectl([
+      'get',
+      'deployment',
+      'web',
+      '-n',
+      'made-by-create',
+      '-o',
+      'jsonpath={.spec.replicas} {.metadata.generation}',
+    ]);
+    expect(replicas.stdout).toBe('5 2');
+  });
+
   it('kubectl get -w shows an update made through the API', async () => {
     const child = spawn(
       KUBECTL,

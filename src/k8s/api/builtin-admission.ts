@@ -175,7 +175,7 @@ function arr(value: unknown): unknown[] {
 }
 
 function foldStringData(obj: KubeObject): void {
-  obj['type'] ??= 'Opaque';
+  if (!obj['type']) obj['type'] = 'Opaque';
   const stringData = rec(obj['stringData']);
   if (Object.keys(stringData).length === 0) {
     delete obj['stringData'];

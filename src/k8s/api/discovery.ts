@@ -1,5 +1,6 @@
 import type { ResourceRegistry } from '../registry.js';
 import type { ResourceType } from '../resource-type.js';
+import { hasScale } from './routes.js';
 
 /**
  * Discovery documents: legacy (/api, /apis, /api/v1, /apis/G/V) and aggregated
@@ -87,6 +88,17 @@ export function apiResourceList(
     if (t.shortNames.length > 0) entry['shortNames'] = t.shortNames;
     if (t.categories.length > 0) entry['categories'] = t.categories;
     resources.push(entry);
+    if (hasScale(t)) {
+      resources.push({
+        name: `${t.plural}/scale`,
+        singularName: '',
+        namespaced: t.namespaced,
+        group: 'autoscaling',
+        version: 'v1',
+        kind: 'Scale',
+        verbs: ['get', 'patch', 'update'],
+      });
+    }
     if (t.statusSubresource) {
       resources.push({
         name: `${t.plural}/status`,
@@ -115,8 +127,18 @@ function discoveryResource(t: ResourceType): Record<string, unknown> {
   };
   if (t.shortNames.length > 0) entry['shortNames'] = t.shortNames;
   if (t.categories.length > 0) entry['categories'] = t.categories;
+  const subresources: Record<string, unknown>[] = [];
+  if (hasScale(t)) {
+    subresources.push({
+      subresource: 'scale',
+      responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+      verbs: ['get', 'patch', 'update'],
+    });
+  }
+  if (subresources.length > 0) entry['subresources'] = subresources;
   if (t.statusSubresource) {
     entry['subresources'] = [
+      ...subresources,
       {
         subresource: 'status',
         responseKind: { group: t.group, version: t.version, kind: t.kind },

@@ -7,6 +7,10 @@ import { ApiStatusError, badRequest } from '../errors.js';
 const MAX_BODY = 8 * 1024 * 1024;
 
 export async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readRawBody(req)).toString('utf8');
+}
+
+export async function readRawBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -17,7 +21,7 @@ export async function readBody(req: IncomingMessage): Promise<string> {
     }
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export function parseBody(text: string, contentType: string): unknown {

@@ -61,8 +61,16 @@ export function resolveResourcePath(
   if (rest.length > 3)
     throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
   const subresource = rest[2];
-  if (subresource !== undefined && !(subresource === 'status' && type.statusSubresource)) {
+  const allowed =
+    (subresource === 'status' && type.statusSubresource) ||
+    (subresource === 'scale' && hasScale(type));
+  if (subresource !== undefined && !allowed) {
     throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
   }
   return { type, namespace, name: rest[1], subresource };
+}
+
+/** Kinds with a scale subresource (autoscaling/v1 Scale), as kubectl scale expects. */
+export function hasScale(type: ResourceType): boolean {
+  return type.builtin && type.kind === 'Deployment';
 }
