@@ -139,6 +139,17 @@ export function checkPrerequisites(frrBinDir = DEFAULT_FRR_BIN_DIR): void {
       throw new LabPrerequisiteError(`needs ${join(frrBinDir, d)} (Debian package frr)`);
     }
   }
+  const path = (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':');
+  for (const [tool, pkg] of [
+    ['ip', 'iproute2'],
+    ['nft', 'nftables'],
+    ['vtysh', 'frr'],
+    ['sysctl', 'procps'],
+  ] as const) {
+    if (!path.some((dir) => dir !== '' && existsSync(join(dir, tool)))) {
+      throw new LabPrerequisiteError(`needs ${tool} on PATH (Debian package ${pkg})`);
+    }
+  }
 }
 
 export async function labUp(topology: LabTopology, options: LabUpOptions = {}): Promise<LabInfo> {
