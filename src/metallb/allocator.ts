@@ -54,6 +54,13 @@ export class Allocator {
     { ipv4: Map<string, number>; ipv6: Map<string, number> }
   >();
 
+  /**
+   * Per CIDR, an address below which every address is in use (or buggy where the pool avoids
+   * them), so a Service that shares nothing starts its walk there: sequential allocation stays
+   * linear instead of quadratic. Lowered when an address is freed, cleared with the pools.
+   */
+  private readonly freeHints = new Map<string, { cidr: Cidr; hint: bigint }>();
+
   constructor(private readonly random: Random) {}
 
   /** Replaces the pools; existing allocations move to the pool now holding their IPs, or go. */
@@ -61,6 +68,7 @@ export class Allocator {
     config: Pick<MetallbConfig, 'pools' | 'poolsByNamespace' | 'poolsByServiceSelector'>,
   ): void {
     this.pools = config.pools;
+    this.freeHints.clear();
     this.poolsByNamespace = config.poolsByNamespace;
     this.poolsByServiceSelector = config.poolsByServiceSelector;
     for (const [svc, alloc] of [...this.allocated]) {
@@ -165,6 +173,9 @@ export class Allocator {
       if (!this.servicesOnIP.has(s)) {
         this.portsInUse.delete(s);
         this.sharingKeyForIP.delete(s);
+        for (const h of this.freeHints.values()) {
+          if (h.hint > ip.value && cidrContains(h.cidr, ip)) h.hint = ip.value;
+        }
       }
       const use = this.poolIPsInUse.get(al.pool)?.[ip.family];
       if (use) {
@@ -351,14 +362,22 @@ export class Allocator {
   ): IPAddr | undefined {
     const last = cidrLast(c).value;
     const portKeys = ports.map(portString);
-    // Only IPs already in use (or buggy ones, at most 2 per 256) are skipped, so the walk is
-    // bounded by the number of allocations, not by the CIDR's size.
-    for (let v = c.network; v <= last; v++) {
+    const hintKey = `${c.family}/${c.network}/${c.prefix}`;
+    const h = this.freeHints.get(hintKey) ?? { cidr: c, hint: c.network };
+    this.freeHints.set(hintKey, h);
+    // Without a sharing key no used address can be taken, so the used prefix is skipped;
+    // with one, a shareable address may sit anywhere and the walk starts at the beginning.
+    const start = key.sharing === '' ? h.hint : c.network;
+    // Only used (or buggy) addresses are stepped over, so the walk is bounded by the number
+    // of allocations, not by the CIDR's size.
+    for (let v = start; v <= last; v++) {
       const ip: IPAddr = { family: c.family, value: v };
       if (avoidBuggyIPs && isBuggyIP(ip)) continue;
       if (!this.sharingAllows(svcKey, ipKey(ip), portKeys, key)) continue;
+      if (v > h.hint) h.hint = v;
       return ip;
     }
+    if (last + 1n > h.hint) h.hint = last + 1n;
     return undefined;
   }
 

@@ -476,6 +476,26 @@ describe('IP allocation (reference §16)', () => {
     expect(run(alloc, service('b')).ingress).toEqual(['10.0.0.0']);
   });
 
+  it('a freed address in the middle is the next one given (first free in CIDR order)', () => {
+    const alloc = setup([pool('p', ['10.0.0.0/29'])]);
+    for (const n of ['a', 'b', 'c', 'd']) run(alloc, service(n));
+    alloc.unassign('default/b');
+    expect(run(alloc, service('e')).ingress).toEqual(['10.0.0.1']);
+    expect(run(alloc, service('f')).ingress).toEqual(['10.0.0.4']);
+  });
+
+  it('a sharing Service still finds a shareable address below the used prefix', () => {
+    const alloc = setup([pool('p', ['10.0.0.0/29'])]);
+    run(alloc, service('a', { annotations: { 'metallb.io/allow-shared-ip': 'k' } }));
+    for (const n of ['b', 'c', 'd']) run(alloc, service(n));
+    const shared = service('s', {
+      annotations: { 'metallb.io/allow-shared-ip': 'k' },
+      ports: [{ port: 443 }],
+    });
+    expect(run(alloc, shared).ingress).toEqual(['10.0.0.0']);
+    expect(run(alloc, service('z')).ingress).toEqual(['10.0.0.4']);
+  });
+
   it('a Service that stops being a LoadBalancer releases its IP', () => {
     const alloc = setup([V4]);
     const svc = applyConverge(service('a'), run(alloc, service('a')));
