@@ -454,6 +454,24 @@ describe('IP allocation (reference §16)', () => {
     expect(alloc.countersForPool('doc-example-l2')?.assignedIPv4).toBe(1n);
   });
 
+  it('IPv6 counters: exact for a /120, saturated at int64 max for a /64', () => {
+    const alloc = setup([pool('small', ['2001:db8::/120']), pool('huge', ['2001:db9::/64'])]);
+    run(alloc, service('a', { ...v6svc, annotations: { 'metallb.io/address-pool': 'small' } }));
+    run(alloc, service('b', { ...v6svc, annotations: { 'metallb.io/address-pool': 'huge' } }));
+    expect(alloc.countersForPool('small')).toEqual({
+      assignedIPv4: 0n,
+      assignedIPv6: 1n,
+      availableIPv4: 0n,
+      availableIPv6: 255n,
+    });
+    expect(alloc.countersForPool('huge')).toEqual({
+      assignedIPv4: 0n,
+      assignedIPv6: 1n,
+      availableIPv4: 0n,
+      availableIPv6: 9223372036854775806n,
+    });
+  });
+
   it('a shared IP counts once in the pool status', () => {
     const alloc = setup([V4]);
     run(
