@@ -16,7 +16,7 @@ import { loadResourceSource, type LoadContext } from './resources.js';
 import { scenarioSchema, schemaErrors, stepActionKeys } from './schema.js';
 import { SourceMap } from './source-map.js';
 import { normalizeSteps } from './steps.js';
-import { normalizeTopology, type RawTopology } from './topology.js';
+import { checkAddressesForBackend, normalizeTopology, type RawTopology } from './topology.js';
 import type { Backend, ClockMode, Scenario } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -31,7 +31,13 @@ export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; errors
 export function parseScenario(text: string, file: string): ParseResult {
   const path = resolve(file);
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // merge: YAML merge keys (`<<: *peer`) let authors share blocks between steps.
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+  });
   const map = new SourceMap(file, doc, lines);
   const errors: ScenarioError[] = [];
 
@@ -146,6 +152,37 @@ export async function loadScenario(file: string): Promise<Scenario> {
   const result = await parseScenarioFile(file);
   if (!result.ok) throw new ScenarioLoadError(result.errors);
   return result.scenario;
+}
+
+/**
+ * Checks a loaded scenario against the backend and clock a run will really use (the CLI may
+ * override the file's): virtual time needs builtin peers, `advance` needs virtual time,
+ * `sleep` real time, and netns/compose need never-routed addresses.
+ */
+export function checkRunSettings(
+  scenario: Scenario,
+  settings: { backend: Backend; clock?: ClockMode },
+): { backend: Backend; clock: ClockMode; errors: ScenarioError[] } {
+  const backend = settings.backend;
+  const clock = settings.clock ?? (backend === 'builtin' ? scenario.clock : 'real');
+  const errors: ScenarioError[] = [...checkAddressesForBackend(scenario.topology, backend)];
+  const at = (p: { file: string; line: number; col: number }, detail: string) =>
+    errors.push(new ScenarioError(ScenarioErrorCode.ClockMismatch, p.file, p.line, p.col, detail));
+  if (clock === 'virtual' && backend !== 'builtin') {
+    at(
+      { file: scenario.file, line: 1, col: 1 },
+      `clock: virtual needs backend: builtin, got backend: ${backend}`,
+    );
+  }
+  for (const step of scenario.steps) {
+    if (step.action.kind === 'advance' && clock !== 'virtual') {
+      at(step.at, 'advance moves virtual time: expected clock: virtual');
+    }
+    if (step.action.kind === 'sleep' && clock !== 'real') {
+      at(step.at, 'sleep waits real time: expected clock: real');
+    }
+  }
+  return { backend, clock, errors: sortErrors(errors) };
 }
 
 export interface FileValidation {

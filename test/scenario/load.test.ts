@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ScenarioErrorCode } from '../../src/scenario/errors.js';
-import { loadScenario, parseScenario, validateScenarioFiles } from '../../src/scenario/load.js';
+import {
+  checkRunSettings,
+  loadScenario,
+  parseScenario,
+  validateScenarioFiles,
+} from '../../src/scenario/load.js';
 import type { ScenarioError } from '../../src/scenario/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'speakersim-scenario-'));
@@ -217,5 +222,31 @@ describe('scenario loader: normalization', () => {
       code: 'scenario-invalid',
       errors: [{ code: ScenarioErrorCode.BadDuration, line: 8, col: 14 }],
     });
+  });
+
+  it('YAML merge keys work, and positions still resolve', () => {
+    const text = `${HEAD}  - drop: &f {protocol: bfd, router: r1}\n  - restore: {<<: *f, direction: to-node}\n`;
+    const r = parseScenario(text, join(dir, 'm.yaml'));
+    if (!r.ok) throw new Error(r.errors.map((e) => e.message).join('\n'));
+    expect(r.scenario.steps[1]!.action).toMatchObject({
+      kind: 'packets',
+      mode: 'restore',
+      protocol: 'bfd',
+      router: 'r1',
+      direction: 'to-node',
+    });
+  });
+
+  it('checkRunSettings re-checks a CLI backend override', () => {
+    const text = `name: t\ntopology:\n  routers: [{name: r1, asn: 1, addresses: {ipv4: 192.168.1.1/24}}]\n  nodes: [{name: w}]\nsteps:\n  - advance: 1s\n`;
+    const r = parseScenario(text, join(dir, 'o.yaml'));
+    if (!r.ok) throw new Error('expected a valid builtin scenario');
+    expect(checkRunSettings(r.scenario, { backend: 'builtin' }).errors).toEqual([]);
+    const netns = checkRunSettings(r.scenario, { backend: 'netns' });
+    expect(netns.clock).toBe('real');
+    expect(where(netns.errors)).toEqual([
+      [ScenarioErrorCode.AddressNotAllowed, 3, 13],
+      [ScenarioErrorCode.ClockMismatch, 6, 5],
+    ]);
   });
 });

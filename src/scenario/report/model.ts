@@ -3,6 +3,7 @@
  * taken from the step-start/step-end events, so reporters cannot disagree with the timeline.
  */
 import type { StepEndEvent, StepResult, TimelineEvent } from '../timeline.js';
+import type { Scenario } from '../types.js';
 
 export interface ScenarioRun {
   /** Scenario name (JUnit testsuite name). */
@@ -16,6 +17,24 @@ export interface ScenarioRun {
   events: TimelineEvent[];
   /** Every step of the scenario, so steps that never started show as skipped. */
   steps?: { index: number; name: string }[];
+}
+
+/** The reporters' view of a run of `scenario` that recorded `events`. */
+export function scenarioRun(
+  scenario: Scenario,
+  events: TimelineEvent[],
+  startedAt: string,
+  displayFile = scenario.file,
+): ScenarioRun {
+  return {
+    name: scenario.name,
+    file: displayFile,
+    ...(scenario.description ? { description: scenario.description } : {}),
+    clock: scenario.clock,
+    startedAt,
+    events,
+    steps: scenario.steps.map((s) => ({ index: s.index, name: s.name })),
+  };
 }
 
 export interface StepOutcome {

@@ -1,0 +1,420 @@
+/**
+ * A running scenario environment: the peers (builtin or FRR), speakersim's API server, the
+ * MetalLB model (controller + one speaker per node), and everything it observes, recorded on
+ * a timeline. `runScenario` (run.ts) drives the steps; `speakersim lab up` keeps one open.
+ *
+ * Time: with a virtual clock nothing moves until the runner advances it, and it only advances
+ * when the system is settled (no reconcile, no queued write, no watch event in flight), so a
+ * run is the same every time. With a real clock, waits poll.
+ */
+import { ManualClock, SystemClock, type Clock } from '../../core/clock.js';
+import { SeededRandom, systemRandom, type Random } from '../../core/random.js';
+import { ApiServer } from '../../k8s/api-server.js';
+import { KubeClient, type KubeResource } from '../../k8s/client.js';
+import { MetallbRuntime } from '../../metallb/runtime/runtime.js';
+import { describeNotification } from '../../bgp/wire/index.js';
+import type { BgpMessage } from '../../bgp/wire/types.js';
+import { BfdState } from '../../bfd/wire/constants.js';
+import { PcapWriter } from '../report/pcap.js';
+import { Timeline, diffResources, type BfdSessionState } from '../timeline.js';
+import type { Backend, ClockMode, Manifest, Scenario } from '../types.js';
+import { notificationName } from '../notification-names.js';
+import { applyManifest } from './apply.js';
+import {
+  BuiltinBackend,
+  NetnsBackend,
+  PeerBackendError,
+  labTopologyFor,
+  type PeerBackend,
+} from './peers.js';
+
+export interface SessionOptions {
+  backend?: Backend;
+  clock?: ClockMode;
+  /** Where BGPSessionStates go (the seed, from OKD, shows openshift-frr-k8s). */
+  frrK8sNamespace?: string;
+  /** Write BGPSessionState every N ms like frr-k8s (default: on every change). */
+  sessionStatePollMs?: number;
+  /** Record every BGP message (and BFD packet) for a pcap file. */
+  pcap?: boolean;
+  /** Port for the API server (0: a free one). */
+  apiPort?: number;
+  kubeconfigPath?: string;
+  /** Seed for generated names and jitter under virtual time. */
+  seed?: number;
+  onEvent?: (e: ReturnType<Timeline['record']>) => void;
+}
+
+/** One row of observed BGPSessionState, as the CR showed it. */
+export interface SessionObservation {
+  t: number;
+  node: string;
+  peer: string;
+  bgp: string;
+  bfd: string;
+}
+
+const BFD_NAMES: Record<BfdState, BfdSessionState> = {
+  [BfdState.AdminDown]: 'AdminDown',
+  [BfdState.Down]: 'Down',
+  [BfdState.Init]: 'Init',
+  [BfdState.Up]: 'Up',
+};
+
+/** Kinds whose changes go on the timeline. */
+const OBSERVED = [
+  ['metallb.io/v1beta1', 'IPAddressPool'],
+  ['metallb.io/v1beta1', 'ServiceBGPStatus'],
+  ['metallb.io/v1beta1', 'ServiceL2Status'],
+  ['metallb.io/v1beta1', 'ConfigurationState'],
+  ['frrk8s.metallb.io/v1beta1', 'BGPSessionState'],
+  ['v1', 'Service'],
+] as const;
+
+function summarize(m: BgpMessage): {
+  type: string;
+  summary: string;
+  notification?: { code: number; subcode: number; name: string };
+} {
+  switch (m.type) {
+    case 'UPDATE': {
+      const ann = m.nlri.length + (m.attributes.mpReach?.nlri.length ?? 0);
+      const wd = m.withdrawn.length + (m.attributes.mpUnreach?.withdrawn.length ?? 0);
+      const parts = [ann ? `${ann} announced` : '', wd ? `${wd} withdrawn` : ''].filter(Boolean);
+      return {
+        type: 'UPDATE',
+        summary: `UPDATE ${parts.length ? parts.join(', ') : 'End-of-RIB'}`,
+      };
+    }
+    case 'NOTIFICATION': {
+      const name = notificationName(m.code, m.subcode);
+      return {
+        type: 'NOTIFICATION',
+        summary: `NOTIFICATION ${name} (${describeNotification(m.code, m.subcode)})`,
+        notification: { code: m.code, subcode: m.subcode, name },
+      };
+    }
+    case 'OPEN':
+      return { type: 'OPEN', summary: `OPEN AS ${m.myAsn} hold ${m.holdTime}s id ${m.bgpId}` };
+    default:
+      return { type: m.type, summary: m.type };
+  }
+}
+
+export class ScenarioSession {
+  readonly clock: Clock;
+  readonly virtual: boolean;
+  readonly random: Random;
+  readonly timeline: Timeline;
+  readonly observations: SessionObservation[] = [];
+  readonly pcap: PcapWriter | undefined;
+  readonly startedAt: string;
+  server!: ApiServer;
+  client!: KubeClient;
+  runtime!: MetallbRuntime;
+  peers!: PeerBackend;
+  private stopWatches: (() => void)[] = [];
+  private readonly lastSeen = new Map<string, KubeResource>();
+  /** Bumped by anything the runner observes; part of the settle check. */
+  private activity = 0;
+  private closed = false;
+
+  private constructor(
+    readonly scenario: Scenario,
+    readonly options: SessionOptions,
+    readonly backend: Backend,
+    clockMode: ClockMode,
+  ) {
+    this.virtual = clockMode === 'virtual';
+    // Virtual runs start at a fixed wall time so ages and timestamps repeat byte for byte.
+    this.clock = this.virtual
+      ? new ManualClock(Date.UTC(2026, 3, 21, 9, 46, 47))
+      : new SystemClock();
+    this.random = this.virtual ? new SeededRandom(options.seed ?? 1) : systemRandom;
+    this.timeline = new Timeline(this.clock);
+    this.startedAt = new Date(this.clock.wallNow()).toISOString();
+    this.pcap = options.pcap ? new PcapWriter() : undefined;
+  }
+
+  static async start(scenario: Scenario, options: SessionOptions = {}): Promise<ScenarioSession> {
+    const backend = options.backend ?? scenario.backend;
+    if (backend === 'compose') {
+      throw new PeerBackendError(
+        'ERR_BACKEND_COMPOSE',
+        'the compose backend needs a Docker engine: start the lab with `docker compose up` (see frr/README.md) and run speakersim against it; this build runs scenarios on builtin or netns peers',
+      );
+    }
+    const clockMode = options.clock ?? (backend === 'builtin' ? scenario.clock : 'real');
+    const s = new ScenarioSession(scenario, options, backend, clockMode);
+    try {
+      await s.boot();
+    } catch (e) {
+      await s.close();
+      throw e;
+    }
+    return s;
+  }
+
+  get kubeconfigPath(): string {
+    return this.server.kubeconfigPath;
+  }
+
+  private record(e: Parameters<Timeline['record']>[0]): void {
+    this.activity++;
+    const ev = this.timeline.record(e);
+    this.options.onEvent?.(ev);
+  }
+
+  private async boot(): Promise<void> {
+    const labName = this.scenario.topology.lab.replace(/[^a-z0-9]/g, '').slice(0, 5) || 'sim';
+    const topology = labTopologyFor(this.scenario, labName);
+    this.peers =
+      this.backend === 'netns'
+        ? new NetnsBackend(topology, this.clock, this.random)
+        : new BuiltinBackend(topology, this.clock, this.random);
+    this.record({
+      kind: 'log',
+      level: 'info',
+      source: 'runner',
+      message: `backend ${this.backend}, ${this.virtual ? 'virtual' : 'real'} time`,
+    });
+    await this.peers.up();
+    const frrNs = this.options.frrK8sNamespace ?? 'openshift-frr-k8s';
+    this.server = await ApiServer.start({
+      port: this.options.apiPort ?? 0,
+      clock: this.clock,
+      random: this.random,
+      namespaces: ['metallb-system', frrNs],
+      ...(this.options.kubeconfigPath ? { kubeconfigPath: this.options.kubeconfigPath } : {}),
+    });
+    this.client = KubeClient.fromKubeconfigFile(this.server.kubeconfigPath);
+    for (const n of this.scenario.topology.nodes) {
+      await this.client.create({
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, ...n.labels } },
+      });
+      const addresses = [n.addresses.ipv4, n.addresses.ipv6]
+        .filter((a) => a)
+        .map((a) => ({ type: 'InternalIP', address: a!.address }));
+      await this.client.patchStatus(
+        { apiVersion: 'v1', kind: 'Node', metadata: { name: n.name } },
+        { status: { addresses, conditions: [{ type: 'Ready', status: 'True' }] } },
+      );
+    }
+    await this.watchResources();
+    this.runtime = await MetallbRuntime.start(
+      {
+        nodes: this.scenario.topology.nodes.map((n) => n.name),
+        frrK8sNamespace: frrNs,
+        sessionStatePollMs: this.options.sessionStatePollMs,
+      },
+      {
+        client: this.client,
+        clock: this.clock,
+        random: this.random,
+        bgpTransport: this.peers.bgpTransport,
+        bfdTransport: (a) => this.peers.bfdTransport(a),
+        events: {
+          bgpTransition: (node, peer, e) =>
+            this.record({
+              kind: 'bgp-transition',
+              node,
+              peer: this.peerAddress(node, peer),
+              from: e.from,
+              to: e.to,
+              reason:
+                typeof e.reason === 'string'
+                  ? e.reason
+                  : `${e.reason.kind} ${'code' in e.reason ? `${e.reason.code}/${e.reason.subcode}` : ''}`.trim(),
+            }),
+          bfdTransition: (node, peer, e) =>
+            this.record({
+              kind: 'bfd-transition',
+              node,
+              peer: this.peerAddress(node, peer),
+              from: BFD_NAMES[e.from],
+              to: BFD_NAMES[e.to],
+              diagnostic: String(e.diagnostic),
+            }),
+          message: (node, peer, m, local) => {
+            const address = this.peerAddress(node, peer);
+            if (this.pcap && local.address) {
+              const nodeEp = {
+                address: local.address,
+                port: 40000 + (hash(`${node}/${peer}`) % 20000),
+              };
+              const peerEp = { address, port: 179 };
+              const [from, to] = m.direction === 'sent' ? [nodeEp, peerEp] : [peerEp, nodeEp];
+              try {
+                this.pcap.addBgp(this.clock.wallNow(), from, to, m.bytes);
+              } catch {
+                // Mixed families on one session cannot be drawn; the timeline still has it.
+              }
+            }
+            if (m.message.type === 'KEEPALIVE') return;
+            const s = summarize(m.message);
+            this.record({
+              kind: 'message',
+              protocol: 'bgp',
+              node,
+              peer: address,
+              direction: m.direction,
+              type: s.type,
+              summary: s.summary,
+              ...(s.notification ? { notification: s.notification } : {}),
+            });
+          },
+          problem: (node, error) =>
+            this.record({
+              kind: 'log',
+              level: 'warn',
+              source: node ? `speaker-${node}` : 'controller',
+              message: error instanceof Error ? error.message : String(error),
+            }),
+        },
+      },
+    );
+    for (const set of this.scenario.resources)
+      for (const m of set.manifests) await this.apply(m, 'scenario');
+    await this.settle();
+  }
+
+  /** The BGPPeer's address for a (node, BGPPeer name), as BGPSessionState shows it. */
+  private peerAddress(node: string, peerName: string): string {
+    return (
+      this.runtime
+        ?.speaker(node)
+        ?.sessions()
+        .find((s) => s.peer === peerName)?.address ?? peerName
+    );
+  }
+
+  async apply(m: Manifest, actor: string): Promise<void> {
+    const out = await applyManifest(this.client, m, this.scenario.defaults.namespace, async (x) => {
+      const [group, version] = x.apiVersion.includes('/')
+        ? x.apiVersion.split('/')
+        : ['', x.apiVersion];
+      return this.server.registry.findKind(group!, version!, x.kind)?.namespaced ?? true;
+    });
+    this.record({
+      kind: 'resource-change',
+      verb: out.verb,
+      apiVersion: m.apiVersion,
+      resourceKind: m.kind,
+      namespace: out.object.metadata?.namespace,
+      name: out.object.metadata?.name ?? '',
+      resourceVersion: out.object.metadata?.resourceVersion ?? '',
+      actor,
+      changes: [],
+    });
+  }
+
+  private async watchResources(): Promise<void> {
+    for (const [apiVersion, kind] of OBSERVED) {
+      const stop = await this.client.watch(apiVersion, kind, {}, (type, obj) => {
+        if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
+        this.activity++;
+        const key = `${kind}|${obj.metadata?.namespace ?? ''}|${obj.metadata?.name ?? ''}`;
+        const before = this.lastSeen.get(key);
+        if (type === 'DELETED') this.lastSeen.delete(key);
+        else this.lastSeen.set(key, obj);
+        if (kind === 'BGPSessionState' && type !== 'DELETED') this.observeSession(obj);
+        const changes = diffResources(before ?? {}, type === 'DELETED' ? {} : obj).filter(
+          (c) => !c.path.startsWith('.metadata'),
+        );
+        if (changes.length === 0 && type === 'MODIFIED') return;
+        this.record({
+          kind: 'resource-change',
+          verb: type === 'ADDED' ? 'create' : type === 'DELETED' ? 'delete' : 'update',
+          apiVersion,
+          resourceKind: kind,
+          namespace: obj.metadata?.namespace,
+          name: obj.metadata?.name ?? '',
+          resourceVersion: '',
+          changes: changes.filter((c) => !c.path.startsWith('.metadata')),
+        });
+      });
+      this.stopWatches.push(stop);
+    }
+  }
+
+  private observeSession(obj: KubeResource): void {
+    const st = (
+      obj as { status?: { node?: string; peer?: string; bgpStatus?: string; bfdStatus?: string } }
+    ).status;
+    if (!st?.node || !st.peer || !st.bgpStatus) return;
+    const last = [...this.observations]
+      .reverse()
+      .find((o) => o.node === st.node && o.peer === st.peer);
+    if (last && last.bgp === st.bgpStatus && last.bfd === (st.bfdStatus ?? '')) return;
+    this.observations.push({
+      t: this.clock.now(),
+      node: st.node,
+      peer: st.peer,
+      bgp: st.bgpStatus,
+      bfd: st.bfdStatus ?? '',
+    });
+  }
+
+  /**
+   * Waits until nothing is in flight: no reconcile or write, and no watch event for `quietMs`.
+   * With a virtual clock this is what makes each instant complete before time moves.
+   */
+  async settle(quietMs = 20): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    let seen = -1;
+    let quietSince = Date.now();
+    while (Date.now() < deadline) {
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+      const a = this.activity + this.runtime.cache.generation;
+      if (this.runtime.busy || a !== seen) {
+        seen = a;
+        quietSince = Date.now();
+      } else if (Date.now() - quietSince >= quietMs) return;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  }
+
+  /** Moves virtual time forward by `ms`, timer by timer, letting the system settle between. */
+  async advance(ms: number): Promise<void> {
+    if (!(this.clock instanceof ManualClock)) {
+      await new Promise((r) => setTimeout(r, ms));
+      return;
+    }
+    const clock = this.clock;
+    const target = clock.now() + ms;
+    for (;;) {
+      const before = this.activity + this.runtime.cache.generation;
+      for (let i = 0; i < 50; i++) await Promise.resolve();
+      if (this.runtime.busy || this.activity + this.runtime.cache.generation !== before)
+        await this.settle(5);
+      const next = clock.nextDeadline();
+      if (next === undefined || next > target) break;
+      clock.advanceTo(next);
+    }
+    clock.advanceTo(target);
+    await this.settle(5);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.stopWatches.splice(0)) {
+      try {
+        s();
+      } catch {
+        // Already ended.
+      }
+    }
+    await this.runtime?.stop().catch(() => undefined);
+    await this.peers?.down().catch(() => undefined);
+    await this.server?.close().catch(() => undefined);
+  }
+}
+
+function hash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
