@@ -244,7 +244,10 @@ export class KubeClient {
     });
   }
 
-  async create<T extends KubeResource = KubeResource>(obj: T, query?: WriteQuery): Promise<T> {
+  async create<T extends KubeResource = KubeResource>(
+    obj: KubeResource,
+    query?: WriteQuery,
+  ): Promise<T> {
     return this.call(async () =>
       this.api.send<T>(HttpMethod.POST, await this.api.path(obj, false), writeQuery(query), obj),
     );
