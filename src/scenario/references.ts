@@ -1,0 +1,95 @@
+/**
+ * Names inside steps: routers, nodes, peers and resource references, checked against the
+ * topology (with did-you-mean hints) and resolved (a router name in `peer` becomes its
+ * address). Shared by the step and the expectation normalizers.
+ */
+import { parseDuration } from './duration.js';
+import { closest } from './did-you-mean.js';
+import { ScenarioErrorCode } from './errors.js';
+import { fail, type LoadContext } from './resources.js';
+import type { YamlPath } from './source-map.js';
+import type { ClockMode, ResourceRef, Topology } from './types.js';
+
+export type Raw = Record<string, unknown>;
+
+export interface StepContext extends LoadContext {
+  topology: Topology;
+  clock: ClockMode;
+  defaults: { timeoutMs: number; namespace: string };
+}
+
+export function ms(value: unknown): number {
+  return parseDuration(String(value)) ?? 0; // the schema has checked the pattern
+}
+
+export function checkRouter(ctx: StepContext, name: unknown, path: YamlPath): string {
+  const n = String(name);
+  const names = ctx.topology.routers.map((r) => r.name);
+  if (!names.includes(n)) {
+    const near = closest(n, names);
+    fail(
+      ctx,
+      ScenarioErrorCode.UnknownReference,
+      ctx.map.valueAt(path),
+      `unknown router '${n}': expected one of the topology's routers (${names.join(', ') || 'none defined'})${near ? ` (did you mean '${near}'?)` : ''}`,
+      { subject: n, ...(near ? { suggestion: near } : {}) },
+    );
+  }
+  return n;
+}
+
+export function checkNode(ctx: StepContext, name: unknown, path: YamlPath): string {
+  const n = String(name);
+  const names = ctx.topology.nodes.map((x) => x.name);
+  if (!names.includes(n)) {
+    const near = closest(n, names);
+    fail(
+      ctx,
+      ScenarioErrorCode.UnknownReference,
+      ctx.map.valueAt(path),
+      `unknown node '${n}': expected one of the topology's nodes (${names.join(', ')})${near ? ` (did you mean '${near}'?)` : ''}`,
+      { subject: n, ...(near ? { suggestion: near } : {}) },
+    );
+  }
+  return n;
+}
+
+/** A peer is an address, or a router's name (resolved to its IPv4, else IPv6 address). */
+export function resolvePeer(
+  ctx: StepContext,
+  peer: unknown,
+  path: YamlPath,
+): { peer: string; router?: string } {
+  const text = String(peer);
+  const router = ctx.topology.routers.find((r) => r.name === text);
+  if (router) {
+    const addr = router.addresses.ipv4?.address ?? router.addresses.ipv6?.address ?? text;
+    return { peer: addr, router: router.name };
+  }
+  if (!/^[0-9.]+$/.test(text) && !text.includes(':')) {
+    fail(
+      ctx,
+      ScenarioErrorCode.UnknownReference,
+      ctx.map.valueAt(path),
+      `unknown peer '${text}': expected an address or a router name`,
+    );
+  }
+  const byAddress = ctx.topology.routers.find(
+    (r) => r.addresses.ipv4?.address === text || r.addresses.ipv6?.address === text,
+  );
+  return byAddress ? { peer: text, router: byAddress.name } : { peer: text };
+}
+
+export function resourceRef(ctx: StepContext, raw: unknown): ResourceRef {
+  if (typeof raw === 'string') {
+    const [kind, name] = raw.split('/') as [string, string];
+    return { kind, name, namespace: ctx.defaults.namespace };
+  }
+  const r = raw as Raw;
+  return {
+    ...(typeof r['apiVersion'] === 'string' ? { apiVersion: r['apiVersion'] } : {}),
+    kind: String(r['kind']),
+    name: String(r['name']),
+    namespace: typeof r['namespace'] === 'string' ? r['namespace'] : ctx.defaults.namespace,
+  };
+}
