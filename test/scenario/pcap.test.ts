@@ -142,6 +142,15 @@ describe('pcap writer, read back', () => {
     expect(capture('raw', false).buf.equals(buf)).toBe(true);
   });
 
+  it('a listener on another port is still drawn as the server', () => {
+    const w = new PcapWriter({ bgpServerPorts: [179, 1790] });
+    const router: Endpoint = { address: '198.18.0.1', port: 1790 };
+    w.addBgp(T0, router, { address: '198.18.0.101', port: 50000 }, B.OPEN);
+    const f = readPcap(w.toBuffer());
+    const syn = decodePacket(f.records[0]!.data, f.linkType);
+    expect([syn.flags, syn.srcPort, syn.dstPort]).toEqual([TCP_SYN, 50000, 1790]);
+  });
+
   it('ethernet and IPv6 decode too', () => {
     const e = capture('ethernet', true).buf;
     const f = readPcap(e);

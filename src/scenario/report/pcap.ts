@@ -48,6 +48,11 @@ export interface PcapWriterOptions {
   /** Largest TCP payload per segment; longer BGP data is split (default 1448). */
   mss?: number;
   snaplen?: number;
+  /**
+   * Ports that BGP listeners use (default [179]); the side on one of them is drawn as the
+   * TCP server. Add a session's own port when a peer listens elsewhere (BGPPeer peerPort).
+   */
+  bgpServerPorts?: number[];
 }
 
 export class PcapError extends SpeakersimError {
@@ -81,6 +86,7 @@ export class PcapWriter {
   private readonly linkType: number;
   private readonly mss: number;
   private readonly snaplen: number;
+  private readonly serverPorts: Set<number>;
   private ipId = 1;
   /** Counts connections per 4-tuple so a reconnect on the same ports gets new ISNs. */
   private readonly generations = new Map<string, number>();
@@ -89,6 +95,7 @@ export class PcapWriter {
     this.linkType = options.linkType === 'ethernet' ? LINKTYPE_ETHERNET : LINKTYPE_RAW;
     this.mss = options.mss ?? 1448;
     this.snaplen = options.snaplen ?? 262144;
+    this.serverPorts = new Set(options.bgpServerPorts ?? [BGP_PORT]);
   }
 
   get packetCount(): number {
@@ -187,7 +194,7 @@ export class PcapWriter {
     const key = this.connectionKey(from, to);
     const existing = this.connections.get(key);
     if (existing) return existing;
-    const fromIsServer = from.port === BGP_PORT && to.port !== BGP_PORT;
+    const fromIsServer = this.serverPorts.has(from.port) && !this.serverPorts.has(to.port);
     const client = fromIsServer ? to : from;
     const server = fromIsServer ? from : to;
     const generation = (this.generations.get(key) ?? 0) + 1;

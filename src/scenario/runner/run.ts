@@ -5,7 +5,6 @@
  * what was expected and what was seen.
  */
 import { sessionPeerName } from '../../metallb/session-state.js';
-import { notificationByName } from '../notification-names.js';
 import { scenarioRun, type ScenarioRun } from '../report/model.js';
 import type { StepEndEvent, TimelineEvent } from '../timeline.js';
 import type { Action, Expectation, Scenario, SessionStateMatcher, Step } from '../types.js';
@@ -66,7 +65,7 @@ export class StepRunner {
               }),
         };
       } else {
-        await this.act(a);
+        await this.act(a as Exclude<Action, { kind: 'wait' | 'expect' }>);
         await s.settle();
         end = { kind: 'step-end', step: step.index, name: step.name, result: 'pass' };
       }
@@ -321,7 +320,7 @@ export class StepRunner {
             m.notification!.code === e.code &&
             (e.subcode === undefined || m.notification!.subcode === e.subcode),
         );
-        const name = notificationByName ? `${e.code}/${e.subcode ?? '*'}` : '';
+        const name = `${e.code}/${e.subcode ?? '*'}`;
         return {
           ok,
           expected: `NOTIFICATION ${name} ${e.direction} by ${e.node} (peer ${e.peer})`,
