@@ -62,7 +62,41 @@ for (let run = 0; run < RUNS; run++) {
 console.log(
   `${PREFIXES} /32 prefixes in ${messages.length} UPDATEs of up to 4096 octets, ${RUNS} runs`,
 );
+// Secondary figure: IPv6 /128 service routes in MP_REACH_NLRI (MetalLB advertises those too).
+const V6 = Math.floor(PREFIXES / 4);
+const v6Prefixes: Nlri[] = Array.from({ length: V6 }, (_, i) => ({
+  prefix: `2001:db8:${(i >>> 16).toString(16)}::${(i & 0xffff).toString(16)}/128`,
+}));
+const v6Encode: number[] = [];
+const v6Decode: number[] = [];
+for (let run = 0; run < RUNS; run++) {
+  let v6Messages: Buffer[] = [];
+  v6Encode.push(
+    (measure(() => {
+      v6Messages = encodeUpdates(
+        { afi: 2, safi: 1, attributes, nextHops: ['2001:db8::1', 'fe80::1'], announce: v6Prefixes },
+        ctx,
+      );
+    }).cpu *
+      V6) /
+      PREFIXES,
+  );
+  v6Decode.push(
+    (measure(() => {
+      for (const m of v6Messages) {
+        const r = decodeMessage(m, ctx);
+        if (!r.ok || r.errors.length > 0) throw new Error('bench message failed to decode');
+      }
+    }).cpu *
+      V6) /
+      PREFIXES,
+  );
+}
+
 console.log(`encode per core: ${stats(encodeRates.map((r) => r.cpu))}`);
 console.log(`decode per core: ${stats(decodeRates.map((r) => r.cpu))}`);
 console.log(`encode wall:     ${stats(encodeRates.map((r) => r.wall))}`);
 console.log(`decode wall:     ${stats(decodeRates.map((r) => r.wall))}`);
+console.log(`${V6} IPv6 /128 prefixes in MP_REACH_NLRI:`);
+console.log(`encode per core: ${stats(v6Encode)}`);
+console.log(`decode per core: ${stats(v6Decode)}`);

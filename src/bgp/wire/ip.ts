@@ -58,9 +58,25 @@ export function parseIpv4(s: string): Buffer | undefined {
   return parseIpv4Into(s, 0, s.length, b, 0) ? b : undefined;
 }
 
-/** RFC 5952 canonical text of the 16 octets at `buf[off..off+16)`. */
+const groups = new Uint16Array(8);
+/** ASCII of one IPv6 address: at most 45 octets ("ffff:...:255.255.255.255"). */
+const text = Buffer.alloc(48);
+const HEX_DIGIT = [48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 97, 98, 99, 100, 101, 102];
+
+/** Writes `g` in lower-case hex without leading zeros (RFC 5952 4.1, 4.3). */
+function writeHex(g: number, o: number): number {
+  if (g >= 0x1000) text[o++] = HEX_DIGIT[g >> 12]!;
+  if (g >= 0x100) text[o++] = HEX_DIGIT[(g >> 8) & 15]!;
+  if (g >= 0x10) text[o++] = HEX_DIGIT[(g >> 4) & 15]!;
+  text[o++] = HEX_DIGIT[g & 15]!;
+  return o;
+}
+
+/**
+ * RFC 5952 canonical text of the 16 octets at `buf[off..off+16)`, written as ASCII into a
+ * scratch buffer and read back as one string (this runs once per IPv6 prefix decoded).
+ */
 export function formatIpv6(buf: Uint8Array, off: number): string {
-  const groups: number[] = new Array<number>(8);
   for (let i = 0; i < 8; i++) groups[i] = (buf[off + 2 * i]! << 8) | buf[off + 2 * i + 1]!;
   // RFC 5952 4.2: compress the longest run of at least two zero groups, the first on a tie.
   let bestStart = -1;
@@ -82,10 +98,18 @@ export function formatIpv6(buf: Uint8Array, off: number): string {
   if (bestStart === 0 && bestLen === 5 && groups[5] === 0xffff) {
     return '::ffff:' + formatIpv4(buf, off + 12);
   }
-  if (bestStart < 0) return groups.map((g) => g.toString(16)).join(':');
-  const head = groups.slice(0, bestStart).map((g) => g.toString(16));
-  const tail = groups.slice(bestStart + bestLen).map((g) => g.toString(16));
-  return head.join(':') + '::' + tail.join(':');
+  let o = 0;
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      text[o++] = 58;
+      text[o++] = 58;
+      i += bestLen - 1;
+      continue;
+    }
+    if (o > 0 && text[o - 1] !== 58) text[o++] = 58;
+    o = writeHex(groups[i]!, o);
+  }
+  return text.toString('latin1', 0, o);
 }
 
 function hexValue(c: number): number {
@@ -94,6 +118,8 @@ function hexValue(c: number): number {
   if (c >= 65 && c <= 70) return c - 55;
   return -1;
 }
+
+const quad = new Uint8Array(4);
 
 /** Parses IPv6 text (any RFC 4291 2.2 form, including a dotted quad tail) into 16 octets. */
 export function parseIpv6Into(
@@ -104,20 +130,17 @@ export function parseIpv6Into(
   off: number,
 ): boolean {
   if (end - start < 2 || end - start > 45) return false;
-  const groups: number[] = [];
+  let count = 0;
+  /** Number of groups before "::", or -1 when there is none. */
   let gap = -1;
   let i = start;
   if (s.charCodeAt(i) === 58) {
     if (s.charCodeAt(i + 1) !== 58) return false;
     gap = 0;
     i += 2;
-    if (i === end) {
-      out.fill(0, off, off + 16);
-      return true;
-    }
   }
-  for (;;) {
-    // One group: hex digits, or a dotted quad as the last 32 bits.
+  while (i < end) {
+    // One group: 1-4 hex digits, or a dotted quad as the last 32 bits.
     let j = i;
     let value = 0;
     while (j < end && j - i < 5) {
@@ -127,38 +150,30 @@ export function parseIpv6Into(
       j++;
     }
     if (j < end && s.charCodeAt(j) === 46) {
-      const quad = new Uint8Array(4);
-      if (groups.length > 6 || !parseIpv4Into(s, i, end, quad, 0)) return false;
-      groups.push((quad[0]! << 8) | quad[1]!, (quad[2]! << 8) | quad[3]!);
+      if (count > 6 || !parseIpv4Into(s, i, end, quad, 0)) return false;
+      groups[count++] = (quad[0]! << 8) | quad[1]!;
+      groups[count++] = (quad[2]! << 8) | quad[3]!;
       break;
     }
-    if (j === i || j - i > 4) return false;
-    groups.push(value);
-    if (groups.length > 8) return false;
+    if (j === i || j - i > 4 || count === 8) return false;
+    groups[count++] = value;
     if (j === end) break;
     if (s.charCodeAt(j) !== 58) return false;
     if (j + 1 < end && s.charCodeAt(j + 1) === 58) {
       if (gap >= 0) return false;
-      gap = groups.length;
+      gap = count;
       i = j + 2;
-      if (i === end) break;
     } else {
       i = j + 1;
       if (i === end) return false;
     }
   }
-  if (gap < 0 ? groups.length !== 8 : groups.length > 7) return false;
-  const full =
-    gap < 0
-      ? groups
-      : [
-          ...groups.slice(0, gap),
-          ...new Array<number>(8 - groups.length).fill(0),
-          ...groups.slice(gap),
-        ];
-  for (let g = 0; g < 8; g++) {
-    out[off + 2 * g] = full[g]! >> 8;
-    out[off + 2 * g + 1] = full[g]! & 0xff;
+  if (gap < 0 ? count !== 8 : count > 7) return false;
+  const zeros = 8 - count;
+  for (let g = 0, k = 0; g < 8; g++) {
+    const v = gap >= 0 && g >= gap && g < gap + zeros ? 0 : groups[k++]!;
+    out[off + 2 * g] = v >> 8;
+    out[off + 2 * g + 1] = v & 0xff;
   }
   return true;
 }

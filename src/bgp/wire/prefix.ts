@@ -27,8 +27,8 @@ function networkFieldError(why: string): BgpWireError {
 }
 
 const scratch = new Uint8Array(16);
-/** ASCII of one IPv4 prefix: at most "255.255.255.255/32", 18 octets. */
-const text = Buffer.alloc(18);
+/** ASCII of one IPv4 prefix: at most "255.255.255.255/32", 18 characters. */
+const text = new Uint8Array(18);
 
 function writeDecimal(v: number, o: number): number {
   if (v >= 100) {
@@ -39,9 +39,13 @@ function writeDecimal(v: number, o: number): number {
   return o;
 }
 
+const char = String.fromCharCode;
+
 /**
- * "a.b.c.d/len" written as ASCII and read back as one flat string: one allocation per prefix
- * instead of the chain of partial strings that concatenation builds.
+ * "a.b.c.d/len" as one flat string. Profiling showed string building to be most of the decode
+ * cost: concatenation leaves a chain of partial strings that is flattened again when the prefix
+ * becomes a map key, and Buffer#toString pays a native call per prefix. String.fromCharCode
+ * with a fixed argument count per length (9 to 18 characters) is about twice as fast as either.
  */
 function ipv4PrefixText(a: number, b: number, c: number, d: number, bits: number): string {
   let o = writeDecimal(a, 0);
@@ -53,7 +57,122 @@ function ipv4PrefixText(a: number, b: number, c: number, d: number, bits: number
   o = writeDecimal(d, o);
   text[o++] = 47;
   o = writeDecimal(bits, o);
-  return text.toString('latin1', 0, o);
+  const t = text;
+  switch (o) {
+    case 9:
+      return char(t[0]!, t[1]!, t[2]!, t[3]!, t[4]!, t[5]!, t[6]!, t[7]!, t[8]!);
+    case 10:
+      return char(t[0]!, t[1]!, t[2]!, t[3]!, t[4]!, t[5]!, t[6]!, t[7]!, t[8]!, t[9]!);
+    case 11:
+      return char(t[0]!, t[1]!, t[2]!, t[3]!, t[4]!, t[5]!, t[6]!, t[7]!, t[8]!, t[9]!, t[10]!);
+    case 12:
+      return char(
+        t[0]!,
+        t[1]!,
+        t[2]!,
+        t[3]!,
+        t[4]!,
+        t[5]!,
+        t[6]!,
+        t[7]!,
+        t[8]!,
+        t[9]!,
+        t[10]!,
+        t[11]!,
+      );
+    case 13:
+      return char(
+        t[0]!,
+        t[1]!,
+        t[2]!,
+        t[3]!,
+        t[4]!,
+        t[5]!,
+        t[6]!,
+        t[7]!,
+        t[8]!,
+        t[9]!,
+        t[10]!,
+        t[11]!,
+        t[12]!,
+      );
+    case 14:
+      return char(
+        t[0]!,
+        t[1]!,
+        t[2]!,
+        t[3]!,
+        t[4]!,
+        t[5]!,
+        t[6]!,
+        t[7]!,
+        t[8]!,
+        t[9]!,
+        t[10]!,
+        t[11]!,
+        t[12]!,
+        t[13]!,
+      );
+    case 15:
+      return char(
+        t[0]!,
+        t[1]!,
+        t[2]!,
+        t[3]!,
+        t[4]!,
+        t[5]!,
+        t[6]!,
+        t[7]!,
+        t[8]!,
+        t[9]!,
+        t[10]!,
+        t[11]!,
+        t[12]!,
+        t[13]!,
+        t[14]!,
+      );
+    case 16:
+      return char(
+        t[0]!,
+        t[1]!,
+        t[2]!,
+        t[3]!,
+        t[4]!,
+        t[5]!,
+        t[6]!,
+        t[7]!,
+        t[8]!,
+        t[9]!,
+        t[10]!,
+        t[11]!,
+        t[12]!,
+        t[13]!,
+        t[14]!,
+        t[15]!,
+      );
+    case 17:
+      return char(
+        t[0]!,
+        t[1]!,
+        t[2]!,
+        t[3]!,
+        t[4]!,
+        t[5]!,
+        t[6]!,
+        t[7]!,
+        t[8]!,
+        t[9]!,
+        t[10]!,
+        t[11]!,
+        t[12]!,
+        t[13]!,
+        t[14]!,
+        t[15]!,
+        t[16]!,
+      );
+    default:
+      return char(...t.subarray(0, o));
+  }
 }
 
 /**
