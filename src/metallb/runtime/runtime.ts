@@ -36,8 +36,10 @@ export interface MetallbRuntimeComponents {
 }
 
 export class MetallbRuntime {
+  /** The controller's metrics (pools); each speaker has a registry of its own, as each pod does. */
   readonly registry = new Registry();
   readonly metrics: MetallbMetrics;
+  private readonly nodeRegistries = new Map<string, { registry: Registry; metrics: MetallbMetrics }>();
   readonly cache: ClusterCache;
   private readonly writer: StatusWriter;
   private readonly controller: MetallbController;
@@ -90,6 +92,11 @@ export class MetallbRuntime {
     await rt.cache.start();
     rt.schedule();
     return rt;
+  }
+
+  /** The metrics registry of a node's speaker (MetalLB's per-pod /metrics). */
+  nodeRegistry(node: string): Registry | undefined {
+    return this.nodeRegistries.get(node)?.registry;
   }
 
   speaker(node: string): NodeSpeaker | undefined {
@@ -171,6 +178,12 @@ export class MetallbRuntime {
   }
 
   private newSpeaker(node: string): NodeSpeaker {
+    let m = this.nodeRegistries.get(node);
+    if (!m) {
+      const registry = new Registry();
+      m = { registry, metrics: createMetallbMetrics(registry) };
+      this.nodeRegistries.set(node, m);
+    }
     return new NodeSpeaker(
       {
         node,
@@ -188,7 +201,7 @@ export class MetallbRuntime {
         bfdTransport: this.components.bfdTransport,
       },
       this.events,
-      this.metrics,
+      m.metrics,
     );
   }
 
