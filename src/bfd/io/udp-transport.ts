@@ -37,6 +37,10 @@ export interface UdpBfdTransportInit {
 
 export const DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
+/** libuv's uv__udp_recvmsg reads up to 32 (+1) datagrams per socket per poll. */
+const LIBUV_READS_PER_POLL = 32;
+const MAX_SETTLE_TURNS = 1_000;
+
 function bind(socket: Socket, address: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
@@ -96,6 +100,7 @@ class UdpTxChannel implements BfdTxChannel {
 
 class UdpBfdTransport implements BfdTransport {
   private handler: BfdDatagramHandler | undefined;
+  private received = 0;
   private readonly channels = new Set<UdpTxChannel>();
   private closed = false;
 
@@ -105,6 +110,7 @@ class UdpBfdTransport implements BfdTransport {
     private readonly init: Required<Omit<UdpBfdTransportInit, 'listenPort' | 'receiveBufferBytes'>>,
   ) {
     listener.on('message', (payload, rinfo) => {
+      this.received++;
       // node:dgram does not expose the received TTL (no IP_RECVTTL / IPV6_RECVHOPLIMIT), so
       // RFC 5881 5 ("MUST discard ... unless the TTL/Hop Limit is 255") cannot be checked in
       // user space here; the datagram's `ttl` stays undefined.
@@ -124,9 +130,20 @@ class UdpBfdTransport implements BfdTransport {
   }
 
   settleReceive(fn: () => void): void {
-    // libuv reads readable sockets in the poll phase; setImmediate runs in the check phase
-    // right after it, so datagrams queued before this call have been handed up by then.
-    setImmediate(fn);
+    // libuv reads readable sockets in the poll phase and setImmediate runs in the check phase
+    // right after it. But one poll reads at most ~32 datagrams per socket (libuv's starvation
+    // guard), and after a stall one listener serving many sessions has far more queued: hop
+    // another loop turn while a turn read a full batch. Bounded, so a flood cannot hold the
+    // check forever.
+    let seen = this.received;
+    let turns = 0;
+    const step = (): void => {
+      const read = this.received - seen;
+      seen = this.received;
+      if (read >= LIBUV_READS_PER_POLL && turns++ < MAX_SETTLE_TURNS) setImmediate(step);
+      else fn();
+    };
+    setImmediate(step);
   }
 
   async openTxChannel(): Promise<BfdTxChannel> {
