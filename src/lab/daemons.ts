@@ -176,13 +176,23 @@ export async function applyConfig(rt: RouterRuntime, daemon?: FrrDaemon): Promis
   }
 }
 
+/** Like Promise.all, but rejects (with the first error) only after every promise settled. */
+export async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<T>).value);
+}
+
 /** Starts zebra first (the others connect to its zserv socket), then the rest, then config. */
 export async function startRouterDaemons(
   rt: RouterRuntime,
   timeoutMs = 10_000,
 ): Promise<Record<FrrDaemon, number>> {
   const zebra = await startDaemon(rt, 'zebra', timeoutMs);
-  const [bgpd, bfdd, staticd] = await Promise.all(
+  // allSettled, not all: when one daemon fails, the others' starts must have finished before
+  // the caller tears down, or a daemon could appear after the sweep.
+  const [bgpd, bfdd, staticd] = await settleAll(
     (['bgpd', 'bfdd', 'staticd'] as const).map((d) => startDaemon(rt, d, timeoutMs)),
   );
   await applyConfig(rt);

@@ -8,6 +8,7 @@ import {
   daemonRunning,
   prepareRunDir,
   readPid,
+  settleAll,
   startRouterDaemons,
 } from './daemons.js';
 import { LabNotFoundError, LabPrerequisiteError } from './errors.js';
@@ -188,7 +189,7 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
     writeState(state);
     for (const step of wiringPlan(topology)) await run(step.argv);
     const t1 = Date.now();
-    await Promise.all(
+    await settleAll(
       topology.routers.map(async (r) => {
         const rt = runtimeOf(state, r.name, frrBinDir);
         prepareRunDir(rt, renderRouterFiles(topology, r));

@@ -110,14 +110,19 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('netns lab: two FRR routers p
       50,
     );
     console.log(`[lab-peering] BFD down ${Date.now() - t0} ms after the drop (300 ms detect)`);
-    // BGP packets still flow, so a reset of the session can only come from BFD.
+    // BGP packets still flow, so a reset of the session can only come from BFD. Both ends
+    // detect it; RFC 9384: the one that resets first sends NOTIFICATION Cease (6) / BFD Down
+    // (10), which both then show as their last NOTIFICATION.
+    const dropped = (up.connectionsDropped ?? 0) + 1;
     const reset = await waitForNeighbor(
       r1,
       R2_V4,
-      (n) => (n.connectionsDropped ?? 0) > (up.connectionsDropped ?? 0),
+      (n) =>
+        (n.connectionsDropped ?? 0) >= dropped &&
+        n.lastNotification?.code === 6 &&
+        n.lastNotification.subcode === 10,
       5_000,
     );
-    // RFC 9384: FRR ends the session with NOTIFICATION Cease (6) / BFD Down (10).
     expect(reset.lastNotification).toMatchObject({ code: 6, subcode: 10 });
     expect(await restorePackets(fault)).toBe(2);
     await waitForNeighbor(r1, R2_V4, (n) => established(n) && n.crBfdStatus === 'Up', 30_000);
@@ -138,6 +143,8 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('netns lab: two FRR routers p
   }, 60_000);
 
   it('kills and restarts bfdd and zebra on r2', async () => {
+    // BFD must be up first, or "Down" below would be seen before the kill.
+    await waitForNeighbor(r1, R2_V4, (n) => established(n) && n.crBfdStatus === 'Up', 30_000);
     await killDaemon(r2, 'bfdd');
     await waitForNeighbor(r1, R2_V4, (n) => n.crBfdStatus === 'Down', 10_000);
     await startDaemonAgain(r2, 'bfdd');
