@@ -290,6 +290,14 @@ describe('API semantics', () => {
         server.service.create(widgets, NS, { metadata: { name: 'v' }, spec: { size: 'big' } }),
       ),
     ).toBe('K8S_INVALID');
+    const crd = server.service.get(crds, '', 'widgets.example.com');
+    const conditions = (crd['status'] as { conditions: Array<{ type: string; status: string }> })
+      .conditions;
+    expect(conditions.find((c) => c.type === 'Established')?.status).toBe('True');
+    // Deleting the CRD removes its kind and its objects.
+    server.service.delete(crds, '', 'widgets.example.com');
+    expect(server.registry.find('example.com', 'v1', 'widgets')).toBeUndefined();
+    expect(server.store.list('example.com/widgets')).toEqual([]);
   });
 
   it('list pages with limit and continue', () => {

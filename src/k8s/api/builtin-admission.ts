@@ -14,7 +14,10 @@ export class BuiltinAdmission {
   private readonly clusterIps = new Set<string>();
   private readonly nodePorts = new Set<number>();
 
-  constructor(private readonly random: Random) {}
+  constructor(
+    private readonly random: Random,
+    private readonly now: () => string,
+  ) {}
 
   /** Re-learns allocations from stored Services (after a restart). */
   learn(services: KubeObject[]): void {
@@ -53,6 +56,9 @@ export class BuiltinAdmission {
       case 'Deployment':
         defaultDeployment(obj);
         break;
+      case 'CustomResourceDefinition':
+        crdStatus(obj, this.now());
+        break;
       default:
         break;
     }
@@ -63,6 +69,7 @@ export class BuiltinAdmission {
     if (kind === 'Secret') foldStringData(obj);
     if (kind === 'Deployment') defaultDeployment(obj);
     if (kind === 'Namespace') obj['status'] = prev['status'];
+    if (kind === 'CustomResourceDefinition') crdStatus(obj, this.now());
   }
 
   private reserve(svc: KubeObject): void {
@@ -197,5 +204,31 @@ function defaultDeployment(obj: KubeObject): void {
   spec['strategy'] ??= {
     type: 'RollingUpdate',
     rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+  };
+}
+
+/**
+ * A CRD's status as apiextensions-apiserver reports it once the names are accepted and the
+ * kind is served (speakersim serves it at once): scripts wait for condition=Established.
+ */
+function crdStatus(obj: KubeObject, now: string): void {
+  const spec = rec(obj['spec']);
+  const versions = arr(spec['versions']).map(rec);
+  const storage = versions.find((v) => v['storage'] === true)?.['name'];
+  const time = obj.metadata?.creationTimestamp ?? now;
+  const condition = (type: string, reason: string, message: string) => ({
+    type,
+    status: 'True',
+    lastTransitionTime: time,
+    reason,
+    message,
+  });
+  obj['status'] = {
+    acceptedNames: rec(spec['names']),
+    conditions: [
+      condition('NamesAccepted', 'NoConflicts', 'no conflicts found'),
+      condition('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
+    ],
+    storedVersions: typeof storage === 'string' ? [storage] : [],
   };
 }

@@ -82,7 +82,7 @@ export class ResourceService {
     private readonly clock: Clock,
     private readonly random: Random,
   ) {
-    this.admission = new BuiltinAdmission(random);
+    this.admission = new BuiltinAdmission(random, () => rfc3339(clock.wallNow()));
     this.admission.learn(store.list(storageKey('', 'services')));
     this.refreshRegistry();
   }
@@ -699,9 +699,21 @@ export class ResourceService {
     const removed =
       this.store.remove(key, obj.metadata?.namespace ?? '', obj.metadata?.name ?? '') ?? obj;
     if (type.builtin) this.admission.release(removed);
+    if (type.kind === 'CustomResourceDefinition' && type.builtin)
+      this.removeCustomResources(removed);
     this.afterWrite(type);
     this.collectDependents(removed.metadata?.uid);
     return removed;
+  }
+
+  /** Deleting a CRD deletes every object of its kind, as the real server does. */
+  private removeCustomResources(crd: KubeObject): void {
+    const spec = isRecord(crd['spec']) ? crd['spec'] : {};
+    const names = isRecord(spec['names']) ? spec['names'] : {};
+    const key = storageKey(String(spec['group'] ?? ''), String(names['plural'] ?? ''));
+    for (const obj of this.store.list(key)) {
+      this.store.remove(key, obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
+    }
   }
 
   /** Background garbage collection: objects owned by a deleted object are deleted too. */
