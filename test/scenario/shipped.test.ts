@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateScenarioFiles, loadScenario } from '../../src/scenario/load.js';
+import { validationSummary } from '../../src/scenario/validation-summary.js';
 
 const repoRoot = resolve(import.meta.dirname, '../..');
 const scenarioDir = join(repoRoot, 'scenarios');
@@ -81,3 +82,19 @@ describe.skipIf(!existsSync(seedPath))('seed manifests are verbatim', () => {
 if (!existsSync(seedPath)) {
   it.skip(`seed document not found at ${seedPath}; verbatim check skipped`, () => {});
 }
+
+describe('validation summary', () => {
+  it('lists problems, closes with the counts and exits non-zero on failure', async () => {
+    const results = await validateScenarioFiles([
+      join(scenarioDir, 'bfd-down-recovery.yaml'),
+      join(scenarioDir, 'no-such-scenario.yaml'),
+    ]);
+    const { text, exitCode } = validationSummary(results);
+    expect(exitCode).toBe(1);
+    const lines = text.trimEnd().split('\n');
+    expect(lines.length).toBe(2);
+    expect(lines[0]!.startsWith(`${join(scenarioDir, 'no-such-scenario.yaml')}:1:1: `)).toBe(true);
+    expect(lines[1]).toBe('1 valid, 1 invalid');
+    expect(validationSummary(results.slice(0, 1)).exitCode).toBe(0);
+  });
+});

@@ -81,7 +81,8 @@ export class StepRunner {
     return s.timeline.record(end) as StepEndEvent;
   }
 
-  private async act(a: Exclude<Action, { kind: 'wait' | 'expect' }>): Promise<void> {
+  /** Carries out one action now (also what `speakersim inject` sends to a running lab). */
+  async act(a: Exclude<Action, { kind: 'wait' | 'expect' }>): Promise<void> {
     const s = this.s;
     switch (a.kind) {
       case 'apply':
