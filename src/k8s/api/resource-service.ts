@@ -586,7 +586,7 @@ export class ResourceService {
     }
     if (type.builtin) this.admission.onUpdate(type.kind, next, current);
     this.admitSchema(type, next, current, options);
-    if (tracksGeneration(type) && specChanged(type, current, next)) {
+    if (subresource !== 'status' && tracksGeneration(type) && specChanged(type, current, next)) {
       (next.metadata as ObjectMeta).generation = (cur.generation ?? 1) + 1;
     }
     const withFields = recordUpdate(current, next, this.writeContext(type, options, subresource));

@@ -154,7 +154,9 @@ export class ObjectStore {
 
   private emit(event: StoreEvent): void {
     this.history.push(event);
-    if (this.history.length > this.historySize) {
+    // Trim in batches (a tenth of the size at a time) so that a full history costs O(1) per
+    // write, not a splice of the whole array each time.
+    if (this.history.length > this.historySize + Math.floor(this.historySize / 10)) {
       const dropped = this.history.splice(0, this.history.length - this.historySize);
       this.oldestResumable = dropped[dropped.length - 1]?.rv ?? this.oldestResumable;
     }
