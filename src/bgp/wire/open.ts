@@ -165,6 +165,8 @@ export interface OpenExpectation {
   /** Our RFC 9234 role; with `strictRole`, a peer without a role is also a mismatch. */
   localRole?: number;
   strictRole?: boolean;
+  /** Smallest non-zero hold time we accept (RFC 4271 6.2 lets an implementation refuse less). */
+  minHoldTime?: number;
 }
 
 /** RFC 9234 4.2: the role pairs that agree (Provider-Customer, RS-RS-Client, Peer-Peer). */
@@ -191,6 +193,14 @@ export function validateOpen(open: OpenMessage, expect: OpenExpectation): BgpWir
   // RFC 4271 6.2 / RFC 6793 4.1: the (4-octet) AS must be the one configured -> 2/2.
   if (expect.peerAsn !== undefined && openAsn(open) !== expect.peerAsn) {
     return openError('ERR_BGP_PEER_AS', `peer AS ${openAsn(open)} is not ${expect.peerAsn}`);
+  }
+  // RFC 4271 6.2: a hold time the implementation does not accept -> 2/6 Unacceptable Hold Time.
+  if (
+    expect.minHoldTime !== undefined &&
+    open.holdTime !== 0 &&
+    open.holdTime < expect.minHoldTime
+  ) {
+    return openError('ERR_BGP_HOLD_TIME', `hold time ${open.holdTime} below ${expect.minHoldTime}`);
   }
   if (expect.localBgpId !== undefined && open.bgpId === expect.localBgpId) {
     return openError('ERR_BGP_IDENTIFIER', 'peer uses our BGP Identifier');

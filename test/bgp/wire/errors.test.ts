@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  BgpEncodeError,
   BgpWireError,
+  encodeMessage,
   DEFAULT_CONTEXT,
   decodeMessage,
   notificationFor,
@@ -750,6 +752,19 @@ describe('validateOpen', () => {
       notify: [2, 2],
     },
     {
+      name: 'hold time below the local minimum',
+      open: base,
+      expect: { minHoldTime: 180 },
+      code: 'ERR_BGP_HOLD_TIME',
+      notify: [2, 6],
+    },
+    {
+      name: 'hold time 0 is always acceptable',
+      open: { ...base, holdTime: 0 },
+      expect: { minHoldTime: 180 },
+      code: null,
+    },
+    {
       name: 'our own BGP Identifier',
       open: base,
       expect: { localBgpId: '10.0.0.1' },
@@ -803,4 +818,107 @@ describe('validateOpen', () => {
 
 it('has at least 40 error rows', () => {
   expect(fatal.length + nonFatal.length).toBeGreaterThanOrEqual(40);
+});
+
+describe('encoding refuses values that cannot go on the wire', () => {
+  const four: CodecContext = { fourOctetAs: true, extendedMessage: false };
+  const update = (attributes: object, nlri = [{ prefix: '198.18.0.1/32' }]) =>
+    ({ type: 'UPDATE', withdrawn: [], attributes, nlri }) as never;
+  const rows: { name: string; run: () => unknown; code: string }[] = [
+    {
+      name: 'prefix without a length',
+      run: () => encodeMessage(update({}, [{ prefix: '198.18.0.1' }]), four),
+      code: 'ERR_BGP_ENCODE_VALUE',
+    },
+    {
+      name: 'prefix length 33',
+      run: () => encodeMessage(update({}, [{ prefix: '198.18.0.1/33' }]), four),
+      code: 'ERR_BGP_ENCODE_VALUE',
+    },
+    {
+      name: 'IPv6 text in the IPv4 NLRI field',
+      run: () => encodeMessage(update({}, [{ prefix: '2001:db8::/32' }]), four),
+      code: 'ERR_BGP_ENCODE_VALUE',
+    },
+    {
+      name: 'octet with a leading zero',
+      run: () => encodeMessage(update({}, [{ prefix: '198.018.0.1/32' }]), four),
+      code: 'ERR_BGP_ENCODE_VALUE',
+    },
+    {
+      name: 'NEXT_HOP that is not a dotted quad',
+      run: () => encodeMessage(update({ nextHop: 'fe80::1' }), four),
+      code: 'ERR_BGP_ENCODE_VALUE',
+    },
+    {
+      name: 'ASN over 32 bits',
+      run: () =>
+        encodeMessage(update({ asPath: [{ type: 'AS_SEQUENCE', asns: [2 ** 32] }] }), four),
+      code: 'ERR_BGP_ENCODE_VALUE',
+    },
+    {
+      name: 'My AS over 16 bits',
+      run: () =>
+        encodeMessage(
+          {
+            type: 'OPEN',
+            version: 4,
+            myAsn: 70000,
+            holdTime: 90,
+            bgpId: '10.0.0.1',
+            capabilities: [],
+          },
+          four,
+        ),
+      code: 'ERR_BGP_ENCODE_VALUE',
+    },
+    {
+      name: 'UPDATE over 4096 octets',
+      run: () =>
+        encodeMessage(
+          update(
+            { origin: 0, asPath: [], nextHop: '10.0.0.1' },
+            Array.from({ length: 1000 }, (_, i) => ({ prefix: `10.${i >> 8}.${i & 255}.1/32` })),
+          ),
+          four,
+        ),
+      code: 'ERR_BGP_ENCODE_TOO_LONG',
+    },
+    {
+      name: 'shutdown communication over 255 octets',
+      run: () =>
+        encodeMessage(
+          {
+            type: 'NOTIFICATION',
+            code: 6,
+            subcode: 2,
+            data: Buffer.alloc(0),
+            shutdownCommunication: 'x'.repeat(256),
+          },
+          four,
+        ),
+      code: 'ERR_BGP_ENCODE_VALUE',
+    },
+    {
+      name: 'EoRR with ORF entries',
+      run: () =>
+        encodeMessage(
+          { type: 'ROUTE-REFRESH', afi: 1, safi: 1, subtype: 2, orf: Buffer.from([1]) },
+          four,
+        ),
+      code: 'ERR_BGP_ENCODE_VALUE',
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      let caught: unknown;
+      try {
+        row.run();
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(BgpEncodeError);
+      expect((caught as BgpEncodeError).code).toBe(row.code);
+    });
+  }
 });
