@@ -67,6 +67,8 @@ export interface SeedIdentity {
   resourceVersion?: number;
   /** Keep .status from the body even when the kind has a status subresource. */
   keepStatus?: boolean;
+  /** Ownership to record instead of an Update entry (server-side apply creating an object). */
+  managedFields?: ObjectMeta['managedFields'];
 }
 
 const CRD_KEY = storageKey('apiextensions.k8s.io', 'customresourcedefinitions');
@@ -190,7 +192,9 @@ export class ResourceService {
     }
     if (this.store.get(key, meta.namespace ?? '', name))
       throw alreadyExists(type.plural, type.group, name);
-    const withFields = recordUpdate(undefined, obj, this.writeContext(type, options, undefined));
+    const withFields = seed.managedFields
+      ? { ...obj, metadata: { ...meta, managedFields: seed.managedFields } }
+      : recordUpdate(undefined, obj, this.writeContext(type, options, undefined));
     if (options.dryRun)
       return this.present(type, {
         ...withFields,
@@ -629,20 +633,10 @@ export class ResourceService {
     if (!stored) {
       if (subresource) throw notFound(type.plural, type.group, name);
       const merged = serverSideApply(undefined, applied, ctx, true);
-      const created = this.create(type, ns, merged, {
-        ...options,
-        fieldManager: options.fieldManager,
+      const created = this.create(type, ns, merged, options, {
+        managedFields: merged.metadata?.managedFields ?? [],
       });
-      const fixed = this.store.get(this.key(type), ns, name) as KubeObject;
-      // create() recorded an Update entry; SSA records the manager's ownership as Apply.
-      const entry = (merged.metadata?.managedFields ?? []).map((e) => ({ ...e, time: ctx.time }));
-      if (options.dryRun) return { object: created, created: true };
-      const saved = this.store.put(
-        this.key(type),
-        { ...fixed, metadata: { ...fixed.metadata, managedFields: entry } },
-        'MODIFIED',
-      );
-      return { object: this.present(type, saved), created: true };
+      return { object: created, created: true };
     }
     const current = this.present(type, stored);
     const merged = serverSideApply(current, applied, ctx, options.force === true);
