@@ -16,7 +16,8 @@
  * Outbound: encodeMessage(msg, ctx) for single messages, encodeUpdates(batch, ctx) to pack
  * many prefixes into as few UPDATEs as the maximum message length allows.
  *
- * Files: header.ts framer.ts message.ts open.ts capabilities.ts update.ts attributes.ts
+ * Files: header.ts framer.ts message.ts open.ts capabilities.ts update.ts attribute-decode.ts
+ * attribute-encode.ts attribute-rules.ts
  * as-path.ts mp.ts prefix.ts ip.ts communities.ts notification.ts notification-names.ts
  * route-refresh.ts pack.ts errors.ts; types.ts holds the message model.
  */
@@ -44,7 +45,7 @@ export {
   withdrawnRoutes,
 } from './update.js';
 export type { FamilyNlri } from './update.js';
-export { attributesForReadvertise } from './attributes.js';
+export { attributesForReadvertise } from './attribute-encode.js';
 export { AS_TRANS, formatAsPath, asPathCount } from './as-path.js';
 export { familyKey } from './mp.js';
 export { notificationFor, shutdownNotification } from './notification.js';
