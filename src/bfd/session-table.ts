@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
-import { canonicalAddress, sessionKey, type BfdSessionConfig } from './config.js';
+import { canonicalAddress, defaultPeerPort, sessionKey, type BfdSessionConfig } from './config.js';
 import { BfdConfigError, BfdDuplicateSessionError } from './errors.js';
 import type { BfdDatagram, BfdTransport } from './io/transport.js';
 import { BfdSession } from './session.js';
@@ -62,7 +62,10 @@ export class BfdSessionTable {
     if (!bound) {
       throw new BfdConfigError('localAddress', `no BFD transport on ${config.localAddress}`);
     }
-    const channel = await bound.transport.openTxChannel();
+    const channel = await bound.transport.openTxChannel({
+      address: canonicalAddress(config.peerAddress),
+      port: defaultPeerPort(config),
+    });
     let session: BfdSession;
     try {
       session = new BfdSession(config, {

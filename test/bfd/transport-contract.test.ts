@@ -90,6 +90,22 @@ for (const make of [udp, memory]) {
       });
     }
 
+    it('a channel opened for a peer sends there and refuses other destinations', async () => {
+      const rx = await create({ localAddress: '127.0.0.1' });
+      const other = await create({ localAddress: '127.0.0.1' });
+      const tx = await create({ localAddress: '127.0.0.1' });
+      const got: BfdDatagram[] = [];
+      rx.onDatagram((d) => got.push(d));
+      const ch = await tx.openTxChannel(rx.local);
+      ch.send(Buffer.from('to peer'), rx.local);
+      expect(() => ch.send(Buffer.from('x'), other.local)).toThrow(
+        expect.objectContaining({ code: 'BFD_SEND_FAILED' }),
+      );
+      await t.settle(() => got.length >= 1);
+      expect(got.map((d) => d.payload.toString())).toEqual(['to peer']);
+      expect(got[0]!.from).toEqual(ch.local);
+    });
+
     it('gives each channel its own source port in 49152-65535 (RFC 5881 4)', async () => {
       const tr = await create({ localAddress: '127.0.0.1' });
       const channels = await Promise.all(Array.from({ length: 40 }, () => tr.openTxChannel()));

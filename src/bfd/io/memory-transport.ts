@@ -119,11 +119,18 @@ class InMemoryTxChannel implements BfdTxChannel {
   constructor(
     private readonly network: InMemoryBfdNetwork,
     readonly local: BfdEndpointAddress,
+    private readonly connectedTo: BfdEndpointAddress | undefined,
     private readonly onClose: (ch: InMemoryTxChannel) => void,
   ) {}
 
   send(payload: Buffer, to: BfdEndpointAddress): void {
     if (this.closed) throw new BfdTransportError('BFD_TRANSPORT_CLOSED', 'channel is closed');
+    if (
+      this.connectedTo &&
+      (this.connectedTo.address !== to.address || this.connectedTo.port !== to.port)
+    ) {
+      throw new BfdTransportError('BFD_SEND_FAILED', 'channel is connected to another peer');
+    }
     // Copy: the sender may reuse its buffer, a real network would not see that.
     this.network.send({ payload: Buffer.from(payload), from: this.local, to, ttl: BFD_TTL });
   }
@@ -161,13 +168,18 @@ class InMemoryTransport implements BfdTransport {
     fn();
   }
 
-  async openTxChannel(): Promise<BfdTxChannel> {
+  async openTxChannel(peer?: BfdEndpointAddress): Promise<BfdTxChannel> {
     if (this.closed) throw new BfdTransportError('BFD_TRANSPORT_CLOSED', 'transport is closed');
     const port = this.network.freePort(this.local.address, this.range);
     const local = { address: this.local.address, port };
     // A channel's port is taken (datagrams to it vanish, as to a UDP socket nobody reads).
     this.network.claim(local, () => undefined);
-    const channel = new InMemoryTxChannel(this.network, local, (ch) => this.channels.delete(ch));
+    const channel = new InMemoryTxChannel(
+      this.network,
+      local,
+      peer ? { ...peer } : undefined,
+      (ch) => this.channels.delete(ch),
+    );
     this.channels.add(channel);
     return channel;
   }

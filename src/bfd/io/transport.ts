@@ -41,8 +41,12 @@ export interface BfdTransport {
   readonly local: BfdEndpointAddress;
   /** Sets the one receiver of datagrams arriving at `local`. */
   onDatagram(handler: BfdDatagramHandler): void;
-  /** Opens a transmit channel on a source port no other open channel of this host uses. */
-  openTxChannel(): Promise<BfdTxChannel>;
+  /**
+   * Opens a transmit channel on a source port no other open channel of this host uses. With
+   * `peer`, the channel may fix its destination (a connected UDP socket: no per-packet route
+   * or address lookup); sending elsewhere then fails with BFD_SEND_FAILED.
+   */
+  openTxChannel(peer?: BfdEndpointAddress): Promise<BfdTxChannel>;
   /**
    * Calls `fn` once every datagram that has already reached this transport (e.g. sits in the
    * kernel's socket buffer) has been handed to the handler. A detection timer that fires

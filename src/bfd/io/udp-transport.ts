@@ -67,6 +67,17 @@ function isAddrInUse(err: unknown): boolean {
   return code === 'EADDRINUSE';
 }
 
+function connect(socket: Socket, peer: BfdEndpointAddress): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    socket.once('error', onError);
+    socket.connect(peer.port, peer.address, () => {
+      socket.off('error', onError);
+      resolve();
+    });
+  });
+}
+
 class UdpTxChannel implements BfdTxChannel {
   sendErrors = 0;
   private closed = false;
@@ -74,6 +85,7 @@ class UdpTxChannel implements BfdTxChannel {
   constructor(
     private readonly socket: Socket,
     readonly local: BfdEndpointAddress,
+    private readonly connectedTo: BfdEndpointAddress | undefined,
     private readonly onClose: (ch: UdpTxChannel) => void,
   ) {
     // A datagram socket reports asynchronous failures as 'error' events; without a listener
@@ -85,9 +97,17 @@ class UdpTxChannel implements BfdTxChannel {
 
   send(payload: Buffer, to: BfdEndpointAddress): void {
     if (this.closed) throw new BfdTransportError('BFD_TRANSPORT_CLOSED', 'channel is closed');
-    this.socket.send(payload, to.port, to.address, (err) => {
+    const onSent = (err: Error | null): void => {
       if (err) this.sendErrors++;
-    });
+    };
+    if (!this.connectedTo) {
+      this.socket.send(payload, to.port, to.address, onSent);
+    } else if (to.port === this.connectedTo.port && to.address === this.connectedTo.address) {
+      // Connected: no per-packet address lookup in Node nor route lookup in the kernel.
+      this.socket.send(payload, onSent);
+    } else {
+      throw new BfdTransportError('BFD_SEND_FAILED', 'channel is connected to another peer');
+    }
   }
 
   async close(): Promise<void> {
@@ -146,7 +166,7 @@ class UdpBfdTransport implements BfdTransport {
     setImmediate(step);
   }
 
-  async openTxChannel(): Promise<BfdTxChannel> {
+  async openTxChannel(peer?: BfdEndpointAddress): Promise<BfdTxChannel> {
     if (this.closed) throw new BfdTransportError('BFD_TRANSPORT_CLOSED', 'transport is closed');
     const type = isIPv6(this.init.localAddress) ? 'udp6' : 'udp4';
     let attempts = 0;
@@ -163,8 +183,21 @@ class UdpBfdTransport implements BfdTransport {
       // RFC 5881 5: "all BFD Control packets for a particular session MUST be sent with a TTL
       // or Hop Limit value of 255".
       socket.setTTL(this.init.ttl);
-      const channel = new UdpTxChannel(socket, { address: this.init.localAddress, port }, (ch) =>
-        this.channels.delete(ch),
+      if (peer) {
+        try {
+          await connect(socket, peer);
+        } catch (err) {
+          await closeSocket(socket);
+          throw new BfdTransportError('BFD_BIND_FAILED', `connect ${peer.address}`, {
+            cause: err,
+          });
+        }
+      }
+      const channel = new UdpTxChannel(
+        socket,
+        { address: this.init.localAddress, port },
+        peer ? { ...peer } : undefined,
+        (ch) => this.channels.delete(ch),
       );
       this.channels.add(channel);
       return channel;
