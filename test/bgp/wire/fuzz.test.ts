@@ -204,8 +204,12 @@ function exercise(input: Buffer, ctx: CodecContext): string | undefined {
 describe('fuzz', () => {
   it('replays saved crashers', () => {
     for (const row of CRASHERS) {
-      const failure = exercise(Buffer.from(row.hex, 'hex'), CONTEXTS[row.context]!);
+      const input = Buffer.from(row.hex, 'hex');
+      const failure = exercise(input, CONTEXTS[row.context]!);
       expect(failure, row.note).toBeUndefined();
+      // Each row is malformed on purpose: it must come out as a typed error.
+      const r = decodeMessage(input, CONTEXTS[row.context]!);
+      expect(r.ok ? r.errors.map((e) => e.code) : [r.error.code], row.note).toContain(row.code);
     }
   });
 
