@@ -222,6 +222,9 @@ export class ApiServer {
 
   private async listen(): Promise<void> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+      // A client that goes away mid-request or mid-watch must not take the server down.
+      req.on('error', () => undefined);
+      res.on('error', () => undefined);
       this.handle(req, res).catch((err: unknown) => this.fail(res, err));
     };
     if (this.options.tls) {
@@ -294,10 +297,15 @@ export class ApiServer {
       }
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const segments = url.pathname
-      .split('/')
-      .filter((s) => s.length > 0)
-      .map(decodeURIComponent);
+    let segments: string[];
+    try {
+      segments = url.pathname
+        .split('/')
+        .filter((s) => s.length > 0)
+        .map(decodeURIComponent);
+    } catch {
+      throw badRequest('the request path is not valid percent-encoding');
+    }
     const accept = String(req.headers['accept'] ?? '');
     const method = req.method ?? 'GET';
 

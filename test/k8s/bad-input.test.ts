@@ -287,6 +287,58 @@ describe('bad input', () => {
     }
   });
 
+  it('random paths, methods, content types and bodies never break the server', async () => {
+    const random = new SeededRandom(99);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(random.next() * xs.length)] as T;
+    const paths = [
+      POOLS,
+      `${POOLS}/p1`,
+      `${POOLS}/p1/status`,
+      '/api/v1/namespaces',
+      '/api/v1/namespaces/x/services/y',
+      '/apis/apps/v1/namespaces/default/deployments/d/scale',
+      '/apis//v1',
+      '/api/v1/namespaces/%ZZ',
+      '/openapi/v3/apis/x/y',
+    ];
+    const types = [
+      'application/json',
+      'application/yaml',
+      'application/merge-patch+json',
+      'application/json-patch+json',
+      'application/apply-patch+yaml',
+      'application/strategic-merge-patch+json',
+      'application/vnd.kubernetes.protobuf',
+    ];
+    const bodies = [
+      '',
+      '{',
+      '[]',
+      'null',
+      '"x"',
+      '{"metadata":{"name":5}}',
+      '{"metadata":{"labels":{"a":1}}}',
+      'k8s\u0000\u0012\u0003abc',
+      '- op: remove\n  path: /spec',
+      '{"spec":{"addresses":"x"}}',
+      '&a [*a, *a]',
+    ];
+    for (let i = 0; i < 150; i++) {
+      const method = pick(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+      const contentType = pick(types);
+      const path = pick(paths);
+      const init: RequestInit = { method, headers: { 'Content-Type': contentType } };
+      if (method !== 'GET') init.body = pick(bodies);
+      const res = await fetch(server.url + path, init);
+      const text = await res.text();
+      expect(
+        res.status,
+        `${method} ${path} ${contentType} ${String(init.body)}: ${text}`,
+      ).toBeLessThan(500);
+    }
+    expect((await fetch(`${server.url}/version`)).status).toBe(200);
+  });
+
   it('requires the bearer token when one is set', async () => {
     const guarded = await ApiServer.start({ token: 's3cret', crdDir: false });
     try {
