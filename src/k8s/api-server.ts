@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { type Clock, SystemClock } from '../core/clock.js';
+import { SpeakersimError } from '../core/errors.js';
 import { type Random, systemRandom } from '../core/random.js';
 import {
   aggregatedDiscovery,
@@ -203,10 +204,18 @@ export class ApiServer {
       'v1',
       'customresourcedefinitions',
     ) as ResourceType;
-    for (const file of fs
-      .readdirSync(dir)
-      .filter((f) => /\.ya?ml$/.test(f))
-      .sort()) {
+    let files: string[];
+    try {
+      files = fs
+        .readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
+    } catch (err) {
+      throw new SpeakersimError('K8S_CRD_DIR_UNREADABLE', `cannot read CRD folder ${dir}`, {
+        cause: err,
+      });
+    }
+    for (const file of files) {
       for (const doc of parseAllDocuments(fs.readFileSync(path.join(dir, file), 'utf8'))) {
         const crd = doc.toJS() as unknown;
         if (!isRecord(crd) || crd['kind'] !== 'CustomResourceDefinition') continue;
