@@ -23,6 +23,7 @@ import { matchesFields, matchesLabels, type Selector } from '../selectors.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { BuiltinAdmission } from './builtin-admission.js';
 import { generateNameSuffix, nameProblem, randomUid, rfc3339 } from './names.js';
+import { stableJson } from '../stable-json.js';
 
 /**
  * The API contract, independent of HTTP: create/get/list/update/patch/delete with
@@ -595,7 +596,7 @@ export class ResourceService {
     }
     const withFields = recordUpdate(current, next, this.writeContext(type, options, subresource));
     if (options.dryRun) return withFields;
-    if (JSON.stringify(withoutRv(withFields)) === JSON.stringify(withoutRv(current))) {
+    if (stableJson(withoutRv(withFields)) === stableJson(withoutRv(current))) {
       // A no-op write does not bump resourceVersion (the real server skips it too).
       return current;
     }
@@ -679,7 +680,7 @@ export class ResourceService {
     };
     if (options.dryRun) return final;
     const current = this.present(type, stored);
-    if (JSON.stringify(withoutRv(final)) === JSON.stringify(withoutRv(current))) return current;
+    if (stableJson(withoutRv(final)) === stableJson(withoutRv(current))) return current;
     if (final.metadata?.deletionTimestamp && (final.metadata.finalizers ?? []).length === 0) {
       return this.present(type, this.removeNow(type, final));
     }
@@ -772,18 +773,6 @@ function specChanged(type: ResourceType, prev: KubeObject, next: KubeObject): bo
     return copy;
   };
   return stableJson(strip(prev)) !== stableJson(strip(next));
-}
-
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (isRecord(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => value[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableJson(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 function encodeContinue(after: string): string {

@@ -1,4 +1,5 @@
 import { ApiStatusError, type StatusCause } from '../errors.js';
+import { stableJson } from '../stable-json.js';
 import type { KubeObject, ManagedFieldsEntry } from '../resource-type.js';
 import { isRecord } from '../resource-type.js';
 import {
@@ -66,7 +67,7 @@ export function recordUpdate(
     const path = JSON.parse(leaf) as string[];
     if (
       !before.has(leaf) ||
-      JSON.stringify(valueAtPath(prev, path)) !== JSON.stringify(valueAtPath(next, path))
+      stableJson(valueAtPath(prev, path)) !== stableJson(valueAtPath(next, path))
     ) {
       changed.add(leaf);
     }
@@ -131,8 +132,7 @@ export function serverSideApply(
       const path = JSON.parse(leaf) as string[];
       // "." marks a list item's existence; only values can conflict.
       if (path[path.length - 1] === '.') continue;
-      if (JSON.stringify(valueAtPath(live, path)) === JSON.stringify(valueAtPath(applied, path)))
-        continue;
+      if (stableJson(valueAtPath(live, path)) === stableJson(valueAtPath(applied, path))) continue;
       if (force) taken.add(leaf);
       else {
         conflicts.push({
