@@ -317,6 +317,21 @@ spec:
     expect(replicas.stdout).toBe('5 2');
   });
 
+  it('the CRD manifests apply to the server, client-side then server-side', async () => {
+    const dir = path.resolve(import.meta.dirname, '../../crds');
+    const client = await h.kubectl(['apply', '-f', dir]);
+    expect(client.code).toBe(0);
+    expect(client.stdout.trim().split('\n')).toHaveLength(11);
+    const server = await h.kubectl(['apply', '--server-side', '-f', dir]);
+    expect(server.stderr).toBe('');
+    expect(
+      server.stdout
+        .trim()
+        .split('\n')
+        .every((l) => l.endsWith(' serverside-applied')),
+    ).toBe(true);
+  });
+
   it('kubectl get -w shows an update made through the API', async () => {
     const child = spawn(
       KUBECTL,
