@@ -297,6 +297,13 @@ export class BfdSession extends TypedEmitter<BfdSessionEvents> {
     if (this.detectionTimer && this.detectionTimer.at <= at) return;
     this.detectionTimer?.timer.cancel();
     const timer = this.clock.setTimer(at - this.clock.now(), () => {
+      // Fired early because packets moved the deadline on (the lazy case): just follow it.
+      const deadline = this.fsm.detectionDeadline;
+      if (this.running && deadline !== undefined && this.clock.now() < deadline) {
+        this.detectionTimer = undefined;
+        this.armDetection(deadline);
+        return;
+      }
       // Packets that arrived before the deadline but wait behind this timer (an event-loop
       // stall) are read first: RFC 5880 6.8.4 counts a packet when it is received, not when a
       // busy process gets round to it.
