@@ -523,7 +523,7 @@ export class ApiServer {
         return;
       }
       const labelSelector = parseLabelSelector(query.get('labelSelector'));
-      const fieldSelector = parseFieldSelector(query.get('fieldSelector'));
+      const fieldSelector = parseFieldSelector(query.get('fieldSelector'), type);
       if (query.get('watch') === 'true' || query.get('watch') === '1') {
         if (this.watchGate) await this.watchGate;
         const timeout = query.get('timeoutSeconds');
@@ -655,7 +655,7 @@ export class ApiServer {
       if (name === undefined) {
         const removed: KubeObject[] = [];
         const labelSelector = parseLabelSelector(query.get('labelSelector'));
-        const fieldSelector = parseFieldSelector(query.get('fieldSelector'));
+        const fieldSelector = parseFieldSelector(query.get('fieldSelector'), type);
         const listOptions: Parameters<ResourceService['list']>[2] = {};
         if (labelSelector) listOptions.labelSelector = labelSelector;
         if (fieldSelector) listOptions.fieldSelector = fieldSelector;

@@ -103,6 +103,12 @@ function typesFromCrd(crd: KubeObject): ResourceType[] {
       builtin: false,
     };
     if (schema) type.schema = schema;
+    if (Array.isArray(v['selectableFields'])) {
+      type.selectableFields = v['selectableFields']
+        .filter(isRecord)
+        .map((f) => String(f['jsonPath'] ?? '').replace(/^\./, ''))
+        .filter((f) => f);
+    }
     if (typeof v['deprecationWarning'] === 'string') {
       type.deprecationWarning = v['deprecationWarning'];
     }

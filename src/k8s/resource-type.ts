@@ -68,6 +68,8 @@ export interface ResourceType {
   /** The version objects are stored at; reads at other versions rewrite apiVersion. */
   storageVersion: string;
   deprecationWarning?: string;
+  /** Field selector labels besides metadata.name/metadata.namespace (CRD selectableFields). */
+  selectableFields?: string[];
   /** Builtin kinds accept strategic merge patches; custom resources do not. */
   builtin: boolean;
 }

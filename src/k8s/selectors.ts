@@ -84,9 +84,62 @@ export function parseLabelSelector(text: string | null): Selector | undefined {
   return compile(splitTerms(text).map((t) => parseTerm(t, true)));
 }
 
-export function parseFieldSelector(text: string | null): Selector | undefined {
+/**
+ * Field labels each builtin kind supports (the real server's field label conversion funcs);
+ * every kind also takes metadata.name and metadata.namespace.
+ */
+const BUILTIN_FIELD_LABELS: Record<string, string[]> = {
+  Pod: [
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'spec.hostNetwork',
+    'status.phase',
+    'status.podIP',
+    'status.podIPs',
+    'status.nominatedNodeName',
+  ],
+  Event: [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
+  Secret: ['type'],
+  Namespace: ['status.phase'],
+  Node: ['spec.unschedulable'],
+  Service: ['spec.clusterIP', 'spec.type'],
+};
+
+/**
+ * Parses a field selector for a kind, refusing labels the real server refuses
+ * (`field label not supported`), so code that works here works on a cluster.
+ */
+export function parseFieldSelector(
+  text: string | null,
+  kind?: { kind: string; builtin: boolean; selectableFields?: string[] },
+): Selector | undefined {
   if (!text || !text.trim()) return undefined;
-  return compile(splitTerms(text).map((t) => parseTerm(t, false)));
+  const requirements = splitTerms(text).map((t) => parseTerm(t, false));
+  if (kind) {
+    const allowed = new Set([
+      'metadata.name',
+      'metadata.namespace',
+      ...(kind.builtin ? (BUILTIN_FIELD_LABELS[kind.kind] ?? []) : (kind.selectableFields ?? [])),
+    ]);
+    for (const r of requirements) {
+      if (!allowed.has(r.key)) throw badRequest(`field label not supported: ${r.key}`);
+    }
+  }
+  return compile(requirements);
 }
 
 export function matchesLabels(selector: Selector | undefined, obj: KubeObject): boolean {

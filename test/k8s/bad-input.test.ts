@@ -287,6 +287,22 @@ describe('bad input', () => {
     }
   });
 
+  it('a field selector on a label the kind does not support is 400, like the real server', async () => {
+    const bad = await call(
+      'GET',
+      `${POOLS}?fieldSelector=${encodeURIComponent('status.assignedIPv4=1')}`,
+    );
+    expect([bad.code, bad.body.reason]).toEqual([400, 'BadRequest']);
+    expect(
+      (await call('GET', `${POOLS}?fieldSelector=${encodeURIComponent('metadata.name=p1')}`)).code,
+    ).toBe(200);
+    const events = await call(
+      'GET',
+      `/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent('involvedObject.name=x,type=Normal')}`,
+    );
+    expect(events.code).toBe(200);
+  });
+
   it('random paths, methods, content types and bodies never break the server', async () => {
     const random = new SeededRandom(99);
     const pick = <T>(xs: T[]): T => xs[Math.floor(random.next() * xs.length)] as T;
