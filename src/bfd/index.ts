@@ -29,9 +29,13 @@
  *   pollsCompleted, discards by reason), `.snapshot()` (FRR `show bfd peers`-like),
  *   `.adminDown()`, `.adminUp()`, `.setParameters({ desiredMinTxMs?, requiredMinRxMs?,
  *   detectMult?, passive? })` (Poll/Final), `await .stop()` (silent: the peer times out).
- * - Transports: `await createUdpBfdTransport({ localAddress, listenPort?, sourcePortRange?,
- *   ttl? })` over node:dgram; `new InMemoryBfdNetwork({ clock, latencyMs? })
- *   .createTransport({ localAddress, listenPort? })` with `.setFilter(drop)` for faults.
+ * - Transports (BfdTransport: `local`, `onDatagram(h)`, `openTxChannel(peer?)`,
+ *   `settleReceive(fn)`, `close()`): `await createUdpBfdTransport({ localAddress, listenPort?
+ *   (3784), sourcePortRange?, ttl? (255), receiveBufferBytes? })` over node:dgram (listenPort
+ *   3784/4784 needs root or CAP_NET_BIND_SERVICE; 0 picks a free port); `new
+ *   InMemoryBfdNetwork({ clock, latencyMs? }).createTransport({ localAddress, listenPort? })`
+ *   with `.setFilter(drop)` for faults. One table can hold several transports (IPv4, IPv6,
+ *   multihop: `addTransport(t, { multihop: true })`).
  * - MetalLB: `bfdProfileToParams(spec: BfdProfileSpec)` -> { requiredMinRxMs, desiredMinTxMs,
  *   detectMult, passive, minimumTtl } with FRR defaults; `bfdStatusString(state | undefined)`
  *   -> 'Up' | 'Down' | 'Admin Down' | 'N/A' | 'Unknown' (Init shows as 'Down').
