@@ -117,8 +117,13 @@ export class ApiServer {
   /** Starts a server, installs namespaces and CRDs, writes the kubeconfig. */
   static async start(options: ApiServerOptions = {}): Promise<ApiServer> {
     const server = new ApiServer(options);
-    server.bootstrap();
-    await server.listen();
+    try {
+      server.bootstrap();
+      await server.listen();
+    } catch (err) {
+      server.store.close();
+      throw err;
+    }
     return server;
   }
 
@@ -250,7 +255,17 @@ export class ApiServer {
     this.server.on('clientError', (_err, socket) => socket.destroy());
     const server = this.server;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (err) =>
+        reject(
+          new SpeakersimError(
+            'K8S_LISTEN_FAILED',
+            `cannot listen on ${this.options.host ?? '127.0.0.1'}:${this.options.port ?? 0}`,
+            {
+              cause: err,
+            },
+          ),
+        ),
+      );
       server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
     });
     const addr = server.address() as AddressInfo;

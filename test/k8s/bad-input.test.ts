@@ -355,6 +355,12 @@ describe('bad input', () => {
     expect((await fetch(`${server.url}/version`)).status).toBe(200);
   });
 
+  it('a port in use is a typed start error', async () => {
+    await expect(ApiServer.start({ port: server.port, crdDir: false })).rejects.toMatchObject({
+      code: 'K8S_LISTEN_FAILED',
+    });
+  });
+
   it('requires the bearer token when one is set', async () => {
     const guarded = await ApiServer.start({ token: 's3cret', crdDir: false });
     try {
