@@ -195,7 +195,9 @@ export const BUILTIN_TABLES: Record<string, TableRenderer> = {
       const info = rec(status['nodeInfo']);
       return [
         name(o),
-        nodeReady(status),
+        rec(o['spec'])['unschedulable'] === true
+          ? `${nodeReady(status)},SchedulingDisabled`
+          : nodeReady(status),
         nodeRoles(o),
         age(o, now),
         str(info['kubeletVersion']),
