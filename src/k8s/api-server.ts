@@ -688,13 +688,20 @@ export class ApiServer {
         return;
       }
       const text = await readBody(req);
-      const preconditions: { uid?: string; resourceVersion?: string } = {};
+      const preconditions: { uid?: string; resourceVersion?: string; orphan?: boolean } = {};
+      if (query.get('propagationPolicy') === 'Orphan') preconditions.orphan = true;
       if (text.trim()) {
         const body = parseBody(text, String(req.headers['content-type'] ?? ''));
         const pre = isRecord(body) && isRecord(body['preconditions']) ? body['preconditions'] : {};
         if (typeof pre['uid'] === 'string') preconditions.uid = pre['uid'];
         if (typeof pre['resourceVersion'] === 'string')
           preconditions.resourceVersion = pre['resourceVersion'];
+        if (
+          isRecord(body) &&
+          (body['propagationPolicy'] === 'Orphan' || body['orphanDependents'] === true)
+        ) {
+          preconditions.orphan = true;
+        }
       }
       const deleted = this.service.delete(
         type,

@@ -228,6 +228,24 @@ describe('API semantics', () => {
     });
     server.service.delete(pods, 'scratch', 'speaker-x');
     expect(codeOf(() => server.service.get(statuses, 'scratch', 'bgp-owned'))).toBe('K8S_NOTFOUND');
+    // propagationPolicy=Orphan keeps the dependent and drops its owner reference.
+    const pod2 = server.service.create(pods, 'scratch', {
+      metadata: { name: 'speaker-y' },
+      spec: { containers: [{ name: 's', image: 'i' }] },
+    });
+    server.service.create(statuses, 'scratch', {
+      metadata: {
+        name: 'bgp-orphan',
+        ownerReferences: [
+          { apiVersion: 'v1', kind: 'Pod', name: 'speaker-y', uid: pod2.metadata?.uid },
+        ],
+      },
+      spec: {},
+    });
+    server.service.delete(pods, 'scratch', 'speaker-y', { orphan: true });
+    expect(
+      server.service.get(statuses, 'scratch', 'bgp-orphan').metadata?.ownerReferences,
+    ).toBeUndefined();
     server.service.create(statuses, 'scratch', { metadata: { name: 'bgp-2' }, spec: {} });
     server.service.delete(namespaces, '', 'scratch');
     expect(codeOf(() => server.service.get(statuses, 'scratch', 'bgp-2'))).toBe('K8S_NOTFOUND');

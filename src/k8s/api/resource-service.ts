@@ -309,7 +309,7 @@ export class ResourceService {
     type: ResourceType,
     namespace: string,
     name: string,
-    preconditions: { uid?: string; resourceVersion?: string } = {},
+    preconditions: { uid?: string; resourceVersion?: string; orphan?: boolean } = {},
     options: WriteOptions = {},
   ): KubeObject {
     const key = this.key(type);
@@ -355,7 +355,7 @@ export class ResourceService {
       }
       return this.present(type, this.store.put(key, marked, 'MODIFIED'));
     }
-    return this.present(type, this.removeNow(type, current));
+    return this.present(type, this.removeNow(type, current, preconditions.orphan === true));
   }
 
   /** The autoscaling/v1 Scale view of a Deployment (the scale subresource). */
@@ -689,7 +689,7 @@ export class ResourceService {
     return this.present(type, saved);
   }
 
-  private removeNow(type: ResourceType, obj: KubeObject): KubeObject {
+  private removeNow(type: ResourceType, obj: KubeObject, orphan = false): KubeObject {
     const key = this.key(type);
     const removed =
       this.store.remove(key, obj.metadata?.namespace ?? '', obj.metadata?.name ?? '') ?? obj;
@@ -697,7 +697,8 @@ export class ResourceService {
     if (type.kind === 'CustomResourceDefinition' && type.builtin)
       this.removeCustomResources(removed);
     this.afterWrite(type);
-    this.collectDependents(removed.metadata?.uid);
+    if (orphan) this.orphanDependents(removed.metadata?.uid);
+    else this.collectDependents(removed.metadata?.uid);
     return removed;
   }
 
@@ -708,6 +709,23 @@ export class ResourceService {
     const key = storageKey(String(spec['group'] ?? ''), String(names['plural'] ?? ''));
     for (const obj of this.store.list(key)) {
       this.store.remove(key, obj.metadata?.namespace ?? '', obj.metadata?.name ?? '');
+    }
+  }
+
+  /** propagationPolicy=Orphan: dependents stay, without the owner reference. */
+  private orphanDependents(uid: string | undefined): void {
+    if (!uid) return;
+    const owned: Array<{ key: string; obj: KubeObject }> = [];
+    for (const entry of this.store.entries()) {
+      if ((entry.obj.metadata?.ownerReferences ?? []).some((o) => o['uid'] === uid))
+        owned.push(entry);
+    }
+    for (const { key, obj } of owned) {
+      const refs = (obj.metadata?.ownerReferences ?? []).filter((o) => o['uid'] !== uid);
+      const metadata = { ...obj.metadata };
+      if (refs.length > 0) metadata.ownerReferences = refs;
+      else delete metadata.ownerReferences;
+      this.store.put(key, { ...obj, metadata }, 'MODIFIED');
     }
   }
 
