@@ -9,17 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { type Clock, SystemClock } from '../core/clock.js';
 import { SpeakersimError } from '../core/errors.js';
 import { type Random, systemRandom } from '../core/random.js';
-import {
-  aggregatedDiscovery,
-  AGGREGATED_V2,
-  AGGREGATED_V2BETA1,
-  apiGroup,
-  apiGroupList,
-  apiResourceList,
-  apiVersions,
-  KUBE_VERSION,
-} from './api/discovery.js';
-import { openApiV3Document, openApiV3Index } from './api/openapi.js';
+import { nonResourceReply } from './api/non-resource.js';
 import { decodeProtobufObject } from './api/protobuf-body.js';
 import { parseBody, readBody, readRawBody } from './api/request-body.js';
 import {
@@ -333,121 +323,27 @@ export class ApiServer {
     const accept = String(req.headers['accept'] ?? '');
     const method = req.method ?? 'GET';
 
-    if (method === 'GET' && this.serveNonResource(res, segments, accept)) return;
+    if (method === 'GET') {
+      const reply = nonResourceReply(
+        this.registry,
+        segments,
+        accept,
+        this.address.replace(/^https?:\/\//, ''),
+      );
+      if (reply?.text !== undefined) {
+        res.writeHead(200, { 'Content-Type': reply.contentType });
+        res.end(reply.text);
+        return;
+      }
+      if (reply) {
+        this.sendJson(res, 200, reply.body, reply.contentType);
+        return;
+      }
+    }
     const route = resolveResourcePath(this.registry, segments);
     if (!route)
       throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
     await this.serveResource(req, res, route, url.searchParams, accept, method);
-  }
-
-  /** /version, /healthz, discovery, OpenAPI. Returns false when the path is a resource path. */
-  private serveNonResource(res: http.ServerResponse, segments: string[], accept: string): boolean {
-    const p = segments.join('/');
-    if (p === 'version') return (this.sendJson(res, 200, KUBE_VERSION), true);
-    if (p === 'healthz' || p === 'readyz' || p === 'livez') {
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      res.end('ok');
-      return true;
-    }
-    const wantsAggregated = accept.includes('as=APIGroupDiscoveryList');
-    const aggregatedType =
-      accept.includes('v=v2;') || accept.includes(`v=v2;as`) ? AGGREGATED_V2 : AGGREGATED_V2BETA1;
-    const aggregatedVersion =
-      aggregatedType === AGGREGATED_V2 ? 'apidiscovery.k8s.io/v2' : 'apidiscovery.k8s.io/v2beta1';
-    if (p === 'api') {
-      if (wantsAggregated)
-        this.sendJson(
-          res,
-          200,
-          aggregatedDiscovery(this.registry, true, aggregatedVersion),
-          aggregatedType,
-        );
-      else this.sendJson(res, 200, apiVersions(this.address.replace(/^https?:\/\//, '')));
-      return true;
-    }
-    if (p === 'apis') {
-      if (wantsAggregated)
-        this.sendJson(
-          res,
-          200,
-          aggregatedDiscovery(this.registry, false, aggregatedVersion),
-          aggregatedType,
-        );
-      else this.sendJson(res, 200, apiGroupList(this.registry));
-      return true;
-    }
-    if (segments[0] === 'api' && segments.length === 2) {
-      const list = apiResourceList(this.registry, '', segments[1] as string);
-      if (!list)
-        throw new ApiStatusError(
-          404,
-          'NotFound',
-          'the server could not find the requested resource',
-        );
-      this.sendJson(res, 200, list);
-      return true;
-    }
-    if (segments[0] === 'apis' && segments.length === 2) {
-      const group = apiGroup(this.registry, segments[1] as string);
-      if (!group)
-        throw new ApiStatusError(
-          404,
-          'NotFound',
-          'the server could not find the requested resource',
-        );
-      this.sendJson(res, 200, group);
-      return true;
-    }
-    if (segments[0] === 'apis' && segments.length === 3) {
-      const list = apiResourceList(this.registry, segments[1] as string, segments[2] as string);
-      if (!list)
-        throw new ApiStatusError(
-          404,
-          'NotFound',
-          'the server could not find the requested resource',
-        );
-      this.sendJson(res, 200, list);
-      return true;
-    }
-    if (p === 'openapi/v3') {
-      this.sendJson(res, 200, openApiV3Index(this.registry));
-      return true;
-    }
-    if (segments[0] === 'openapi' && segments[1] === 'v3') {
-      const rest = segments.slice(2);
-      const doc =
-        rest[0] === 'api' && rest.length === 2
-          ? openApiV3Document(this.registry, '', rest[1] as string)
-          : rest[0] === 'apis' && rest.length === 3
-            ? openApiV3Document(this.registry, rest[1] as string, rest[2] as string)
-            : undefined;
-      if (!doc)
-        throw new ApiStatusError(
-          404,
-          'NotFound',
-          'the server could not find the requested resource',
-        );
-      this.sendJson(res, 200, doc);
-      return true;
-    }
-    if (p === 'openapi/v2') {
-      // Only JSON is offered; kubectl asks for protobuf, gets 406 and goes on without v2.
-      if (!accept.includes('json')) {
-        throw new ApiStatusError(
-          406,
-          'NotAcceptable',
-          'only application/json is supported for /openapi/v2',
-        );
-      }
-      this.sendJson(res, 200, {
-        swagger: '2.0',
-        info: { title: 'Kubernetes', version: 'v1.32.0' },
-        paths: {},
-        definitions: {},
-      });
-      return true;
-    }
-    return false;
   }
 
   /** GET/PUT/PATCH of the scale subresource (kubectl scale). */

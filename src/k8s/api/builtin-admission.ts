@@ -27,7 +27,9 @@ export class BuiltinAdmission {
   release(obj: KubeObject): void {
     if (obj.kind !== 'Service') return;
     const spec = rec(obj['spec']);
-    if (typeof spec['clusterIP'] === 'string') this.clusterIps.delete(spec['clusterIP']);
+    for (const ip of [spec['clusterIP'], ...arr(spec['clusterIPs'])]) {
+      if (typeof ip === 'string') this.clusterIps.delete(ip);
+    }
     for (const p of arr(spec['ports'])) {
       const np = rec(p)['nodePort'];
       if (typeof np === 'number') this.nodePorts.delete(np);
@@ -74,7 +76,9 @@ export class BuiltinAdmission {
 
   private reserve(svc: KubeObject): void {
     const spec = rec(svc['spec']);
-    if (typeof spec['clusterIP'] === 'string') this.clusterIps.add(spec['clusterIP']);
+    for (const ip of [spec['clusterIP'], ...arr(spec['clusterIPs'])]) {
+      if (typeof ip === 'string') this.clusterIps.add(ip);
+    }
     for (const p of arr(spec['ports'])) {
       const np = rec(p)['nodePort'];
       if (typeof np === 'number') this.nodePorts.add(np);
@@ -112,15 +116,37 @@ export class BuiltinAdmission {
     if (causes.length > 0) throw invalid('Service', '', name, causes);
 
     if (type !== 'ExternalName') {
-      // The clusterIP is immutable once allocated.
+      // The clusterIPs are immutable once allocated; one per family the Service asks for
+      // (spec.ipFamilies, else dual stack for Prefer/RequireDualStack, else IPv4), as on a
+      // dual-stack cluster (service networks 172.30.0.0/16 and fd02::/112, as on OKD).
+      const keptAll = arr(prevSpec['clusterIPs']).filter((x): x is string => typeof x === 'string');
       const kept = typeof prevSpec['clusterIP'] === 'string' ? prevSpec['clusterIP'] : undefined;
-      if (kept) spec['clusterIP'] = kept;
-      else if (typeof spec['clusterIP'] !== 'string' || spec['clusterIP'] === '') {
-        spec['clusterIP'] = this.allocateClusterIp();
-      } else if (spec['clusterIP'] !== 'None') this.clusterIps.add(spec['clusterIP']);
-      spec['clusterIPs'] = [spec['clusterIP']];
+      if (kept) {
+        spec['clusterIP'] = kept;
+        spec['clusterIPs'] = keptAll.length ? keptAll : [kept];
+      } else if (typeof spec['clusterIP'] !== 'string' || spec['clusterIP'] === '') {
+        const policy =
+          typeof spec['ipFamilyPolicy'] === 'string' ? spec['ipFamilyPolicy'] : 'SingleStack';
+        const asked = arr(spec['ipFamilies']).filter(
+          (f): f is string => f === 'IPv4' || f === 'IPv6',
+        );
+        const families = asked.length
+          ? asked
+          : policy === 'SingleStack'
+            ? ['IPv4']
+            : ['IPv4', 'IPv6'];
+        if (asked.length === 0) spec['ipFamilies'] = families;
+        const ips = families.map((f) =>
+          f === 'IPv6' ? this.allocateClusterIp6() : this.allocateClusterIp(),
+        );
+        spec['clusterIP'] = ips[0];
+        spec['clusterIPs'] = ips;
+      } else {
+        if (spec['clusterIP'] !== 'None') this.clusterIps.add(spec['clusterIP']);
+        spec['clusterIPs'] = [spec['clusterIP']];
+      }
       if (spec['clusterIP'] !== 'None') {
-        spec['ipFamilies'] ??= ['IPv4'];
+        spec['ipFamilies'] ??= [String(spec['clusterIP']).includes(':') ? 'IPv6' : 'IPv4'];
         spec['ipFamilyPolicy'] ??= 'SingleStack';
       }
       spec['internalTrafficPolicy'] ??= 'Cluster';
@@ -143,6 +169,21 @@ export class BuiltinAdmission {
     if (type === 'NodePort' || type === 'LoadBalancer') spec['externalTrafficPolicy'] ??= 'Cluster';
     if (type === 'LoadBalancer') spec['allocateLoadBalancerNodePorts'] ??= true;
     if (!isRecord(obj['status'])) obj['status'] = { loadBalancer: {} };
+  }
+
+  private allocateClusterIp6(): string {
+    // fd02::/112 minus the network address and ::1.
+    for (let attempt = 0; attempt < 65536; attempt++) {
+      const n = randomInt(this.random, 2, 65534);
+      const ip = `fd02::${n.toString(16)}`;
+      if (!this.clusterIps.has(ip)) {
+        this.clusterIps.add(ip);
+        return ip;
+      }
+    }
+    throw invalid('Service', '', '', [
+      { reason: 'FieldValueInvalid', message: 'range is full', field: 'spec.clusterIPs' },
+    ]);
   }
 
   private allocateClusterIp(): string {
