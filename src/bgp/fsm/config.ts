@@ -60,6 +60,13 @@ export interface FsmConfig {
    * (the seed document shows a session "Established" with BFD "Down").
    */
   waitForBfd?: boolean;
+  /**
+   * What a failed TCP connection attempt leads to. 'idle' (default) is RFC 4271 8.2.2 to the
+   * letter: Idle, then an automatic restart after the IdleHoldTimer. 'active' is what FRR and
+   * BIRD do, and so what MetalLB's BGPSessionState shows for an unreachable peer: stay in
+   * Active with the ConnectRetryTimer running, and try again (Connect) when it expires.
+   */
+  connectFailure?: 'idle' | 'active';
   /** Jitter source for ConnectRetryTimer and KeepaliveTimer (RFC 4271 10). */
   random: Random;
 }
@@ -81,6 +88,7 @@ export interface ResolvedFsmConfig {
   readonly dampPeerOscillations: boolean;
   readonly idleHoldMaxMs: number;
   readonly waitForBfd: boolean;
+  readonly connectFailure: 'idle' | 'active';
   readonly random: Random;
 }
 
@@ -171,6 +179,7 @@ export function resolveConfig(config: FsmConfig): ResolvedFsmConfig {
     dampPeerOscillations: config.dampPeerOscillations ?? false,
     idleHoldMaxMs: Math.round(idleHoldMax * 1000),
     waitForBfd: config.waitForBfd ?? false,
+    connectFailure: config.connectFailure ?? 'idle',
     random: config.random,
   };
 }

@@ -85,6 +85,12 @@ function preOpen(tx: Transition, event: NormalizedEvent, connect: boolean): void
         tx.stopTimer('DelayOpenTimer');
         tx.clear('connectionOrigin');
         tx.moveTo('Active', 'tcp-failed');
+      } else if (tx.config.connectFailure === 'active') {
+        // FRR/BIRD: wait in Active for the ConnectRetryTimer, then Connect again (config.ts).
+        restartConnectRetryTimer(tx);
+        tx.clear('connectionOrigin');
+        tx.update({ connectRetryCounter: tx.state.connectRetryCounter + 1 });
+        if (connect) tx.moveTo('Active', 'tcp-failed');
       } else if (connect) {
         // RFC 4271 8.2.2 Connect event 18 otherwise: Idle, ConnectRetryCounter unchanged.
         toIdle(tx, 'tcp-failed', { counter: 'keep' });
