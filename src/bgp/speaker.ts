@@ -56,6 +56,8 @@ export interface PeerConfig {
   keepAdjRibIn?: boolean;
   /** Hostname for the FQDN capability FRR shows in `show bgp neighbors`. */
   hostname?: string;
+  /** After a failed connect: RFC 4271 Idle (default) or FRR's Active (see FsmConfig). */
+  connectFailure?: 'idle' | 'active';
 }
 
 export interface SpeakerComponents {
@@ -136,6 +138,7 @@ export class Peer {
       connectRetryTimeSeconds: config.connectRetryTimeSeconds,
       passive: config.passive,
       capabilities: capabilitiesFor(config),
+      connectFailure: config.connectFailure,
     };
     this.session = new BgpSession(
       {

@@ -356,7 +356,8 @@ export class BuiltinRouter {
         holdTimeSeconds: spec.timers?.holdS ?? 180,
         keepaliveTimeSeconds: spec.timers?.keepaliveS ?? 60,
         connectRetryTimeSeconds: spec.connectRetryS ?? 120,
-        passive: true,
+        // FRR connects out as well as accepting, and waits in Active after a failed connect.
+        connectFailure: 'active',
         families,
         keepAdjRibIn: true,
         password: spec.password,

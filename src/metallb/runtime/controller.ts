@@ -18,7 +18,7 @@ import { ANNOTATION, serviceKey } from '../service-ip.js';
 import type { IPAddressPool, Service } from '../types.js';
 import { LastValidConfig, rfc3339 } from '../validate.js';
 import type { ClusterCache } from './cache.js';
-import type { StatusWriter} from './writer.js';
+import type { StatusWriter } from './writer.js';
 import { configInputKey, sameJson } from './writer.js';
 
 export class MetallbController {

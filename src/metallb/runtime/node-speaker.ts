@@ -31,7 +31,7 @@ import { bgpSessionStateObject, sessionPeerName, SESSION_STATE_LABELS } from '..
 import type { Node, ServiceBGPStatus } from '../types.js';
 import { LastValidConfig } from '../validate.js';
 import type { ClusterCache } from './cache.js';
-import type { StatusWriter} from './writer.js';
+import type { StatusWriter } from './writer.js';
 import { configInputKey, sameJson } from './writer.js';
 
 export interface NodeSpeakerComponents {
@@ -79,10 +79,14 @@ export class NodeSpeaker {
   private readonly lastValid: LastValidConfig;
   private configKey: string | undefined;
   private readonly peers = new Map<string, PeerRuntime>();
+  private readonly listening = new Set<string>();
   private pollTimer: Timer | undefined;
   private stopped = false;
-  /** BGPSessionState writes waiting for the next flush (event-driven mode). */
-  private dirtySessions = new Set<string>();
+  /**
+   * BGPSessionState values waiting to be written, per peer, in the order they happened: a BFD
+   * Down and the BGP teardown it causes in the same instant are written as two changes.
+   */
+  private dirtySessions = new Map<string, { bgpState: string; bfdStatus: string | undefined }[]>();
   private flushing: Promise<void> | undefined;
 
   constructor(
@@ -264,12 +268,15 @@ export class NodeSpeaker {
         password: parsed.password || parsed.secretPassword || undefined,
         gracefulRestart: parsed.enableGracefulRestart ? { restartTimeSeconds: 120 } : undefined,
         hostname: this.node,
+        // frr-k8s runs FRR: an unreachable peer shows Active, as the seed's table does.
+        connectFailure: 'active',
       });
     } catch (error) {
       this.events.problem(this.node, error);
-      this.dirtySessions.add(name);
+      this.sessionChanged(name);
       return;
     }
+    if (localAddress) await this.listenOn(localAddress);
     const label = { peer: this.peerLabel(rt), vrf: parsed.vrf };
     rt.bgp.on({
       transition: (e) => {
@@ -337,6 +344,17 @@ export class NodeSpeaker {
     this.sessionChanged(name);
   }
 
+  /** FRR on a node accepts BGP connections from its peers too (RFC 4271 8: either side opens). */
+  private async listenOn(localAddress: string): Promise<void> {
+    if (this.listening.has(localAddress)) return;
+    this.listening.add(localAddress);
+    try {
+      await this.speaker.listen(localAddress, 179);
+    } catch (error) {
+      this.events.problem(this.node, error);
+    }
+  }
+
   private async ensureBfdTransport(localAddress: string): Promise<void> {
     let t = this.bfdTransports.get(localAddress);
     if (!t) {
@@ -363,22 +381,38 @@ export class NodeSpeaker {
 
   // --- BGPSessionState ------------------------------------------------------------------------
 
+  /** Queues the peer's current BGP and BFD status for writing (no-op when unchanged). */
+  private enqueue(name: string): void {
+    const rt = this.peers.get(name);
+    if (!rt) return;
+    const snap = this.sessionStatus(rt);
+    const q = this.dirtySessions.get(name) ?? [];
+    const last = q.at(-1);
+    if (last && last.bgpState === snap.bgpState && last.bfdStatus === snap.bfdStatus) return;
+    q.push(snap);
+    this.dirtySessions.set(name, q);
+  }
+
   private sessionChanged(name: string): void {
     if (this.options.pollIntervalMs > 0) return;
-    this.dirtySessions.add(name);
+    this.enqueue(name);
     void this.flushSessions();
   }
 
   private markAllSessionsDirty(): void {
     if (this.options.pollIntervalMs > 0) return;
-    for (const n of this.peers.keys()) this.dirtySessions.add(n);
+    for (const n of this.peers.keys()) this.enqueue(n);
     void this.flushSessions();
   }
 
   private schedulePoll(): void {
     this.pollTimer = this.components.clock.setTimer(this.options.pollIntervalMs, () => {
       if (this.stopped) return;
-      for (const n of this.peers.keys()) this.dirtySessions.add(n);
+      // Like frr-status: one look at each session per poll, whatever happened between.
+      for (const n of this.peers.keys()) {
+        this.dirtySessions.delete(n);
+        this.enqueue(n);
+      }
       void this.flushSessions();
       this.schedulePoll();
     });
@@ -392,10 +426,12 @@ export class NodeSpeaker {
       // Let the synchronous caller finish first, so `flushing` is set before the loop can end.
       await Promise.resolve();
       while (this.dirtySessions.size > 0 && !this.stopped) {
-        const name = [...this.dirtySessions].sort()[0]!;
-        this.dirtySessions.delete(name);
+        const name = [...this.dirtySessions.keys()].sort()[0]!;
+        const q = this.dirtySessions.get(name)!;
+        const snap = q.shift();
+        if (q.length === 0) this.dirtySessions.delete(name);
         const rt = this.peers.get(name);
-        if (rt) await this.writeSessionState(rt);
+        if (rt && snap) await this.writeSessionState(rt, snap);
       }
     };
     this.flushing = run().finally(() => {
@@ -425,9 +461,11 @@ export class NodeSpeaker {
     }
   }
 
-  private async writeSessionState(rt: PeerRuntime): Promise<void> {
+  private async writeSessionState(
+    rt: PeerRuntime,
+    s: { bgpState: string; bfdStatus: string | undefined },
+  ): Promise<void> {
     if (!rt.parsed.address) return;
-    const s = this.sessionStatus(rt);
     const want = bgpSessionStateObject(
       {
         node: this.node,

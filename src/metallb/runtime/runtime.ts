@@ -39,7 +39,10 @@ export class MetallbRuntime {
   /** The controller's metrics (pools); each speaker has a registry of its own, as each pod does. */
   readonly registry = new Registry();
   readonly metrics: MetallbMetrics;
-  private readonly nodeRegistries = new Map<string, { registry: Registry; metrics: MetallbMetrics }>();
+  private readonly nodeRegistries = new Map<
+    string,
+    { registry: Registry; metrics: MetallbMetrics }
+  >();
   readonly cache: ClusterCache;
   private readonly writer: StatusWriter;
   private readonly controller: MetallbController;
