@@ -243,17 +243,19 @@ function bfdProfilesFor(profiles: BFDProfile[]): Map<string, ParsedBfdProfile> {
   profiles.forEach((p, i) => {
     const name = p.metadata.name ?? '';
     let parsed: ParsedBfdProfile;
+    // A BFDProfile may come with no spec at all: every field is optional (FRR defaults apply).
+    const spec = p.spec ?? {};
     try {
       if (!name) throw new Error('missing bfd profile name');
       parsed = {
         name,
-        detectMultiplier: bfdInt(p.spec.detectMultiplier, 2, 255, 'detect multiplier'),
-        receiveInterval: bfdInt(p.spec.receiveInterval, 10, 60000, 'receive interval'),
-        transmitInterval: bfdInt(p.spec.transmitInterval, 10, 60000, 'transmit interval'),
-        minimumTtl: bfdInt(p.spec.minimumTtl, 1, 254, 'minimum ttl'),
-        echoInterval: bfdInt(p.spec.echoInterval, 10, 60000, 'echo interval'),
-        echoMode: p.spec.echoMode ?? false,
-        passiveMode: p.spec.passiveMode ?? false,
+        detectMultiplier: bfdInt(spec.detectMultiplier, 2, 255, 'detect multiplier'),
+        receiveInterval: bfdInt(spec.receiveInterval, 10, 60000, 'receive interval'),
+        transmitInterval: bfdInt(spec.transmitInterval, 10, 60000, 'transmit interval'),
+        minimumTtl: bfdInt(spec.minimumTtl, 1, 254, 'minimum ttl'),
+        echoInterval: bfdInt(spec.echoInterval, 10, 60000, 'echo interval'),
+        echoMode: spec.echoMode ?? false,
+        passiveMode: spec.passiveMode ?? false,
       };
     } catch (e) {
       fail('BFD_PROFILE_INVALID', `parsing bfd profile #${i + 1}: ${(e as Error).message}`);
