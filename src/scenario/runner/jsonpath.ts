@@ -13,7 +13,11 @@ type Node =
   | { kind: 'path'; path: Segment[] }
   | { kind: 'range'; path: Segment[]; body: Node[] };
 
-type Segment = { key: string } | { index: number } | { wildcard: true };
+type Segment =
+  | { key: string }
+  | { index: number }
+  | { wildcard: true }
+  | { filter: { path: Segment[]; op: '==' | '!='; value: string | number | boolean } };
 
 function parsePath(expr: string): Segment[] {
   let p = expr.trim();
@@ -35,7 +39,18 @@ function parsePath(expr: string): Segment[] {
       const end = p.indexOf(']', i);
       if (end < 0) throw new JsonPathError('ERR_JSONPATH_SYNTAX', `unclosed [ in ${expr}`);
       const inner = p.slice(i + 1, end).trim();
-      if (inner === '*') out.push({ wildcard: true });
+      const f = inner.match(/^\?\(@((?:\.[^=!]+)+?)\s*(==|!=)\s*(.+)\)$/);
+      if (f) {
+        const raw = f[3]!.trim();
+        const value = /^'.*'$|^".*"$/.test(raw)
+          ? raw.slice(1, -1)
+          : raw === 'true'
+            ? true
+            : raw === 'false'
+              ? false
+              : Number(raw);
+        out.push({ filter: { path: parsePath(f[1]!), op: f[2] as '==' | '!=', value } });
+      } else if (inner === '*') out.push({ wildcard: true });
       else if (/^-?\d+$/.test(inner)) out.push({ index: Number(inner) });
       else if (/^'.*'$|^".*"$/.test(inner)) out.push({ key: inner.slice(1, -1) });
       else throw new JsonPathError('ERR_JSONPATH_SYNTAX', `unsupported [${inner}] in ${expr}`);
@@ -108,7 +123,14 @@ function select(value: unknown, path: Segment[]): unknown[] {
   for (const seg of path) {
     const next: unknown[] = [];
     for (const v of current) {
-      if ('wildcard' in seg) {
+      if ('filter' in seg) {
+        // kubectl filter `[?(@.type=="x")]`: the array items whose field compares so.
+        const { path, op, value } = seg.filter;
+        for (const item of Array.isArray(v) ? v : []) {
+          const got = select(item, path)[0];
+          if ((got === value) === (op === '==')) next.push(item);
+        }
+      } else if ('wildcard' in seg) {
         if (Array.isArray(v)) next.push(...v);
         else if (v && typeof v === 'object') next.push(...Object.values(v));
       } else if ('index' in seg) {

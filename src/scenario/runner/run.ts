@@ -92,7 +92,7 @@ export class StepRunner {
         const refs = a.ref
           ? [
               {
-                apiVersion: a.ref.apiVersion ?? 'v1',
+                apiVersion: a.ref.apiVersion ?? (await this.apiVersionOf(a.ref.kind)),
                 kind: a.ref.kind,
                 metadata: { name: a.ref.name, namespace: a.ref.namespace },
               },
@@ -127,7 +127,7 @@ export class StepRunner {
       }
       case 'patch': {
         const ref = {
-          apiVersion: a.ref.apiVersion ?? 'v1',
+          apiVersion: a.ref.apiVersion ?? (await this.apiVersionOf(a.ref.kind)),
           kind: a.ref.kind,
           metadata: { name: a.ref.name, namespace: a.ref.namespace },
         };
@@ -249,9 +249,11 @@ export class StepRunner {
       case 'sessions': {
         const since = e.since === 'step' ? this.stepStart : -Infinity;
         const peer = sessionPeerName(e.peer);
-        const seen = s.observations.filter(
-          (o) => o.node === e.node && o.peer === peer && o.t >= since,
-        );
+        const all = s.observations.filter((o) => o.node === e.node && o.peer === peer);
+        // From the state in force when the step began (the CR showed it then), onwards.
+        const firstNew = all.findIndex((o) => o.t >= since);
+        const from = firstNew < 0 ? Math.max(0, all.length - 1) : Math.max(0, firstNew - 1);
+        const seen = e.since === 'step' ? all.slice(from) : all;
         let i = 0;
         for (const o of seen) {
           const m = e.sequence[i];
@@ -268,16 +270,9 @@ export class StepRunner {
       case 'route': {
         const family = e.prefix.includes(':') ? 'ipv6' : 'ipv4';
         const paths = (await s.peers.routes(e.router, family))[e.prefix] ?? [];
-        if (e.absent)
-          return {
-            ok: paths.length === 0,
-            expected: `${e.router} lacks ${e.prefix}`,
-            actual: paths.length ? `${e.router} has ${e.prefix}` : `${e.router} lacks ${e.prefix}`,
-          };
-        const problems: string[] = [];
-        const p = paths.find((x) => x.best) ?? paths[0];
-        if (!p) problems.push('no route');
-        else {
+        // Any path that meets every constraint will do (two nodes may announce one prefix).
+        const problemsOf = (p: (typeof paths)[number]): string[] => {
+          const problems: string[] = [];
           if (e.nextHop && !p.nexthops.some((h) => h.ip === e.nextHop))
             problems.push(`next hop ${p.nexthops.map((h) => h.ip).join(',')}`);
           for (const c of e.communities ?? [])
@@ -288,7 +283,20 @@ export class StepRunner {
               problems.push(`large communities ${JSON.stringify(p.largeCommunities ?? [])}`);
           if (e.localPref !== undefined && p.localPref !== e.localPref)
             problems.push(`local-pref ${p.localPref ?? 'none'}`);
+          return [...new Set(problems)];
+        };
+        const verdicts = paths.map(problemsOf);
+        const matching = verdicts.filter((v) => v.length === 0).length;
+        if (e.absent) {
+          // Absent: no path meets the constraints (with a next hop: no path via that node).
+          const what = `${e.prefix}${e.nextHop ? ` via ${e.nextHop}` : ''}`;
+          return {
+            ok: matching === 0,
+            expected: `${e.router} lacks ${what}`,
+            actual: matching ? `${e.router} has ${what}` : `${e.router} lacks ${what}`,
+          };
         }
+        const ok = matching > 0;
         const want = [
           e.prefix,
           e.nextHop && `via ${e.nextHop}`,
@@ -297,12 +305,12 @@ export class StepRunner {
         ]
           .filter(Boolean)
           .join(' ');
+        const actual =
+          paths.length === 0 ? 'no route' : verdicts.map((v) => v.join('; ')).join(' | ');
         return {
-          ok: problems.length === 0,
+          ok,
           expected: `${e.router} has ${want}`,
-          actual: problems.length
-            ? `${e.router}: ${[...new Set(problems)].join('; ')}`
-            : 'as expected',
+          actual: ok ? 'as expected' : `${e.router}: ${actual}`,
         };
       }
       case 'notification': {

@@ -1,0 +1,222 @@
+/**
+ * `speakersim speaker --config FILE`: one standalone speaker peering with any router (FRR,
+ * BIRD, a hardware box in a lab), advertising the routes the file lists, with BFD beside each
+ * session if asked. It prints every transition and runs until Ctrl-C (Cease/2 on the way out).
+ */
+import { readFile } from 'node:fs/promises';
+import { parseDocument } from 'yaml';
+import { Ajv } from 'ajv';
+import { SystemClock } from '../core/clock.js';
+import { systemRandom } from '../core/random.js';
+import { TcpTransport } from '../bgp/io/tcp.js';
+import { Speaker } from '../bgp/speaker.js';
+import { coupleBfd } from '../bgp/bfd-coupling.js';
+import { parseCommunity, parseLargeCommunity } from '../bgp/wire/index.js';
+import {
+  BfdSessionTable,
+  createUdpBfdTransport,
+  bfdProfileToParams,
+  bfdStatusString,
+} from '../bfd/index.js';
+import { describeNotification } from '../bgp/wire/index.js';
+import type { Output } from './output.js';
+
+const schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['asn', 'peers'],
+  properties: {
+    node: { type: 'string' },
+    localAddress: { type: 'string' },
+    asn: { type: 'integer', minimum: 1, maximum: 4294967295 },
+    routerId: { type: 'string' },
+    peers: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['address', 'asn'],
+        properties: {
+          address: { type: 'string' },
+          asn: {
+            anyOf: [
+              { type: 'integer', minimum: 1, maximum: 4294967295 },
+              { enum: ['internal', 'external'] },
+            ],
+          },
+          port: { type: 'integer', minimum: 1, maximum: 65535 },
+          localAddress: { type: 'string' },
+          holdTime: { type: 'integer', minimum: 0, maximum: 65535 },
+          keepalive: { type: 'integer', minimum: 1, maximum: 65535 },
+          connectRetry: { type: 'integer', minimum: 1, maximum: 65535 },
+          passive: { type: 'boolean' },
+          password: { type: 'string' },
+          bfd: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              receiveInterval: { type: 'integer' },
+              transmitInterval: { type: 'integer' },
+              detectMultiplier: { type: 'integer' },
+              passiveMode: { type: 'boolean' },
+            },
+          },
+        },
+      },
+    },
+    routes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['prefix'],
+        properties: {
+          prefix: { type: 'string' },
+          nextHop: { type: 'string' },
+          communities: { type: 'array', items: { type: 'string' } },
+          largeCommunities: { type: 'array', items: { type: 'string' } },
+          localPref: { type: 'integer', minimum: 0 },
+          med: { type: 'integer', minimum: 0 },
+        },
+      },
+    },
+  },
+} as const;
+
+interface SpeakerFile {
+  node?: string;
+  localAddress?: string;
+  asn: number;
+  routerId?: string;
+  peers: {
+    address: string;
+    asn: number | 'internal' | 'external';
+    port?: number;
+    localAddress?: string;
+    holdTime?: number;
+    keepalive?: number;
+    connectRetry?: number;
+    passive?: boolean;
+    password?: string;
+    bfd?: {
+      receiveInterval?: number;
+      transmitInterval?: number;
+      detectMultiplier?: number;
+      passiveMode?: boolean;
+    };
+  }[];
+  routes?: {
+    prefix: string;
+    nextHop?: string;
+    communities?: string[];
+    largeCommunities?: string[];
+    localPref?: number;
+    med?: number;
+  }[];
+}
+
+export async function loadSpeakerConfig(file: string): Promise<SpeakerFile> {
+  const text = await readFile(file, 'utf8');
+  const doc = parseDocument(text);
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    throw new Error(
+      `${file}:${e.linePos?.[0]?.line ?? 1}:${e.linePos?.[0]?.col ?? 1}: ${e.message}`,
+    );
+  }
+  const value = doc.toJS() as unknown;
+  const validate = new Ajv({ allErrors: false }).compile(schema);
+  if (!validate(value)) {
+    const err = validate.errors?.[0];
+    throw new Error(`${file}: ${err?.instancePath || '/'} ${err?.message ?? 'is invalid'}`);
+  }
+  return value as SpeakerFile;
+}
+
+export async function speakerCommand(file: string, out: Output): Promise<number> {
+  const cfg = await loadSpeakerConfig(file);
+  const clock = new SystemClock();
+  const speaker = new Speaker({ clock, random: systemRandom, transport: new TcpTransport(clock) });
+  const bfd = new BfdSessionTable({ clock, random: systemRandom });
+  const bfdTransports = new Set<string>();
+  const name = cfg.node ?? 'speakersim';
+  for (const p of cfg.peers) {
+    const localAddress = p.localAddress ?? cfg.localAddress;
+    const peer = speaker.addPeer({
+      id: `${name}/${p.address}`,
+      node: name,
+      localAddress,
+      localAsn: cfg.asn,
+      routerId: cfg.routerId ?? localAddress ?? '198.18.255.254',
+      peerAddress: p.address,
+      peerPort: p.port,
+      peerAsn: p.asn,
+      holdTimeSeconds: p.holdTime,
+      keepaliveTimeSeconds: p.keepalive,
+      connectRetryTimeSeconds: p.connectRetry,
+      passive: p.passive,
+      password: p.password,
+      hostname: name,
+    });
+    peer.on({
+      transition: (e) =>
+        out.line(
+          `${new Date().toISOString()} ${p.address} ${e.from} -> ${e.to} (${typeof e.reason === 'string' ? e.reason : JSON.stringify(e.reason)})`,
+        ),
+      message: (m) => {
+        if (m.message.type === 'NOTIFICATION')
+          out.line(
+            `${new Date().toISOString()} ${p.address} NOTIFICATION ${m.direction}: ${describeNotification(m.message.code, m.message.subcode)}`,
+          );
+      },
+      problem: (x) => out.error(`${p.address}: ${x.error.code}: ${x.error.message}`),
+    });
+    for (const r of cfg.routes ?? []) {
+      const nextHop = r.nextHop ?? localAddress;
+      if (!nextHop) throw new Error(`${file}: route ${r.prefix} needs nextHop (or localAddress)`);
+      if (r.prefix.includes(':') !== nextHop.includes(':')) continue;
+      peer.announce(r.prefix, {
+        nextHop,
+        ...(r.localPref !== undefined ? { localPref: r.localPref } : {}),
+        ...(r.med !== undefined ? { med: r.med } : {}),
+        communities: (r.communities ?? []).map((c) => parseCommunity(c)),
+        largeCommunities: (r.largeCommunities ?? []).map((c) => parseLargeCommunity(c)),
+      });
+    }
+    if (p.bfd && localAddress) {
+      if (!bfdTransports.has(localAddress)) {
+        bfd.addTransport(await createUdpBfdTransport({ localAddress }));
+        bfdTransports.add(localAddress);
+      }
+      const params = bfdProfileToParams(p.bfd);
+      const session = await bfd.addSession({
+        localAddress,
+        peerAddress: p.address,
+        desiredMinTxMs: params.desiredMinTxMs,
+        requiredMinRxMs: params.requiredMinRxMs,
+        detectMult: params.detectMult,
+        passive: params.passive,
+      });
+      session.on('stateChange', (e) =>
+        out.line(
+          `${new Date().toISOString()} ${p.address} BFD ${bfdStatusString(e.from)} -> ${bfdStatusString(e.to)}`,
+        ),
+      );
+      coupleBfd(peer.session, session);
+    }
+    peer.session.start();
+  }
+  out.line(
+    `speaker ${name} (AS ${cfg.asn}) started with ${cfg.peers.length} peer(s); Ctrl-C stops it`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await speaker.close('speakersim speaker stopped');
+  await bfd.close();
+  await new Promise((r) => setTimeout(r, 200));
+  return 0;
+}
