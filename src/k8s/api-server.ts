@@ -10,6 +10,7 @@ import { type Clock, SystemClock } from '../core/clock.js';
 import { SpeakersimError } from '../core/errors.js';
 import { type Random, systemRandom } from '../core/random.js';
 import { nonResourceReply } from './api/non-resource.js';
+import { getScale, writeScale } from './api/scale.js';
 import { decodeProtobufObject } from './api/protobuf-body.js';
 import { parseBody, readBody, readRawBody } from './api/request-body.js';
 import {
@@ -357,7 +358,7 @@ export class ApiServer {
     query: URLSearchParams,
   ): Promise<void> {
     if (method === 'GET') {
-      this.sendJson(res, 200, this.service.getScale(type, namespace, name));
+      this.sendJson(res, 200, getScale(this.service, type, namespace, name));
       return;
     }
     const contentType =
@@ -367,14 +368,14 @@ export class ApiServer {
     const body = parseBody(await readBody(req), contentType);
     const options = withManager(this.writeOptions(query), req);
     if (method === 'PUT') {
-      this.sendJson(res, 200, this.service.writeScale(type, namespace, name, body, options));
+      this.sendJson(res, 200, writeScale(this.service, type, namespace, name, body, options));
       return;
     }
     if (method === 'PATCH') {
       const apply = SCALE_PATCHES[contentType];
       if (!apply) throw unsupportedMediaType(contentType);
-      const patched = apply(this.service.getScale(type, namespace, name), body);
-      this.sendJson(res, 200, this.service.writeScale(type, namespace, name, patched, options));
+      const patched = apply(getScale(this.service, type, namespace, name), body);
+      this.sendJson(res, 200, writeScale(this.service, type, namespace, name, patched, options));
       return;
     }
     throw methodNotAllowed(`method ${method} is not allowed on scale`);
