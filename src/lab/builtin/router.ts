@@ -177,21 +177,40 @@ export class BuiltinRouter {
   }
 
   /**
-   * The vtysh subset trainers use: `configure terminal`, `router bgp N`,
+   * The vtysh subset trainers use: `show bgp ipv4|ipv6 [PREFIX]`, `show bgp neighbors`,
+   * `show bfd peers` (typed JSON), `configure terminal`, `router bgp N`,
    * `[no] neighbor X shutdown [message TEXT]`, `clear bgp X|*`, `bfd`, `profile P`,
    * `[no] shutdown`, `exit`/`end`. Anything else is refused with ERR_BUILTIN_VTYSH_UNSUPPORTED.
    */
   async vtysh(commands: readonly string[]): Promise<string> {
     let context: 'top' | 'config' | 'bgp' | 'bfd' | 'profile' = 'top';
     let profile = '';
+    const output: string[] = [];
     for (const raw of commands) {
       const cmd = raw.trim().replace(/\s+/g, ' ');
       const unsupported = () =>
         new BuiltinRouterError(
           'ERR_BUILTIN_VTYSH_UNSUPPORTED',
-          `builtin router ${this.name}: "${cmd}" is not supported (supported: configure terminal, router bgp N, [no] neighbor X shutdown, clear bgp X|*, bfd, profile P, [no] shutdown)`,
+          `builtin router ${this.name}: "${cmd}" is not supported (supported: show bgp ipv4|ipv6 [PREFIX] [json], show bgp neighbors [json], show bfd peers [json], configure terminal, router bgp N, [no] neighbor X shutdown, clear bgp X|*, bfd, profile P, [no] shutdown)`,
         );
       let m: RegExpMatchArray | null;
+      if ((m = cmd.match(/^show (?:ip )?bgp (ipv4|ipv6)(?: unicast)?(?: (\S+?))?(?: json)?$/))) {
+        // The typed view the FRR readers return, as JSON (not FRR's own layout).
+        const routes = this.bgpRoutes(m[1] as 'ipv4' | 'ipv6');
+        const prefix = m[2];
+        output.push(
+          JSON.stringify(prefix ? { prefix, paths: routes.routes[prefix] ?? [] } : routes, null, 2),
+        );
+        continue;
+      }
+      if (/^show (?:ip )?bgp neighbors?(?: json)?$/.test(cmd)) {
+        output.push(JSON.stringify(this.bgpNeighbors(), null, 2));
+        continue;
+      }
+      if (/^show bfd peers(?: json)?$/.test(cmd)) {
+        output.push(JSON.stringify(this.bfdPeers(), null, 2));
+        continue;
+      }
       if (cmd === 'configure terminal' || cmd === 'conf t') context = 'config';
       else if (cmd === 'end') context = 'top';
       else if (cmd === 'exit' || cmd === 'exit-address-family')
@@ -223,7 +242,7 @@ export class BuiltinRouter {
         this.profileShutdown(profile, !m[1]);
       } else throw unsupported();
     }
-    return '';
+    return output.join('\n');
   }
 
   /** `show bgp neighbors json`, typed as the FRR reader returns it. */
