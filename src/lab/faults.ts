@@ -11,7 +11,7 @@ import { LabNotFoundError } from './errors.js';
 import { inNamespace, run } from './exec.js';
 import { requireLabState, requireRouter } from './lifecycle.js';
 import { hostVethName, LAB_RUN_ROOT, nftTableName } from './names.js';
-import type { PacketFault } from './nft.js';
+import type { DropDirection, PacketFault } from './nft.js';
 import { faultTag, nftFaultRules, nftTableRuleset, rulesWithTag } from './nft.js';
 import { readState, writeState } from './state.js';
 
@@ -67,12 +67,18 @@ async function applyFault(ref: RouterRef, fault: PacketFault): Promise<PacketFau
 }
 
 /** Drops BGP (TCP to/from the neighbor's port, 179 by default) in the router's namespace. */
-export function dropBgp(ref: RouterRef, options: { peer?: string; port?: number } = {}) {
+export function dropBgp(
+  ref: RouterRef,
+  options: { peer?: string; port?: number; direction?: DropDirection } = {},
+) {
   return applyFault(ref, { kind: 'drop-bgp', ...options });
 }
 
 /** Drops BFD control and echo packets (UDP 3784, 3785, 4784) in the router's namespace. */
-export function dropBfd(ref: RouterRef, options: { peer?: string } = {}) {
+export function dropBfd(
+  ref: RouterRef,
+  options: { peer?: string; direction?: DropDirection } = {},
+) {
   return applyFault(ref, { kind: 'drop-bfd', ...options });
 }
 

@@ -11,15 +11,20 @@ export const BGP_PORT = 179;
 /** RFC 5881 4: single-hop control 3784, echo 3785; RFC 5883 5: multihop control 4784. */
 export const BFD_PORTS = [3784, 3785, 4784] as const;
 
+/** Which way packets are dropped, seen from the lab: towards the nodes, the router, or both. */
+export type DropDirection = 'both' | 'to-node' | 'to-router';
+
 export type PacketFault =
-  { kind: 'drop-bgp'; peer?: string; port?: number } | { kind: 'drop-bfd'; peer?: string };
+  | { kind: 'drop-bgp'; peer?: string; port?: number; direction?: DropDirection }
+  | { kind: 'drop-bfd'; peer?: string; direction?: DropDirection };
 
 /** Stable tag for a fault: the same fault always maps to the same rules. */
 export function faultTag(fault: PacketFault): string {
   const peer = fault.peer ?? 'any';
+  const dir = fault.direction && fault.direction !== 'both' ? `:${fault.direction}` : '';
   return fault.kind === 'drop-bgp'
-    ? `ssim:drop-bgp:${peer}:${fault.port ?? BGP_PORT}`
-    : `ssim:drop-bfd:${peer}`;
+    ? `ssim:drop-bgp:${peer}:${fault.port ?? BGP_PORT}${dir}`
+    : `ssim:drop-bfd:${peer}${dir}`;
 }
 
 /** Declarative table: `nft -f` creates it when missing and leaves existing rules alone. */
@@ -49,7 +54,12 @@ function peerMatch(peer: string | undefined, direction: 'saddr' | 'daddr'): stri
 export function nftFaultRules(table: string, fault: PacketFault): string {
   const tag = faultTag(fault);
   const lines: string[] = [];
+  // In the router's namespace, packets to the nodes leave through output, packets to the
+  // router arrive through input.
+  const direction = fault.direction ?? 'both';
   const add = (chain: 'input' | 'output', match: string): void => {
+    if (direction === 'to-node' && chain === 'input') return;
+    if (direction === 'to-router' && chain === 'output') return;
     lines.push(`add rule inet ${table} ${chain} ${match} counter drop comment "${tag}"`);
   };
   const inPeer = peerMatch(fault.peer, 'saddr');

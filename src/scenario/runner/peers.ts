@@ -28,7 +28,7 @@ import {
   type PacketFaultHandle,
 } from '../../lab/faults.js';
 import type { LabTopology, NeighborSpec, RouterSpec as LabRouterSpec } from '../../lab/topology.js';
-import type { Manifest, Scenario } from '../types.js';
+import type { DropDirection, Manifest, Scenario } from '../types.js';
 
 export class PeerBackendError extends SpeakersimError {}
 
@@ -54,6 +54,7 @@ export interface PeerBackend {
     protocol: 'bgp' | 'bfd',
     router: string,
     peer?: string,
+    direction?: DropDirection,
   ): Promise<void>;
   daemon(op: 'kill' | 'restart', router: string, daemon: 'bgpd' | 'bfdd' | 'zebra'): Promise<void>;
   vtysh(router: string, commands: string[]): Promise<string>;
@@ -143,7 +144,12 @@ export class BuiltinBackend implements PeerBackend {
   /** Active faults: which (router address, other address) paths drop what. */
   private readonly faults = new Map<
     string,
-    { protocol: 'bgp' | 'bfd' | 'all'; router: string[]; others?: string[] }
+    {
+      protocol: 'bgp' | 'bfd' | 'all';
+      router: string[];
+      others?: string[];
+      direction?: DropDirection;
+    }
   >();
 
   constructor(
@@ -205,7 +211,10 @@ export class BuiltinBackend implements PeerBackend {
         if (f.protocol !== 'all' && f.protocol !== protocol) continue;
         const hit = (x: string, y: string) =>
           f.router.includes(x) && (!f.others || f.others.includes(y));
-        if (hit(a, b) || hit(b, a)) return true;
+        // a -> b: router -> node is 'to-node', node -> router is 'to-router'.
+        const dir = f.direction ?? 'both';
+        if (dir !== 'to-router' && hit(a, b)) return true;
+        if (dir !== 'to-node' && hit(b, a)) return true;
       }
       return false;
     };
@@ -230,6 +239,7 @@ export class BuiltinBackend implements PeerBackend {
     protocol: 'bgp' | 'bfd',
     router: string,
     peer?: string,
+    direction: DropDirection = 'both',
   ): Promise<void> {
     const key = `${protocol}|${router}|${peer ?? '*'}`;
     if (mode === 'drop')
@@ -237,6 +247,7 @@ export class BuiltinBackend implements PeerBackend {
         protocol,
         router: this.router(router).addresses,
         others: peer ? [peer] : undefined,
+        direction,
       });
     else this.faults.delete(key);
     this.applyFaults();
@@ -287,6 +298,8 @@ export class NetnsBackend implements PeerBackend {
   }
 
   async up(): Promise<void> {
+    // A scenario with no router (pool accounting only) needs no lab at all.
+    if (this.topology.routers.length === 0) return;
     checkPrerequisites();
     const lab = await labUp(this.topology, { cleanupOnExit: true });
     this.info = lab.routers.map(
@@ -297,6 +310,7 @@ export class NetnsBackend implements PeerBackend {
 
   async down(): Promise<void> {
     this.faults.clear();
+    if (this.topology.routers.length === 0) return;
     await labDown(this.topology.name, { force: true });
   }
 
@@ -346,14 +360,15 @@ export class NetnsBackend implements PeerBackend {
     protocol: 'bgp' | 'bfd',
     router: string,
     peer?: string,
+    direction: DropDirection = 'both',
   ): Promise<void> {
     const key = `${protocol}|${router}|${peer ?? '*'}`;
     if (mode === 'drop') {
       if (this.faults.has(key)) return;
       const h =
         protocol === 'bgp'
-          ? await dropBgp(this.ref(router), { peer })
-          : await dropBfd(this.ref(router), { peer });
+          ? await dropBgp(this.ref(router), { peer, direction })
+          : await dropBfd(this.ref(router), { peer, direction });
       this.faults.set(key, h);
     } else {
       const h = this.faults.get(key);

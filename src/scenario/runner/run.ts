@@ -159,7 +159,8 @@ export class StepRunner {
           const addrs = n
             ? [n.addresses.ipv4?.address, n.addresses.ipv6?.address].filter((x): x is string => !!x)
             : [undefined];
-          for (const peer of addrs) await s.peers.packets(a.mode, a.protocol, a.router, peer);
+          for (const peer of addrs)
+            await s.peers.packets(a.mode, a.protocol, a.router, peer, a.direction);
         }
         return;
       }
