@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { checkRunSettings, loadScenario } from '../scenario/load.js';
 import { ScenarioLoadError } from '../scenario/errors.js';
 import { formatEvent } from '../scenario/report/format.js';
@@ -81,7 +82,9 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
   for (const { scenario, backend, clock } of loaded) {
     out.line(
       style.bold(`${scenario.name}`) +
-        style.dim(` (${scenario.file}) backend: ${backend}, ${clock} time`),
+        style.dim(
+          ` (${relative(process.cwd(), scenario.file)}) backend: ${backend}, ${clock} time`,
+        ),
     );
     const started = Date.now();
     const outcome = await runScenario(scenario, {
@@ -146,7 +149,9 @@ function explainFailure(
   out: Output,
 ): void {
   const step = scenario.steps[f.step];
-  const where = step ? `${step.at.file}:${step.at.line}:${step.at.col}` : scenario.file;
+  const where = step
+    ? `${relative(process.cwd(), step.at.file)}:${step.at.line}:${step.at.col}`
+    : relative(process.cwd(), scenario.file);
   out.line(`  ${where}: step ${f.step + 1} "${f.name}" ${f.result}`);
   if (f.expected !== undefined) out.line(`    expected: ${f.expected}`);
   if (f.actual !== undefined) out.line(`    actual:   ${f.actual}`);

@@ -40,7 +40,7 @@ export class StepRunner {
   async runStep(step: Step): Promise<StepEndEvent> {
     const s = this.s;
     this.stepStart = s.clock.now();
-    s.timeline.record({
+    s.record({
       kind: 'step-start',
       step: step.index,
       name: step.name,
@@ -78,7 +78,7 @@ export class StepRunner {
         message: error instanceof Error ? error.message : String(error),
       };
     }
-    return s.timeline.record(end) as StepEndEvent;
+    return s.record(end) as StepEndEvent;
   }
 
   /** Carries out one action now (also what `speakersim inject` sends to a running lab). */
@@ -111,7 +111,7 @@ export class StepRunner {
             throw new Error(
               `${ref.kind} ${ref.metadata.namespace ?? ''}/${ref.metadata.name} not found`,
             );
-          s.timeline.record({
+          s.record({
             kind: 'resource-change',
             verb: 'delete',
             apiVersion: ref.apiVersion,
@@ -136,7 +136,7 @@ export class StepRunner {
         return;
       }
       case 'link':
-        s.timeline.record({
+        s.record({
           kind: 'fault',
           fault: `link-${a.state}`,
           router: a.router,
@@ -145,7 +145,7 @@ export class StepRunner {
         await s.peers.link(a.router, a.state, a.node);
         return;
       case 'packets': {
-        s.timeline.record({
+        s.record({
           kind: 'fault',
           fault: a.mode,
           router: a.router,
@@ -165,7 +165,7 @@ export class StepRunner {
         return;
       }
       case 'daemon':
-        s.timeline.record({
+        s.record({
           kind: 'router-event',
           router: a.router,
           event: a.op === 'kill' ? 'daemon-killed' : 'daemon-restarted',
@@ -174,7 +174,7 @@ export class StepRunner {
         await s.peers.daemon(a.op, a.router, a.daemon);
         return;
       case 'vtysh':
-        s.timeline.record({
+        s.record({
           kind: 'router-event',
           router: a.router,
           event: 'vtysh',
@@ -183,7 +183,7 @@ export class StepRunner {
         await s.peers.vtysh(a.router, a.commands);
         return;
       case 'node':
-        s.timeline.record({ kind: 'fault', fault: `node-${a.op}`, node: a.node });
+        s.record({ kind: 'fault', fault: `node-${a.op}`, node: a.node });
         if (a.op === 'stop') await s.runtime.stopNode(a.node);
         else await s.runtime.restartNode(a.node);
         return;

@@ -159,10 +159,12 @@ export class ScenarioSession {
     return this.server.kubeconfigPath;
   }
 
-  private record(e: Parameters<Timeline['record']>[0]): void {
+  /** Records an event on the timeline and tells the CLI's live view. */
+  record(e: Parameters<Timeline['record']>[0]): ReturnType<Timeline['record']> {
     this.activity++;
     const ev = this.timeline.record(e);
     this.options.onEvent?.(ev);
+    return ev;
   }
 
   private async boot(): Promise<void> {

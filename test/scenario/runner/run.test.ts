@@ -90,7 +90,7 @@ describe('a wrong expectation fails clearly', () => {
       { encoding: 'utf8', cwd: root, timeout: 90_000 },
     );
     expect(r.status).toBe(1);
-    expect(r.stdout).toContain(`${file}:18:5`);
+    expect(r.stdout).toContain(`wrong.yaml:18:5: step 2`);
     expect(r.stdout).toContain('expected: "198.18.100.99"');
     expect(r.stdout).toContain('actual:   "198.18.100.10"');
     expect(r.stdout).toContain('timeline leading to it:');
