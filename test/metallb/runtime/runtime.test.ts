@@ -188,9 +188,9 @@ describe('MetalLB runtime against a builtin router', () => {
       ['controller', 'Valid'],
       ['speaker-worker0', 'Valid'],
     ]);
-    expect(await rt.nodeRegistry('worker0')!.getSingleMetricAsString('metallb_bgp_session_up')).toContain(
-      'metallb_bgp_session_up{peer="198.18.0.1",vrf=""} 1',
-    );
+    expect(
+      await rt.nodeRegistry('worker0')!.getSingleMetricAsString('metallb_bgp_session_up'),
+    ).toContain('metallb_bgp_session_up{peer="198.18.0.1",vrf=""} 1');
     expect(rt.problems).toEqual([]);
   }, 30_000);
 });
