@@ -11,6 +11,7 @@ import path from 'node:path';
 import { loadScenario } from '../scenario/load.js';
 import { ScenarioSession } from '../scenario/runner/session.js';
 import { StepRunner } from '../scenario/runner/run.js';
+import { serveMetrics } from '../metallb/runtime/metrics-server.js';
 import type { Action, Backend } from '../scenario/types.js';
 import { labDown as netnsLabDown } from '../lab/lifecycle.js';
 import { style, type Output } from './output.js';
@@ -66,6 +67,7 @@ export async function labUpCommand(
     ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
   });
   const runner = new StepRunner(session);
+  const metrics = await serveMetrics(session.runtime);
   const name = scenario.topology.lab;
   let closing = false;
   const server = http.createServer((req, res) => {
@@ -125,6 +127,7 @@ export async function labUpCommand(
     closing = true;
     out.line('tearing the lab down...');
     server.close();
+    await metrics.close();
     await session.close();
     rmSync(statePath(name), { force: true });
     process.exit(0);
@@ -133,6 +136,7 @@ export async function labUpCommand(
   process.once('SIGTERM', () => void shutdown());
   out.line(style.bold(`lab ${name} is up`) + ` (backend: ${session.backend})`);
   out.line(`  export KUBECONFIG=${session.kubeconfigPath}`);
+  out.line(`  metrics: ${metrics.url}/metrics/<node> and ${metrics.url}/metrics/controller`);
   out.line(`  kubectl get bgpsessionstates.frrk8s.metallb.io -A -o wide`);
   for (const line of session.peers.describe()) out.line(`  ${line}`);
   out.line(

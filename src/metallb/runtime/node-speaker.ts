@@ -28,7 +28,8 @@ import type { MetallbMetrics } from '../metrics.js';
 import { nodeAddress } from '../nodes.js';
 import { SERVICE_BGP_STATUS_LABELS, serviceBgpStatusObject } from '../announce.js';
 import { bgpSessionStateObject, sessionPeerName, SESSION_STATE_LABELS } from '../session-state.js';
-import type { Node, ServiceBGPStatus } from '../types.js';
+import { planL2, serviceL2StatusObject } from '../l2.js';
+import type { Node, ServiceBGPStatus, ServiceL2Status } from '../types.js';
 import { LastValidConfig } from '../validate.js';
 import type { ClusterCache } from './cache.js';
 import type { StatusWriter } from './writer.js';
@@ -47,6 +48,8 @@ export interface NodeSpeakerOptions {
   frrK8sNamespace: string;
   /** 0: write BGPSessionState on every change; > 0: poll like frr-k8s (2 min there). */
   pollIntervalMs: number;
+  /** Nodes with a live speaker (the L2 election's memberlist); default: every Node. */
+  speakerNodes?: () => string[];
 }
 
 /** Events the runtime passes up to the scenario timeline and the metrics. */
@@ -182,6 +185,7 @@ export class NodeSpeaker {
       );
     }
     await this.writeServiceStatuses(plan);
+    await this.writeL2Statuses(config);
     await this.writeFrrNodeState(config, plan);
     this.markAllSessionsDirty();
   }
@@ -501,39 +505,62 @@ export class NodeSpeaker {
 
   private async writeServiceStatuses(plan: BgpPlan): Promise<void> {
     const desired = plan.statuses.filter((s) => s.node === this.node);
-    let existing: ServiceBGPStatus[];
+    // Deleted when no peer remains for the (Service, node) (§5).
+    await this.syncServiceStatuses(
+      'ServiceBGPStatus',
+      desired.map((d) => serviceBgpStatusObject(d, this.options.metallbNamespace)),
+    );
+  }
+
+  /** ServiceL2Status: one per Service, written by the node the L2 election picks (§6). */
+  private async writeL2Statuses(config: MetallbConfig): Promise<void> {
+    const desired = planL2({
+      config,
+      nodes: this.cache.nodes(),
+      services: this.cache.services(),
+      endpointSlices: this.cache.endpointSlices(),
+      ...(this.options.speakerNodes ? { speakerNodes: this.options.speakerNodes() } : {}),
+    }).filter((d) => d.node === this.node);
+    await this.syncServiceStatuses(
+      'ServiceL2Status',
+      desired.map((d) => serviceL2StatusObject(d, this.options.metallbNamespace)),
+    );
+  }
+
+  /**
+   * Makes this node's Service*Status objects exactly `wanted`: created (generateName), status
+   * patched on change, duplicates and leftovers deleted. Keyed by the service labels.
+   */
+  private async syncServiceStatuses(
+    kind: 'ServiceBGPStatus' | 'ServiceL2Status',
+    wanted: (ServiceBGPStatus | ServiceL2Status)[],
+  ): Promise<void> {
+    let existing: KubeResource[];
     try {
-      existing = (await this.client.list('metallb.io/v1beta1', 'ServiceBGPStatus', {
+      existing = await this.client.list('metallb.io/v1beta1', kind, {
         namespace: this.options.metallbNamespace,
         labelSelector: `${SERVICE_BGP_STATUS_LABELS.node}=${this.node}`,
-      })) as unknown as ServiceBGPStatus[];
+      });
     } catch (error) {
       this.events.problem(this.node, error);
       return;
     }
-    const keyOf = (ns: string | undefined, name: string | undefined) => `${ns ?? ''}/${name ?? ''}`;
-    const byKey = new Map<string, ServiceBGPStatus[]>();
-    for (const o of existing) {
-      const l = o.metadata.labels ?? {};
-      const k = keyOf(
-        l[SERVICE_BGP_STATUS_LABELS.serviceNamespace],
-        l[SERVICE_BGP_STATUS_LABELS.serviceName],
-      );
-      byKey.set(k, [...(byKey.get(k) ?? []), o]);
-    }
-    for (const d of desired) {
-      const k = keyOf(d.serviceNamespace, d.serviceName);
+    const keyOf = (o: { metadata?: { labels?: Record<string, string> } }): string => {
+      const l = o.metadata?.labels ?? {};
+      return `${l[SERVICE_BGP_STATUS_LABELS.serviceNamespace] ?? ''}/${l[SERVICE_BGP_STATUS_LABELS.serviceName] ?? ''}`;
+    };
+    const byKey = new Map<string, KubeResource[]>();
+    for (const o of existing) byKey.set(keyOf(o), [...(byKey.get(keyOf(o)) ?? []), o]);
+    for (const want of wanted) {
+      const k = keyOf(want);
       const [have, ...dups] = byKey.get(k) ?? [];
       byKey.delete(k);
-      for (const x of dups) await this.writer.delete(x as unknown as KubeResource);
-      const want = serviceBgpStatusObject(d, this.options.metallbNamespace);
+      for (const x of dups) await this.writer.delete(x);
       if (!have) await this.writer.createWithStatus(want as unknown as KubeResource);
-      else if (!sameJson(have.status ?? {}, want.status))
-        await this.writer.patchStatus(have as unknown as KubeResource, { status: want.status });
+      else if (!sameJson((have as { status?: unknown }).status ?? {}, want.status))
+        await this.writer.patchStatus(have, { status: want.status });
     }
-    // Deleted when no peer remains for the (Service, node) (§5).
-    for (const gone of byKey.values())
-      for (const o of gone) await this.writer.delete(o as unknown as KubeResource);
+    for (const gone of byKey.values()) for (const o of gone) await this.writer.delete(o);
   }
 
   private async writeFrrNodeState(config: MetallbConfig, plan: BgpPlan): Promise<void> {

@@ -193,6 +193,7 @@ export class MetallbRuntime {
         metallbNamespace: this.init.metallbNamespace ?? METALLB_NAMESPACE,
         frrK8sNamespace: this.init.frrK8sNamespace ?? 'frr-k8s-system',
         pollIntervalMs: this.init.sessionStatePollMs ?? 0,
+        speakerNodes: () => this.init.nodes.filter((n) => !this.stoppedNodes.has(n)),
       },
       this.components.client,
       this.cache,

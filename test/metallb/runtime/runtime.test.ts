@@ -7,6 +7,7 @@ import { ApiServer } from '../../../src/k8s/api-server.js';
 import { KubeClient } from '../../../src/k8s/client.js';
 import { BuiltinRouter } from '../../../src/lab/builtin/router.js';
 import { MetallbRuntime } from '../../../src/metallb/runtime/runtime.js';
+import { serveMetrics } from '../../../src/metallb/runtime/metrics-server.js';
 
 // The seed's BGP example end to end on builtin peers: controller, speaker, builtin router.
 const clock = new SystemClock();
@@ -191,6 +192,14 @@ describe('MetalLB runtime against a builtin router', () => {
     expect(
       await rt.nodeRegistry('worker0')!.getSingleMetricAsString('metallb_bgp_session_up'),
     ).toContain('metallb_bgp_session_up{peer="198.18.0.1",vrf=""} 1');
+    const metrics = await serveMetrics(rt);
+    try {
+      const text = await (await fetch(`${metrics.url}/metrics/worker0`)).text();
+      expect(text).toContain('metallb_bgp_session_up{peer="198.18.0.1",vrf=""} 1');
+      expect((await fetch(`${metrics.url}/metrics/nosuchnode`)).status).toBe(404);
+    } finally {
+      await metrics.close();
+    }
     expect(rt.problems).toEqual([]);
   }, 30_000);
 });
