@@ -20,6 +20,7 @@ import { Timeline, diffResources, type BfdSessionState } from '../timeline.js';
 import type { Backend, ClockMode, Manifest, Scenario } from '../types.js';
 import { notificationName } from '../notification-names.js';
 import { applyManifest } from './apply.js';
+import { tapBfdTransport } from './bfd-tap.js';
 import {
   BuiltinBackend,
   NetnsBackend,
@@ -216,7 +217,18 @@ export class ScenarioSession {
         clock: this.clock,
         random: this.random,
         bgpTransport: this.peers.bgpTransport,
-        bfdTransport: (a) => this.peers.bfdTransport(a),
+        bfdTransport: async (a) => {
+          const t = await this.peers.bfdTransport(a);
+          const pcap = this.pcap;
+          if (!pcap) return t;
+          return tapBfdTransport(t, (from, to, payload) => {
+            try {
+              pcap.addBfd(this.clock.wallNow(), from, to, payload);
+            } catch {
+              // A packet the writer cannot draw (mixed families) stays out of the file.
+            }
+          });
+        },
         events: {
           bgpTransition: (node, peer, e) =>
             this.record({

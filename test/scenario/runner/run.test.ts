@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario, checkRunSettings } from '../../../src/scenario/load.js';
 import { runScenario } from '../../../src/scenario/runner/run.js';
 import { timelineToJsonLines } from '../../../src/scenario/report/jsonl.js';
+import { decodePacket, readPcap } from '../../../src/scenario/report/pcap-read.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const shipped = readdirSync(join(root, 'scenarios'))
@@ -116,4 +117,35 @@ describe('a wrong expectation fails clearly', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('1 passed, 0 failed');
   }, 90_000);
+});
+
+describe('pcap of a run', () => {
+  it('holds the BGP messages and BFD packets the node speakers sent and received, checksums right', async () => {
+    const out = await runScenario(
+      await loadScenario(join(root, 'scenarios/bfd-down-recovery.yaml')),
+      { pcap: true },
+    );
+    expect(out.passed).toBe(true);
+    const file = readPcap(out.pcap!);
+    const packets = file.records.map((r) => decodePacket(r.data, file.linkType));
+    expect(packets.every((p) => p.checksumsOk)).toBe(true);
+    const bgp = packets.filter(
+      (p) => p.protocol === 6 && (p.srcPort === 179 || p.dstPort === 179) && p.payload.length > 0,
+    );
+    const bfd = packets.filter(
+      (p) => p.protocol === 17 && (p.srcPort === 3784 || p.dstPort === 3784),
+    );
+    // A NOTIFICATION (type 3) Cease (6) / BFD Down (10) from the node is in the capture.
+    expect(
+      bgp.some(
+        (p) =>
+          p.src === '198.18.0.101' &&
+          p.payload[18] === 3 &&
+          p.payload[19] === 6 &&
+          p.payload[20] === 10,
+      ),
+    ).toBe(true);
+    expect(bfd.some((p) => p.src === '198.18.0.101')).toBe(true);
+    expect(bfd.some((p) => p.dst === '198.18.0.101')).toBe(true);
+  }, 60_000);
 });
