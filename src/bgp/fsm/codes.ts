@@ -31,20 +31,8 @@ export const FsmErrorSubcode = {
   ESTABLISHED: 3,
 } as const;
 
-/** Cease subcodes (RFC 4486, RFC 9384 adds 10 "BFD Down"; IANA "BGP Cease NOTIFICATION message subcodes"). */
-export const CeaseSubcode = {
-  UNSPECIFIED: 0,
-  MAXIMUM_PREFIXES_REACHED: 1,
-  ADMINISTRATIVE_SHUTDOWN: 2,
-  PEER_DECONFIGURED: 3,
-  ADMINISTRATIVE_RESET: 4,
-  CONNECTION_REJECTED: 5,
-  OTHER_CONFIGURATION_CHANGE: 6,
-  CONNECTION_COLLISION_RESOLUTION: 7,
-  OUT_OF_RESOURCES: 8,
-  HARD_RESET: 9,
-  BFD_DOWN: 10,
-} as const;
+/** Cease subcodes (RFC 4486, RFC 8538, RFC 9384): one table, the codec's. */
+export { CeaseSubcode } from '../wire/notification-names.js';
 
 /** RFC 4271 4.2: the only BGP version this speaker implements. */
 export const BGP_VERSION = 4;

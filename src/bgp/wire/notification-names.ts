@@ -71,6 +71,7 @@ export const ERROR_SUBCODE_NAMES: Readonly<Record<number, Readonly<Record<number
 
 /** Cease subcodes (RFC 4486 4, RFC 8538 3, RFC 9384 2). */
 export const CeaseSubcode = {
+  UNSPECIFIED: 0,
   MAX_PREFIXES: 1,
   ADMINISTRATIVE_SHUTDOWN: 2,
   PEER_DECONFIGURED: 3,
