@@ -94,7 +94,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
       ...(o.pollSessionState !== undefined ? { sessionStatePollMs: o.pollSessionState } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
-      onEvent: (e) => progress(e, out),
+      onEvent: progressView(out),
     });
     out.status('');
     outcomes.push(outcome);
@@ -132,14 +132,36 @@ function concatPcaps(files: Buffer[]): Buffer {
   return Buffer.concat([files[0]!, ...files.slice(1).map((f) => f.subarray(24))]);
 }
 
-function progress(e: TimelineEvent, out: Output): void {
-  if (e.kind === 'step-start') out.status(`  step ${e.step + 1}: ${e.name}`);
-  else if (e.kind === 'step-end') {
-    const mark = e.result === 'pass' ? style.green('ok') : style.red(e.result);
-    out.line(`  ${mark} ${style.dim(`+${(e.t / 1000).toFixed(3)}s`)} ${e.step + 1}. ${e.name}`);
-  } else if (e.kind === 'bgp-transition' || e.kind === 'bfd-transition') {
-    out.status(`  ${formatEvent(e)}`);
-  }
+/**
+ * Live view: finished steps as lines; on a TTY, a status line holding the current step and a
+ * small table of every session's BGP and BFD state (`worker0>198.18.0.1 Established/Up`).
+ */
+function progressView(out: Output): (e: TimelineEvent) => void {
+  const sessions = new Map<string, { bgp: string; bfd: string }>();
+  let step = '';
+  const render = (): void => {
+    const table = [...sessions.entries()]
+      .map(([k, v]) => `${k} ${v.bgp}${v.bfd ? `/${v.bfd}` : ''}`)
+      .join(' | ');
+    out.status(`  ${step}${table ? `  [${table}]` : ''}`);
+  };
+  return (e) => {
+    if (e.kind === 'step-start') {
+      step = `step ${e.step + 1}: ${e.name}`;
+      render();
+    } else if (e.kind === 'step-end') {
+      const mark = e.result === 'pass' ? style.green('ok') : style.red(e.result);
+      out.line(`  ${mark} ${style.dim(`+${(e.t / 1000).toFixed(3)}s`)} ${e.step + 1}. ${e.name}`);
+      render();
+    } else if (e.kind === 'bgp-transition' || e.kind === 'bfd-transition') {
+      const key = `${e.node}>${e.peer}`;
+      const cur = sessions.get(key) ?? { bgp: 'Idle', bfd: '' };
+      if (e.kind === 'bgp-transition') cur.bgp = e.to;
+      else cur.bfd = e.to;
+      sessions.set(key, cur);
+      render();
+    }
+  };
 }
 
 function explainFailure(
