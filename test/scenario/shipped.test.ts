@@ -26,6 +26,7 @@ describe('shipped scenarios', () => {
         'seed-configuration-state.yaml',
         'seed-ipaddresspool-status.yaml',
         'seed-servicebgpstatus.yaml',
+        'seed-servicebgpstatus-lab.yaml',
       ].sort(),
     );
   });
