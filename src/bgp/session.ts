@@ -75,6 +75,9 @@ export type MessageDirection = 'sent' | 'received';
 
 export interface SessionMessageEvent {
   direction: MessageDirection;
+  /** The message type, from the header: cheap, read it before `message`. */
+  type: BgpMessage['type'];
+  /** The decoded message; for UPDATEs we send it is decoded on first access only. */
   message: BgpMessage;
   /** The bytes on the wire, header included. */
   bytes: Buffer;
@@ -127,6 +130,12 @@ const STATE_RANK: Record<SessionStateName, number> = {
   OpenConfirm: 3,
   Established: 4,
 };
+
+/** Our own encoded UPDATE back to its model, for logs and captures. */
+function decodeForLog(bytes: Buffer, ctx: CodecContext): BgpMessage {
+  const r = decodeMessage(bytes, ctx);
+  return r.ok ? r.message : { type: 'UPDATE', withdrawn: [], attributes: {}, nlri: [] };
+}
 
 export class BgpSession {
   readonly name: string;
@@ -270,8 +279,20 @@ export class BgpSession {
     for (let i = 0; i < messages.length; i++) {
       ok = this.write(a, messages[i]!);
       if (this.wants('message')) {
-        const message = decoded?.[i] ?? this.decodeForLog(messages[i]!, a.ctx);
-        if (message) this.emitMessage('sent', message, messages[i]!);
+        const bytes = messages[i]!;
+        const ctx = a.ctx;
+        let message: BgpMessage | undefined = decoded?.[i];
+        // Listeners that only count messages never pay for decoding what we just encoded.
+        this.emit('message', {
+          direction: 'sent',
+          type: 'UPDATE',
+          bytes,
+          at: this.components.clock.now(),
+          get message(): BgpMessage {
+            message ??= decodeForLog(bytes, ctx);
+            return message;
+          },
+        });
       }
     }
     if (messages.length > 0) this.feed(a, { type: 'UpdateSent' });
@@ -634,11 +655,6 @@ export class BgpSession {
     for (const w of a.drainWaiters.splice(0)) w();
   }
 
-  private decodeForLog(bytes: Buffer, ctx: CodecContext): BgpMessage | undefined {
-    const r = decodeMessage(bytes, ctx);
-    return r.ok ? r.message : undefined;
-  }
-
   private wants(kind: keyof BgpSessionListeners): boolean {
     return this.listeners.some((l) => l[kind] !== undefined);
   }
@@ -649,7 +665,13 @@ export class BgpSession {
 
   private emitMessage(direction: MessageDirection, message: BgpMessage, bytes: Buffer): void {
     if (!this.wants('message')) return;
-    this.emit('message', { direction, message, bytes, at: this.components.clock.now() });
+    this.emit('message', {
+      direction,
+      type: message.type,
+      message,
+      bytes,
+      at: this.components.clock.now(),
+    });
   }
 
   private emit<K extends keyof BgpSessionListeners>(

@@ -401,11 +401,11 @@ export class BuiltinRouter {
         established: () => (n.establishedAt = this.components.clock.now()),
         message: (m) => {
           const sent = m.direction === 'sent';
-          const k = m.message.type;
+          const k = m.type;
           if (k === 'OPEN') n.messages[sent ? 'opensSent' : 'opensRecv']++;
           else if (k === 'UPDATE') n.messages[sent ? 'updatesSent' : 'updatesRecv']++;
           else if (k === 'KEEPALIVE') n.messages[sent ? 'keepalivesSent' : 'keepalivesRecv']++;
-          else if (k === 'NOTIFICATION') {
+          else if (k === 'NOTIFICATION' && m.message.type === 'NOTIFICATION') {
             n.messages[sent ? 'notificationsSent' : 'notificationsRecv']++;
             n.lastNotification = { code: m.message.code, subcode: m.message.subcode };
           }

@@ -290,18 +290,17 @@ export class NodeSpeaker {
       },
       message: (m) => {
         this.events.message(this.node, name, m, { address: localAddress });
-        if (m.direction === 'sent' && m.message.type === 'UPDATE')
-          this.metrics?.bgpUpdatesSent.inc(label);
-        if (m.direction === 'received' && m.message.type === 'UPDATE')
+        if (m.direction === 'sent' && m.type === 'UPDATE') this.metrics?.bgpUpdatesSent.inc(label);
+        if (m.direction === 'received' && m.type === 'UPDATE')
           this.metrics?.bgpUpdatesReceived.inc(label);
-        if (m.direction === 'sent' && m.message.type === 'NOTIFICATION')
+        if (m.direction === 'sent' && m.type === 'NOTIFICATION')
           this.metrics?.bgpNotificationsSent.inc(label);
-        if (m.message.type === 'KEEPALIVE')
+        if (m.type === 'KEEPALIVE')
           (m.direction === 'sent'
             ? this.metrics?.bgpKeepalivesSent
             : this.metrics?.bgpKeepalivesReceived
           )?.inc(label);
-        if (m.message.type === 'OPEN')
+        if (m.type === 'OPEN')
           (m.direction === 'sent'
             ? this.metrics?.bgpOpensSent
             : this.metrics?.bgpOpensReceived

@@ -266,7 +266,7 @@ export class ScenarioSession {
                 // Mixed families on one session cannot be drawn; the timeline still has it.
               }
             }
-            if (m.message.type === 'KEEPALIVE') return;
+            if (m.type === 'KEEPALIVE') return;
             const s = summarize(m.message);
             this.record({
               kind: 'message',
