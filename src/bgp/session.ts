@@ -272,7 +272,7 @@ export class BgpSession {
    * Writes encoded UPDATEs in Established. Returns false when output is backed up; call
    * `drained()` before writing more. Every UPDATE restarts the KeepaliveTimer (RFC 4271 8.2.2).
    */
-  sendUpdates(messages: Buffer[], decoded?: UpdateMessage[]): boolean {
+  sendUpdates(messages: Buffer[]): boolean {
     const a = this.main;
     if (a.fsm.name !== 'Established' || !a.connection) return false;
     let ok = true;
@@ -281,7 +281,7 @@ export class BgpSession {
       if (this.wants('message')) {
         const bytes = messages[i]!;
         const ctx = a.ctx;
-        let message: BgpMessage | undefined = decoded?.[i];
+        let message: BgpMessage | undefined;
         // Listeners that only count messages never pay for decoding what we just encoded.
         this.emit('message', {
           direction: 'sent',

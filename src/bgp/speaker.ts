@@ -213,14 +213,6 @@ export class Peer {
     this.scheduleFlush();
   }
 
-  /** Resolves once every change so far is written out (or the session is not Established). */
-  async flushed(): Promise<void> {
-    for (let i = 0; i < 1000 && (this.flushScheduled || this.flushing); i++) {
-      await new Promise<void>((r) => queueMicrotask(r));
-      if (this.flushing) await this.session.drained();
-    }
-  }
-
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;

@@ -153,25 +153,6 @@ export class MetallbRuntime {
     );
   }
 
-  /**
-   * Resolves when nothing has happened for `quietMs` of real time: no reconcile, no queued
-   * write, no watch event. Used between scenario steps so that virtual time only moves on a
-   * settled system.
-   */
-  async settled(quietMs = 25, limitMs = 10_000): Promise<void> {
-    const deadline = Date.now() + limitMs;
-    let seen = -1;
-    let quietSince = Date.now();
-    while (Date.now() < deadline) {
-      const gen = this.cache.generation;
-      if (this.busy || gen !== seen) {
-        seen = gen;
-        quietSince = Date.now();
-      } else if (Date.now() - quietSince >= quietMs) return;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-
   async stop(): Promise<void> {
     this.closed = true;
     await this.running;
