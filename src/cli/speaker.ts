@@ -14,9 +14,9 @@ import { coupleBfd } from '../bgp/bfd-coupling.js';
 import { parseCommunity, parseLargeCommunity } from '../bgp/wire/index.js';
 import {
   BfdSessionTable,
+  BfdState,
   createUdpBfdTransport,
   bfdProfileToParams,
-  bfdStatusString,
 } from '../bfd/index.js';
 import { describeNotification } from '../bgp/wire/index.js';
 import type { Output } from './output.js';
@@ -200,7 +200,7 @@ export async function speakerCommand(file: string, out: Output): Promise<number>
       });
       session.on('stateChange', (e) =>
         out.line(
-          `${new Date().toISOString()} ${p.address} BFD ${bfdStatusString(e.from)} -> ${bfdStatusString(e.to)}`,
+          `${new Date().toISOString()} ${p.address} BFD ${BfdState[e.from]} -> ${BfdState[e.to]}`,
         ),
       );
       coupleBfd(peer.session, session);
