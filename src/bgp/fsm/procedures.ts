@@ -178,3 +178,12 @@ export function cease(subcode: number, data: Buffer = Buffer.alloc(0)): Notifica
 export function collisionCease(): NotificationToSend {
   return cease(CeaseSubcode.CONNECTION_COLLISION_RESOLUTION);
 }
+
+/**
+ * RFC 4271 8.2.2 event 10 in OpenSent, OpenConfirm and Established (and 6.5): send
+ * NOTIFICATION Hold Timer Expired (4/0), drop the connection, Idle, ConnectRetryCounter + 1.
+ */
+export function holdTimerExpired(tx: Transition): void {
+  const notification = { code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0) };
+  toIdle(tx, 'hold-timer-expired', { notification, counter: 'increment' });
+}

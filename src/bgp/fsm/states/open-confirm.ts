@@ -1,7 +1,8 @@
 /** RFC 4271 8.2.2 OpenConfirm: both OPENs exchanged, waiting for the peer's KEEPALIVE. */
-import { ErrorCode, FsmErrorSubcode } from '../codes.js';
+import { FsmErrorSubcode } from '../codes.js';
 import {
   collisionCease,
+  holdTimerExpired,
   fsmError,
   restartHoldTimer,
   restartKeepaliveTimer,
@@ -19,16 +20,9 @@ export const openConfirm: StateHandler = (tx, event) => {
     case 'AutomaticStop':
       automaticStopWithCease(tx, event);
       return;
-    case 'HoldTimer_Expires': {
-      // RFC 4271 8.2.2 event 10 / 6.5: NOTIFICATION Hold Timer Expired (4/0).
-      const notification = {
-        code: ErrorCode.HOLD_TIMER_EXPIRED,
-        subcode: 0,
-        data: Buffer.alloc(0),
-      };
-      toIdle(tx, 'hold-timer-expired', { notification, counter: 'increment' });
+    case 'HoldTimer_Expires':
+      holdTimerExpired(tx);
       return;
-    }
     case 'KeepaliveTimer_Expires':
       // RFC 4271 8.2.2 event 11: send KEEPALIVE, restart the KeepaliveTimer.
       tx.emit({ type: 'SendKeepalive' });

@@ -1,8 +1,8 @@
 /** RFC 4271 8.2.2 OpenSent: our OPEN is out, waiting for the peer's. */
-import { ErrorCode, FsmErrorSubcode } from '../codes.js';
+import { FsmErrorSubcode } from '../codes.js';
 import { jittered } from '../jitter.js';
 import { checkOpen } from '../open.js';
-import { acceptOpen, collisionCease, fsmError, toIdle } from '../procedures.js';
+import { acceptOpen, collisionCease, fsmError, holdTimerExpired, toIdle } from '../procedures.js';
 import type { StateHandler } from './common.js';
 import { automaticStopWithCease, manualStopWithCease, received } from './common.js';
 
@@ -14,16 +14,9 @@ export const openSent: StateHandler = (tx, event) => {
     case 'AutomaticStop':
       automaticStopWithCease(tx, event);
       return;
-    case 'HoldTimer_Expires': {
-      // RFC 4271 8.2.2 event 10 / 6.5: NOTIFICATION Hold Timer Expired (4/0).
-      const notification = {
-        code: ErrorCode.HOLD_TIMER_EXPIRED,
-        subcode: 0,
-        data: Buffer.alloc(0),
-      };
-      toIdle(tx, 'hold-timer-expired', { notification, counter: 'increment' });
+    case 'HoldTimer_Expires':
+      holdTimerExpired(tx);
       return;
-    }
     case 'TcpConnection_Valid':
     case 'Tcp_CR_Invalid':
     case 'Tcp_CR_Acked':
