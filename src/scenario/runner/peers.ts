@@ -14,6 +14,7 @@ import { InMemoryBfdNetwork } from '../../bfd/io/memory-transport.js';
 import { createUdpBfdTransport } from '../../bfd/io/udp-transport.js';
 import type { BfdTransport } from '../../bfd/io/transport.js';
 import { BuiltinRouter } from '../../lab/builtin/router.js';
+import { LabGuard } from './lab-guard.js';
 import type { BfdPeer, BgpNeighbor, BgpPath } from '../../lab/frr-json.js';
 import { labDown, labUp, checkPrerequisites } from '../../lab/lifecycle.js';
 import { bfdPeers, bgpNeighbors, bgpRoutes, vtyshCommands } from '../../lab/router-state.js';
@@ -281,20 +282,27 @@ export class NetnsBackend implements PeerBackend {
   private readonly faults = new Map<string, PacketFaultHandle>();
   private info: string[] = [];
 
+  private readonly guard: LabGuard;
+
   constructor(
     private readonly topology: LabTopology,
     clock: Clock,
     private readonly random: Random,
   ) {
-    this.bgpTransport = new TcpTransport(clock);
+    this.guard = new LabGuard(
+      topology.segments.flatMap((s) =>
+        [s.ipv4Prefix, s.ipv6Prefix].filter((p): p is string => !!p),
+      ),
+    );
+    this.bgpTransport = this.guard.bgp(new TcpTransport(clock));
   }
 
   private ref(router: string) {
     return { lab: this.topology.name, router };
   }
 
-  bfdTransport(localAddress: string): Promise<BfdTransport> {
-    return createUdpBfdTransport({ localAddress, random: this.random });
+  async bfdTransport(localAddress: string): Promise<BfdTransport> {
+    return this.guard.bfd(await createUdpBfdTransport({ localAddress, random: this.random }));
   }
 
   async up(): Promise<void> {
