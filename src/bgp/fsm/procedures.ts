@@ -187,3 +187,21 @@ export function holdTimerExpired(tx: Transition): void {
   const notification = { code: ErrorCode.HOLD_TIMER_EXPIRED, subcode: 0, data: Buffer.alloc(0) };
   toIdle(tx, 'hold-timer-expired', { notification, counter: 'increment' });
 }
+
+/**
+ * A message error answered with its NOTIFICATION (RFC 4271 6.1-6.3, 8.2.2 events 21, 22, 28):
+ * Idle, ConnectRetryCounter + 1. `send` false (before our OPEN, without
+ * SendNOTIFICATIONwithoutOPEN, 8.2.2 Connect/Active) drops the connection silently.
+ */
+export function errorToIdle(
+  tx: Transition,
+  kind: 'open-error' | 'header-error' | 'notification-sent',
+  n: NotificationToSend,
+  send = true,
+): void {
+  const reason: TransitionReason =
+    kind === 'notification-sent'
+      ? { kind, code: n.code, subcode: n.subcode }
+      : { kind, code: n.code, subcode: n.subcode, sent: send };
+  toIdle(tx, reason, { ...(send ? { notification: n } : {}), counter: 'increment' });
+}

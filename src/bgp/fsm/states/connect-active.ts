@@ -7,7 +7,14 @@ import { CeaseSubcode } from '../codes.js';
 import type { NotificationToSend } from '../events.js';
 import { jittered } from '../jitter.js';
 import { checkOpen } from '../open.js';
-import { acceptOpen, cease, sendOpenAndWait, tcpConnected, toIdle } from '../procedures.js';
+import {
+  acceptOpen,
+  cease,
+  errorToIdle,
+  sendOpenAndWait,
+  tcpConnected,
+  toIdle,
+} from '../procedures.js';
 import { encodeShutdownCommunication } from '../shutdown-communication.js';
 import type { Transition } from '../transition.js';
 import type { NormalizedEvent, StateHandler } from './common.js';
@@ -20,12 +27,7 @@ function restartConnectRetryTimer(tx: Transition): void {
 
 /** Events 21/22 and a refused OPEN: NOTIFICATION only with SendNOTIFICATIONwithoutOPEN. */
 function messageError(tx: Transition, kind: 'open-error' | 'header-error', n: NotificationToSend) {
-  const sent = tx.config.sendNotificationWithoutOpen;
-  toIdle(
-    tx,
-    { kind, code: n.code, subcode: n.subcode, sent },
-    { ...(sent ? { notification: n } : {}), counter: 'increment' },
-  );
+  errorToIdle(tx, kind, n, tx.config.sendNotificationWithoutOpen);
 }
 
 function preOpen(tx: Transition, event: NormalizedEvent, connect: boolean): void {

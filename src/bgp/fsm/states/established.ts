@@ -2,6 +2,7 @@
 import { FsmErrorSubcode } from '../codes.js';
 import {
   collisionCease,
+  errorToIdle,
   holdTimerExpired,
   fsmError,
   restartHoldTimer,
@@ -57,34 +58,16 @@ export const established: StateHandler = (tx, event) => {
       tx.emit({ type: 'DeliverUpdate', update: event.update });
       if (negotiated) restartHoldTimer(tx, negotiated);
       return;
-    case 'UpdateMsgErr': {
+    case 'UpdateMsgErr':
       // RFC 4271 8.2.2 event 28 / 6.3: the UPDATE error NOTIFICATION, delete routes, Idle.
-      const n = event.notification;
-      toIdle(
-        tx,
-        { kind: 'notification-sent', code: n.code, subcode: n.subcode },
-        {
-          notification: n,
-          counter: 'increment',
-        },
-      );
+      errorToIdle(tx, 'notification-sent', event.notification);
       return;
-    }
-    case 'BGPHeaderErr': {
+    case 'BGPHeaderErr':
       // Deliberate: RFC 4271 8.2.2 lists event 21 under Established's "any other event"
       // (FSM Error), but RFC 4271 6.1 says a header error MUST be answered with Message
       // Header Error, which tells the peer what was actually wrong.
-      const n = event.notification;
-      toIdle(
-        tx,
-        { kind: 'header-error', code: n.code, subcode: n.subcode, sent: true },
-        {
-          notification: n,
-          counter: 'increment',
-        },
-      );
+      errorToIdle(tx, 'header-error', event.notification);
       return;
-    }
     default:
       break;
   }

@@ -2,7 +2,14 @@
 import { FsmErrorSubcode } from '../codes.js';
 import { jittered } from '../jitter.js';
 import { checkOpen } from '../open.js';
-import { acceptOpen, collisionCease, fsmError, holdTimerExpired, toIdle } from '../procedures.js';
+import {
+  acceptOpen,
+  collisionCease,
+  errorToIdle,
+  fsmError,
+  holdTimerExpired,
+  toIdle,
+} from '../procedures.js';
 import type { StateHandler } from './common.js';
 import { automaticStopWithCease, manualStopWithCease, received } from './common.js';
 
@@ -52,30 +59,12 @@ export const openSent: StateHandler = (tx, event) => {
       );
       return;
     }
-    case 'BGPHeaderErr': {
-      const n = event.notification;
-      toIdle(
-        tx,
-        { kind: 'header-error', code: n.code, subcode: n.subcode, sent: true },
-        {
-          notification: n,
-          counter: 'increment',
-        },
-      );
+    case 'BGPHeaderErr':
+      errorToIdle(tx, 'header-error', event.notification);
       return;
-    }
-    case 'BGPOpenMsgErr': {
-      const n = event.notification;
-      toIdle(
-        tx,
-        { kind: 'open-error', code: n.code, subcode: n.subcode, sent: true },
-        {
-          notification: n,
-          counter: 'increment',
-        },
-      );
+    case 'BGPOpenMsgErr':
+      errorToIdle(tx, 'open-error', event.notification);
       return;
-    }
     case 'OpenCollisionDump':
       // RFC 4271 6.8 / 8.2.2 event 23: Cease (7, Connection Collision Resolution).
       toIdle(tx, 'collision', { notification: collisionCease(), counter: 'increment' });
