@@ -157,7 +157,7 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
       ['node1', N1, slow],
       ['node2', N2, fast],
     ] as const) {
-      it(`${node}: dropping BFD in the router namespace -> Down within detect x interval + 50 ms, BGP leaves Established; restore -> Up, then Established`, async () => {
+      it(`${node}: dropping BFD towards it in the router namespace -> Down within detect x interval + 50 ms, BGP leaves Established; restore -> Up, then Established`, async () => {
         const b = bfd[node]!;
         const p = bgp[node]!;
         await waitFor(
@@ -172,7 +172,9 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
             resolve(e.wallAt);
           });
         });
-        const fault = await dropBfd(R1, { peer: addr });
+        // One way (towards the node), so the node is the one that detects: with both ways dropped FRR
+        // can detect first and tear BGP down itself, and the NOTIFICATION would be FRR's.
+        const fault = await dropBfd(R1, { peer: addr, direction: 'to-node' });
         const t0 = Date.now();
         try {
           const at = await downAt;
