@@ -9,10 +9,16 @@
  * deadline (last packet + Detection Time: how late the timer fired). Reports the largest N
  * with zero false Down.
  *
+ * Each N is measured --runs times (default 5), every run in fresh processes (A is a forked
+ * child too, so runs share no heap, sockets or timers), one row per run; then the median (min,
+ * max) over the runs of detection p50, p99 and the false-Down count (A + B) per N. --intervals
+ * 50,300 measures every N at each interval in turn (default: --interval).
+ *
  * Addresses: RFC 5881 3 allows one session per address pair, so A's sessions each use their
  * own loopback address 127.1.x.y (one listener each) and B uses 127.0.0.2. Loopback only.
  *
  *   npm run bench:bfd -- --seconds 10 --sizes 100,250,500,1000 [--interval 50 --mult 3]
+ *   npm run bench:bfd -- --intervals 50,300 --runs 5 --seconds 60 --sizes 100,250,500,1000
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -300,13 +306,95 @@ async function runSize(n: number, seconds: number): Promise<RunResult> {
   }
 }
 
+/** One run of one size in a fresh child process (which forks its own peer B). */
+function runSizeInChild(n: number, seconds: number): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(
+      fileURLToPath(import.meta.url),
+      [
+        '--role',
+        'size',
+        '--sizes',
+        String(n),
+        '--seconds',
+        String(seconds),
+        '--interval',
+        String(TIMERS.desiredMinTxMs),
+        '--mult',
+        String(TIMERS.detectMult),
+      ],
+      { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
+    let result: RunResult | undefined;
+    child.on('message', (m: RunResult) => (result = m));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code === 0 && result) resolve(result);
+      else reject(new Error(`run of N=${n} exited with code ${code}`));
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const s = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** `median (min, max)` over runs; NaN (no detection in a run) is left out. */
+function spread(values: number[], digits: number): string {
+  const v = values.filter((x) => !Number.isNaN(x));
+  if (v.length === 0) return 'n/a';
+  const fmt = (x: number) => x.toFixed(digits);
+  return `${fmt(median(v))} (${fmt(Math.min(...v))}, ${fmt(Math.max(...v))})`;
+}
+
+interface SizeSummary {
+  interval: number;
+  n: number;
+  runs: RunResult[];
+}
+
+function clean(r: RunResult): boolean {
+  return r.allUp && r.falseDownsA === 0 && r.falseDownsB === 0 && r.detected === r.n;
+}
+
+function summaryRow(s: SizeSummary): string {
+  const falseDowns = s.runs.map((r) => r.falseDownsA + r.falseDownsB);
+  return [
+    String(s.interval).padEnd(9),
+    String(s.n).padEnd(6),
+    spread(
+      s.runs.map((r) => r.detectP50),
+      1,
+    ).padEnd(25),
+    spread(
+      s.runs.map((r) => r.detectP99),
+      1,
+    ).padEnd(25),
+    spread(falseDowns, 0).padEnd(22),
+    `${s.runs.filter(clean).length}/${s.runs.length}`,
+  ].join(' ');
+}
+
+const SUMMARY_HEADER =
+  'interval N      detect p50 ms med (min, max) detect p99 ms med (min, max) ' +
+  'false Down A+B med (min, max) clean runs';
+
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))
     .option('role', { type: 'string', default: 'measure', hidden: true })
     .option('seconds', { type: 'number', default: 60, describe: 'steady phase per N' })
     .option('sizes', { type: 'string', default: '100,250,500,1000', describe: 'session counts' })
     .option('interval', { type: 'number', default: 50, describe: 'TX/RX interval in ms' })
+    .option('intervals', {
+      type: 'string',
+      describe:
+        'several TX/RX intervals in ms, measured in turn (e.g. 50,300); overrides --interval',
+    })
     .option('mult', { type: 'number', default: 3, describe: 'detect multiplier' })
+    .option('runs', { type: 'number', default: 5, describe: 'runs per N (fresh processes each)' })
     .strict()
     .parse();
   TIMERS.desiredMinTxMs = argv.interval;
@@ -314,36 +402,58 @@ async function main(): Promise<void> {
   TIMERS.detectMult = argv.mult;
   if (argv.role === 'peer') return runPeer();
   const sizes = argv.sizes.split(',').map(Number);
-  console.log(
-    `BFD bench: real UDP on loopback, two processes, ${TIMERS.desiredMinTxMs} ms x ` +
-      `${TIMERS.detectMult}, ${argv.seconds} s steady per N`,
-  );
-  console.log(
-    'N      allUp  up(ms)  falseDown A/B  pkts/s   lag A/B(ms) detect p50/p99 (ms)  ' +
-      'timer late p50/p99 (ms)  detected  rcvbuf drops (host)  A false Downs: expired/peer',
-  );
-  let best = 0;
-  for (const n of sizes) {
-    const r = await runSize(n, argv.seconds);
-    const ok = r.allUp && r.falseDownsA === 0 && r.falseDownsB === 0 && r.detected === n;
-    if (ok) best = Math.max(best, n);
-    console.log(
-      [
-        String(r.n).padEnd(6),
-        String(r.allUp).padEnd(6),
-        r.upMs.toFixed(0).padEnd(7),
-        `${r.falseDownsA}/${r.falseDownsB}`.padEnd(14),
-        r.pps.toFixed(0).padEnd(8),
-        `${r.maxLoopLagMs.toFixed(0)}/${r.peerMaxLagMs.toFixed(0)}`.padEnd(11),
-        `${r.detectP50.toFixed(1)}/${r.detectP99.toFixed(1)}`.padEnd(20),
-        `${r.lateP50.toFixed(1)}/${r.lateP99.toFixed(1)}`.padEnd(24),
-        `${r.detected}/${r.n}`.padEnd(9),
-        String(r.rcvbufDrops).padEnd(20),
-        `${r.falseByDiag.expired}/${r.falseByDiag.peer}`,
-      ].join(' '),
-    );
+  if (argv.role === 'size') {
+    const r = await runSize(sizes[0]!, argv.seconds);
+    // Exit once the result is out: closed sockets and timers must not keep this run alive.
+    process.send?.(r, () => process.exit(0));
+    return;
   }
-  console.log(`largest N with zero false Down: ${best}`);
+  const intervals = argv.intervals ? argv.intervals.split(',').map(Number) : [argv.interval];
+  if (intervals.some((i) => !(i > 0)) || sizes.some((n) => !(n > 0)) || !(argv.runs >= 1)) {
+    throw new Error('--intervals, --sizes and --runs take positive numbers');
+  }
+  const summaries: SizeSummary[] = [];
+  for (const interval of intervals) {
+    TIMERS.desiredMinTxMs = interval;
+    TIMERS.requiredMinRxMs = interval;
+    console.log(
+      `BFD bench: real UDP on loopback, two processes, ${TIMERS.desiredMinTxMs} ms x ` +
+        `${TIMERS.detectMult}, ${argv.seconds} s steady per N, ${argv.runs} runs per N`,
+    );
+    console.log(
+      'N      allUp  up(ms)  falseDown A/B  pkts/s   lag A/B(ms) detect p50/p99 (ms)  ' +
+        'timer late p50/p99 (ms)  detected  rcvbuf drops (host)  A false Downs: expired/peer',
+    );
+    let best = 0;
+    for (const n of sizes) {
+      const summary: SizeSummary = { interval, n, runs: [] };
+      for (let run = 0; run < argv.runs; run++) {
+        const r = await runSizeInChild(n, argv.seconds);
+        summary.runs.push(r);
+        console.log(
+          [
+            String(r.n).padEnd(6),
+            String(r.allUp).padEnd(6),
+            r.upMs.toFixed(0).padEnd(7),
+            `${r.falseDownsA}/${r.falseDownsB}`.padEnd(14),
+            r.pps.toFixed(0).padEnd(8),
+            `${r.maxLoopLagMs.toFixed(0)}/${r.peerMaxLagMs.toFixed(0)}`.padEnd(11),
+            `${r.detectP50.toFixed(1)}/${r.detectP99.toFixed(1)}`.padEnd(20),
+            `${r.lateP50.toFixed(1)}/${r.lateP99.toFixed(1)}`.padEnd(24),
+            `${r.detected}/${r.n}`.padEnd(9),
+            String(r.rcvbufDrops).padEnd(20),
+            `${r.falseByDiag.expired}/${r.falseByDiag.peer}`,
+          ].join(' '),
+        );
+      }
+      summaries.push(summary);
+      if (summary.runs.every(clean)) best = Math.max(best, n);
+    }
+    console.log(`largest N with zero false Down (in all ${argv.runs} runs): ${best}`);
+  }
+  console.log(`\nmedian (min, max) over ${argv.runs} runs per N:`);
+  console.log(SUMMARY_HEADER);
+  for (const s of summaries) console.log(summaryRow(s));
 }
 
 main().catch((err: unknown) => {
