@@ -1,22 +1,26 @@
 /**
- * Route push into real FRR (needs root and Debian's frr; `--speakers bird` needs bird2): one
+ * Route push into real FRR (needs root and Debian's frr; `--speakers bird` needs bird2,
+ * `--speakers gobgp` needs gobgpd): one
  * FRR 8.4 router in a network namespace and one pushing speaker on the node's address, with
  * all N /32 routes loaded before the session comes up. Measures, per run, as FRR sees it:
  *   - lab up -> FRR's neighbor Established (ms),
  *   - Established -> FRR has accepted all N routes (pfxRcd, ms),
  *   - withdraw all -> FRR holds none (ms).
  * Prints median, min and max over the runs, per speaker, and the ratio to the last speaker.
- *   sudo npx tsx bench/frr-push.ts [--routes 10000,100000] [--runs 5] [--speakers speakersim,bird]
+ *   sudo npx tsx bench/frr-push.ts [--routes 10000,100000] [--runs 5]
+ *     [--speakers speakersim,gobgp,bird]
  */
 import { parseArgs } from 'node:util';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SystemClock } from '../src/core/clock.js';
 import { systemRandom } from '../src/core/random.js';
 import { TcpTransport } from '../src/bgp/io/tcp.js';
 import { Speaker } from '../src/bgp/speaker.js';
+import { attributeBytes } from '../src/bgp/wire/attribute-encode.js';
 import { labDown, labUp } from '../src/lab/lifecycle.js';
 import { vtyshCommands } from '../src/lab/router-state.js';
 import type { LabTopology } from '../src/lab/topology.js';
@@ -57,6 +61,14 @@ async function received(): Promise<number> {
   return out.peers?.['198.18.30.10']?.pfxRcd ?? 0;
 }
 
+/** How many BGP routes zebra has installed in the kernel (`show ip route summary json`). */
+async function inFib(): Promise<number> {
+  const out = JSON.parse(await vtyshCommands(ref, ['show ip route summary json'])) as {
+    routes?: { type?: string; fib?: number }[];
+  };
+  return out.routes?.find((r) => r.type === 'ebgp' || r.type === 'bgp')?.fib ?? 0;
+}
+
 async function until(cond: () => Promise<boolean>, limitMs: number): Promise<void> {
   const end = Date.now() + limitMs;
   while (!(await cond())) {
@@ -88,6 +100,17 @@ async function frrEstablished(): Promise<boolean> {
 interface Pusher {
   withdrawAll(): void;
   stop(): Promise<void>;
+  /** What the daemon logged, shown when the session does not come up. */
+  log?(): string;
+}
+
+/** A daemon's output goes to a file in its directory, to show when something goes wrong. */
+function daemon(cmd: string, args: string[], dir: string): { child: ChildProcess; log(): string } {
+  const path = join(dir, `${cmd}.log`);
+  const fd = openSync(path, 'w');
+  const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  return { child, log: () => readFileSync(path, 'utf8') };
 }
 
 async function startSpeakersim(n: number): Promise<Pusher> {
@@ -132,12 +155,13 @@ async function startBird(n: number): Promise<Pusher> {
     ].join('\n'),
   );
   const sock = join(dir, 'bird.ctl');
-  const child: ChildProcess = spawn(
+  const { child, log } = daemon(
     'bird',
     ['-f', '-c', join(dir, 'bird.conf'), '-s', sock, '-P', join(dir, 'bird.pid')],
-    { stdio: 'ignore' },
+    dir,
   );
   return {
+    log,
     withdrawAll: () => void spawnSync('birdc', ['-s', sock, 'disable', 's4'], { stdio: 'ignore' }),
     stop: async () => {
       child.kill('SIGTERM');
@@ -147,8 +171,113 @@ async function startBird(n: number): Promise<Pusher> {
   };
 }
 
+/**
+ * An MRT TABLE_DUMP_V2 file (RFC 6396 4.3) holding the N routes, for `gobgp mrt inject global`:
+ * a PEER_INDEX_TABLE naming the node itself, then one RIB_IPV4_UNICAST record per prefix with
+ * ORIGIN IGP, an empty AS_PATH and NEXT_HOP the node.
+ */
+function mrtRib(n: number, nextHop: string): Buffer {
+  const record = (subtype: number, body: Buffer): Buffer => {
+    const h = Buffer.alloc(12);
+    h.writeUInt16BE(13, 4); // TABLE_DUMP_V2
+    h.writeUInt16BE(subtype, 6);
+    h.writeUInt32BE(body.length, 8);
+    return Buffer.concat([h, body]);
+  };
+  const ip = (s: string): Buffer => Buffer.from(s.split('.').map(Number));
+  const peerIndex = Buffer.concat([
+    ip(nextHop), // collector BGP ID
+    Buffer.from([0, 0]), // no view name
+    Buffer.from([0, 1]), // one peer
+    Buffer.from([0x02]), // IPv4 address, 4-octet AS
+    ip(nextHop),
+    ip(nextHop),
+    Buffer.from([0, 0, 0xfb, 0xf5]), // AS 64501
+  ]);
+  const attrs = Buffer.concat([
+    attributeBytes(0x40, 1, Buffer.from([0])),
+    attributeBytes(0x40, 2, Buffer.alloc(0)),
+    attributeBytes(0x40, 3, ip(nextHop)),
+  ]);
+  const parts = [record(1, peerIndex)];
+  for (let i = 0; i < n; i++) {
+    const body = Buffer.alloc(4 + 1 + 4 + 2 + 8 + attrs.length);
+    body.writeUInt32BE(i, 0);
+    body[4] = 32;
+    body.writeUInt32BE((10 << 24) | i, 5); // 10.x.y.z, as prefix(i)
+    body.writeUInt16BE(1, 9);
+    body.writeUInt16BE(0, 11); // peer index
+    body.writeUInt32BE(0, 13); // originated time
+    body.writeUInt16BE(attrs.length, 17);
+    attrs.copy(body, 19);
+    parts.push(record(2, body));
+  }
+  return Buffer.concat(parts);
+}
+
+/**
+ * GoBGP (Debian's gobgpd): started with no neighbor, the routes injected into its global RIB
+ * from an MRT file, then the neighbor added, so the routes are there before the session is.
+ * gRPC on loopback only.
+ */
+async function startGobgp(n: number): Promise<Pusher> {
+  const dir = mkdtempSync(join(tmpdir(), 'ssim-gobgp-'));
+  const api = '127.0.0.1:50061';
+  const cli = (...args: string[]): void => {
+    const r = spawnSync('gobgp', ['-u', '127.0.0.1', '-p', '50061', ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`gobgp ${args.join(' ')}: ${r.stderr || r.stdout}`);
+  };
+  writeFileSync(
+    join(dir, 'gobgpd.toml'),
+    [
+      '[global.config]',
+      '  as = 64501',
+      '  router-id = "198.18.30.10"',
+      '  local-address-list = ["198.18.30.10"]',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(join(dir, 'rib.mrt'), mrtRib(n, '198.18.30.10'));
+  const { child, log } = daemon(
+    'gobgpd',
+    ['-f', join(dir, 'gobgpd.toml'), '--api-hosts', api, '--pprof-disable', '-l', 'warn'],
+    dir,
+  );
+  const exited = once(child, 'exit');
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await until(async () => spawnSync('gobgp', ['-p', '50061', 'global']).status === 0, 10_000);
+    // gobgp 3.10's `mrt inject` exits before the server has taken the whole stream (each call
+    // lands a few hundred paths, in file order), so inject the rest until the RIB holds all N.
+    const inRib = (): number => {
+      const out = spawnSync('gobgp', ['-p', '50061', 'global', 'rib', 'summary', '-a', 'ipv4'], {
+        encoding: 'utf8',
+      }).stdout;
+      return Number(/Destination: (\d+)/.exec(out)?.[1] ?? 0);
+    };
+    const mrt = join(dir, 'rib.mrt');
+    for (let have = 0, calls = 0; have < n; calls++) {
+      if (calls > n) throw new Error(`gobgp holds ${have} of ${n} routes after ${calls} injects`);
+      cli('mrt', 'inject', 'global', mrt, String(n - have), String(have));
+      have = inRib();
+    }
+    cli('neighbor', 'add', '198.18.30.1', 'as', '64500');
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { withdrawAll: () => cli('global', 'rib', '-a', 'ipv4', 'del', 'all'), stop, log };
+}
+
 const starters: Record<string, (n: number) => Promise<Pusher>> = {
   speakersim: startSpeakersim,
+  gobgp: startGobgp,
   bird: startBird,
 };
 
@@ -160,20 +289,33 @@ for (const n of sizes) {
     const up: number[] = [];
     const push: number[] = [];
     const withdraw: number[] = [];
+    const fib: number[] = [];
+    const unfib: number[] = [];
     for (let run = 0; run < runs; run++) {
       const t0 = performance.now();
       await labUp(topology, { cleanupOnExit: true, replace: true });
       const pusher = await start(n);
       try {
-        await until(frrEstablished, 60_000);
+        await until(frrEstablished, 60_000).catch(async (e: unknown) => {
+          const neighbor = await vtyshCommands(ref, ['show bgp neighbors 198.18.30.10']);
+          throw new Error(
+            `${name} never Established (${String(e)}):\n${neighbor}\n${pusher.log?.() ?? ''}`,
+          );
+        });
         const establishedAt = performance.now();
         up.push(establishedAt - t0);
         await until(async () => (await received()) >= n, 300_000);
         push.push(performance.now() - establishedAt);
+        // FRR goes on installing what it has accepted (bgpd's work queue, zebra, the kernel)
+        // after pfxRcd reaches N: withdraw from a quiet router, not one still busy with the push.
+        await until(async () => (await inFib()) >= n, 300_000);
+        fib.push(performance.now() - establishedAt);
         const w0 = performance.now();
         pusher.withdrawAll();
         await until(async () => (await received()) === 0, 300_000);
         withdraw.push(performance.now() - w0);
+        await until(async () => (await inFib()) === 0, 300_000);
+        unfib.push(performance.now() - w0);
       } finally {
         await pusher.stop();
         await labDown(LAB, { force: true });
@@ -183,7 +325,9 @@ for (const n of sizes) {
     console.log(`${name}: ${n} /32 routes, ${runs} runs, FRR 8.4 in a netns:`);
     console.log(`  lab up -> Established:        ${stats(up)}`);
     console.log(`  Established -> all in FRR:    ${stats(push)}`);
+    console.log(`  Established -> all in FIB:    ${stats(fib)}`);
     console.log(`  withdraw all -> none in FRR:  ${stats(withdraw)}`);
+    console.log(`  withdraw all -> none in FIB:  ${stats(unfib)}`);
   }
   if (medians.size > 1) {
     const base = speakers.at(-1)!;
