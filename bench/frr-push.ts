@@ -24,6 +24,7 @@ import { attributeBytes } from '../src/bgp/wire/attribute-encode.js';
 import { labDown, labUp } from '../src/lab/lifecycle.js';
 import { vtyshCommands } from '../src/lab/router-state.js';
 import type { LabTopology } from '../src/lab/topology.js';
+import { median, spread } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -77,15 +78,7 @@ async function until(cond: () => Promise<boolean>, limitMs: number): Promise<voi
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
-function stats(xs: number[]): string {
-  const s = [...xs].sort((a, b) => a - b);
-  return `median ${median(xs).toFixed(0)} ms (min ${s[0]!.toFixed(0)}, max ${s.at(-1)!.toFixed(0)})`;
-}
+const stats = (xs: number[]): string => spread(xs, { unit: 'ms' });
 
 const prefix = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`;
 
