@@ -81,23 +81,30 @@ export class AttributeTable {
 export class AdjRibOut {
   /** What should be advertised now. */
   private readonly desired = new Map<string, InternedAttributes>();
-  /** What the peer was last told, as far as flushed changes go. */
-  private readonly sent = new Map<string, InternedAttributes>();
-  /** Prefixes whose desired state differs from what was sent. */
-  private readonly dirty = new Set<string>();
+  /**
+   * Prefixes whose desired state may differ from what was sent, each with what was sent
+   * (undefined: nothing). Every other prefix was sent as it is desired, so no second table of
+   * what was sent is kept: in the steady state a route costs one map entry.
+   */
+  private readonly dirty = new Map<string, InternedAttributes | undefined>();
+  /** A route refresh is owed: the next takePending announces every desired route. */
+  private refreshing = false;
 
   constructor(private readonly table: AttributeTable = new AttributeTable()) {}
 
   set(prefix: string, attrs: RouteAttributes | InternedAttributes): void {
     const interned = 'key' in attrs ? attrs : this.table.intern(attrs);
-    if (this.desired.get(prefix) === interned) return;
+    const current = this.desired.get(prefix);
+    if (current === interned) return;
+    if (!this.dirty.has(prefix)) this.dirty.set(prefix, current);
     this.desired.set(prefix, interned);
-    this.dirty.add(prefix);
   }
 
   remove(prefix: string): void {
-    if (!this.desired.delete(prefix)) return;
-    this.dirty.add(prefix);
+    const current = this.desired.get(prefix);
+    if (current === undefined) return;
+    this.desired.delete(prefix);
+    if (!this.dirty.has(prefix)) this.dirty.set(prefix, current);
   }
 
   /** Makes the desired set exactly `routes`. */
@@ -127,7 +134,7 @@ export class AdjRibOut {
   }
 
   hasPending(): boolean {
-    return this.dirty.size > 0;
+    return this.dirty.size > 0 || this.refreshing;
   }
 
   /**
@@ -137,30 +144,44 @@ export class AdjRibOut {
   takePending(): PendingChanges {
     const groups = new Map<string, AnnouncementGroup>();
     const withdraw: string[] = [];
-    for (const prefix of this.dirty) {
-      const want = this.desired.get(prefix);
-      const had = this.sent.get(prefix);
-      if (want === had) continue;
-      if (want) {
-        this.sent.set(prefix, want);
-        let g = groups.get(want.key);
-        if (!g) groups.set(want.key, (g = { attributes: want, prefixes: [] }));
-        g.prefixes.push(prefix);
-      } else {
-        this.sent.delete(prefix);
-        withdraw.push(prefix);
+    const announce = (prefix: string, want: InternedAttributes): void => {
+      let g = groups.get(want.key);
+      if (!g) groups.set(want.key, (g = { attributes: want, prefixes: [] }));
+      g.prefixes.push(prefix);
+    };
+    if (this.refreshing) {
+      for (const [prefix, want] of this.desired) announce(prefix, want);
+      for (const [prefix, had] of this.dirty) {
+        if (had && !this.desired.has(prefix)) withdraw.push(prefix);
+      }
+    } else {
+      for (const [prefix, had] of this.dirty) {
+        const want = this.desired.get(prefix);
+        if (want === had) continue;
+        if (want) announce(prefix, want);
+        else withdraw.push(prefix);
       }
     }
     this.dirty.clear();
+    this.refreshing = false;
     return { announce: [...groups.values()], withdraw };
   }
 
   /**
-   * Marks every desired route to be sent again: after Established (the peer knows nothing) or
-   * on ROUTE-REFRESH (RFC 2918 3: re-advertise the Adj-RIB-Out).
+   * A new session: the peer knows nothing, so every desired route is to be announced and
+   * withdrawals not yet sent are moot.
    */
-  resendAll(): void {
-    this.sent.clear();
-    for (const prefix of this.desired.keys()) this.dirty.add(prefix);
+  peerReset(): void {
+    this.dirty.clear();
+    this.refreshing = false;
+    for (const prefix of this.desired.keys()) this.dirty.set(prefix, undefined);
+  }
+
+  /**
+   * ROUTE-REFRESH (RFC 2918 3): re-advertise the whole Adj-RIB-Out. The peer still holds what
+   * it was sent, so a withdrawal not yet sent still goes out.
+   */
+  refresh(): void {
+    this.refreshing = true;
   }
 }

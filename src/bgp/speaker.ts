@@ -159,7 +159,7 @@ export class Peer {
           (f) => f.safi === SAFI_UNICAST && (f.afi === AFI_IPV4 || f.afi === AFI_IPV6),
         );
         // The peer knows nothing yet: advertise the whole Adj-RIB-Out.
-        this.adjRibOut.resendAll();
+        this.adjRibOut.peerReset();
         this.scheduleFlush();
       },
       down: () => {
@@ -171,7 +171,7 @@ export class Peer {
       routeRefresh: (m) => {
         // RFC 2918 3 / RFC 7313 4: re-advertise the Adj-RIB-Out for the family asked.
         if (m.subtype !== 0) return;
-        this.adjRibOut.resendAll();
+        this.adjRibOut.refresh();
         this.scheduleFlush();
       },
       message: (m) => {

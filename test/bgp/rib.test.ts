@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AdjRibOut, AttributeTable } from '../../src/bgp/rib.js';
 
@@ -37,17 +38,113 @@ describe('AdjRibOut', () => {
     expect(table.size).toBe(1);
   });
 
-  it('re-announces everything on resendAll (route refresh) and replaceAll converges', () => {
+  it('re-announces everything on refresh (route refresh) and replaceAll converges', () => {
     const rib = new AdjRibOut();
     rib.replaceAll([
       ['10.0.0.1/32', nh],
       ['10.0.0.2/32', nh],
     ]);
     rib.takePending();
-    rib.resendAll();
+    rib.refresh();
     expect(rib.takePending().announce[0]?.prefixes).toEqual(['10.0.0.1/32', '10.0.0.2/32']);
     rib.replaceAll([['10.0.0.2/32', nh]]);
     expect(rib.takePending()).toEqual({ announce: [], withdraw: ['10.0.0.1/32'] });
     expect([...rib.prefixes()]).toEqual(['10.0.0.2/32']);
+  });
+
+  it('keeps a withdrawal not yet sent through a route refresh: the peer still has the route', () => {
+    const rib = new AdjRibOut();
+    rib.set('10.0.0.1/32', nh);
+    rib.set('10.0.0.2/32', nh);
+    rib.takePending();
+    rib.remove('10.0.0.1/32');
+    rib.refresh();
+    const pending = rib.takePending();
+    expect(pending.withdraw).toEqual(['10.0.0.1/32']);
+    expect(pending.announce.map((g) => g.prefixes)).toEqual([['10.0.0.2/32']]);
+  });
+
+  it('drops unsent withdrawals on a new session (the peer knows nothing) and announces all', () => {
+    const rib = new AdjRibOut();
+    rib.set('10.0.0.1/32', nh);
+    rib.set('10.0.0.2/32', nh);
+    rib.takePending();
+    rib.remove('10.0.0.1/32');
+    rib.set('10.0.0.2/32', { ...nh, med: 5 });
+    rib.peerReset();
+    const pending = rib.takePending();
+    expect(pending.withdraw).toEqual([]);
+    expect(pending.announce.map((g) => [g.attributes.attrs.med, g.prefixes])).toEqual([
+      [5, ['10.0.0.2/32']],
+    ]);
+    expect(rib.hasPending()).toBe(false);
+  });
+
+  it('announces a changed route once, with the latest attributes, and nothing when it settles', () => {
+    const rib = new AdjRibOut();
+    rib.set('10.0.0.1/32', nh);
+    rib.takePending();
+    rib.set('10.0.0.1/32', { ...nh, med: 1 });
+    rib.set('10.0.0.1/32', { ...nh, med: 2 });
+    const pending = rib.takePending();
+    expect(pending.announce.map((g) => [g.attributes.attrs.med, g.prefixes])).toEqual([
+      [2, ['10.0.0.1/32']],
+    ]);
+    rib.set('10.0.0.1/32', { ...nh, med: 3 });
+    rib.set('10.0.0.1/32', { ...nh, med: 2 });
+    expect(rib.takePending()).toEqual({ announce: [], withdraw: [] });
+  });
+
+  it('matches a model that keeps what the peer was sent, over random operations', () => {
+    // The model is the obvious two-table Adj-RIB-Out: what is desired and what the peer holds.
+    const op = fc.oneof(
+      fc.record({ k: fc.constant('set' as const), p: fc.nat(5), med: fc.nat(2) }),
+      fc.record({ k: fc.constant('remove' as const), p: fc.nat(5) }),
+      fc.record({ k: fc.constantFrom('take' as const, 'refresh' as const, 'reset' as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const rib = new AdjRibOut();
+        const desired = new Map<string, number>();
+        let peer = new Map<string, number>();
+        // A refresh re-advertises the whole Adj-RIB-Out as it is when the UPDATEs go out.
+        let refreshed = false;
+        const check = (): void => {
+          const got = rib.takePending();
+          const announced = new Map<string, number>();
+          for (const g of got.announce)
+            for (const p of g.prefixes) announced.set(p, g.attributes.attrs.med!);
+          const wantAnnounce = [...desired].filter(
+            ([p, m]) => peer.get(p) !== m || refreshed,
+          );
+          const wantWithdraw = [...peer.keys()].filter((p) => !desired.has(p));
+          expect([...announced].sort()).toEqual(wantAnnounce.sort());
+          expect([...got.withdraw].sort()).toEqual(wantWithdraw.sort());
+          peer = new Map(desired);
+          refreshed = false;
+        };
+        for (const o of ops) {
+          const prefix = `10.0.0.${'p' in o ? o.p : 0}/32`;
+          if (o.k === 'set') {
+            desired.set(prefix, o.med);
+            rib.set(prefix, { ...nh, med: o.med });
+          } else if (o.k === 'remove') {
+            desired.delete(prefix);
+            rib.remove(prefix);
+          } else if (o.k === 'take') check();
+          else if (o.k === 'refresh') {
+            rib.refresh();
+            refreshed = true;
+          } else {
+            rib.peerReset();
+            peer = new Map();
+            refreshed = false;
+          }
+        }
+        check();
+        expect(rib.hasPending()).toBe(false);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
