@@ -114,9 +114,7 @@ describe('AdjRibOut', () => {
           const announced = new Map<string, number>();
           for (const g of got.announce)
             for (const p of g.prefixes) announced.set(p, g.attributes.attrs.med!);
-          const wantAnnounce = [...desired].filter(
-            ([p, m]) => peer.get(p) !== m || refreshed,
-          );
+          const wantAnnounce = [...desired].filter(([p, m]) => peer.get(p) !== m || refreshed);
           const wantWithdraw = [...peer.keys()].filter((p) => !desired.has(p));
           expect([...announced].sort()).toEqual(wantAnnounce.sort());
           expect([...got.withdraw].sort()).toEqual(wantWithdraw.sort());
