@@ -80,13 +80,13 @@ export class AttributeTable {
 
 export class AdjRibOut {
   /** What should be advertised now. */
-  private readonly desired = new Map<string, InternedAttributes>();
+  private desired = new Map<string, InternedAttributes>();
   /**
    * Prefixes whose desired state may differ from what was sent, each with what was sent
    * (undefined: nothing). Every other prefix was sent as it is desired, so no second table of
    * what was sent is kept: in the steady state a route costs one map entry.
    */
-  private readonly dirty = new Map<string, InternedAttributes | undefined>();
+  private dirty = new Map<string, InternedAttributes | undefined>();
   /** A route refresh is owed: the next takePending announces every desired route. */
   private refreshing = false;
 
@@ -114,7 +114,19 @@ export class AdjRibOut {
       keep.add(prefix);
       this.set(prefix, attrs);
     }
-    for (const prefix of [...this.desired.keys()]) if (!keep.has(prefix)) this.remove(prefix);
+    if (keep.size === 0 && this.dirty.size === 0) {
+      // Withdraw everything with nothing pending: what is desired is exactly what was sent,
+      // so the whole table becomes the pending withdrawals at once.
+      this.dirty = this.desired;
+      this.desired = new Map();
+      return;
+    }
+    // Deleting the entry being visited is safe in a Map iteration (ECMA-262 24.1.3.5).
+    for (const [prefix, had] of this.desired) {
+      if (keep.has(prefix)) continue;
+      this.desired.delete(prefix);
+      if (!this.dirty.has(prefix)) this.dirty.set(prefix, had);
+    }
   }
 
   has(prefix: string): boolean {

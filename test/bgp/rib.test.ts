@@ -101,6 +101,13 @@ describe('AdjRibOut', () => {
       fc.record({ k: fc.constant('set' as const), p: fc.nat(5), med: fc.nat(2) }),
       fc.record({ k: fc.constant('remove' as const), p: fc.nat(5) }),
       fc.record({ k: fc.constantFrom('take' as const, 'refresh' as const, 'reset' as const) }),
+      fc.record({
+        k: fc.constant('replace' as const),
+        routes: fc.uniqueArray(fc.record({ p: fc.nat(5), med: fc.nat(2) }), {
+          selector: (r) => r.p,
+          maxLength: 4,
+        }),
+      }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
@@ -129,6 +136,10 @@ describe('AdjRibOut', () => {
           } else if (o.k === 'remove') {
             desired.delete(prefix);
             rib.remove(prefix);
+          } else if (o.k === 'replace') {
+            desired.clear();
+            for (const r of o.routes) desired.set(`10.0.0.${r.p}/32`, r.med);
+            rib.replaceAll(o.routes.map((r) => [`10.0.0.${r.p}/32`, { ...nh, med: r.med }]));
           } else if (o.k === 'take') check();
           else if (o.k === 'refresh') {
             rib.refresh();
