@@ -27,6 +27,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SystemClock } from '../src/core/clock.js';
 import { systemRandom } from '../src/core/random.js';
+import { spread } from './stats.js';
 import {
   BfdDiagnostic,
   BfdSessionTable,
@@ -335,20 +336,9 @@ function runSizeInChild(n: number, seconds: number): Promise<RunResult> {
   });
 }
 
-function median(values: number[]): number {
-  const s = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 /** `median (min, max)` over runs; NaN (no detection in a run) is left out. */
-function spread(values: number[], digits: number): string {
-  const v = values.filter((x) => !Number.isNaN(x));
-  if (v.length === 0) return 'n/a';
-  const fmt = (x: number) => x.toFixed(digits);
-  return `${fmt(median(v))} (${fmt(Math.min(...v))}, ${fmt(Math.max(...v))})`;
-}
+const cell = (values: number[], digits: number): string =>
+  spread(values, { digits, compact: true });
 
 interface SizeSummary {
   interval: number;
@@ -365,15 +355,15 @@ function summaryRow(s: SizeSummary): string {
   return [
     String(s.interval).padEnd(9),
     String(s.n).padEnd(6),
-    spread(
+    cell(
       s.runs.map((r) => r.detectP50),
       1,
     ).padEnd(25),
-    spread(
+    cell(
       s.runs.map((r) => r.detectP99),
       1,
     ).padEnd(25),
-    spread(falseDowns, 0).padEnd(22),
+    cell(falseDowns, 0).padEnd(22),
     `${s.runs.filter(clean).length}/${s.runs.length}`,
   ].join(' ');
 }

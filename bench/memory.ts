@@ -32,6 +32,7 @@ import { MemoryNetwork } from '../src/bgp/io/memory.js';
 import { Speaker, type Peer } from '../src/bgp/speaker.js';
 import type { RouteAttributes } from '../src/bgp/rib.js';
 import { formatCIDR } from '../src/metallb/ip.js';
+import { median, spread } from './stats.js';
 
 type Family = 'ipv4' | 'ipv6';
 
@@ -191,16 +192,8 @@ function runChild(n: number, family: Family): Promise<RunResult> {
 const total = (s: Sample): number => s.heapUsed + s.external + s.arrayBuffers;
 const heapExt = (s: Sample): number => s.heapUsed + s.external;
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
-function stats(values: number[], digits = 1): string {
-  const fmt = (v: number) => v.toFixed(digits);
-  return `${fmt(median(values))} (min ${fmt(Math.min(...values))}, max ${fmt(Math.max(...values))})`;
-}
+const stats = (values: number[], digits = 1): string =>
+  spread(values, { digits }).replace(/^median /, '');
 
 async function main(): Promise<void> {
   const argv = await yargs(hideBin(process.argv))

@@ -22,16 +22,22 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 /**
- * `median M (min A, max B)` with `digits` decimals and an optional unit after each number;
- * `format` replaces toFixed (e.g. to print millions).
+ * `median M unit (min A, max B)` with `digits` decimals; `format` replaces toFixed (e.g. to
+ * print millions); `compact` gives `M (A, B)` for table cells.
  */
 export function spread(
   values: readonly number[],
-  options: { digits?: number; unit?: string; format?: (v: number) => string } = {},
+  options: {
+    digits?: number;
+    unit?: string;
+    format?: (v: number) => string;
+    compact?: boolean;
+  } = {},
 ): string {
   const s = finite(values);
   if (s.length === 0) return 'n/a';
   const unit = options.unit ? ` ${options.unit}` : '';
   const fmt = options.format ?? ((v: number) => v.toFixed(options.digits ?? 0));
+  if (options.compact) return `${fmt(median(s))} (${fmt(s[0]!)}, ${fmt(s.at(-1)!)})`;
   return `median ${fmt(median(s))}${unit} (min ${fmt(s[0]!)}, max ${fmt(s.at(-1)!)})`;
 }
