@@ -14,6 +14,7 @@ import {
   parseLabelSelector,
 } from '../../src/k8s/selectors.js';
 import { humanDuration } from '../../src/k8s/table/human-duration.js';
+import { ObjectStore } from '../../src/k8s/store/object-store.js';
 import { columnText, evaluateColumnPath } from '../../src/k8s/table/jsonpath.js';
 
 const S = 1000;
@@ -65,6 +66,26 @@ describe('selectors', () => {
   it('field selectors address dotted paths', () => {
     expect(matchesFields(parseFieldSelector('metadata.name=a,status.phase=Up'), obj)).toBe(true);
     expect(matchesFields(parseFieldSelector('metadata.namespace!=ns'), obj)).toBe(false);
+  });
+  it('the store filters a list before sorting it by namespace, then name', () => {
+    const store = new ObjectStore();
+    for (const [ns, name, app] of [
+      ['b', 'z', 'x'],
+      ['a', 'y', 'x'],
+      ['a', 'c', 'other'],
+      ['a', 'b', 'x'],
+    ] as const) {
+      store.put('cm', { metadata: { namespace: ns, name, labels: { app } } }, 'ADDED');
+    }
+    const sel = parseLabelSelector('app=x');
+    const ids = (objs: { metadata?: { namespace?: string; name?: string } }[]) =>
+      objs.map((o) => `${o.metadata?.namespace}/${o.metadata?.name}`);
+    expect(ids(store.list('cm', undefined, (o) => matchesLabels(sel, o)))).toEqual([
+      'a/b',
+      'a/y',
+      'b/z',
+    ]);
+    expect(ids(store.list('cm', 'a'))).toEqual(['a/b', 'a/c', 'a/y']);
   });
   it('a malformed selector is a 400 BadRequest', () => {
     try {

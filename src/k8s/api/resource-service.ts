@@ -107,11 +107,11 @@ export class ResourceService {
 
   list(type: ResourceType, namespace: string | undefined, options: ListOptions = {}): ListResult {
     const ns = type.namespaced ? namespace : undefined;
-    let items = this.store
-      .list(this.key(type), ns)
-      .filter(
-        (o) => matchesLabels(options.labelSelector, o) && matchesFields(options.fieldSelector, o),
-      );
+    let items = this.store.list(
+      this.key(type),
+      ns,
+      (o) => matchesLabels(options.labelSelector, o) && matchesFields(options.fieldSelector, o),
+    );
     const resourceVersion = String(this.store.currentRv());
     if (options.continueToken) {
       const after = decodeContinue(options.continueToken);

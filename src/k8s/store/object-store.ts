@@ -73,15 +73,22 @@ export class ObjectStore {
     return this.buckets.get(key)?.get(`${namespace}/${name}`);
   }
 
-  /** Objects of a resource, optionally in one namespace, sorted by namespace then name. */
-  list(key: string, namespace?: string): KubeObject[] {
+  /**
+   * Objects of a resource, optionally in one namespace and only those `keep` accepts, sorted by
+   * namespace then name. Filtering comes before sorting, and the sort compares the stored ids:
+   * a selector list over thousands of objects (one BGPSessionState per session) stays cheap.
+   */
+  list(key: string, namespace?: string, keep?: (obj: KubeObject) => boolean): KubeObject[] {
     const bucket = this.buckets.get(key);
     if (!bucket) return [];
-    const out: KubeObject[] = [];
+    const prefix = namespace === undefined ? undefined : `${namespace}/`;
+    const out: [string, KubeObject][] = [];
     for (const [id, obj] of bucket) {
-      if (namespace === undefined || id.startsWith(`${namespace}/`)) out.push(obj);
+      if (prefix !== undefined && !id.startsWith(prefix)) continue;
+      if (keep && !keep(obj)) continue;
+      out.push([id, obj]);
     }
-    return out.sort((a, b) => objectId(a).localeCompare(objectId(b)));
+    return out.sort((a, b) => a[0].localeCompare(b[0])).map((e) => e[1]);
   }
 
   /** Every stored (key, object), for snapshots and scans across resources. */
