@@ -6,6 +6,7 @@
  */
 import type { Informer, ObjectCache } from '@kubernetes/client-node';
 import type { KubeClient, KubeResource } from '../../k8s/client.js';
+import { configInputKey } from './writer.js';
 import type {
   BFDProfile,
   BGPAdvertisement,
@@ -80,6 +81,7 @@ export class ClusterCache {
   private listeners: ((kind: string) => void)[] = [];
   /** Bumped on every event; lets callers tell a quiet period from a busy one. */
   generation = 0;
+  private key: { generation: number; key: string } | undefined;
 
   constructor(
     private readonly client: KubeClient,
@@ -132,6 +134,14 @@ export class ClusterCache {
 
   endpointSlices(): EndpointSlice[] {
     return this.items<EndpointSlice>('endpointSlices');
+  }
+
+  /** `configInputKey(resources())`, computed once per generation rather than once per node. */
+  configKey(): string {
+    if (this.key?.generation !== this.generation) {
+      this.key = { generation: this.generation, key: configInputKey(this.resources()) };
+    }
+    return this.key.key;
   }
 
   resources(): ClusterResources {

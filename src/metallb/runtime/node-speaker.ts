@@ -33,7 +33,7 @@ import type { Node, ServiceBGPStatus, ServiceL2Status } from '../types.js';
 import { LastValidConfig } from '../validate.js';
 import type { ClusterCache } from './cache.js';
 import type { StatusWriter } from './writer.js';
-import { configInputKey, sameJson } from './writer.js';
+import { sameJson } from './writer.js';
 
 export interface NodeSpeakerComponents {
   clock: Clock;
@@ -81,6 +81,10 @@ export class NodeSpeaker {
   private readonly bfdTransports = new Map<string, Promise<BfdTransport>>();
   private readonly lastValid: LastValidConfig;
   private configKey: string | undefined;
+  /** ConfigurationState to write at the next status half (the configuration changed). */
+  private configStatus: ReturnType<LastValidConfig['apply']>['status'] | undefined;
+  /** What the sessions half planned, for the status half of the same pass. */
+  private pending: { config: MetallbConfig; plan: BgpPlan } | undefined;
   private readonly peers = new Map<string, PeerRuntime>();
   private readonly listening = new Set<string>();
   private pollTimer: Timer | undefined;
@@ -130,14 +134,28 @@ export class NodeSpeaker {
     }));
   }
 
+  /** One reconcile of this node alone: its sessions, then its reports. */
   async reconcile(): Promise<void> {
+    await this.reconcileSessions();
+    await this.reconcileStatus();
+  }
+
+  /**
+   * The first half of a reconcile: configuration, BGP sessions and their routes, with no status
+   * write. The runtime runs it for every node before any node writes its reports, as
+   * independent speaker pods would: with writes first, the last of 250 nodes waited some 30 s
+   * for the others' status writes before it started a session (bench/scale.ts).
+   */
+  async reconcileSessions(): Promise<void> {
+    this.pending = undefined;
     if (this.stopped) return;
-    const resources = this.cache.resources();
-    const key = configInputKey(resources);
+    const key = this.cache.configKey();
     if (key !== this.configKey) {
       this.configKey = key;
-      const r = this.lastValid.apply(resources, this.components.clock.wallNow());
-      await this.writer.configurationState({ component: 'speaker', node: this.node }, r.status);
+      this.configStatus = this.lastValid.apply(
+        this.cache.resources(),
+        this.components.clock.wallNow(),
+      ).status;
     }
     const config = this.lastValid.config;
     const nodeObj = this.cache.nodes().find((n) => n.metadata.name === this.node);
@@ -184,9 +202,23 @@ export class NodeSpeaker {
         s.routes.length,
       );
     }
-    await this.writeServiceStatuses(plan);
-    await this.writeL2Statuses(config);
-    await this.writeFrrNodeState(config, plan);
+    this.pending = { config, plan };
+  }
+
+  /** The second half: ConfigurationState, Service statuses, FRRNodeState, BGPSessionState. */
+  async reconcileStatus(): Promise<void> {
+    if (this.stopped) return;
+    const status = this.configStatus;
+    if (status) {
+      this.configStatus = undefined;
+      await this.writer.configurationState({ component: 'speaker', node: this.node }, status);
+    }
+    const pending = this.pending;
+    this.pending = undefined;
+    if (!pending) return;
+    await this.writeServiceStatuses(pending.plan);
+    await this.writeL2Statuses(pending.config);
+    await this.writeFrrNodeState(pending.config, pending.plan);
     this.markAllSessionsDirty();
   }
 
