@@ -45,6 +45,7 @@ import { Address4 } from 'ip-address';
 import { parseScenario } from '../src/scenario/load.js';
 import { ScenarioSession } from '../src/scenario/runner/session.js';
 import { checkPrerequisites, labDown } from '../src/lab/lifecycle.js';
+import { spread } from './stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -436,19 +437,6 @@ function runChild(backend: BackendName): Promise<RunResult> {
   });
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
-
-function stats(xs: number[], digits = 0): string {
-  const v = xs.filter((x) => Number.isFinite(x));
-  if (v.length === 0) return 'n/a';
-  const s = [...v].sort((a, b) => a - b);
-  const f = (x: number): string => x.toFixed(digits);
-  return v.length === 1 ? f(s[0]!) : `${f(median(v))} (${f(s[0]!)}, ${f(s.at(-1)!)})`;
-}
-
 function frrVersion(): string {
   const r = spawnSync('/usr/lib/frr/bgpd', ['--version'], { encoding: 'utf8' });
   return /version (\S+)/.exec(r.stdout ?? '')?.[1] ?? 'not installed';
@@ -512,7 +500,8 @@ async function main(): Promise<void> {
       if (!r.ok) ok = false;
     }
     const good = results.filter((r) => Number.isFinite(r.upMs));
-    const col = (f: (r: RunResult) => number, digits = 0): string => stats(good.map(f), digits);
+    const col = (f: (r: RunResult) => number, digits = 0): string =>
+      spread(good.map(f), { digits, compact: true });
     const label =
       backend === 'frr' ? `FRR ${frrVersion()} in netns` : 'builtin routers (in process)';
     console.log(
