@@ -202,4 +202,40 @@ describe('MetalLB runtime against a builtin router', () => {
     }
     expect(rt.problems).toEqual([]);
   }, 30_000);
+
+  it('recreates a BGPSessionState deleted by hand at the next transition, without a problem', async () => {
+    const { client, router, rt } = await setup();
+    await client.create({
+      apiVersion: 'metallb.io/v1beta2',
+      kind: 'BGPPeer',
+      metadata: { name: 'bgp-peer', namespace: 'metallb-system' },
+      spec: { myASN: 64501, peerASN: 64500, peerAddress: '198.18.0.1' },
+    });
+    const states = () =>
+      client.list('frrk8s.metallb.io/v1beta1', 'BGPSessionState', { namespace: 'frr-k8s-system' });
+    const statusOf = (o: unknown) =>
+      (o as { status?: { bgpStatus?: string } } | undefined)?.status?.bgpStatus;
+    const first = await waitFor('Established', async () => {
+      const o = (await states())[0];
+      return statusOf(o) === 'Established' ? o : undefined;
+    });
+    await client.delete(first);
+    expect(await states()).toEqual([]);
+    await router.vtysh(['configure terminal', 'router bgp 64500', 'neighbor 198.18.0.10 shutdown']);
+    const down = await waitFor('written again', async () => {
+      const o = (await states())[0];
+      return o && statusOf(o) !== 'Established' ? o : undefined;
+    });
+    expect(down.metadata?.name).not.toBe(first.metadata?.name);
+    await router.vtysh([
+      'configure terminal',
+      'router bgp 64500',
+      'no neighbor 198.18.0.10 shutdown',
+    ]);
+    await waitFor('Established again', async () => {
+      const l = await states();
+      return l.length === 1 && statusOf(l[0]) === 'Established' ? l : undefined;
+    });
+    expect(rt.problems).toEqual([]);
+  });
 });
