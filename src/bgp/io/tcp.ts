@@ -53,6 +53,8 @@ class TcpConnection implements Connection {
     });
   }
 
+  private corked = false;
+
   attach(handlers: ConnectionHandlers): void {
     if (this.handlers) throw new TransportError('ERR_TRANSPORT_IO', 'connection already attached');
     this.handlers = handlers;
@@ -62,6 +64,16 @@ class TcpConnection implements Connection {
 
   write(bytes: Buffer): boolean {
     if (this.socket.destroyed || this.socket.writableEnded) return false;
+    if (!this.corked) {
+      // Everything written in this turn of the event loop goes out in one writev: a burst of
+      // UPDATEs reaches the kernel at once instead of one message per loop iteration.
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(bytes);
     return this.socket.writableLength < HIGH_WATER_MARK;
   }
