@@ -255,13 +255,10 @@ export class BgpSession {
       this.bind(target, connection, 'remote', { type: 'TcpConnectionConfirmed' });
       return;
     }
-    // A second connection while ours is in progress: run it beside, resolve on OPEN (6.8).
-    if (this.main.fsm.name === 'Established') {
-      // RFC 4271 6.8: with CollisionDetectEstablishedState off (default), a connection
-      // arriving while Established is refused... after its OPEN, by Cease/7; we close it now.
-      connection.destroy();
-      return;
-    }
+    // A second connection while ours is in progress or Established: run it beside and
+    // resolve on its OPEN (6.8). Resetting it at once instead raced the peer: FRR 8.4 moving
+    // an incoming session to Established while its own outgoing connection got our RST tore
+    // the Established one down too (seen at 1,000 sessions, a few per bring-up).
     const a = this.newAttempt('remote');
     this.extra.push(a);
     this.feed(a, { type: 'ManualStart_with_PassiveTcpEstablishment' });
@@ -591,6 +588,13 @@ export class BgpSession {
    * higher BGP Identifier and dump the other.
    */
   private collide(a: Attempt, remoteBgpId: string, remoteAsn: number): void {
+    if (a !== this.main && this.main.fsm.name === 'Established') {
+      // RFC 4271 6.8: with CollisionDetectEstablishedState off (the default), a collision with
+      // an Established connection closes the new one, with a NOTIFICATION Cease (RFC 4486 3:
+      // subcode 7, Connection Collision Resolution).
+      this.feed(a, { type: 'OpenCollisionDump' });
+      return;
+    }
     const others = [this.main, ...this.extra].filter(
       (x) => x !== a && (x.fsm.name === 'OpenConfirm' || x.fsm.name === 'OpenSent') && x.connection,
     );

@@ -3,7 +3,13 @@ import { ManualClock } from '../../../src/core/clock.js';
 import { SeededRandom } from '../../../src/core/random.js';
 import { MemoryNetwork } from '../../../src/bgp/io/memory.js';
 import { BgpSession } from '../../../src/bgp/session.js';
-import { encodeUpdates } from '../../../src/bgp/wire/index.js';
+import {
+  BgpFramer,
+  DEFAULT_CONTEXT,
+  decodeMessage,
+  encodeMessage,
+  encodeUpdates,
+} from '../../../src/bgp/wire/index.js';
 import { SessionPair, settle } from './harness.js';
 
 describe('BgpSession over the in-memory transport, virtual time', () => {
@@ -29,6 +35,57 @@ describe('BgpSession over the in-memory transport, virtual time', () => {
     // Keepalive every 3 s with jitter 0.75..1.0 over 60 s: between 20 and 27 (+1 in OpenSent).
     expect(keepalives.length).toBeGreaterThanOrEqual(20);
     expect(keepalives.length).toBeLessThanOrEqual(28);
+  });
+
+  it('closes a connection that arrives while Established with Cease/7 after its OPEN (RFC 4271 6.8)', async () => {
+    const p = new SessionPair();
+    await p.start();
+    await p.advance(1000);
+    expect(p.router.state).toBe('Established');
+    // The node's side opens a second connection to the router, as a peer whose connect timer
+    // fired while the first session came up would.
+    const second = await p.network
+      .transport()
+      .connect({ host: '198.18.0.1', port: 179, localAddress: '198.18.0.10' });
+    const framer = new BgpFramer();
+    const got: string[] = [];
+    let closed = false;
+    second.attach({
+      data: (chunk) => {
+        for (const m of framer.push(chunk).messages) {
+          const r = decodeMessage(m, DEFAULT_CONTEXT);
+          if (!r.ok) got.push('undecodable');
+          else if (r.message.type === 'NOTIFICATION')
+            got.push(`NOTIFICATION ${r.message.code}/${r.message.subcode}`);
+          else got.push(r.message.type);
+        }
+      },
+      drain: () => {},
+      close: () => {
+        closed = true;
+      },
+    });
+    await p.advance(200);
+    expect(got).toEqual(['OPEN']);
+    second.write(
+      encodeMessage(
+        {
+          type: 'OPEN',
+          version: 4,
+          myAsn: 64501,
+          holdTime: 9,
+          bgpId: '198.18.0.10',
+          capabilities: [{ kind: 'four-octet-as', asn: 64501 }],
+        },
+        DEFAULT_CONTEXT,
+      ),
+    );
+    await p.advance(500);
+    expect(got).toEqual(['OPEN', 'NOTIFICATION 6/7']);
+    expect(closed).toBe(true);
+    expect(p.router.state).toBe('Established');
+    expect(p.node.state).toBe('Established');
+    expect(p.states('router').at(-1)).toBe('Established');
   });
 
   it('detects hold timer expiry when packets are dropped, within the hold time', async () => {
