@@ -298,8 +298,10 @@ async function runOnce(backend: BackendName): Promise<RunResult> {
           }
         } else if (e.from === 'Established') {
           established.delete(key);
-          if (allUp === undefined) dropsBringUp++;
-          else if (holding) {
+          if (allUp === undefined) {
+            dropsBringUp++;
+            console.error(`  drop: ${e.node} -> ${e.peer}: ${e.from} -> ${e.to} (${e.reason})`);
+          } else if (holding) {
             flapsSpeaker++;
             console.error(`  flap: ${e.node} -> ${e.peer}: ${e.from} -> ${e.to} (${e.reason})`);
           }
