@@ -62,3 +62,48 @@ export interface SourcePortRange {
   min: number;
   max: number;
 }
+
+/**
+ * A transport that passes everything through to `t` but hands each send to `hooks.send` (which
+ * decides whether and how to call the channel) and shows each received datagram to
+ * `hooks.received` first: what the pcap tap and the lab's network guard are built from.
+ */
+export function interceptBfdTransport(
+  t: BfdTransport,
+  hooks: {
+    send(channel: BfdTxChannel, payload: Buffer, to: BfdEndpointAddress): void;
+    received?(datagram: BfdDatagram): void;
+  },
+): BfdTransport {
+  const seen = hooks.received;
+  return {
+    get local() {
+      return t.local;
+    },
+    onDatagram(handler) {
+      t.onDatagram(
+        seen
+          ? (d) => {
+              seen(d);
+              handler(d);
+            }
+          : handler,
+      );
+    },
+    async openTxChannel(peer) {
+      const c = await t.openTxChannel(peer);
+      return {
+        get local() {
+          return c.local;
+        },
+        get sendErrors() {
+          return c.sendErrors;
+        },
+        send: (payload, to) => hooks.send(c, payload, to),
+        close: () => c.close(),
+      };
+    },
+    settleReceive: (fn) => t.settleReceive(fn),
+    close: () => t.close(),
+  };
+}

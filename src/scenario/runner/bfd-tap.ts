@@ -2,7 +2,11 @@
  * Sees every BFD control packet a node speaker sends and receives, for the run's pcap file,
  * by wrapping its transport; packets pass through unchanged.
  */
-import type { BfdEndpointAddress, BfdTransport, BfdTxChannel } from '../../bfd/io/transport.js';
+import {
+  interceptBfdTransport,
+  type BfdEndpointAddress,
+  type BfdTransport,
+} from '../../bfd/io/transport.js';
 
 export type BfdTapHandler = (
   from: BfdEndpointAddress,
@@ -11,33 +15,11 @@ export type BfdTapHandler = (
 ) => void;
 
 export function tapBfdTransport(t: BfdTransport, tap: BfdTapHandler): BfdTransport {
-  return {
-    get local() {
-      return t.local;
+  return interceptBfdTransport(t, {
+    received: (d) => tap(d.from, d.to, d.payload),
+    send(channel, payload, to) {
+      channel.send(payload, to);
+      tap(channel.local, to, payload);
     },
-    onDatagram(handler) {
-      t.onDatagram((d) => {
-        tap(d.from, d.to, d.payload);
-        handler(d);
-      });
-    },
-    async openTxChannel(): Promise<BfdTxChannel> {
-      const c = await t.openTxChannel();
-      return {
-        get local() {
-          return c.local;
-        },
-        get sendErrors() {
-          return c.sendErrors;
-        },
-        send(payload, to) {
-          c.send(payload, to);
-          tap(c.local, to, payload);
-        },
-        close: () => c.close(),
-      };
-    },
-    settleReceive: (fn) => t.settleReceive(fn),
-    close: () => t.close(),
-  };
+  });
 }

@@ -7,11 +7,12 @@
 import { Address4, Address6 } from 'ip-address';
 import type { Transport } from '../../bgp/io/transport.js';
 import { TransportError } from '../../bgp/io/transport.js';
-import type { BfdTransport } from '../../bfd/io/transport.js';
+import { interceptBfdTransport, type BfdTransport } from '../../bfd/io/transport.js';
 
 export class LabGuard {
   private readonly v4: Address4[] = [];
   private readonly v6: Address6[] = [];
+  private readonly verdicts = new Map<string, boolean>();
 
   constructor(subnets: string[]) {
     for (const s of subnets) {
@@ -20,7 +21,14 @@ export class LabGuard {
     }
   }
 
+  /** Answers by address, remembered: BFD asks for every packet it sends. */
   allows(address: string): boolean {
+    let ok = this.verdicts.get(address);
+    if (ok === undefined) this.verdicts.set(address, (ok = this.inSubnets(address)));
+    return ok;
+  }
+
+  private inSubnets(address: string): boolean {
     try {
       if (address.includes(':')) {
         const a = new Address6(address);
@@ -49,28 +57,10 @@ export class LabGuard {
   }
 
   bfd(t: BfdTransport): BfdTransport {
-    return {
-      get local() {
-        return t.local;
+    return interceptBfdTransport(t, {
+      send: (channel, payload, to) => {
+        if (this.allows(to.address)) channel.send(payload, to);
       },
-      onDatagram: (h) => t.onDatagram(h),
-      openTxChannel: async () => {
-        const c = await t.openTxChannel();
-        return {
-          get local() {
-            return c.local;
-          },
-          get sendErrors() {
-            return c.sendErrors;
-          },
-          send: (payload, to) => {
-            if (this.allows(to.address)) c.send(payload, to);
-          },
-          close: () => c.close(),
-        };
-      },
-      settleReceive: (fn) => t.settleReceive(fn),
-      close: () => t.close(),
-    };
+    });
   }
 }
