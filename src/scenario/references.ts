@@ -22,36 +22,46 @@ export function ms(value: unknown): number {
   return parseDuration(String(value)) ?? 0; // the schema has checked the pattern
 }
 
-export function checkRouter(ctx: StepContext, name: unknown, path: YamlPath): string {
+/** A name that must be one of the topology's routers or nodes; suggests the closest one. */
+function checkName(
+  ctx: StepContext,
+  kind: 'router' | 'node',
+  names: string[],
+  name: unknown,
+  path: YamlPath,
+): string {
   const n = String(name);
-  const names = ctx.topology.routers.map((r) => r.name);
   if (!names.includes(n)) {
     const near = closest(n, names);
     fail(
       ctx,
       ScenarioErrorCode.UnknownReference,
       ctx.map.valueAt(path),
-      `unknown router '${n}': expected one of the topology's routers (${names.join(', ') || 'none defined'})${near ? ` (did you mean '${near}'?)` : ''}`,
+      `unknown ${kind} '${n}': expected one of the topology's ${kind}s (${names.join(', ') || 'none defined'})${near ? ` (did you mean '${near}'?)` : ''}`,
       { subject: n, ...(near ? { suggestion: near } : {}) },
     );
   }
   return n;
 }
 
+export function checkRouter(ctx: StepContext, name: unknown, path: YamlPath): string {
+  return checkName(
+    ctx,
+    'router',
+    ctx.topology.routers.map((r) => r.name),
+    name,
+    path,
+  );
+}
+
 export function checkNode(ctx: StepContext, name: unknown, path: YamlPath): string {
-  const n = String(name);
-  const names = ctx.topology.nodes.map((x) => x.name);
-  if (!names.includes(n)) {
-    const near = closest(n, names);
-    fail(
-      ctx,
-      ScenarioErrorCode.UnknownReference,
-      ctx.map.valueAt(path),
-      `unknown node '${n}': expected one of the topology's nodes (${names.join(', ')})${near ? ` (did you mean '${near}'?)` : ''}`,
-      { subject: n, ...(near ? { suggestion: near } : {}) },
-    );
-  }
-  return n;
+  return checkName(
+    ctx,
+    'node',
+    ctx.topology.nodes.map((x) => x.name),
+    name,
+    path,
+  );
 }
 
 /** A peer is an address, or a router's name (resolved to its IPv4, else IPv6 address). */
