@@ -20,12 +20,7 @@ import { BfdSessionTable } from '../../bfd/session-table.js';
 import type { BfdTransport } from '../../bfd/io/transport.js';
 import { bfdProfileToParams, bfdStatusString } from '../../bfd/profile.js';
 import type { BfdStateChangeEvent } from '../../bfd/events.js';
-import {
-  KubeClientError,
-  type KubeClient,
-  type KubeResource,
-  type ObjectRef,
-} from '../../k8s/client.js';
+import type { KubeClient, KubeResource, ObjectRef } from '../../k8s/client.js';
 import { planBgp, type BgpPlan } from '../announce.js';
 import type { MetallbConfig, ParsedPeer } from '../config.js';
 import { frrRoutersForNode, renderRunningConfig } from '../frr-config.js';
@@ -524,18 +519,12 @@ export class NodeSpeaker {
     const known = this.sessionObjects.get(key);
     if (known) {
       if (sameJson(known.status, want.status)) return;
-      try {
-        await this.client.patchStatus(known.ref, { status: want.status }, 'merge');
-        this.writer.writes++;
+      if (await this.writer.patchExistingStatus(known.ref, { status: want.status })) {
         known.status = want.status;
         return;
-      } catch (error) {
-        // Gone (deleted by hand) or refused: forget it and take the full path below.
-        this.sessionObjects.delete(key);
-        if (!(error instanceof KubeClientError && error.httpCode === 404)) {
-          this.events.problem(this.node, error);
-        }
       }
+      // Gone (deleted by hand) or refused: forget it and take the full path below.
+      this.sessionObjects.delete(key);
     }
     const existing = (await this.existingSessionStates(rt.parsed)).filter(
       (o) =>

@@ -4,7 +4,12 @@
  * write (a conflict, an object deleted meanwhile) is reported and left to the next reconcile;
  * it never throws into a reconciler.
  */
-import type { KubeClient, KubeResource, ObjectRef } from '../../k8s/client.js';
+import {
+  KubeClientError,
+  type KubeClient,
+  type KubeResource,
+  type ObjectRef,
+} from '../../k8s/client.js';
 import type { ClusterResources, ConfigurationState } from '../types.js';
 import { configurationStateObject, type ConfigView } from '../validate.js';
 import { METALLB_NAMESPACE } from '../types.js';
@@ -93,6 +98,23 @@ export class StatusWriter {
     return this.attempt(`patch status ${describe(ref)}`, () =>
       this.client.patchStatus(ref, body, 'merge'),
     );
+  }
+
+  /**
+   * patchStatus of an object that may have been deleted meanwhile: false when it is gone
+   * (not a problem: the caller recreates it) or the write failed (reported).
+   */
+  async patchExistingStatus(ref: ObjectRef, body: unknown): Promise<boolean> {
+    try {
+      await this.client.patchStatus(ref, body, 'merge');
+      this.writes++;
+      return true;
+    } catch (error) {
+      if (!(error instanceof KubeClientError && error.httpCode === 404)) {
+        this.onProblem({ what: `patch status ${describe(ref)}`, error });
+      }
+      return false;
+    }
   }
 
   create<T extends KubeResource>(obj: T): Promise<T | undefined> {
