@@ -1,10 +1,9 @@
 import { createSocket } from 'node:dgram';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { BfdPeer } from '../../src/lab/frr-json.js';
-import { labDown, labUp } from '../../src/lab/lifecycle.js';
 import { bfdPeers, waitFor } from '../../src/lab/router-state.js';
 import { testLabTopology } from '../lab/fixtures.js';
-import { integration, serialLabFile } from './require.js';
+import { integration, labForFile } from './require.js';
 
 // The lab's design promise: speakersim in the host namespace binds a node's address and talks
 // single-hop BFD to a router directly. FRR accepts single-hop BFD only with TTL 255
@@ -62,15 +61,7 @@ const peerState = async (): Promise<BfdPeer | undefined> =>
 integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
   'netns lab: single-hop BFD from the host',
   () => {
-    serialLabFile();
-
-    beforeAll(async () => {
-      await labUp(topology, { cleanupOnExit: true });
-    }, 60_000);
-
-    afterAll(async () => {
-      await labDown(LAB, { force: true });
-    });
+    labForFile(topology);
 
     it('ignores TTL 64 and reaches Up with TTL 255 from a node address', async () => {
       expect((await peerState())?.status).toBe('down');

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
-import { labDown, labStatus, labUp } from '../../src/lab/lifecycle.js';
+import { expect, it, onTestFinished } from 'vitest';
+import { labStatus } from '../../src/lab/lifecycle.js';
 import {
   daemonPid,
   dropBfd,
@@ -20,7 +20,7 @@ import {
   waitForNeighbor,
 } from '../../src/lab/router-state.js';
 import { testLabTopology } from '../lab/fixtures.js';
-import { integration, serialLabFile } from './require.js';
+import { integration, labForFile } from './require.js';
 
 // Two FRR routers in one lab: r1 (AS 64500) and r2 (AS 64502) with 1 s keepalive / 3 s hold,
 // BFD 200 ms x 3 on the IPv4 session. r2 originates 198.19.13.0/24 and 2001:db8:ff13::/48.
@@ -41,15 +41,7 @@ async function bothEstablished(timeoutMs = 30_000): Promise<void> {
 }
 
 integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('netns lab: two FRR routers peering', () => {
-  serialLabFile();
-
-  beforeAll(async () => {
-    await labUp(topology, { cleanupOnExit: true });
-  }, 60_000);
-
-  afterAll(async () => {
-    await labDown(LAB, { force: true });
-  });
+  labForFile(topology);
 
   it('reach Established over IPv4 and IPv6 and exchange r2 routes', async () => {
     await bothEstablished();

@@ -1,13 +1,13 @@
 import { connect } from 'node:net';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
 import { run } from '../../src/lab/exec.js';
 import { isAlive } from '../../src/lab/kernel.js';
 import type { LabInfo } from '../../src/lab/lifecycle.js';
-import { describeLab, labDown, labStatus, labUp } from '../../src/lab/lifecycle.js';
+import { describeLab, labDown, labStatus } from '../../src/lab/lifecycle.js';
 import { bgpNeighbors, vtyshCommands } from '../../src/lab/router-state.js';
 import { labLeftovers } from '../../src/lab/teardown.js';
 import { testLabTopology } from '../lab/fixtures.js';
-import { integration, serialLabFile } from './require.js';
+import { integration, labForFile } from './require.js';
 
 const LAB = 'iup';
 const RUN_ROOT = '/run/speakersim';
@@ -37,16 +37,12 @@ async function json(argv: string[]): Promise<Record<string, unknown>[]> {
 integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
   'netns lab: up, reach, status, vtysh, down',
   () => {
-    serialLabFile();
+    const lab = labForFile(topology);
     let info: LabInfo;
 
-    beforeAll(async () => {
-      info = await labUp(topology, { cleanupOnExit: true });
+    beforeAll(() => {
+      info = lab();
       console.log(`[lab-up] up timings (ms): ${JSON.stringify(info.timings)}`);
-    }, 60_000);
-
-    afterAll(async () => {
-      await labDown(LAB, { force: true });
     });
 
     it('starts zebra, bgpd, bfdd and staticd inside the router namespace', async () => {

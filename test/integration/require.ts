@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { labDown, labUp, type LabInfo } from '../../src/lab/lifecycle.js';
+import type { LabTopology } from '../../src/lab/topology.js';
 
 /**
  * Integration tests that need root, FRR, iproute2 or nftables. When something is missing they
@@ -95,4 +97,23 @@ export function serialLabFile(waitMs = 600_000): void {
   afterAll(() => {
     if (held) rmSync(LOCK_DIR, { recursive: true, force: true });
   });
+}
+
+/**
+ * The file's own lab: serialised with the other lab files, up before its tests, removed after
+ * them. Returns the lab's info once it is up.
+ */
+export function labForFile(topology: LabTopology): () => LabInfo {
+  serialLabFile();
+  let info: LabInfo | undefined;
+  beforeAll(async () => {
+    info = await labUp(topology, { cleanupOnExit: true });
+  }, 60_000);
+  afterAll(async () => {
+    await labDown(topology.name, { force: true });
+  });
+  return () => {
+    if (!info) throw new Error(`lab ${topology.name} is not up`);
+    return info;
+  };
 }
