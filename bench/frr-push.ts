@@ -216,9 +216,13 @@ function mrtRib(n: number, nextHop: string): Buffer {
 async function startGobgp(n: number): Promise<Pusher> {
   const dir = mkdtempSync(join(tmpdir(), 'ssim-gobgp-'));
   const api = '127.0.0.1:50061';
-  const cli = (...args: string[]): void => {
-    const r = spawnSync('gobgp', ['-u', '127.0.0.1', '-p', '50061', ...args], { encoding: 'utf8' });
+  // The gobgp CLI talks to this gobgpd's gRPC on loopback.
+  const gobgp = (...args: string[]) =>
+    spawnSync('gobgp', ['-u', '127.0.0.1', '-p', '50061', ...args], { encoding: 'utf8' });
+  const cli = (...args: string[]): string => {
+    const r = gobgp(...args);
     if (r.status !== 0) throw new Error(`gobgp ${args.join(' ')}: ${r.stderr || r.stdout}`);
+    return r.stdout;
   };
   writeFileSync(
     join(dir, 'gobgpd.toml'),
@@ -245,13 +249,11 @@ async function startGobgp(n: number): Promise<Pusher> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await until(async () => spawnSync('gobgp', ['-p', '50061', 'global']).status === 0, 10_000);
+    await until(async () => gobgp('global').status === 0, 10_000);
     // gobgp 3.10's `mrt inject` exits before the server has taken the whole stream (each call
     // lands a few hundred paths, in file order), so inject the rest until the RIB holds all N.
     const inRib = (): number => {
-      const out = spawnSync('gobgp', ['-p', '50061', 'global', 'rib', 'summary', '-a', 'ipv4'], {
-        encoding: 'utf8',
-      }).stdout;
+      const out = cli('global', 'rib', 'summary', '-a', 'ipv4');
       return Number(/Destination: (\d+)/.exec(out)?.[1] ?? 0);
     };
     const mrt = join(dir, 'rib.mrt');
