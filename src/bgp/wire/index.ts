@@ -51,6 +51,11 @@ export { familyKey } from './mp.js';
 export { notificationFor, shutdownNotification } from './notification.js';
 export {
   CeaseSubcode,
+  FsmErrorSubcode,
+  HeaderErrorSubcode,
+  OpenErrorSubcode,
+  RouteRefreshErrorSubcode,
+  UpdateErrorSubcode,
   ERROR_CODE_NAMES,
   ERROR_SUBCODE_NAMES,
   describeNotification,
