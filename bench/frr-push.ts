@@ -20,7 +20,7 @@ import { SystemClock } from '../src/core/clock.js';
 import { systemRandom } from '../src/core/random.js';
 import { TcpTransport } from '../src/bgp/io/tcp.js';
 import { Speaker } from '../src/bgp/speaker.js';
-import { attributeBytes } from '../src/bgp/wire/attribute-encode.js';
+import { attributeBytes } from '../src/bgp/wire/attributes/index.js';
 import { labDown, labUp } from '../src/lab/lifecycle.js';
 import { vtyshCommands } from '../src/lab/router-state.js';
 import type { LabTopology } from '../src/lab/topology.js';

@@ -233,6 +233,8 @@ export interface CodecContext {
   addPathReceive?: ReadonlySet<string>;
   /** RFC 7911: families ("afi/safi") for which this side sends path identifiers. */
   addPathSend?: ReadonlySet<string>;
+  /** The peer is in another AS (eBGP): LOCAL_PREF from it is discarded (RFC 7606 7.5). */
+  externalPeer?: boolean;
 }
 
 /** Context before OPEN negotiation: 2-octet AS, 4096-octet messages, no ADD-PATH. */
