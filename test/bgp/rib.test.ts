@@ -175,6 +175,7 @@ describe('AttributeTable keys come from the codec registry', () => {
     CLUSTER_LIST: { clusterList: ['198.18.0.8'] },
     EXTENDED_COMMUNITIES: { extendedCommunities: [Buffer.from('0002fde800000001', 'hex')] },
     LARGE_COMMUNITIES: { largeCommunities: [[64512, 1, 2]] },
+    ONLY_TO_CUSTOMER: { onlyToCustomer: 64512 },
   };
 
   it('has a sample for every keyed attribute', () => {

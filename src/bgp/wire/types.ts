@@ -106,6 +106,7 @@ export const AttrType = {
   AS4_PATH: 17,
   AS4_AGGREGATOR: 18,
   LARGE_COMMUNITIES: 32,
+  ONLY_TO_CUSTOMER: 35,
 } as const;
 
 export type Origin = 0 | 1 | 2; // IGP, EGP, INCOMPLETE
@@ -171,6 +172,8 @@ export interface PathAttributes {
   /** RFC 4360 extended communities, 8 octets each. */
   extendedCommunities?: Buffer[];
   largeCommunities?: LargeCommunity[];
+  /** RFC 9234 5: Only to Customer, the AS that set it. */
+  onlyToCustomer?: number;
   originatorId?: string;
   clusterList?: string[];
   mpReach?: MpReach;

@@ -18,6 +18,7 @@ import { AGGREGATOR, AS4_AGGREGATOR, AS4_PATH, AS_PATH } from './as-path.js';
 import { COMMUNITIES, EXTENDED_COMMUNITIES, LARGE_COMMUNITIES } from './communities.js';
 import { CLUSTER_LIST, ORIGINATOR_ID } from './reflection.js';
 import { MP_REACH_NLRI, MP_UNREACH_NLRI } from './mp.js';
+import { ONLY_TO_CUSTOMER } from './role.js';
 
 export type { AttributeDescriptor } from './descriptor.js';
 
@@ -39,6 +40,7 @@ export const ATTRIBUTES: readonly AttributeDescriptor[] = [
   AS4_PATH,
   AS4_AGGREGATOR,
   LARGE_COMMUNITIES,
+  ONLY_TO_CUSTOMER,
 ];
 
 /** Descriptor by type code (a 256-slot array: one index per attribute on the hot path). */
