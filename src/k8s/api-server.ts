@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -38,6 +37,7 @@ import { apiVersionOf, isRecord, storageKey } from './resource-type.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ObjectStore } from './store/object-store.js';
 import { renderTable } from './table/table.js';
+import { makeOwnedTempDir, removeOwnedTempDir } from './temp-dir.js';
 import { generateSelfSignedCertificate } from './tls.js';
 
 /**
@@ -98,6 +98,8 @@ export class ApiServer {
   private watchGate: Promise<void> | undefined;
   private openWatchGate: (() => void) | undefined;
   private address = '';
+  /** The folder of a kubeconfig written to a temp location, removed by close(). */
+  private tempDir: string | undefined;
   kubeconfigPath = '';
 
   private constructor(private readonly options: ApiServerOptions) {
@@ -125,7 +127,7 @@ export class ApiServer {
       server.bootstrap();
       await server.listen();
     } catch (err) {
-      server.store.close();
+      await server.close();
       throw err;
     }
     return server;
@@ -150,6 +152,7 @@ export class ApiServer {
       });
     }
     this.store.close();
+    if (this.tempDir) removeOwnedTempDir(this.tempDir);
   }
 
   /**
@@ -275,9 +278,12 @@ export class ApiServer {
     const addr = server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     this.address = `${this.options.tls ? 'https' : 'http'}://${host}:${addr.port}`;
-    this.kubeconfigPath =
-      this.options.kubeconfigPath ??
-      path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'speakersim-kube-')), 'kubeconfig');
+    if (this.options.kubeconfigPath) {
+      this.kubeconfigPath = this.options.kubeconfigPath;
+    } else {
+      this.tempDir = makeOwnedTempDir('speakersim-kube-');
+      this.kubeconfigPath = path.join(this.tempDir, 'kubeconfig');
+    }
     const init: Parameters<typeof writeKubeconfig>[1] = { server: this.address };
     if (this.options.token) init.token = this.options.token;
     if (this.caPem) init.caPem = this.caPem;
