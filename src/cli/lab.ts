@@ -57,10 +57,10 @@ async function call(state: LabState, route: string, body?: unknown): Promise<unk
 
 export async function labUpCommand(
   file: string,
-  o: { backend?: Backend; frrK8sNamespace?: string },
+  o: { backend?: Backend; frrK8sNamespace?: string; allowOutsideFiles?: boolean },
   out: Output,
 ): Promise<number> {
-  const scenario = await loadScenario(file);
+  const scenario = await loadScenario(file, { allowOutsideFiles: o.allowOutsideFiles === true });
   const session = await ScenarioSession.start(scenario, {
     ...(o.backend ? { backend: o.backend } : {}),
     clock: 'real',

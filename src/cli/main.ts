@@ -23,6 +23,13 @@ import { speakerCommand } from './speaker.js';
 const out = consoleOutput();
 const BACKENDS = ['builtin', 'netns', 'compose'] as const;
 
+/** Scenarios read only files in their own folder unless this is given (issue 15). */
+const ALLOW_OUTSIDE_FILES = {
+  type: 'boolean',
+  default: false,
+  describe: 'let scenarios name files outside their own folder (refused by default)',
+} as const;
+
 function exit(code: number): void {
   process.exitCode = code;
 }
@@ -71,6 +78,7 @@ async function main(): Promise<void> {
               'write BGPSessionState every DURATION like frr-k8s (e.g. 2m) instead of on every change',
           })
           .option('seed', { type: 'number', describe: 'random seed for virtual-time runs' })
+          .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
           .example(
             '$0 run scenarios/bfd-down-recovery.yaml',
             'builtin peers, virtual time: no root, no FRR',
@@ -106,6 +114,7 @@ async function main(): Promise<void> {
               ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
               ...(poll !== undefined ? { pollSessionState: poll } : {}),
               ...(a.seed !== undefined ? { seed: a.seed } : {}),
+              allowOutsideFiles: a.allowOutsideFiles,
             },
             out,
           ),
@@ -118,9 +127,12 @@ async function main(): Promise<void> {
       (y) =>
         y
           .positional('files', { type: 'string', array: true, demandOption: true })
+          .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
           .example('$0 validate scenarios/*.yaml', 'check every shipped scenario'),
       async (a) => {
-        const results = await validateScenarioFiles(a.files as string[]);
+        const results = await validateScenarioFiles(a.files as string[], {
+          allowOutsideFiles: a.allowOutsideFiles,
+        });
         let bad = 0;
         for (const r of results) {
           if (r.errors.length === 0) out.line(`${style.green('ok')} ${r.file}`);
@@ -140,6 +152,7 @@ async function main(): Promise<void> {
               .positional('scenario', { type: 'string', demandOption: true })
               .option('backend', { choices: BACKENDS })
               .option('frr-k8s-namespace', { type: 'string' })
+              .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
               .example(
                 'sudo $0 lab up scenarios/seed-bgp-session-state.yaml --backend netns',
                 'real FRR; prints the kubeconfig and vtysh commands',
@@ -151,6 +164,7 @@ async function main(): Promise<void> {
                 {
                   ...(a.backend ? { backend: a.backend as Backend } : {}),
                   ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
+                  allowOutsideFiles: a.allowOutsideFiles,
                 },
                 out,
               ),

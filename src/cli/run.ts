@@ -29,6 +29,8 @@ export interface RunCommandOptions {
   frrK8sNamespace?: string;
   pollSessionState?: number;
   seed?: number;
+  /** Scenarios may name files outside their folder. */
+  allowOutsideFiles?: boolean;
 }
 
 /** Why netns cannot run here, or undefined when it can. */
@@ -57,7 +59,9 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
   let bad = 0;
   for (const file of o.files) {
     try {
-      const scenario = await loadScenario(file);
+      const scenario = await loadScenario(file, {
+        allowOutsideFiles: o.allowOutsideFiles === true,
+      });
       const backend = chooseBackend(scenario, o.backend, out);
       const checked = checkRunSettings(scenario, { backend, clock: o.clock });
       if (checked.errors.length) {

@@ -203,6 +203,29 @@ spec:
     ]);
   });
 
+  it('kubectl apply --server-side by a second field manager is not a conflict', async () => {
+    const doc = (key: string) => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: two-managers
+  namespace: default
+data:
+  ${key}: "1"
+`;
+    const first = await h.kubectl(
+      ['apply', '--server-side', '--field-manager=one', '-f', '-'],
+      doc('a'),
+    );
+    expect(first.code).toBe(0);
+    const second = await h.kubectl(
+      ['apply', '--server-side', '--field-manager=two', '-f', '-'],
+      doc('b'),
+    );
+    expect([second.code, second.stderr]).toEqual([0, '']);
+    const data = await h.kubectl(['get', 'cm', 'two-managers', '-o', 'jsonpath={.data}']);
+    expect(JSON.parse(data.stdout)).toEqual({ a: '1', b: '1' });
+  });
+
   it('deletes, and a finalizer holds the object with a deletionTimestamp until it is removed', async () => {
     const doc = `apiVersion: metallb.io/v1beta1
 kind: Community

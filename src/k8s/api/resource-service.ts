@@ -22,6 +22,7 @@ import { checkTransitionRules, SchemaValidator } from '../schema/validator.js';
 import { matchesFields, matchesLabels, type Selector } from '../selectors.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { BuiltinAdmission } from './builtin-admission.js';
+import { pruneUnknownBuiltin, pruneUnknownMetadata, validateBuiltin } from './builtin-fields.js';
 import { generateNameSuffix, nameProblem, randomUid, rfc3339 } from './names.js';
 import { stableJson } from '../stable-json.js';
 
@@ -44,6 +45,8 @@ export interface WriteOptions {
   force?: boolean;
   /** Collects warnings (deprecated versions, unknown fields with Warn). */
   warnings?: string[];
+  /** Keys the request body repeated within one object (dotted paths), for fieldValidation. */
+  duplicateFields?: string[];
 }
 
 export interface ListOptions {
@@ -458,27 +461,41 @@ export class ResourceService {
     }
   }
 
-  /** Defaulting, pruning and schema validation of a custom resource. */
+  /**
+   * Pruning of unknown fields (reported as fieldValidation asks), then defaulting and schema
+   * validation of a custom resource, or the validation speakersim mirrors for a builtin kind.
+   */
   private admitSchema(
     type: ResourceType,
     obj: KubeObject,
     prev: KubeObject | undefined,
     options: WriteOptions,
   ): void {
-    if (!type.schema) return;
-    applyDefaults(obj, type.schema);
-    const unknown = pruneUnknown(obj, type.schema);
-    if (unknown.length > 0) {
+    let unknown: string[];
+    if (type.schema) {
+      applyDefaults(obj, type.schema);
+      unknown = [...pruneUnknownMetadata(obj), ...pruneUnknown(obj, type.schema)];
+    } else {
+      unknown = type.builtin ? pruneUnknownBuiltin(type.kind, obj) : [];
+    }
+    const problems = [
+      ...unknown.map((f) => `unknown field "${f}"`),
+      ...(options.duplicateFields ?? []).map((f) => `duplicate field "${f}"`),
+    ];
+    if (problems.length > 0) {
       const mode = options.fieldValidation ?? 'Ignore';
       if (mode === 'Strict') {
-        throw badRequest(
-          `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`,
-        );
+        const prefix = type.builtin
+          ? `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: `
+          : '';
+        throw badRequest(`${prefix}strict decoding error: ${problems.join(', ')}`);
       }
-      if (mode === 'Warn') for (const f of unknown) options.warnings?.push(`unknown field "${f}"`);
+      if (mode === 'Warn') options.warnings?.push(...problems);
     }
-    const causes: StatusCause[] = this.validator.validate(type.schema, obj);
-    if (prev) checkTransitionRules(type.schema, obj, prev, '', causes);
+    const causes: StatusCause[] = type.schema
+      ? this.validator.validate(type.schema, obj)
+      : validateBuiltin(type.kind, obj);
+    if (type.schema && prev) checkTransitionRules(type.schema, obj, prev, '', causes);
     if (causes.length > 0) throw invalid(type.kind, type.group, obj.metadata?.name ?? '', causes);
   }
 
