@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { canonicalAddress, defaultPeerPort, sessionKey, type BfdSessionConfig } from './config.js';
 import { BfdConfigError, BfdDuplicateSessionError } from './errors.js';
-import type { BfdDatagram, BfdTransport } from './io/transport.js';
+import type { BfdDatagram, BfdTransport, BfdTransportFactory } from './io/transport.js';
 import { BfdSession } from './session.js';
 import { decodeControlPacket } from './wire/decode-control.js';
 import { emptyDiscardCounters, type BfdDiscardReason } from './wire/discard.js';
@@ -15,7 +15,7 @@ export interface BfdSessionTableComponents {
    * needs one (port 3784 single hop, RFC 5881 4; 4784 multihop, RFC 5883 5). Without it,
    * addSession only uses transports given to addTransport.
    */
-  openTransport?: (localAddress: string, binding: { multihop: boolean }) => Promise<BfdTransport>;
+  openTransport?: BfdTransportFactory;
 }
 
 /** How a transport's datagrams are keyed: its hop mode, VRF and interface. */
