@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import type { Clock } from '../../core/clock.js';
 import type { Random } from '../../core/random.js';
 import type { Transport } from '../../bgp/io/transport.js';
-import type { BfdTransport } from '../../bfd/io/transport.js';
+import type { BfdTransportFactory } from '../../bfd/io/transport.js';
 import type { KubeClient } from '../../k8s/client.js';
 import { createMetallbMetrics, type MetallbMetrics } from '../metrics.js';
 import { METALLB_NAMESPACE } from '../types.js';
@@ -31,7 +31,7 @@ export interface MetallbRuntimeComponents {
   clock: Clock;
   random: Random;
   bgpTransport: Transport;
-  bfdTransport: (localAddress: string) => Promise<BfdTransport>;
+  bfdTransport: BfdTransportFactory;
   events?: Partial<SpeakerEvents>;
 }
 

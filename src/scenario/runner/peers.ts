@@ -12,7 +12,8 @@ import { TcpTransport } from '../../bgp/io/tcp.js';
 import type { Transport } from '../../bgp/io/transport.js';
 import { InMemoryBfdNetwork } from '../../bfd/io/memory-transport.js';
 import { createUdpBfdTransport } from '../../bfd/io/udp-transport.js';
-import type { BfdTransport } from '../../bfd/io/transport.js';
+import type { BfdTransportFactory } from '../../bfd/io/transport.js';
+import { bfdPortFor } from '../../bfd/wire/constants.js';
 import { BuiltinRouter } from '../../lab/builtin/router.js';
 import { LabGuard } from './lab-guard.js';
 import type { BfdPeer, BgpNeighbor, BgpPath } from '../../lab/frr-json.js';
@@ -43,7 +44,8 @@ export interface PeerBackend {
   readonly name: 'builtin' | 'netns';
   /** What node speakers connect with. */
   bgpTransport: Transport;
-  bfdTransport(localAddress: string): Promise<BfdTransport>;
+  /** A BFD listener on a node address: port 3784, or 4784 for multihop (RFC 5883). */
+  bfdTransport: BfdTransportFactory;
   up(): Promise<void>;
   down(): Promise<void>;
   neighbors(router: string): Promise<Record<string, BgpNeighbor>>;
@@ -166,8 +168,8 @@ export class BuiltinBackend implements PeerBackend {
     return this.bgpNet.transport();
   }
 
-  bfdTransport(localAddress: string): Promise<BfdTransport> {
-    return this.bfdNet.createTransport({ localAddress });
+  get bfdTransport(): BfdTransportFactory {
+    return this.bfdNet.transportFactory;
   }
 
   async up(): Promise<void> {
@@ -176,7 +178,7 @@ export class BuiltinBackend implements PeerBackend {
         clock: this.clock,
         random: this.random,
         bgpTransport: this.bgpNet.transport(),
-        bfdTransport: (a) => this.bfdNet.createTransport({ localAddress: a }),
+        bfdTransport: this.bfdTransport,
       });
       await r.start();
       this.routers.set(spec.name, r);
@@ -301,9 +303,14 @@ export class NetnsBackend implements PeerBackend {
     return { lab: this.topology.name, router };
   }
 
-  async bfdTransport(localAddress: string): Promise<BfdTransport> {
-    return this.guard.bfd(await createUdpBfdTransport({ localAddress, random: this.random }));
-  }
+  bfdTransport: BfdTransportFactory = async (localAddress, { multihop }) =>
+    this.guard.bfd(
+      await createUdpBfdTransport({
+        localAddress,
+        listenPort: bfdPortFor(multihop),
+        random: this.random,
+      }),
+    );
 
   async up(): Promise<void> {
     // A scenario with no router (pool accounting only) needs no lab at all.

@@ -14,9 +14,9 @@ import { KubeClient, type KubeResource } from '../../k8s/client.js';
 import { MetallbRuntime } from '../../metallb/runtime/runtime.js';
 import { describeNotification } from '../../bgp/wire/index.js';
 import type { BgpMessage } from '../../bgp/wire/types.js';
-import { BfdState } from '../../bfd/wire/constants.js';
+import { BFD_STATE_NAMES } from '../../bfd/state-names.js';
 import { PcapWriter } from '../report/pcap.js';
-import { Timeline, diffResources, type BfdSessionState } from '../timeline.js';
+import { Timeline, diffResources } from '../timeline.js';
 import type { Backend, ClockMode, Manifest, Scenario } from '../types.js';
 import { notificationName } from '../notification-names.js';
 import { applyManifest } from './apply.js';
@@ -54,13 +54,6 @@ export interface SessionObservation {
   bgp: string;
   bfd: string;
 }
-
-const BFD_NAMES: Record<BfdState, BfdSessionState> = {
-  [BfdState.AdminDown]: 'AdminDown',
-  [BfdState.Down]: 'Down',
-  [BfdState.Init]: 'Init',
-  [BfdState.Up]: 'Up',
-};
 
 /** Kinds whose changes go on the timeline. */
 const OBSERVED = [
@@ -217,8 +210,8 @@ export class ScenarioSession {
         clock: this.clock,
         random: this.random,
         bgpTransport: this.peers.bgpTransport,
-        bfdTransport: async (a) => {
-          const t = await this.peers.bfdTransport(a);
+        bfdTransport: async (a, binding) => {
+          const t = await this.peers.bfdTransport(a, binding);
           const pcap = this.pcap;
           if (!pcap) return t;
           return tapBfdTransport(t, (from, to, payload) => {
@@ -247,8 +240,8 @@ export class ScenarioSession {
               kind: 'bfd-transition',
               node,
               peer: this.peerAddress(node, peer),
-              from: BFD_NAMES[e.from],
-              to: BFD_NAMES[e.to],
+              from: BFD_STATE_NAMES[e.from].name,
+              to: BFD_STATE_NAMES[e.to].name,
               diagnostic: String(e.diagnostic),
             }),
           message: (node, peer, m, local) => {
