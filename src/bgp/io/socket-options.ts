@@ -241,3 +241,16 @@ export function applyTtlOptions(
   if (options.ttl !== undefined) setTtl(fd, family, options.ttl);
   if (options.minTtl !== undefined) setMinTtl(fd, family, options.minTtl);
 }
+
+/** MAXTTL: what FRR sends to iBGP peers and to eBGP multihop peers without a hop count. */
+export const MAX_TTL = 255;
+
+/**
+ * The TTL a BGP speaker sends with, as FRR does: 1 to a single-hop eBGP peer (RFC 4271 leaves
+ * it to the implementation; a directly connected peer is one hop away), the configured count to
+ * an eBGP multihop peer, 255 to an iBGP peer.
+ */
+export function bgpSendTtl(peer: { internal: boolean; ebgpMultihop?: number }): number {
+  if (peer.internal) return MAX_TTL;
+  return peer.ebgpMultihop ?? 1;
+}

@@ -14,6 +14,7 @@ import type { Random } from '../../core/random.js';
 import { Speaker, type Peer } from '../../bgp/speaker.js';
 import { coupleBfd } from '../../bgp/bfd-coupling.js';
 import type { Transport } from '../../bgp/io/transport.js';
+import { bgpSendTtl } from '../../bgp/io/socket-options.js';
 import {
   formatCommunity,
   formatLargeCommunity,
@@ -363,6 +364,17 @@ export class BuiltinRouter {
     for (const spec of this.spec.neighbors) {
       const localAddress = this.localAddressFor(spec.address);
       const families = spec.families ?? [addressFamily(spec.address)];
+      // As FRR: the neighbor's RFC 2385 key, TTL 1 to a single-hop eBGP peer.
+      this.components.bgpTransport.socketOptions?.set(
+        { localAddress, peerAddress: spec.address },
+        {
+          ...(spec.password ? { md5Key: spec.password } : {}),
+          ttl: bgpSendTtl({
+            internal: spec.remoteAsn === this.spec.asn,
+            ebgpMultihop: spec.ebgpMultihop,
+          }),
+        },
+      );
       const peer = this.speaker.addPeer({
         id: `${this.name}/${spec.address}`,
         localAddress,
@@ -379,7 +391,6 @@ export class BuiltinRouter {
         connectFailure: 'active',
         families,
         keepAdjRibIn: true,
-        password: spec.password,
         hostname: this.name,
       });
       const n: NeighborRuntime = {

@@ -22,7 +22,7 @@ import { bfdProfileToParams, bfdStatusString } from '../../bfd/profile.js';
 import type { BfdStateChangeEvent } from '../../bfd/events.js';
 import type { KubeClient, KubeResource, ObjectRef } from '../../k8s/client.js';
 import { planBgp, type BgpPlan } from '../announce.js';
-import type { MetallbConfig, ParsedPeer } from '../config.js';
+import { peerSocketOptions, type MetallbConfig, type ParsedPeer } from '../config.js';
 import { frrRoutersForNode, renderRunningConfig } from '../frr-config.js';
 import type { MetallbMetrics } from '../metrics.js';
 import { nodeAddress } from '../nodes.js';
@@ -73,6 +73,8 @@ interface PeerRuntime {
   bgp?: Peer;
   bfd?: BfdSession;
   uncouple?: () => void;
+  /** The connections whose socket options (MD5 key, TTL) this peer set on the transport. */
+  socketSelector?: { localAddress?: string; peerAddress: string };
 }
 
 export class NodeSpeaker {
@@ -113,7 +115,14 @@ export class NodeSpeaker {
       transport: components.bgpTransport,
     });
     this.bfdTable = new BfdSessionTable({ clock: components.clock, random: components.random });
-    this.lastValid = new LastValidConfig({ component: 'speaker', node: options.node });
+    const socketOptions = components.bgpTransport.socketOptions;
+    this.lastValid = new LastValidConfig({
+      component: 'speaker',
+      node: options.node,
+      socketOptionsUnavailable: socketOptions
+        ? socketOptions.unavailable()
+        : 'this BGP transport cannot set per-peer socket options',
+    });
     if (options.pollIntervalMs > 0) this.schedulePoll();
   }
 
@@ -287,6 +296,10 @@ export class NodeSpeaker {
       ? [parsed.address.includes(':') ? 'ipv6' : 'ipv4']
       : ['ipv4', 'ipv6'];
     try {
+      // RFC 2385 key and TTL go on the transport, before the session's first SYN.
+      const selector = { localAddress, peerAddress: parsed.address };
+      this.components.bgpTransport.socketOptions?.set(selector, peerSocketOptions(parsed));
+      rt.socketSelector = selector;
       rt.bgp = this.speaker.addPeer({
         id: `${this.node}/${name}`,
         node: this.node,
@@ -303,7 +316,6 @@ export class NodeSpeaker {
         connectRetryTimeSeconds:
           parsed.connectTimeMs !== undefined ? parsed.connectTimeMs / 1000 : 120,
         families,
-        password: parsed.password || parsed.secretPassword || undefined,
         gracefulRestart: parsed.enableGracefulRestart ? { restartTimeSeconds: 120 } : undefined,
         hostname: this.node,
         // frr-k8s runs FRR: an unreachable peer shows Active, as the seed's table does.
@@ -406,6 +418,8 @@ export class NodeSpeaker {
     this.peers.delete(rt.name);
     rt.uncouple?.();
     if (rt.bgp) this.speaker.removePeer(rt.bgp.id);
+    if (rt.socketSelector)
+      this.components.bgpTransport.socketOptions?.set(rt.socketSelector, undefined);
     if (rt.bfd) await this.bfdTable.removeSession(rt.bfd);
     this.metrics?.bgpSessionUp.remove({ peer: this.peerLabel(rt), vrf: rt.parsed.vrf });
     await this.deleteSessionState(rt.parsed);
