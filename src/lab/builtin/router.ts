@@ -14,6 +14,7 @@ import type { Random } from '../../core/random.js';
 import { Speaker } from '../../bgp/speaker.js';
 import { Neighbor } from '../../bgp/neighbor.js';
 import type { Transport } from '../../bgp/io/transport.js';
+import { bgpSendTtl } from '../../bgp/io/socket-options.js';
 import {
   formatCommunity,
   formatLargeCommunity,
@@ -344,6 +345,17 @@ export class BuiltinRouter {
     for (const spec of this.spec.neighbors) {
       const localAddress = this.localAddressFor(spec.address);
       const families = spec.families ?? [addressFamily(spec.address)];
+      // As FRR: the neighbor's RFC 2385 key, TTL 1 to a single-hop eBGP peer.
+      this.components.bgpTransport.socketOptions?.set(
+        { localAddress, peerAddress: spec.address },
+        {
+          ...(spec.password ? { md5Key: spec.password } : {}),
+          ttl: bgpSendTtl({
+            internal: spec.remoteAsn === this.spec.asn,
+            ebgpMultihop: spec.ebgpMultihop,
+          }),
+        },
+      );
       const profile = spec.bfd;
       const neighbor = new Neighbor(
         {
@@ -363,7 +375,6 @@ export class BuiltinRouter {
             connectFailure: 'active',
             families,
             keepAdjRibIn: true,
-            password: spec.password,
             hostname: this.name,
           },
           // FRR bgpd asks bfdd for a multihop session (RFC 5883) when ebgp-multihop is set.

@@ -23,7 +23,7 @@ import type { BfdStateChangeEvent } from '../../bfd/events.js';
 import { bfdProfileSession, bfdSessionStatus } from '../bfd-profile.js';
 import type { KubeClient, KubeResource, ObjectRef } from '../../k8s/client.js';
 import { planBgp, type BgpPlan } from '../announce.js';
-import type { MetallbConfig, ParsedPeer } from '../config.js';
+import { peerSocketOptions, type MetallbConfig, type ParsedPeer } from '../config.js';
 import { frrRoutersForNode, renderRunningConfig } from '../frr-config.js';
 import type { MetallbMetrics } from '../metrics.js';
 import { nodeAddress } from '../nodes.js';
@@ -73,6 +73,8 @@ interface PeerRuntime {
   /** What the session was built from; a change rebuilds the session. */
   key: string;
   neighbor?: Neighbor;
+  /** The connections whose socket options (MD5 key, TTL) this peer set on the transport. */
+  socketSelector?: { localAddress?: string; peerAddress: string };
 }
 
 export class NodeSpeaker {
@@ -118,7 +120,14 @@ export class NodeSpeaker {
       random: components.random,
       openTransport: components.bfdTransport,
     });
-    this.lastValid = new LastValidConfig({ component: 'speaker', node: options.node });
+    const socketOptions = components.bgpTransport.socketOptions;
+    this.lastValid = new LastValidConfig({
+      component: 'speaker',
+      node: options.node,
+      socketOptionsUnavailable: socketOptions
+        ? socketOptions.unavailable()
+        : 'this BGP transport cannot set per-peer socket options',
+    });
     if (options.pollIntervalMs > 0) this.schedulePoll();
   }
 
@@ -297,6 +306,10 @@ export class NodeSpeaker {
     // multihop session (RFC 5883, UDP 4784).
     const bfd = parsed.bfdProfile ? bfdProfileSession(profile, { multihop }) : undefined;
     try {
+      // RFC 2385 key and TTL go on the transport, before the session's first SYN.
+      const selector = { localAddress, peerAddress: parsed.address };
+      this.components.bgpTransport.socketOptions?.set(selector, peerSocketOptions(parsed));
+      rt.socketSelector = selector;
       rt.neighbor = new Neighbor(
         {
           peer: {
@@ -315,7 +328,6 @@ export class NodeSpeaker {
             connectRetryTimeSeconds:
               parsed.connectTimeMs !== undefined ? parsed.connectTimeMs / 1000 : 120,
             families,
-            password: parsed.password || parsed.secretPassword || undefined,
             gracefulRestart: parsed.enableGracefulRestart ? { restartTimeSeconds: 120 } : undefined,
             hostname: this.node,
             // frr-k8s runs FRR: an unreachable peer shows Active, as the seed's table does.
@@ -427,6 +439,8 @@ export class NodeSpeaker {
   private async removePeer(rt: PeerRuntime): Promise<void> {
     this.peers.delete(rt.name);
     await rt.neighbor?.close();
+    if (rt.socketSelector)
+      this.components.bgpTransport.socketOptions?.set(rt.socketSelector, undefined);
     this.metrics?.bgpSessionUp.remove({ peer: this.peerLabel(rt), vrf: rt.parsed.vrf });
     await this.deleteSessionState(rt.parsed);
   }

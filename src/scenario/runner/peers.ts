@@ -31,6 +31,8 @@ import {
 } from '../../lab/faults.js';
 import type { LabTopology, NeighborSpec, RouterSpec as LabRouterSpec } from '../../lab/topology.js';
 import type { DropDirection, Manifest, Scenario } from '../types.js';
+import { bgpPeerPassword } from '../../metallb/config.js';
+import type { BGPPeer, Secret } from '../../metallb/types.js';
 
 export class PeerBackendError extends SpeakersimError {}
 
@@ -72,11 +74,13 @@ export interface PeerBackend {
  */
 export function labTopologyFor(scenario: Scenario, labName: string): LabTopology {
   const t = scenario.topology;
-  const peers = scenario.resources
-    .flatMap((r) => r.manifests)
-    .filter((m: Manifest) => m.kind === 'BGPPeer') as (Manifest & {
-    spec?: { peerAddress?: string; myASN?: number; peerPort?: number };
-  })[];
+  const manifests = scenario.resources.flatMap((r) => r.manifests);
+  const peers = manifests.filter((m: Manifest) => m.kind === 'BGPPeer') as unknown as BGPPeer[];
+  const secrets: Record<string, Secret> = {};
+  for (const m of manifests) {
+    if (m.kind === 'Secret')
+      secrets[(m as unknown as Secret).metadata.name!] = m as unknown as Secret;
+  }
   const segment = { name: 'lan', ipv4Prefix: t.subnets.ipv4, ipv6Prefix: t.subnets.ipv6 };
   const routers: LabRouterSpec[] = t.routers.map((r) => {
     const bfd = r.bfd
@@ -96,12 +100,21 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
         if (!nodeAddr || !routerAddr) continue;
         const peer = peers.find((p) => p.spec?.peerAddress === routerAddr);
         const asn = peer?.spec?.myASN ?? 64501;
+        // The router keeps the password the scenario starts with: changing the BGPPeer's later
+        // shows what a mismatch does.
+        const password = peer ? bgpPeerPassword(peer, secrets) : undefined;
+        // dualStackAddressFamily: both families over this session (the other one's next hop is
+        // the node's address of that family, RFC 2545 2 / RFC 4760 3).
+        const other: typeof fam = fam === 'ipv4' ? 'ipv6' : 'ipv4';
+        const families =
+          peer?.spec?.dualStackAddressFamily && n.addresses[other] ? [fam, other] : [fam];
         neighbors.push({
           address: nodeAddr,
           remoteAsn: asn,
           ...(bfd ? { bfd } : {}),
+          ...(password ? { password } : {}),
           connectRetryS: 2,
-          families: [fam],
+          families,
         });
       }
     }
