@@ -12,7 +12,7 @@ import { formatEvent } from '../scenario/report/format.js';
 import { writeHtmlReport } from '../scenario/report/html.js';
 import { writeJsonLines } from '../scenario/report/jsonl.js';
 import { writeJunit } from '../scenario/report/junit.js';
-import type { ScenarioRun } from '../scenario/report/model.js';
+import { scenarioRun, type ScenarioRun } from '../scenario/report/model.js';
 import { runScenario, type ScenarioOutcome } from '../scenario/runner/run.js';
 import type { TimelineEvent } from '../scenario/timeline.js';
 import type { Backend, ClockMode, Scenario } from '../scenario/types.js';
@@ -54,6 +54,7 @@ function chooseBackend(scenario: Scenario, asked: Backend | undefined, out: Outp
 
 export async function runCommand(o: RunCommandOptions, out: Output): Promise<number> {
   const loaded: { scenario: Scenario; backend: Backend; clock: ClockMode }[] = [];
+  const skippedRuns: ScenarioRun[] = [];
   let bad = 0;
   for (const file of o.files) {
     try {
@@ -61,8 +62,13 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       const backend = chooseBackend(scenario, o.backend, out);
       const checked = checkRunSettings(scenario, { backend, clock: o.clock });
       if (checked.errors.length) {
-        for (const e of checked.errors) out.error(e.message);
-        bad++;
+        // The file is valid but cannot run on this backend or clock (e.g. addresses outside
+        // the lab ranges with netns): skip it with its reason and run the rest.
+        const reason = checked.errors.map((e) => e.message).join('; ');
+        out.line(`${style.yellow('SKIP')} ${scenario.name} ${style.dim(`(${reason})`)}`);
+        skippedRuns.push(
+          scenarioRun(scenario, [], new Date().toISOString(), { skipReason: reason }),
+        );
         continue;
       }
       loaded.push({ scenario, backend: checked.backend, clock: checked.clock });
@@ -76,7 +82,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
     out.error(`${bad} scenario file(s) invalid; nothing was run`);
     return 1;
   }
-  const runs: ScenarioRun[] = [];
+  const runs: ScenarioRun[] = [...skippedRuns];
   const outcomes: ScenarioOutcome[] = [];
   const pcaps: Buffer[] = [];
   for (const { scenario, backend, clock } of loaded) {
@@ -123,8 +129,10 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
   if (o.pcap && pcaps[0])
     await writeFile(o.pcap, pcaps.length === 1 ? pcaps[0] : concatPcaps(pcaps));
   const passed = outcomes.filter((x) => x.passed).length;
-  out.line(`\n${passed} passed, ${outcomes.length - passed} failed`);
-  return passed === outcomes.length ? 0 : 1;
+  const skipped = skippedRuns.length ? `, ${skippedRuns.length} skipped` : '';
+  out.line(`\n${passed} passed, ${outcomes.length - passed} failed${skipped}`);
+  // Skipped files are reported, not failures; a run where nothing could run is one.
+  return passed === outcomes.length && outcomes.length > 0 ? 0 : 1;
 }
 
 /** Several pcap files in one: the first global header, then every file's records. */

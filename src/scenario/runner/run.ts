@@ -379,6 +379,8 @@ export class StepRunner {
 export interface RunOptions extends SessionOptions {
   /** Stop at the first failed step (default true: later steps depend on earlier ones). */
   stopOnFailure?: boolean;
+  /** Real time in ms for the reports' wall-clock figures (default Date.now). */
+  wallNow?: () => number;
 }
 
 /** Runs a whole scenario; always tears everything down. */
@@ -386,40 +388,58 @@ export async function runScenario(
   scenario: Scenario,
   options: RunOptions = {},
 ): Promise<ScenarioOutcome> {
+  const wallNow = options.wallNow ?? Date.now;
+  const wallStart = wallNow();
+  const stepMs: Record<number, number> = {};
+  const wall = () => ({
+    startedAt: new Date(wallStart).toISOString(),
+    ms: wallNow() - wallStart,
+    steps: stepMs,
+  });
   let session: ScenarioSession | undefined;
   const failures: StepEndEvent[] = [];
   try {
     session = await ScenarioSession.start(scenario, options);
+  } catch (error) {
+    // The lab or setup could not start: one error the reports show, never a silent skip.
+    const message =
+      error instanceof Error
+        ? `${(error as { code?: string }).code ?? error.name}: ${error.message}`
+        : String(error);
+    return {
+      scenario,
+      passed: false,
+      run: scenarioRun(scenario, [], new Date(wallStart).toISOString(), {
+        setupError: message,
+        wall: wall(),
+      }),
+      failures,
+      error: message,
+    };
+  }
+  try {
     const runner = new StepRunner(session);
     for (const step of scenario.steps) {
+      const t0 = wallNow();
       const end = await runner.runStep(step);
+      stepMs[step.index] = wallNow() - t0;
       if (end.result !== 'pass') {
         failures.push(end);
         if (options.stopOnFailure !== false) break;
       }
     }
-    const run = scenarioRun(scenario, session.timeline.events(), session.startedAt);
-    return {
-      scenario,
-      passed: failures.length === 0,
-      run,
-      failures,
-      ...(session.pcap ? { pcap: session.pcap.toBuffer() } : {}),
-    };
-  } catch (error) {
-    const message =
-      error instanceof Error
-        ? `${(error as { code?: string }).code ?? error.name}: ${error.message}`
-        : String(error);
-    const events = session?.timeline.events() ?? [];
-    return {
-      scenario,
-      passed: false,
-      run: scenarioRun(scenario, events, session?.startedAt ?? new Date().toISOString()),
-      failures,
-      error: message,
-    };
   } finally {
-    await session?.close();
+    await session.close();
   }
+  const run = scenarioRun(scenario, session.timeline.events(), session.startedAt, {
+    clock: session.virtual ? 'virtual' : 'real',
+    wall: wall(),
+  });
+  return {
+    scenario,
+    passed: failures.length === 0,
+    run,
+    failures,
+    ...(session.pcap ? { pcap: session.pcap.toBuffer() } : {}),
+  };
 }
