@@ -10,14 +10,8 @@ import type { Backend, ClockMode } from '../scenario/types.js';
 import { runApiServer } from '../k8s/main.js';
 import { consoleOutput, style } from './output.js';
 import { runCommand } from './run.js';
-import {
-  FAULT_NAMES,
-  injectCommand,
-  labDownCommand,
-  labStatusCommand,
-  labUpCommand,
-  type FaultName,
-} from './lab.js';
+import { injectCommand, labDownCommand, labStatusCommand, labUpCommand } from './lab.js';
+import { INJECT_NAMES } from '../scenario/registry/actions.js';
 import { speakerCommand } from './speaker.js';
 
 const out = consoleOutput();
@@ -182,7 +176,7 @@ async function main(): Promise<void> {
       'Break something in a running lab',
       (y) =>
         y
-          .positional('fault', { choices: FAULT_NAMES, demandOption: true })
+          .positional('fault', { choices: INJECT_NAMES, demandOption: true })
           .option('lab', { type: 'string', describe: 'lab name (default: the running one)' })
           .option('router', { type: 'string', describe: 'router name (default r1)' })
           .option('node', { type: 'string', describe: 'limit to one node' })
@@ -200,7 +194,7 @@ async function main(): Promise<void> {
       async (a) =>
         exit(
           await injectCommand(
-            a.fault as FaultName,
+            a.fault as string,
             {
               ...(a.lab ? { lab: a.lab } : {}),
               ...(a.router ? { router: a.router } : {}),
