@@ -58,7 +58,7 @@ async function call(state: LabState, route: string, body?: unknown): Promise<unk
 
 export async function labUpCommand(
   file: string,
-  o: { backend?: Backend; frrK8sNamespace?: string },
+  o: { backend?: Backend; frrK8sNamespace?: string; sessionStatePollMs?: number },
   out: Output,
 ): Promise<number> {
   const scenario = await loadScenario(file);
@@ -66,6 +66,7 @@ export async function labUpCommand(
     ...(o.backend ? { backend: o.backend } : {}),
     clock: 'real',
     ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
+    ...(o.sessionStatePollMs !== undefined ? { sessionStatePollMs: o.sessionStatePollMs } : {}),
   });
   const runner = new StepRunner(session);
   const metrics = await serveMetrics(session.runtime);

@@ -17,6 +17,21 @@ import { speakerCommand } from './speaker.js';
 const out = consoleOutput();
 const BACKENDS = ['builtin', 'netns', 'compose'] as const;
 
+/** `--poll-session-state 2m` in ms (undefined when not given); a bad duration is a usage error. */
+function pollOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const d = parseDuration(value);
+  if (d === undefined)
+    throw new Error(`--poll-session-state: expected a duration like 2m, got ${value}`);
+  return d;
+}
+
+const POLL_OPTION = {
+  type: 'string',
+  describe:
+    "write BGPSessionState every DURATION like frr-k8s (e.g. 2m) instead of on every change; default: the scenario's pollSessionState",
+} as const;
+
 function exit(code: number): void {
   process.exitCode = code;
 }
@@ -59,11 +74,7 @@ async function main(): Promise<void> {
             describe:
               'namespace of BGPSessionStates (default openshift-frr-k8s, as the seed shows)',
           })
-          .option('poll-session-state', {
-            type: 'string',
-            describe:
-              'write BGPSessionState every DURATION like frr-k8s (e.g. 2m) instead of on every change',
-          })
+          .option('poll-session-state', POLL_OPTION)
           .option('seed', { type: 'number', describe: 'random seed for virtual-time runs' })
           .example(
             '$0 run scenarios/bfd-down-recovery.yaml',
@@ -78,15 +89,7 @@ async function main(): Promise<void> {
             'HTML timeline and a capture for Wireshark',
           ),
       async (a) => {
-        let poll: number | undefined;
-        if (a.pollSessionState !== undefined) {
-          const d = parseDuration(a.pollSessionState);
-          if (d === undefined)
-            throw new Error(
-              `--poll-session-state: expected a duration like 2m, got ${a.pollSessionState}`,
-            );
-          poll = d;
-        }
+        const poll = pollOption(a.pollSessionState);
         exit(
           await runCommand(
             {
@@ -134,6 +137,7 @@ async function main(): Promise<void> {
               .positional('scenario', { type: 'string', demandOption: true })
               .option('backend', { choices: BACKENDS })
               .option('frr-k8s-namespace', { type: 'string' })
+              .option('poll-session-state', POLL_OPTION)
               .example(
                 'sudo $0 lab up scenarios/seed-bgp-session-state.yaml --backend netns',
                 'real FRR; prints the kubeconfig and vtysh commands',
@@ -145,6 +149,9 @@ async function main(): Promise<void> {
                 {
                   ...(a.backend ? { backend: a.backend as Backend } : {}),
                   ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
+                  ...(a.pollSessionState !== undefined
+                    ? { sessionStatePollMs: pollOption(a.pollSessionState)! }
+                    : {}),
                 },
                 out,
               ),

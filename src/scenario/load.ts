@@ -124,6 +124,9 @@ export function parseScenario(text: string, file: string): ParseResult {
       backend,
       clock,
       defaults,
+      ...(raw['pollSessionState'] !== undefined
+        ? { sessionStatePollMs: parseDuration(String(raw['pollSessionState'])) ?? 0 }
+        : {}),
       topology,
       resources,
       steps,

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ScenarioError, ScenarioErrorCode, type ScenarioErrorCodeValue } from './errors.js';
 import { closest } from './did-you-mean.js';
-import { CHECK_STEP_DEFINITIONS } from './registry/schema.js';
+import { checkStepDefinitions } from './registry/schema.js';
 import { pointerToPath, type SourceMap, type YamlPath } from './source-map.js';
 
 type SchemaNode = Record<string, unknown>;
@@ -105,7 +105,7 @@ function isDuration(e: ErrorObject): boolean {
 
 /** A node that takes one check (wait/expect, consistently) rather than a step action. */
 function isCheckStep(node: SchemaNode | undefined): boolean {
-  return CHECK_STEP_DEFINITIONS.some((d) => node !== undefined && node === definition(d));
+  return checkStepDefinitions().some((d) => node !== undefined && node === definition(d));
 }
 
 function quoteList(keys: string[]): string {

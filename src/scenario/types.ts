@@ -141,6 +141,8 @@ export interface Scenario {
   backend: Backend;
   clock: ClockMode;
   defaults: { timeoutMs: number; namespace: string };
+  /** `pollSessionState`: write BGPSessionState every N ms (frr-k8s poll mode); absent: on change. */
+  sessionStatePollMs?: number;
   topology: Topology;
   resources: ResourceSet[];
   steps: Step[];

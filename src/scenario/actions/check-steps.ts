@@ -48,6 +48,23 @@ export const checkSteps: ActionDef<CheckStepAction> = {
       description: 'Assert a condition within a timeout; failing it is a test failure.',
     },
   },
+  // The builder adds every check to `properties` and to the "exactly one" oneOf.
+  checkDefinition: 'expectation',
+  definitions: {
+    expectation: {
+      type: 'object',
+      additionalProperties: false,
+      description:
+        'One check, retried until it holds or the timeout passes. `wait` and `expect` take the same checks: a failed expect is a test failure (JUnit <failure>), a failed wait an error (<error>); both stop the scenario.',
+      properties: {
+        timeout: {
+          $ref: '#/definitions/duration',
+          description:
+            'How long the check may take to hold. Default: defaults.timeout (30s). With clock: virtual the runner moves virtual time forward while it waits (timers fire, polls run), up to the timeout; 0s checks once.',
+        },
+      },
+    },
+  },
   parse: (ctx, key, value, p) => {
     const v = value as Raw;
     return {

@@ -5,6 +5,7 @@
 import { SpeakersimError } from '../../core/errors.js';
 import { applyAction } from '../actions/apply.js';
 import { checkSteps } from '../actions/check-steps.js';
+import { consistentlyAction } from '../actions/consistently.js';
 import { daemonAction } from '../actions/daemon.js';
 import { deleteAction } from '../actions/delete.js';
 import { linkAction } from '../actions/link.js';
@@ -28,6 +29,7 @@ export const ACTIONS = [
   nodeAction,
   timeAction,
   checkSteps,
+  consistentlyAction,
 ] as const;
 
 export type Action = ReturnType<(typeof ACTIONS)[number]['parse']>;

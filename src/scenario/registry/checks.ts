@@ -6,6 +6,7 @@ import { metricCheck } from '../checks/metric.js';
 import { notificationCheck } from '../checks/notification.js';
 import { resourceCheck } from '../checks/resource.js';
 import { routeCheck } from '../checks/route.js';
+import { sessionCheck } from '../checks/session.js';
 import { sessionsCheck } from '../checks/sessions.js';
 import type { StepContext } from '../references.js';
 import type { YamlPath } from '../source-map.js';
@@ -17,6 +18,7 @@ export const CHECKS = [
   routeCheck,
   notificationCheck,
   metricCheck,
+  sessionCheck,
 ] as const;
 
 export type Expectation = ReturnType<(typeof CHECKS)[number]['parse']>;

@@ -11,8 +11,12 @@ import type { SchemaNode } from './types.js';
 
 type Defs = Record<string, SchemaNode>;
 
-/** Step keywords that take a check (the schema.ts messages say "check" for them). */
-export const CHECK_STEP_DEFINITIONS = ['expectation', 'consistentlyCheck'] as const;
+/** Definitions that take one check (the schema.ts messages say "check" for them). */
+export function checkStepDefinitions(): string[] {
+  return (ACTIONS as readonly { checkDefinition?: string }[]).flatMap((a) =>
+    a.checkDefinition ? [a.checkDefinition] : [],
+  );
+}
 
 export function buildScenarioSchema(base: SchemaNode): SchemaNode {
   const schema = structuredClone(base);
@@ -36,7 +40,7 @@ export function buildScenarioSchema(base: SchemaNode): SchemaNode {
     defs[name] = definition;
     checkProps[c.key] = { $ref: `#/definitions/${name}` };
   }
-  for (const def of CHECK_STEP_DEFINITIONS) {
+  for (const def of checkStepDefinitions()) {
     const node = defs[def];
     if (!node) continue;
     const own = Object.fromEntries(

@@ -44,6 +44,11 @@ export interface ActionDef<A extends { kind: string }> {
   keys: Record<string, SchemaNode>;
   /** Schema definitions the fragments refer to (`#/definitions/<name>`). */
   definitions?: Record<string, SchemaNode>;
+  /**
+   * The name of one of `definitions` that takes exactly one check (wait/expect, consistently):
+   * the schema builder adds every registered check to it.
+   */
+  checkDefinition?: string;
   parse(ctx: StepContext, key: string, value: unknown, path: YamlPath): A;
   /** One line for generated step names and reports. */
   describe(a: A): string;
