@@ -67,7 +67,8 @@ async function main(): Promise<void> {
           .option('report', { type: 'string', describe: 'write a self-contained HTML report' })
           .option('pcap', {
             type: 'string',
-            describe: 'write every BGP message sent and received as a pcap file',
+            describe:
+              'write every BGP message and BFD packet as a pcap file, one per scenario (run.pcap -> run.<scenario>.pcap; a directory -> dir/<scenario>.pcap)',
           })
           .option('frr-k8s-namespace', {
             type: 'string',

@@ -3,9 +3,9 @@
  * them one by one, printing progress, and writes the reports asked for. Exit code 0 only when
  * every scenario passed.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { extname, join, relative } from 'node:path';
 import { checkRunSettings, loadScenario } from '../scenario/load.js';
 import { ScenarioLoadError } from '../scenario/errors.js';
 import { formatEvent } from '../scenario/report/format.js';
@@ -84,7 +84,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
   }
   const runs: ScenarioRun[] = [...skippedRuns];
   const outcomes: ScenarioOutcome[] = [];
-  const pcaps: Buffer[] = [];
+  const pcaps: { name: string; bytes: Buffer }[] = [];
   for (const { scenario, backend, clock } of loaded) {
     out.line(
       style.bold(`${scenario.name}`) +
@@ -105,7 +105,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
     out.status('');
     outcomes.push(outcome);
     runs.push(outcome.run);
-    if (outcome.pcap) pcaps.push(outcome.pcap);
+    if (outcome.pcap) pcaps.push({ name: scenario.name, bytes: outcome.pcap });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     if (outcome.passed) {
       out.line(
@@ -126,8 +126,18 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       ),
     );
   if (o.report) await writeHtmlReport(o.report, runs);
-  if (o.pcap && pcaps[0])
-    await writeFile(o.pcap, pcaps.length === 1 ? pcaps[0] : concatPcaps(pcaps));
+  if (o.pcap) {
+    // One file per scenario: in one file, scenarios that share start time and addresses look
+    // like one TCP stream to Wireshark (retransmissions, out-of-order segments).
+    const paths = pcapPaths(
+      o.pcap,
+      pcaps.map((p) => p.name),
+    );
+    for (const [i, p] of pcaps.entries()) {
+      await writeFile(paths[i]!, p.bytes);
+      if (pcaps.length > 1) out.line(style.dim(`pcap ${p.name}: ${paths[i]}`));
+    }
+  }
   const passed = outcomes.filter((x) => x.passed).length;
   const skipped = skippedRuns.length ? `, ${skippedRuns.length} skipped` : '';
   out.line(`\n${passed} passed, ${outcomes.length - passed} failed${skipped}`);
@@ -135,9 +145,23 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
   return passed === outcomes.length && outcomes.length > 0 ? 0 : 1;
 }
 
-/** Several pcap files in one: the first global header, then every file's records. */
-function concatPcaps(files: Buffer[]): Buffer {
-  return Buffer.concat([files[0]!, ...files.slice(1).map((f) => f.subarray(24))]);
+/**
+ * Where each scenario's capture goes: `target` itself for one scenario; for several,
+ * `<dir>/<name>.pcap` when `target` is a directory (or ends with '/'), else the name inserted
+ * before the extension (`run.pcap` -> `run.bfd-down-recovery.pcap`). Repeated names get -2, -3.
+ */
+export function pcapPaths(target: string, names: string[]): string[] {
+  const isDir = target.endsWith('/') || (existsSync(target) && statSync(target).isDirectory());
+  if (names.length === 1 && !isDir) return [target];
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const count = (seen.get(n) ?? 0) + 1;
+    seen.set(n, count);
+    const name = count > 1 ? `${n}-${count}` : n;
+    if (isDir) return join(target, `${name}.pcap`);
+    const ext = extname(target);
+    return `${ext ? target.slice(0, -ext.length) : target}.${name}${ext || '.pcap'}`;
+  });
 }
 
 /**
