@@ -13,6 +13,7 @@ import { ScenarioSession } from '../scenario/runner/session.js';
 import { StepRunner } from '../scenario/runner/run.js';
 import { serveMetrics } from '../metallb/runtime/metrics-server.js';
 import type { Action, Backend } from '../scenario/types.js';
+import { injectAction } from '../scenario/registry/actions.js';
 import { labDown as netnsLabDown } from '../lab/lifecycle.js';
 import { style, type Output } from './output.js';
 
@@ -57,7 +58,12 @@ async function call(state: LabState, route: string, body?: unknown): Promise<unk
 
 export async function labUpCommand(
   file: string,
-  o: { backend?: Backend; frrK8sNamespace?: string; allowOutsideFiles?: boolean },
+  o: {
+    backend?: Backend;
+    frrK8sNamespace?: string;
+    allowOutsideFiles?: boolean;
+    sessionStatePollMs?: number;
+  },
   out: Output,
 ): Promise<number> {
   const scenario = await loadScenario(file, { allowOutsideFiles: o.allowOutsideFiles === true });
@@ -65,6 +71,7 @@ export async function labUpCommand(
     ...(o.backend ? { backend: o.backend } : {}),
     clock: 'real',
     ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
+    ...(o.sessionStatePollMs !== undefined ? { sessionStatePollMs: o.sessionStatePollMs } : {}),
   });
   const runner = new StepRunner(session);
   const metrics = await serveMetrics(session.runtime);
@@ -96,7 +103,7 @@ export async function labUpCommand(
               nodes,
             });
           } else if (req.url === '/inject' && req.method === 'POST') {
-            await runner.act(JSON.parse(text) as Exclude<Action, { kind: 'wait' | 'expect' }>);
+            await runner.act(JSON.parse(text) as Action);
             reply(200, { ok: true });
           } else if (req.url === '/down' && req.method === 'POST') {
             reply(200, { ok: true });
@@ -195,66 +202,8 @@ export async function labStatusCommand(name: string | undefined, out: Output): P
   return 0;
 }
 
-const FAULTS = [
-  'link-down',
-  'link-up',
-  'drop-bgp',
-  'drop-bfd',
-  'restore-bgp',
-  'restore-bfd',
-  'kill',
-  'restart',
-  'vtysh',
-  'node-stop',
-  'node-restart',
-] as const;
-export type FaultName = (typeof FAULTS)[number];
-export const FAULT_NAMES: readonly string[] = FAULTS;
-
-export function faultAction(
-  fault: FaultName,
-  o: { router?: string; node?: string; daemon?: string; command?: string[] },
-): Exclude<Action, { kind: 'wait' | 'expect' }> {
-  const router = o.router ?? 'r1';
-  switch (fault) {
-    case 'link-down':
-    case 'link-up':
-      return {
-        kind: 'link',
-        state: fault === 'link-down' ? 'down' : 'up',
-        router,
-        ...(o.node ? { node: o.node } : {}),
-      };
-    case 'drop-bgp':
-    case 'drop-bfd':
-    case 'restore-bgp':
-    case 'restore-bfd':
-      return {
-        kind: 'packets',
-        mode: fault.startsWith('drop') ? 'drop' : 'restore',
-        protocol: fault.endsWith('bgp') ? 'bgp' : 'bfd',
-        router,
-        direction: 'both',
-        ...(o.node ? { node: o.node } : {}),
-      };
-    case 'kill':
-    case 'restart':
-      return {
-        kind: 'daemon',
-        op: fault,
-        router,
-        daemon: (o.daemon ?? 'bgpd') as 'bgpd' | 'bfdd' | 'zebra',
-      };
-    case 'vtysh':
-      return { kind: 'vtysh', router, commands: o.command ?? [] };
-    case 'node-stop':
-    case 'node-restart':
-      return { kind: 'node', op: fault === 'node-stop' ? 'stop' : 'restart', node: o.node ?? '' };
-  }
-}
-
 export async function injectCommand(
-  fault: FaultName,
+  fault: string,
   o: { lab?: string; router?: string; node?: string; daemon?: string; command?: string[] },
   out: Output,
 ): Promise<number> {
@@ -265,7 +214,7 @@ export async function injectCommand(
     );
     return 1;
   }
-  await call(state, '/inject', faultAction(fault, o));
+  await call(state, '/inject', injectAction(fault, o));
   out.line(`${fault}: done (lab ${state.name})`);
   return 0;
 }

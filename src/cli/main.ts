@@ -10,14 +10,8 @@ import type { Backend, ClockMode } from '../scenario/types.js';
 import { runApiServer } from '../k8s/main.js';
 import { consoleOutput, style } from './output.js';
 import { runCommand } from './run.js';
-import {
-  FAULT_NAMES,
-  injectCommand,
-  labDownCommand,
-  labStatusCommand,
-  labUpCommand,
-  type FaultName,
-} from './lab.js';
+import { injectCommand, labDownCommand, labStatusCommand, labUpCommand } from './lab.js';
+import { INJECT_NAMES } from '../scenario/registry/actions.js';
 import { speakerCommand } from './speaker.js';
 
 const out = consoleOutput();
@@ -28,6 +22,21 @@ const ALLOW_OUTSIDE_FILES = {
   type: 'boolean',
   default: false,
   describe: 'let scenarios name files outside their own folder (refused by default)',
+} as const;
+
+/** `--poll-session-state 2m` in ms (undefined when not given); a bad duration is a usage error. */
+function pollOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const d = parseDuration(value);
+  if (d === undefined)
+    throw new Error(`--poll-session-state: expected a duration like 2m, got ${value}`);
+  return d;
+}
+
+const POLL_OPTION = {
+  type: 'string',
+  describe:
+    "write BGPSessionState every DURATION like frr-k8s (e.g. 2m) instead of on every change; default: the scenario's pollSessionState",
 } as const;
 
 function exit(code: number): void {
@@ -65,18 +74,15 @@ async function main(): Promise<void> {
           .option('report', { type: 'string', describe: 'write a self-contained HTML report' })
           .option('pcap', {
             type: 'string',
-            describe: 'write every BGP message sent and received as a pcap file',
+            describe:
+              'write every BGP message and BFD packet as a pcap file, one per scenario (run.pcap -> run.<scenario>.pcap; a directory -> dir/<scenario>.pcap)',
           })
           .option('frr-k8s-namespace', {
             type: 'string',
             describe:
               'namespace of BGPSessionStates (default openshift-frr-k8s, as the seed shows)',
           })
-          .option('poll-session-state', {
-            type: 'string',
-            describe:
-              'write BGPSessionState every DURATION like frr-k8s (e.g. 2m) instead of on every change',
-          })
+          .option('poll-session-state', POLL_OPTION)
           .option('seed', { type: 'number', describe: 'random seed for virtual-time runs' })
           .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
           .example(
@@ -92,15 +98,7 @@ async function main(): Promise<void> {
             'HTML timeline and a capture for Wireshark',
           ),
       async (a) => {
-        let poll: number | undefined;
-        if (a.pollSessionState !== undefined) {
-          const d = parseDuration(a.pollSessionState);
-          if (d === undefined)
-            throw new Error(
-              `--poll-session-state: expected a duration like 2m, got ${a.pollSessionState}`,
-            );
-          poll = d;
-        }
+        const poll = pollOption(a.pollSessionState);
         exit(
           await runCommand(
             {
@@ -153,6 +151,7 @@ async function main(): Promise<void> {
               .option('backend', { choices: BACKENDS })
               .option('frr-k8s-namespace', { type: 'string' })
               .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
+              .option('poll-session-state', POLL_OPTION)
               .example(
                 'sudo $0 lab up scenarios/seed-bgp-session-state.yaml --backend netns',
                 'real FRR; prints the kubeconfig and vtysh commands',
@@ -165,6 +164,9 @@ async function main(): Promise<void> {
                   ...(a.backend ? { backend: a.backend as Backend } : {}),
                   ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
                   allowOutsideFiles: a.allowOutsideFiles,
+                  ...(a.pollSessionState !== undefined
+                    ? { sessionStatePollMs: pollOption(a.pollSessionState)! }
+                    : {}),
                 },
                 out,
               ),
@@ -196,7 +198,7 @@ async function main(): Promise<void> {
       'Break something in a running lab',
       (y) =>
         y
-          .positional('fault', { choices: FAULT_NAMES, demandOption: true })
+          .positional('fault', { choices: INJECT_NAMES, demandOption: true })
           .option('lab', { type: 'string', describe: 'lab name (default: the running one)' })
           .option('router', { type: 'string', describe: 'router name (default r1)' })
           .option('node', { type: 'string', describe: 'limit to one node' })
@@ -214,7 +216,7 @@ async function main(): Promise<void> {
       async (a) =>
         exit(
           await injectCommand(
-            a.fault as FaultName,
+            a.fault as string,
             {
               ...(a.lab ? { lab: a.lab } : {}),
               ...(a.router ? { router: a.router } : {}),

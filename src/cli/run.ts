@@ -3,16 +3,16 @@
  * them one by one, printing progress, and writes the reports asked for. Exit code 0 only when
  * every scenario passed.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { extname, join, relative } from 'node:path';
 import { checkRunSettings, loadScenario } from '../scenario/load.js';
 import { ScenarioLoadError } from '../scenario/errors.js';
 import { formatEvent } from '../scenario/report/format.js';
 import { writeHtmlReport } from '../scenario/report/html.js';
 import { writeJsonLines } from '../scenario/report/jsonl.js';
 import { writeJunit } from '../scenario/report/junit.js';
-import type { ScenarioRun } from '../scenario/report/model.js';
+import { scenarioRun, type ScenarioRun } from '../scenario/report/model.js';
 import { runScenario, type ScenarioOutcome } from '../scenario/runner/run.js';
 import type { TimelineEvent } from '../scenario/timeline.js';
 import type { Backend, ClockMode, Scenario } from '../scenario/types.js';
@@ -56,6 +56,7 @@ function chooseBackend(scenario: Scenario, asked: Backend | undefined, out: Outp
 
 export async function runCommand(o: RunCommandOptions, out: Output): Promise<number> {
   const loaded: { scenario: Scenario; backend: Backend; clock: ClockMode }[] = [];
+  const skippedRuns: ScenarioRun[] = [];
   let bad = 0;
   for (const file of o.files) {
     try {
@@ -65,8 +66,13 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       const backend = chooseBackend(scenario, o.backend, out);
       const checked = checkRunSettings(scenario, { backend, clock: o.clock });
       if (checked.errors.length) {
-        for (const e of checked.errors) out.error(e.message);
-        bad++;
+        // The file is valid but cannot run on this backend or clock (e.g. addresses outside
+        // the lab ranges with netns): skip it with its reason and run the rest.
+        const reason = checked.errors.map((e) => e.message).join('; ');
+        out.line(`${style.yellow('SKIP')} ${scenario.name} ${style.dim(`(${reason})`)}`);
+        skippedRuns.push(
+          scenarioRun(scenario, [], new Date().toISOString(), { skipReason: reason }),
+        );
         continue;
       }
       loaded.push({ scenario, backend: checked.backend, clock: checked.clock });
@@ -80,9 +86,9 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
     out.error(`${bad} scenario file(s) invalid; nothing was run`);
     return 1;
   }
-  const runs: ScenarioRun[] = [];
+  const runs: ScenarioRun[] = [...skippedRuns];
   const outcomes: ScenarioOutcome[] = [];
-  const pcaps: Buffer[] = [];
+  const pcaps: { name: string; bytes: Buffer }[] = [];
   for (const { scenario, backend, clock } of loaded) {
     out.line(
       style.bold(`${scenario.name}`) +
@@ -103,7 +109,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
     out.status('');
     outcomes.push(outcome);
     runs.push(outcome.run);
-    if (outcome.pcap) pcaps.push(outcome.pcap);
+    if (outcome.pcap) pcaps.push({ name: scenario.name, bytes: outcome.pcap });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     if (outcome.passed) {
       out.line(
@@ -124,16 +130,42 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       ),
     );
   if (o.report) await writeHtmlReport(o.report, runs);
-  if (o.pcap && pcaps[0])
-    await writeFile(o.pcap, pcaps.length === 1 ? pcaps[0] : concatPcaps(pcaps));
+  if (o.pcap) {
+    // One file per scenario: in one file, scenarios that share start time and addresses look
+    // like one TCP stream to Wireshark (retransmissions, out-of-order segments).
+    const paths = pcapPaths(
+      o.pcap,
+      pcaps.map((p) => p.name),
+    );
+    for (const [i, p] of pcaps.entries()) {
+      await writeFile(paths[i]!, p.bytes);
+      if (pcaps.length > 1) out.line(style.dim(`pcap ${p.name}: ${paths[i]}`));
+    }
+  }
   const passed = outcomes.filter((x) => x.passed).length;
-  out.line(`\n${passed} passed, ${outcomes.length - passed} failed`);
-  return passed === outcomes.length ? 0 : 1;
+  const skipped = skippedRuns.length ? `, ${skippedRuns.length} skipped` : '';
+  out.line(`\n${passed} passed, ${outcomes.length - passed} failed${skipped}`);
+  // Skipped files are reported, not failures; a run where nothing could run is one.
+  return passed === outcomes.length && outcomes.length > 0 ? 0 : 1;
 }
 
-/** Several pcap files in one: the first global header, then every file's records. */
-function concatPcaps(files: Buffer[]): Buffer {
-  return Buffer.concat([files[0]!, ...files.slice(1).map((f) => f.subarray(24))]);
+/**
+ * Where each scenario's capture goes: `target` itself for one scenario; for several,
+ * `<dir>/<name>.pcap` when `target` is a directory (or ends with '/'), else the name inserted
+ * before the extension (`run.pcap` -> `run.bfd-down-recovery.pcap`). Repeated names get -2, -3.
+ */
+export function pcapPaths(target: string, names: string[]): string[] {
+  const isDir = target.endsWith('/') || (existsSync(target) && statSync(target).isDirectory());
+  if (names.length === 1 && !isDir) return [target];
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const count = (seen.get(n) ?? 0) + 1;
+    seen.set(n, count);
+    const name = count > 1 ? `${n}-${count}` : n;
+    if (isDir) return join(target, `${name}.pcap`);
+    const ext = extname(target);
+    return `${ext ? target.slice(0, -ext.length) : target}.${name}${ext || '.pcap'}`;
+  });
 }
 
 /**

@@ -150,6 +150,9 @@ export function parseScenario(text: string, file: string, options: LoadOptions =
       backend,
       clock,
       defaults,
+      ...(raw['pollSessionState'] !== undefined
+        ? { sessionStatePollMs: parseDuration(String(raw['pollSessionState'])) ?? 0 }
+        : {}),
       topology,
       resources,
       steps,

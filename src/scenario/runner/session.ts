@@ -203,7 +203,7 @@ export class ScenarioSession {
       {
         nodes: this.scenario.topology.nodes.map((n) => n.name),
         frrK8sNamespace: frrNs,
-        sessionStatePollMs: this.options.sessionStatePollMs,
+        sessionStatePollMs: this.options.sessionStatePollMs ?? this.scenario.sessionStatePollMs,
       },
       {
         client: this.client,
