@@ -18,6 +18,7 @@ describe('shipped scenarios', () => {
         'hold-timer-expiry.yaml',
         'invalid-config-then-fixed.yaml',
         'ipv6-service.yaml',
+        'l2-failover-statuses.yaml',
         'node-loses-endpoint.yaml',
         'peer-admin-shutdown.yaml',
         'pool-exhausted.yaml',
