@@ -36,6 +36,7 @@ export type ConfigErrorCode =
   | 'PEER_SECRET'
   | 'PEER_FRR_MODE'
   | 'BFD_PROFILE_INVALID'
+  | 'BFD_PROFILE_IN_USE'
   | 'POOL_INVALID'
   | 'POOL_OVERLAP'
   | 'POOL_DUPLICATE'

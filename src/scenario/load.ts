@@ -123,6 +123,7 @@ export function parseScenario(text: string, file: string): ParseResult {
       description: typeof raw['description'] === 'string' ? raw['description'] : '',
       backend,
       clock,
+      admission: raw['admission'] !== false,
       defaults,
       topology,
       resources,

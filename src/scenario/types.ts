@@ -228,6 +228,8 @@ export interface Scenario {
   description: string;
   backend: Backend;
   clock: ClockMode;
+  /** False: the API server stores what MetalLB's webhooks and CEL rules would refuse. */
+  admission: boolean;
   defaults: { timeoutMs: number; namespace: string };
   topology: Topology;
   resources: ResourceSet[];

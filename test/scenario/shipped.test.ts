@@ -28,6 +28,7 @@ describe('shipped scenarios', () => {
         'seed-ipaddresspool-status.yaml',
         'seed-servicebgpstatus.yaml',
         'seed-servicebgpstatus-lab.yaml',
+        'webhook-off-invalid-peer.yaml',
       ].sort(),
     );
   });
