@@ -38,6 +38,8 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ObjectStore } from './store/object-store.js';
 import { renderTable } from './table/table.js';
 import { makeOwnedTempDir, removeOwnedTempDir } from './temp-dir.js';
+import { crdValidationRules } from './schema/cel-rules.js';
+import { metallbWebhooks } from '../metallb/admission.js';
 import { generateSelfSignedCertificate } from './tls.js';
 
 /**
@@ -78,6 +80,13 @@ export interface ApiServerOptions {
   /** Log records between snapshots (durable store). */
   compactEvery?: number;
   bookmarkIntervalMs?: number;
+  /**
+   * Admission after schema validation: the CRDs' CEL rules and MetalLB's validating webhooks
+   * (default true, as on a cluster with MetalLB installed). false stores objects those would
+   * refuse (scenarios that show the speakers' ConfigurationState); `server.service
+   * .admissionHooks.enabled` switches it at run time.
+   */
+  admission?: boolean;
 }
 
 const DEFAULT_CRD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../crds');
@@ -118,6 +127,9 @@ export class ApiServer {
       this.clock,
       options.random ?? systemRandom,
     );
+    this.service.admissionHooks.add(crdValidationRules);
+    this.service.admissionHooks.add(metallbWebhooks());
+    this.service.admissionHooks.enabled = options.admission ?? true;
   }
 
   /** Starts a server, installs namespaces and CRDs, writes the kubeconfig. */

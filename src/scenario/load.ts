@@ -149,6 +149,7 @@ export function parseScenario(text: string, file: string, options: LoadOptions =
       description: typeof raw['description'] === 'string' ? raw['description'] : '',
       backend,
       clock,
+      admission: raw['admission'] !== false,
       defaults,
       ...(raw['pollSessionState'] !== undefined
         ? { sessionStatePollMs: parseDuration(String(raw['pollSessionState'])) ?? 0 }

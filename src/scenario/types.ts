@@ -140,6 +140,8 @@ export interface Scenario {
   description: string;
   backend: Backend;
   clock: ClockMode;
+  /** False: the API server stores what MetalLB's webhooks and CEL rules would refuse. */
+  admission: boolean;
   defaults: { timeoutMs: number; namespace: string };
   /** `pollSessionState`: write BGPSessionState every N ms (frr-k8s poll mode); absent: on change. */
   sessionStatePollMs?: number;

@@ -25,8 +25,11 @@ describe.skipIf(!hasKubectl)('kubectl operations', () => {
   let h: Harness;
   let client: KubeClient;
   beforeAll(async () => {
+    // The subject is the API server under kubectl, with objects in a second namespace that
+    // MetalLB's webhooks would refuse (`resource must be created in metallb-system namespace`).
     h = await startHarness(Date.parse('2026-01-01T00:00:00Z'), {
       namespaces: ['metallb-system', 'other'],
+      admission: false,
     });
     client = KubeClient.fromKubeconfigFile(h.server.kubeconfigPath);
     for (const doc of [

@@ -19,6 +19,7 @@ describe('shipped scenarios', () => {
         'hold-timer-expiry.yaml',
         'invalid-config-then-fixed.yaml',
         'ipv6-service.yaml',
+        'l2-failover-statuses.yaml',
         'node-loses-endpoint.yaml',
         'peer-admin-shutdown.yaml',
         'pool-exhausted.yaml',
@@ -28,6 +29,7 @@ describe('shipped scenarios', () => {
         'seed-ipaddresspool-status.yaml',
         'seed-servicebgpstatus.yaml',
         'seed-servicebgpstatus-lab.yaml',
+        'webhook-off-invalid-peer.yaml',
       ].sort(),
     );
   });

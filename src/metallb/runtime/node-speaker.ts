@@ -34,6 +34,7 @@ import type { Node, ServiceBGPStatus, ServiceL2Status } from '../types.js';
 import { LastValidConfig } from '../validate.js';
 import type { ClusterCache } from './cache.js';
 import type { StatusWriter } from './writer.js';
+import { hasOwner, withOwner, type NodePodOwners } from './pods.js';
 import { sameJson } from './writer.js';
 
 export interface NodeSpeakerComponents {
@@ -52,6 +53,8 @@ export interface NodeSpeakerOptions {
   pollIntervalMs: number;
   /** Nodes with a live speaker (the L2 election's memberlist); default: every Node. */
   speakerNodes?: () => string[];
+  /** The pods that own this node's status objects (none: written without an owner). */
+  owners?: () => NodePodOwners;
 }
 
 /** Events the runtime passes up to the scenario timeline and the metrics. */
@@ -579,7 +582,8 @@ export class NodeSpeaker {
       this.sessionObjects.set(key, { ref, status: want.status });
     };
     if (!first) {
-      remember(await this.writer.createWithStatus(want as unknown as KubeResource));
+      const owned = withOwner(want, this.options.owners?.().frrK8s);
+      remember(await this.writer.createWithStatus(owned as unknown as KubeResource));
       return;
     }
     if (!sameJson((first as { status?: unknown }).status ?? {}, want.status)) {
@@ -617,40 +621,58 @@ export class NodeSpeaker {
     await this.syncServiceStatuses(
       'ServiceL2Status',
       desired.map((d) => serviceL2StatusObject(d, this.options.metallbNamespace)),
+      true,
     );
   }
 
   /**
-   * Makes this node's Service*Status objects exactly `wanted`: created (generateName), status
-   * patched on change, duplicates and leftovers deleted. Keyed by the service labels.
+   * Makes this node's Service*Status objects exactly `wanted`: created (generateName, owned by
+   * the speaker pod), status patched on change, duplicates and leftovers deleted. Keyed by the
+   * service labels. `leader` (L2): the node also deletes other nodes' objects for the Services
+   * it announces, as layer2_status_controller.go does, so one object per Service remains.
    */
   private async syncServiceStatuses(
     kind: 'ServiceBGPStatus' | 'ServiceL2Status',
     wanted: (ServiceBGPStatus | ServiceL2Status)[],
+    leader = false,
   ): Promise<void> {
-    let existing: KubeResource[];
+    let listed: KubeResource[];
     try {
-      existing = await this.client.list('metallb.io/v1beta1', kind, {
+      listed = await this.client.list('metallb.io/v1beta1', kind, {
         namespace: this.options.metallbNamespace,
-        labelSelector: `${SERVICE_BGP_STATUS_LABELS.node}=${this.node}`,
+        ...(leader ? {} : { labelSelector: `${SERVICE_BGP_STATUS_LABELS.node}=${this.node}` }),
       });
     } catch (error) {
       this.events.problem(this.node, error);
       return;
     }
+    const mine = (o: KubeResource): boolean =>
+      o.metadata?.labels?.[SERVICE_BGP_STATUS_LABELS.node] === this.node;
+    const existing = listed.filter(mine);
+    const owner = this.options.owners?.().speaker;
     const keyOf = (o: { metadata?: { labels?: Record<string, string> } }): string => {
       const l = o.metadata?.labels ?? {};
       return `${l[SERVICE_BGP_STATUS_LABELS.serviceNamespace] ?? ''}/${l[SERVICE_BGP_STATUS_LABELS.serviceName] ?? ''}`;
     };
     const byKey = new Map<string, KubeResource[]>();
     for (const o of existing) byKey.set(keyOf(o), [...(byKey.get(keyOf(o)) ?? []), o]);
+    const wantedKeys = new Set(wanted.map(keyOf));
+    for (const other of listed) {
+      if (!mine(other) && wantedKeys.has(keyOf(other))) await this.writer.delete(other);
+    }
     for (const want of wanted) {
       const k = keyOf(want);
       const [have, ...dups] = byKey.get(k) ?? [];
       byKey.delete(k);
       for (const x of dups) await this.writer.delete(x);
-      if (!have) await this.writer.createWithStatus(want as unknown as KubeResource);
-      else if (!sameJson((have as { status?: unknown }).status ?? {}, want.status))
+      if (!have) {
+        await this.writer.createWithStatus(withOwner(want, owner) as unknown as KubeResource);
+        continue;
+      }
+      // Written before the pod existed (or by an earlier pod): CreateOrPatch sets the owner.
+      if (owner && !hasOwner(have, owner))
+        await this.writer.patch(have, { metadata: { ownerReferences: [owner] } });
+      if (!sameJson((have as { status?: unknown }).status ?? {}, want.status))
         await this.writer.patchStatus(have, { status: want.status });
     }
     for (const gone of byKey.values()) for (const o of gone) await this.writer.delete(o);

@@ -181,6 +181,7 @@ export class ScenarioSession {
       clock: this.clock,
       random: this.random,
       namespaces: ['metallb-system', frrNs],
+      admission: this.scenario.admission,
       ...(this.options.kubeconfigPath ? { kubeconfigPath: this.options.kubeconfigPath } : {}),
     });
     this.client = KubeClient.fromKubeconfigFile(this.server.kubeconfigPath);
