@@ -15,6 +15,8 @@ import { serveMetrics } from '../metallb/runtime/metrics-server.js';
 import type { Action, Backend } from '../scenario/types.js';
 import { labDown as netnsLabDown } from '../lab/lifecycle.js';
 import { style, type Output } from './output.js';
+import { LiveViewServer } from '../ui/server.js';
+import { sessionSource } from '../ui/source.js';
 
 const STATE_DIR = path.join(tmpdir(), 'speakersim', 'labs');
 
@@ -57,7 +59,7 @@ async function call(state: LabState, route: string, body?: unknown): Promise<unk
 
 export async function labUpCommand(
   file: string,
-  o: { backend?: Backend; frrK8sNamespace?: string },
+  o: { backend?: Backend; frrK8sNamespace?: string; ui?: number },
   out: Output,
 ): Promise<number> {
   const scenario = await loadScenario(file);
@@ -68,6 +70,9 @@ export async function labUpCommand(
   });
   const runner = new StepRunner(session);
   const metrics = await serveMetrics(session.runtime);
+  // Live view (--ui): its fault buttons run the same actions as `speakersim inject`.
+  const ui = o.ui === undefined ? undefined : await LiveViewServer.start({ port: o.ui });
+  await ui?.attach(sessionSource(session, (r) => runner.act(faultAction(r.fault, r))));
   const name = scenario.topology.lab;
   let closing = false;
   const server = http.createServer((req, res) => {
@@ -127,6 +132,7 @@ export async function labUpCommand(
     closing = true;
     out.line('tearing the lab down...');
     server.close();
+    await ui?.close();
     await metrics.close();
     await session.close();
     rmSync(statePath(name), { force: true });
@@ -138,6 +144,7 @@ export async function labUpCommand(
   out.line(`  export KUBECONFIG=${session.kubeconfigPath}`);
   out.line(`  metrics: ${metrics.url}/metrics/<node> and ${metrics.url}/metrics/controller`);
   out.line(`  kubectl get bgpsessionstates.frrk8s.metallb.io -A -o wide`);
+  if (ui) out.line(`  live view: ${ui.url}`);
   for (const line of session.peers.describe()) out.line(`  ${line}`);
   out.line(
     `  speakersim inject drop-bfd --lab ${name} --router ${scenario.topology.routers[0]?.name ?? 'r1'}`,

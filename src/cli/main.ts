@@ -19,6 +19,12 @@ import {
   type FaultName,
 } from './lab.js';
 import { speakerCommand } from './speaker.js';
+import { parseUiPort } from '../ui/source.js';
+
+const UI_OPTION = {
+  type: 'string',
+  describe: 'serve the live view on 127.0.0.1 (a free port, or the one given) and print its URL',
+} as const;
 
 const out = consoleOutput();
 const BACKENDS = ['builtin', 'netns', 'compose'] as const;
@@ -71,6 +77,7 @@ async function main(): Promise<void> {
               'write BGPSessionState every DURATION like frr-k8s (e.g. 2m) instead of on every change',
           })
           .option('seed', { type: 'number', describe: 'random seed for virtual-time runs' })
+          .option('ui', UI_OPTION)
           .example(
             '$0 run scenarios/bfd-down-recovery.yaml',
             'builtin peers, virtual time: no root, no FRR',
@@ -106,6 +113,7 @@ async function main(): Promise<void> {
               ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
               ...(poll !== undefined ? { pollSessionState: poll } : {}),
               ...(a.seed !== undefined ? { seed: a.seed } : {}),
+              ui: parseUiPort(a.ui),
             },
             out,
           ),
@@ -140,6 +148,11 @@ async function main(): Promise<void> {
               .positional('scenario', { type: 'string', demandOption: true })
               .option('backend', { choices: BACKENDS })
               .option('frr-k8s-namespace', { type: 'string' })
+              .option('ui', UI_OPTION)
+              .example(
+                '$0 lab up scenarios/bfd-down-recovery.yaml --ui',
+                'builtin routers in real time, with the live view in the browser',
+              )
               .example(
                 'sudo $0 lab up scenarios/seed-bgp-session-state.yaml --backend netns',
                 'real FRR; prints the kubeconfig and vtysh commands',
@@ -151,6 +164,7 @@ async function main(): Promise<void> {
                 {
                   ...(a.backend ? { backend: a.backend as Backend } : {}),
                   ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
+                  ui: parseUiPort(a.ui),
                 },
                 out,
               ),

@@ -379,6 +379,8 @@ export class StepRunner {
 export interface RunOptions extends SessionOptions {
   /** Stop at the first failed step (default true: later steps depend on earlier ones). */
   stopOnFailure?: boolean;
+  /** Called once the session is up (e.g. the live view attaches); its result runs before close. */
+  onSession?: (session: ScenarioSession, runner: StepRunner) => Promise<(() => void) | void>;
 }
 
 /** Runs a whole scenario; always tears everything down. */
@@ -387,10 +389,12 @@ export async function runScenario(
   options: RunOptions = {},
 ): Promise<ScenarioOutcome> {
   let session: ScenarioSession | undefined;
+  let detach: (() => void) | void = undefined;
   const failures: StepEndEvent[] = [];
   try {
     session = await ScenarioSession.start(scenario, options);
     const runner = new StepRunner(session);
+    detach = await options.onSession?.(session, runner);
     for (const step of scenario.steps) {
       const end = await runner.runStep(step);
       if (end.result !== 'pass') {
@@ -420,6 +424,7 @@ export async function runScenario(
       error: message,
     };
   } finally {
+    detach?.();
     await session?.close();
   }
 }
