@@ -141,6 +141,7 @@ export const PAGE_SCRIPT = String.raw`
       state.announcements.forEach(function (a) {
         if (a.serviceName === svc.name && a.serviceNamespace === svc.namespace) nodes.push(a.node + ' -> ' + (a.peers.length ? a.peers.join(', ') : 'all peers'));
       });
+      nodes.sort();
       var tr = el('tr', { 'data-service': svc.namespace + '/' + svc.name });
       tr.appendChild(el('td', { class: 'm' }, svc.namespace + '/' + svc.name));
       tr.appendChild(el('td', { class: 'm' }, svc.ips.join(', ') || '<pending>'));
@@ -155,16 +156,18 @@ export const PAGE_SCRIPT = String.raw`
     var t = state.topology;
     if (!t) { svg.setAttribute('width', 400); svg.setAttribute('height', 60); svg.appendChild(sv('text', { x: 12, y: 34 }, 'no lab attached')); return; }
     var cols = Math.max(t.routers.length, t.nodes.length, 2);
-    var W = Math.max(640, cols * 200), RY = 24, NY = 230, BW = 150, BH = 44;
+    var W = Math.max(640, cols * 230), RY = 24, NY = 200, BW = 170, BH = 44;
     var extra = 0;
     t.nodes.forEach(function (n) {
-      var k = 0; state.announcements.forEach(function (a) { if (a.node === n.name) k++; });
+      var k = 0;
+      state.announcements.forEach(function (a) { if (a.node === n.name) k++; });
+      state.sessions.forEach(function (x) { if (x.node === n.name) k++; });
       extra = Math.max(extra, k);
     });
     svg.setAttribute('width', W); svg.setAttribute('height', NY + BH + 30 + extra * 16);
     function xr(i) { return (W / t.routers.length) * (i + 0.5); }
     function xn(i) { return (W / t.nodes.length) * (i + 0.5); }
-    var pairs = new Map();
+    var pairs = new Map(), byNode = {};
     state.sessions.forEach(function (s) {
       var ri = -1;
       t.routers.forEach(function (r, i) { if (r.peerNames.indexOf(s.peer) >= 0) ri = i; });
@@ -178,10 +181,11 @@ export const PAGE_SCRIPT = String.raw`
       var g = sv('g', { class: 'session', 'data-node': s.node, 'data-peer': s.peer, 'data-bgp': s.bgp, 'data-bfd': s.bfd });
       g.appendChild(sv('title', {}, s.node + ' -> ' + s.peer + ': BGP ' + s.bgp + ', BFD ' + s.bfd));
       g.appendChild(sv('line', { x1: x1, y1: y1, x2: x2, y2: y2, stroke: BGP[s.bgp] || '#9e9e9e', 'stroke-width': 5, 'stroke-dasharray': s.bgp === 'Established' ? '' : '8 5' }));
-      var mx = (x1 + x2) / 2, my = (y1 + y2) / 2 + k * 14;
+      // Dot and label near the node's end, so crossing lines keep their labels apart.
+      var mx = x1 + (x2 - x1) * 0.7, my = y1 + (y2 - y1) * 0.7;
       g.appendChild(sv('circle', { cx: mx, cy: my, r: 8, fill: BFD[s.bfd] || '#9e9e9e', stroke: '#fff', 'stroke-width': 2 }));
-      g.appendChild(sv('text', { x: mx + 13, y: my + 4, class: 'small' }, s.peer + '  ' + s.bgp + ' / BFD ' + s.bfd));
       svg.appendChild(g);
+      (byNode[s.node] = byNode[s.node] || []).push({ router: t.routers[ri].name, s: s });
     });
     t.routers.forEach(function (r, i) {
       var g = sv('g', { class: 'router', 'data-router': r.name });
@@ -196,6 +200,15 @@ export const PAGE_SCRIPT = String.raw`
       g.appendChild(sv('text', { x: xn(i) - BW / 2 + 8, y: NY + 18 }, n.name));
       g.appendChild(sv('text', { x: xn(i) - BW / 2 + 8, y: NY + 35, class: 'small' }, n.addresses.join('  ')));
       var y = NY + BH + 18;
+      (byNode[n.name] || []).sort(function (a, b) { return a.router < b.router ? -1 : 1; }).forEach(function (x) {
+        var line = sv('text', { x: xn(i) - BW / 2 + 8, y: y, class: 'small' });
+        line.appendChild(sv('tspan', {}, x.router + ' ' + x.s.peer + ': '));
+        line.appendChild(sv('tspan', { 'font-weight': 600 }, x.s.bgp));
+        line.appendChild(sv('tspan', {}, ', BFD '));
+        line.appendChild(sv('tspan', { fill: BFD[x.s.bfd] || '#000', 'font-weight': 600 }, x.s.bfd));
+        g.appendChild(line);
+        y += 16;
+      });
       state.announcements.forEach(function (a) {
         if (a.node !== n.name) return;
         var svc = state.services.get(a.serviceNamespace + '/' + a.serviceName);
