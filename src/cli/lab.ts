@@ -101,8 +101,10 @@ export async function labUpCommand(
               nodes,
             });
           } else if (req.url === '/inject' && req.method === 'POST') {
-            await runner.act(JSON.parse(text) as Exclude<Action, { kind: 'wait' | 'expect' }>);
-            reply(200, { ok: true });
+            const output = await runner.act(
+              JSON.parse(text) as Exclude<Action, { kind: 'wait' | 'expect' }>,
+            );
+            reply(200, { ok: true, ...(typeof output === 'string' ? { output } : {}) });
           } else if (req.url === '/down' && req.method === 'POST') {
             reply(200, { ok: true });
             void shutdown();
@@ -272,7 +274,12 @@ export async function injectCommand(
     );
     return 1;
   }
-  await call(state, '/inject', faultAction(fault, o));
+  const answer = (await call(state, '/inject', faultAction(fault, o))) as { output?: string };
+  // vtysh: the router's answer, as vtysh prints it (FRR's, or a builtin router's in its layout).
+  if (answer.output !== undefined) {
+    if (answer.output !== '') out.line(answer.output.replace(/\n$/, ''));
+    return 0;
+  }
   out.line(`${fault}: done (lab ${state.name})`);
   return 0;
 }

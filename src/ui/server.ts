@@ -31,7 +31,7 @@ export interface LiveViewSource {
   client: KubeClient;
   topology: ViewTopology;
   /** Runs a fault, as `speakersim inject` does. */
-  inject(request: FaultRequest): Promise<void>;
+  inject(request: FaultRequest): Promise<unknown>;
 }
 
 export interface LiveViewInit {

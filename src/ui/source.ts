@@ -6,7 +6,7 @@ import type { LiveViewSource } from './server.js';
 /** The live view's source for a running scenario session; `inject` runs faults as `inject` does. */
 export function sessionSource(
   session: ScenarioSession,
-  inject: (request: FaultRequest) => Promise<void>,
+  inject: (request: FaultRequest) => Promise<unknown>,
 ): LiveViewSource {
   return {
     client: session.client,

@@ -56,7 +56,7 @@ export interface UiLab {
   /** Every BGPSessionState change this process's watch saw, in order. */
   api: ApiObservation[];
   /** What `speakersim inject` sends, run the same way. */
-  inject(request: FaultRequest): Promise<void>;
+  inject(request: FaultRequest): Promise<unknown>;
   close(): Promise<void>;
 }
 

@@ -81,8 +81,11 @@ export class StepRunner {
     return s.record(end) as StepEndEvent;
   }
 
-  /** Carries out one action now (also what `speakersim inject` sends to a running lab). */
-  async act(a: Exclude<Action, { kind: 'wait' | 'expect' }>): Promise<void> {
+  /**
+   * Carries out one action now (also what `speakersim inject` sends to a running lab); a vtysh
+   * action returns the router's answer.
+   */
+  async act(a: Exclude<Action, { kind: 'wait' | 'expect' }>): Promise<string | void> {
     const s = this.s;
     switch (a.kind) {
       case 'apply':
@@ -180,8 +183,7 @@ export class StepRunner {
           event: 'vtysh',
           detail: a.commands.join('; '),
         });
-        await s.peers.vtysh(a.router, a.commands);
-        return;
+        return await s.peers.vtysh(a.router, a.commands);
       case 'node':
         s.record({ kind: 'fault', fault: `node-${a.op}`, node: a.node });
         if (a.op === 'stop') await s.runtime.stopNode(a.node);
