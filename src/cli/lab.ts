@@ -16,6 +16,14 @@ import type { Action, Backend } from '../scenario/types.js';
 import { labDown as netnsLabDown } from '../lab/lifecycle.js';
 import { style, type Output } from './output.js';
 import { LiveViewServer } from '../ui/server.js';
+import {
+  injectHints,
+  statusChanges,
+  statusTable,
+  statusWidths,
+  type StatusSession,
+} from '../ui/status.js';
+import { bfdStatusString } from '../bfd/profile.js';
 import { sessionSource } from '../ui/source.js';
 
 const STATE_DIR = path.join(tmpdir(), 'speakersim', 'labs');
@@ -27,6 +35,8 @@ interface LabState {
   kubeconfig: string;
   backend: Backend;
   scenario: string;
+  /** The live view's URL when `lab up --ui` serves one. */
+  ui?: string;
 }
 
 function statePath(name: string): string {
@@ -92,6 +102,7 @@ export async function labUpCommand(
                 peer: s.peer,
                 address: s.address,
                 bgp: s.bgp?.session.state ?? 'Idle',
+                bfd: bfdStatusString(s.bfd?.state),
               })),
             }));
             reply(200, {
@@ -127,6 +138,7 @@ export async function labUpCommand(
       kubeconfig: session.kubeconfigPath,
       backend: session.backend,
       scenario: file,
+      ...(ui ? { ui: ui.url } : {}),
     } satisfies LabState),
   );
   const shutdown = async (): Promise<void> => {
@@ -148,9 +160,8 @@ export async function labUpCommand(
   out.line(`  kubectl get bgpsessionstates.frrk8s.metallb.io -A -o wide`);
   if (ui) out.line(`  live view: ${ui.url}`);
   for (const line of session.peers.describe()) out.line(`  ${line}`);
-  out.line(
-    `  speakersim inject drop-bfd --lab ${name} --router ${scenario.topology.routers[0]?.name ?? 'r1'}`,
-  );
+  for (const hint of injectHints(scenario, name)) out.line(`  ${hint}`);
+  out.line(`  speakersim lab status ${name} --watch`);
   out.line(`  speakersim lab down ${name}   (or Ctrl-C here)`);
   await new Promise(() => undefined);
   return 0;
@@ -186,22 +197,45 @@ export async function labDownCommand(
   return 0;
 }
 
-export async function labStatusCommand(name: string | undefined, out: Output): Promise<number> {
+export async function labStatusCommand(
+  name: string | undefined,
+  out: Output,
+  o: { watch?: boolean; intervalMs?: number } = {},
+): Promise<number> {
   const state = readState(name);
   if (!state) {
     out.line(`no running lab${name ? ` named ${name}` : ''}`);
     return 1;
   }
-  const s = (await call(state, '/status')) as {
-    name: string;
-    backend: string;
-    kubeconfig: string;
-    nodes: { node: string; sessions: { peer: string; address: string; bgp: string }[] }[];
-  };
-  out.line(`lab ${s.name} (backend ${s.backend}), KUBECONFIG=${s.kubeconfig}`);
-  for (const n of s.nodes)
-    for (const x of n.sessions) out.line(`  ${n.node} -> ${x.peer} (${x.address}): ${x.bgp}`);
-  return 0;
+  const read = async () =>
+    (await call(state, '/status')) as {
+      name: string;
+      backend: string;
+      kubeconfig: string;
+      nodes: { node: string; sessions: Omit<StatusSession, 'node'>[] }[];
+    };
+  const rows = (s: Awaited<ReturnType<typeof read>>): StatusSession[] =>
+    s.nodes.flatMap((n) => n.sessions.map((x) => ({ node: n.node, ...x })));
+  const first = await read();
+  out.line(`lab ${first.name} (backend ${first.backend}), KUBECONFIG=${first.kubeconfig}`);
+  if (state.ui) out.line(`live view: ${state.ui}`);
+  let last = rows(first);
+  const widths = statusWidths(last);
+  for (const l of statusTable(last, widths)) out.line(l);
+  if (!o.watch) return 0;
+  // --watch: like `kubectl get -w`, one more line per session whose BGP or BFD state changes.
+  for (;;) {
+    await new Promise((r) => setTimeout(r, o.intervalMs ?? 250));
+    let next: StatusSession[];
+    try {
+      next = rows(await read());
+    } catch {
+      out.line(`lab ${state.name} stopped answering (shut down?)`);
+      return 1;
+    }
+    for (const l of statusChanges(last, next, widths)) out.line(l);
+    last = next;
+  }
 }
 
 const FAULTS = [

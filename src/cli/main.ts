@@ -186,8 +186,15 @@ async function main(): Promise<void> {
           (yy) =>
             yy
               .positional('name', { type: 'string' })
-              .example('$0 lab status', 'the only running lab'),
-          async (a) => exit(await labStatusCommand(a.name, out)),
+              .option('watch', {
+                alias: 'w',
+                type: 'boolean',
+                default: false,
+                describe: 'keep printing a line per session change (BGP and BFD), like kubectl -w',
+              })
+              .example('$0 lab status', 'the only running lab')
+              .example('$0 lab status --watch', 'follow BGP and BFD state changes'),
+          async (a) => exit(await labStatusCommand(a.name, out, { watch: a.watch })),
         )
         .demandCommand(1, 'lab needs a subcommand: up, down or status'),
     )
