@@ -16,6 +16,16 @@ import type { Action, Backend } from '../scenario/types.js';
 import { injectAction } from '../scenario/registry/actions.js';
 import { labDown as netnsLabDown } from '../lab/lifecycle.js';
 import { style, type Output } from './output.js';
+import { LiveViewServer } from '../ui/server.js';
+import {
+  injectHints,
+  statusChanges,
+  statusTable,
+  statusWidths,
+  type StatusSession,
+} from '../ui/status.js';
+import { bfdSessionStatus } from '../metallb/bfd-profile.js';
+import { sessionSource } from '../ui/source.js';
 
 const STATE_DIR = path.join(tmpdir(), 'speakersim', 'labs');
 
@@ -26,6 +36,8 @@ interface LabState {
   kubeconfig: string;
   backend: Backend;
   scenario: string;
+  /** The live view's URL when `lab up --ui` serves one. */
+  ui?: string;
 }
 
 function statePath(name: string): string {
@@ -63,6 +75,7 @@ export async function labUpCommand(
     frrK8sNamespace?: string;
     allowOutsideFiles?: boolean;
     sessionStatePollMs?: number;
+    ui?: number;
   },
   out: Output,
 ): Promise<number> {
@@ -75,6 +88,9 @@ export async function labUpCommand(
   });
   const runner = new StepRunner(session);
   const metrics = await serveMetrics(session.runtime);
+  // Live view (--ui): its fault buttons run the same actions as `speakersim inject`.
+  const ui = o.ui === undefined ? undefined : await LiveViewServer.start({ port: o.ui });
+  await ui?.attach(sessionSource(session, (r) => runner.act(injectAction(r.fault, r))));
   const name = scenario.topology.lab;
   let closing = false;
   const server = http.createServer((req, res) => {
@@ -94,6 +110,7 @@ export async function labUpCommand(
                 peer: s.peer,
                 address: s.address,
                 bgp: s.bgp?.session.state ?? 'Idle',
+                bfd: bfdSessionStatus(s.bfd !== undefined, s.bfd?.state),
               })),
             }));
             reply(200, {
@@ -103,8 +120,8 @@ export async function labUpCommand(
               nodes,
             });
           } else if (req.url === '/inject' && req.method === 'POST') {
-            await runner.act(JSON.parse(text) as Action);
-            reply(200, { ok: true });
+            const output = await runner.act(JSON.parse(text) as Action);
+            reply(200, { ok: true, ...(typeof output === 'string' ? { output } : {}) });
           } else if (req.url === '/down' && req.method === 'POST') {
             reply(200, { ok: true });
             void shutdown();
@@ -127,6 +144,7 @@ export async function labUpCommand(
       kubeconfig: session.kubeconfigPath,
       backend: session.backend,
       scenario: file,
+      ...(ui ? { ui: ui.url } : {}),
     } satisfies LabState),
   );
   const shutdown = async (): Promise<void> => {
@@ -134,6 +152,7 @@ export async function labUpCommand(
     closing = true;
     out.line('tearing the lab down...');
     server.close();
+    await ui?.close();
     await metrics.close();
     await session.close();
     rmSync(statePath(name), { force: true });
@@ -145,10 +164,10 @@ export async function labUpCommand(
   out.line(`  export KUBECONFIG=${session.kubeconfigPath}`);
   out.line(`  metrics: ${metrics.url}/metrics/<node> and ${metrics.url}/metrics/controller`);
   out.line(`  kubectl get bgpsessionstates.frrk8s.metallb.io -A -o wide`);
+  if (ui) out.line(`  live view: ${ui.url}`);
   for (const line of session.peers.describe()) out.line(`  ${line}`);
-  out.line(
-    `  speakersim inject drop-bfd --lab ${name} --router ${scenario.topology.routers[0]?.name ?? 'r1'}`,
-  );
+  for (const hint of injectHints(scenario, name)) out.line(`  ${hint}`);
+  out.line(`  speakersim lab status ${name} --watch`);
   out.line(`  speakersim lab down ${name}   (or Ctrl-C here)`);
   await new Promise(() => undefined);
   return 0;
@@ -184,22 +203,45 @@ export async function labDownCommand(
   return 0;
 }
 
-export async function labStatusCommand(name: string | undefined, out: Output): Promise<number> {
+export async function labStatusCommand(
+  name: string | undefined,
+  out: Output,
+  o: { watch?: boolean; intervalMs?: number } = {},
+): Promise<number> {
   const state = readState(name);
   if (!state) {
     out.line(`no running lab${name ? ` named ${name}` : ''}`);
     return 1;
   }
-  const s = (await call(state, '/status')) as {
-    name: string;
-    backend: string;
-    kubeconfig: string;
-    nodes: { node: string; sessions: { peer: string; address: string; bgp: string }[] }[];
-  };
-  out.line(`lab ${s.name} (backend ${s.backend}), KUBECONFIG=${s.kubeconfig}`);
-  for (const n of s.nodes)
-    for (const x of n.sessions) out.line(`  ${n.node} -> ${x.peer} (${x.address}): ${x.bgp}`);
-  return 0;
+  const read = async () =>
+    (await call(state, '/status')) as {
+      name: string;
+      backend: string;
+      kubeconfig: string;
+      nodes: { node: string; sessions: Omit<StatusSession, 'node'>[] }[];
+    };
+  const rows = (s: Awaited<ReturnType<typeof read>>): StatusSession[] =>
+    s.nodes.flatMap((n) => n.sessions.map((x) => ({ node: n.node, ...x })));
+  const first = await read();
+  out.line(`lab ${first.name} (backend ${first.backend}), KUBECONFIG=${first.kubeconfig}`);
+  if (state.ui) out.line(`live view: ${state.ui}`);
+  let last = rows(first);
+  const widths = statusWidths(last);
+  for (const l of statusTable(last, widths)) out.line(l);
+  if (!o.watch) return 0;
+  // --watch: like `kubectl get -w`, one more line per session whose BGP or BFD state changes.
+  for (;;) {
+    await new Promise((r) => setTimeout(r, o.intervalMs ?? 250));
+    let next: StatusSession[];
+    try {
+      next = rows(await read());
+    } catch {
+      out.line(`lab ${state.name} stopped answering (shut down?)`);
+      return 1;
+    }
+    for (const l of statusChanges(last, next, widths)) out.line(l);
+    last = next;
+  }
 }
 
 export async function injectCommand(
@@ -214,7 +256,12 @@ export async function injectCommand(
     );
     return 1;
   }
-  await call(state, '/inject', injectAction(fault, o));
+  const answer = (await call(state, '/inject', injectAction(fault, o))) as { output?: string };
+  // vtysh: the router's answer, as vtysh prints it (FRR's, or a builtin router's in its layout).
+  if (answer.output !== undefined) {
+    if (answer.output !== '') out.line(answer.output.replace(/\n$/, ''));
+    return 0;
+  }
   out.line(`${fault}: done (lab ${state.name})`);
   return 0;
 }

@@ -13,6 +13,12 @@ import { runCommand } from './run.js';
 import { injectCommand, labDownCommand, labStatusCommand, labUpCommand } from './lab.js';
 import { INJECT_NAMES } from '../scenario/registry/actions.js';
 import { speakerCommand } from './speaker.js';
+import { parseUiPort } from '../ui/source.js';
+
+const UI_OPTION = {
+  type: 'string',
+  describe: 'serve the live view on 127.0.0.1 (a free port, or the one given) and print its URL',
+} as const;
 
 const out = consoleOutput();
 const BACKENDS = ['builtin', 'netns', 'compose'] as const;
@@ -85,6 +91,7 @@ async function main(): Promise<void> {
           .option('poll-session-state', POLL_OPTION)
           .option('seed', { type: 'number', describe: 'random seed for virtual-time runs' })
           .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
+          .option('ui', UI_OPTION)
           .example(
             '$0 run scenarios/bfd-down-recovery.yaml',
             'builtin peers, virtual time: no root, no FRR',
@@ -113,6 +120,7 @@ async function main(): Promise<void> {
               ...(poll !== undefined ? { pollSessionState: poll } : {}),
               ...(a.seed !== undefined ? { seed: a.seed } : {}),
               allowOutsideFiles: a.allowOutsideFiles,
+              ui: parseUiPort(a.ui),
             },
             out,
           ),
@@ -152,6 +160,11 @@ async function main(): Promise<void> {
               .option('frr-k8s-namespace', { type: 'string' })
               .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
               .option('poll-session-state', POLL_OPTION)
+              .option('ui', UI_OPTION)
+              .example(
+                '$0 lab up scenarios/bfd-down-recovery.yaml --ui',
+                'builtin routers in real time, with the live view in the browser',
+              )
               .example(
                 'sudo $0 lab up scenarios/seed-bgp-session-state.yaml --backend netns',
                 'real FRR; prints the kubeconfig and vtysh commands',
@@ -167,6 +180,7 @@ async function main(): Promise<void> {
                   ...(a.pollSessionState !== undefined
                     ? { sessionStatePollMs: pollOption(a.pollSessionState)! }
                     : {}),
+                  ui: parseUiPort(a.ui),
                 },
                 out,
               ),
@@ -188,8 +202,15 @@ async function main(): Promise<void> {
           (yy) =>
             yy
               .positional('name', { type: 'string' })
-              .example('$0 lab status', 'the only running lab'),
-          async (a) => exit(await labStatusCommand(a.name, out)),
+              .option('watch', {
+                alias: 'w',
+                type: 'boolean',
+                default: false,
+                describe: 'keep printing a line per session change (BGP and BFD), like kubectl -w',
+              })
+              .example('$0 lab status', 'the only running lab')
+              .example('$0 lab status --watch', 'follow BGP and BFD state changes'),
+          async (a) => exit(await labStatusCommand(a.name, out, { watch: a.watch })),
         )
         .demandCommand(1, 'lab needs a subcommand: up, down or status'),
     )

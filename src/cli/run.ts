@@ -17,6 +17,9 @@ import { runScenario, type ScenarioOutcome } from '../scenario/runner/run.js';
 import type { TimelineEvent } from '../scenario/timeline.js';
 import type { Backend, ClockMode, Scenario } from '../scenario/types.js';
 import { style, type Output } from './output.js';
+import { injectAction } from '../scenario/registry/actions.js';
+import { LiveViewServer } from '../ui/server.js';
+import { sessionSource } from '../ui/source.js';
 
 export interface RunCommandOptions {
   files: string[];
@@ -31,6 +34,8 @@ export interface RunCommandOptions {
   seed?: number;
   /** Scenarios may name files outside their folder. */
   allowOutsideFiles?: boolean;
+  /** Serve the live view on this port (0: a free one). */
+  ui?: number;
 }
 
 /** Why netns cannot run here, or undefined when it can. */
@@ -86,6 +91,8 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
     out.error(`${bad} scenario file(s) invalid; nothing was run`);
     return 1;
   }
+  const ui = o.ui === undefined ? undefined : await LiveViewServer.start({ port: o.ui });
+  if (ui) out.line(`live view: ${ui.url}`);
   const runs: ScenarioRun[] = [...skippedRuns];
   const outcomes: ScenarioOutcome[] = [];
   const pcaps: { name: string; bytes: Buffer }[] = [];
@@ -105,6 +112,14 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       ...(o.pollSessionState !== undefined ? { sessionStatePollMs: o.pollSessionState } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
       onEvent: progressView(out),
+      ...(ui
+        ? {
+            onSession: async (session, runner) => {
+              await ui.attach(sessionSource(session, (r) => runner.act(injectAction(r.fault, r))));
+              return () => ui.detach();
+            },
+          }
+        : {}),
     });
     out.status('');
     outcomes.push(outcome);
@@ -121,6 +136,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       for (const f of outcome.failures) explainFailure(f, outcome.run.events, scenario, out);
     }
   }
+  await ui?.close();
   if (o.junit) await writeJunit(o.junit, runs);
   if (o.json)
     await writeJsonLines(

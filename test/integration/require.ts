@@ -9,7 +9,7 @@ import type { LabTopology } from '../../src/lab/topology.js';
  * pass by skipping.
  */
 
-export type Need = 'root' | 'frr' | 'vtysh' | 'ip' | 'nft';
+export type Need = 'root' | 'frr' | 'vtysh' | 'ip' | 'nft' | 'chromium';
 
 const checks: Record<Need, () => string | undefined> = {
   root: () =>
@@ -24,6 +24,10 @@ const checks: Record<Need, () => string | undefined> = {
     existsSync('/usr/sbin/ip') || existsSync('/sbin/ip') ? undefined : 'needs ip (iproute2)',
   nft: () =>
     existsSync('/usr/sbin/nft') || existsSync('/sbin/nft') ? undefined : 'needs nft (nftables)',
+  chromium: () =>
+    [process.env.CHROMIUM, '/usr/bin/chromium'].some((p) => p && existsSync(p))
+      ? undefined
+      : 'needs a headless browser: /usr/bin/chromium (Debian package chromium) or $CHROMIUM',
 };
 
 /** Reasons why these needs are not met here (empty when all are). */

@@ -32,6 +32,7 @@ import {
   type BgpPath,
   type BgpRouteTable,
 } from '../frr-json.js';
+import { showCommand } from './vtysh.js';
 import {
   addressFamily,
   canonicalAddress,
@@ -148,8 +149,8 @@ export class BuiltinRouter {
   }
 
   /**
-   * The vtysh subset trainers use: `show bgp ipv4|ipv6 [PREFIX]`, `show bgp neighbors`,
-   * `show bfd peers` (typed JSON), `configure terminal`, `router bgp N`,
+   * The vtysh subset trainers use: `show bgp summary`, `show bgp ipv4|ipv6 [PREFIX]`,
+   * `show bfd peers` (FRR's layouts, vtysh.ts), `show bgp neighbors` (typed JSON), `configure terminal`, `router bgp N`,
    * `[no] neighbor X shutdown [message TEXT]`, `clear bgp X|*`, `bfd`, `profile P`,
    * `[no] shutdown`, `exit`/`end`. Anything else is refused with ERR_BUILTIN_VTYSH_UNSUPPORTED.
    */
@@ -162,24 +163,17 @@ export class BuiltinRouter {
       const unsupported = () =>
         new BuiltinRouterError(
           'ERR_BUILTIN_VTYSH_UNSUPPORTED',
-          `builtin router ${this.name}: "${cmd}" is not supported (supported: show bgp ipv4|ipv6 [PREFIX] [json], show bgp neighbors [json], show bfd peers [json], configure terminal, router bgp N, [no] neighbor X shutdown, clear bgp X|*, bfd, profile P, [no] shutdown)`,
+          `builtin router ${this.name}: "${cmd}" is not supported (supported: show bgp summary [json], show bgp ipv4|ipv6 [unicast] [PREFIX] [json], show bgp neighbors [json], show bfd peers [json], configure terminal, router bgp N, [no] neighbor X shutdown, clear bgp X|*, bfd, profile P, [no] shutdown)`,
         );
       let m: RegExpMatchArray | null;
-      if ((m = cmd.match(/^show (?:ip )?bgp (ipv4|ipv6)(?: unicast)?(?: (\S+?))?(?: json)?$/))) {
-        // The typed view the FRR readers return, as JSON (not FRR's own layout).
-        const routes = this.bgpRoutes(m[1] as 'ipv4' | 'ipv6');
-        const prefix = m[2];
-        output.push(
-          JSON.stringify(prefix ? { prefix, paths: routes.routes[prefix] ?? [] } : routes, null, 2),
-        );
+      // show bgp summary / ipv4|ipv6 / bfd peers, in FRR 8.4's layouts (vtysh.ts).
+      const shown = showCommand(this, cmd, this.components.clock.wallNow());
+      if (shown !== undefined) {
+        output.push(shown);
         continue;
       }
       if (/^show (?:ip )?bgp neighbors?(?: json)?$/.test(cmd)) {
         output.push(JSON.stringify(this.bgpNeighbors(), null, 2));
-        continue;
-      }
-      if (/^show bfd peers(?: json)?$/.test(cmd)) {
-        output.push(JSON.stringify(this.bfdPeers(), null, 2));
         continue;
       }
       if (cmd === 'configure terminal' || cmd === 'conf t') context = 'config';
@@ -297,11 +291,13 @@ export class BuiltinRouter {
   /** `show bfd peers json`. */
   bfdPeers(): BfdPeer[] {
     const out: BfdPeer[] = [];
+    const now = this.components.clock.now();
     for (const n of this.neighbors.values()) {
       const bfd = n.neighbor.bfd;
       if (!bfd) continue;
       const s = bfd.snapshot();
       out.push({
+        ...(s.upSince !== undefined ? { uptimeS: Math.floor((now - s.upSince) / 1000) } : {}),
         multihop: s.multihop,
         peer: canonicalAddress(s.peer.address),
         local: canonicalAddress(s.local.address),

@@ -54,7 +54,7 @@ export const vtyshAction: ActionDef<VtyshAction> = {
       event: 'vtysh',
       detail: a.commands.join('; '),
     });
-    await s.peers.vtysh(a.router, a.commands);
+    return { output: await s.peers.vtysh(a.router, a.commands) };
   },
   inject: {
     vtysh: (o) => ({ kind: 'vtysh', router: o.router ?? 'r1', commands: o.command ?? [] }),

@@ -16,7 +16,7 @@ import { timeAction } from '../actions/time.js';
 import { vtyshAction } from '../actions/vtysh.js';
 import type { StepContext } from '../references.js';
 import type { YamlPath } from '../source-map.js';
-import type { ActionDef, InjectOptions, RunContext, StepVerdict } from './types.js';
+import type { ActionDef, ActionOutput, InjectOptions, RunContext, StepVerdict } from './types.js';
 
 export const ACTIONS = [
   applyAction,
@@ -54,8 +54,8 @@ export function describeAction(a: Action): string {
   return byKind.get(a.kind)!.describe(a);
 }
 
-/** Carries an action out; checks return their verdict, other actions nothing. */
-export function runAction(c: RunContext, a: Action): Promise<StepVerdict | void> {
+/** Carries an action out; checks return their verdict, vtysh its answer, others nothing. */
+export function runAction(c: RunContext, a: Action): Promise<StepVerdict | ActionOutput | void> {
   return byKind.get(a.kind)!.act(c, a);
 }
 

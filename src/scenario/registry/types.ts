@@ -37,6 +37,11 @@ export interface StepVerdict {
   message?: string;
 }
 
+/** What a plain action may hand back: a router's answer (vtysh), shown by `inject`. */
+export interface ActionOutput {
+  output: string;
+}
+
 export interface ActionDef<A extends { kind: string }> {
   /** The Action `kind`s this module produces. */
   kinds: readonly A['kind'][];
@@ -52,8 +57,8 @@ export interface ActionDef<A extends { kind: string }> {
   parse(ctx: StepContext, key: string, value: unknown, path: YamlPath): A;
   /** One line for generated step names and reports. */
   describe(a: A): string;
-  /** Carries it out; steps that check return their verdict (a plain action: nothing). */
-  act(c: RunContext, a: A): Promise<StepVerdict | void>;
+  /** Carries it out; steps that check return their verdict, vtysh its answer, others nothing. */
+  act(c: RunContext, a: A): Promise<StepVerdict | ActionOutput | void>;
   /** `speakersim inject <name>`: the names this module answers to and the action each makes. */
   inject?: Record<string, (o: InjectOptions) => A>;
 }

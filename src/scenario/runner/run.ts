@@ -43,7 +43,8 @@ export class StepRunner {
     });
     let end: Omit<StepEndEvent, 't' | 'wall'>;
     try {
-      const verdict = await runAction(this.context(), step.action);
+      const r = await runAction(this.context(), step.action);
+      const verdict = r && 'result' in r ? r : undefined;
       // A plain action settles (its effects land) before the next step starts.
       if (!verdict) await s.settle();
       const v = verdict ?? { result: 'pass' as const };
@@ -60,10 +61,14 @@ export class StepRunner {
     return s.record(end) as StepEndEvent;
   }
 
-  /** Carries out one action now (also what `speakersim inject` sends to a running lab). */
-  async act(a: Action): Promise<void> {
+  /**
+   * Carries out one action now (also what `speakersim inject` sends to a running lab); a vtysh
+   * action returns the router's answer.
+   */
+  async act(a: Action): Promise<string | void> {
     this.stepStart = this.s.clock.now();
-    await runAction(this.context(), a);
+    const r = await runAction(this.context(), a);
+    return r && 'output' in r ? r.output : undefined;
   }
 
   private async apiVersionOf(kind: string): Promise<string> {
@@ -79,6 +84,8 @@ export interface RunOptions extends SessionOptions {
   stopOnFailure?: boolean;
   /** Real time in ms for the reports' wall-clock figures (default Date.now). */
   wallNow?: () => number;
+  /** Called once the session is up (e.g. the live view attaches); its result runs before close. */
+  onSession?: (session: ScenarioSession, runner: StepRunner) => Promise<(() => void) | void>;
 }
 
 /** Runs a whole scenario; always tears everything down. */
@@ -95,6 +102,7 @@ export async function runScenario(
     steps: stepMs,
   });
   let session: ScenarioSession | undefined;
+  let detach: (() => void) | void = undefined;
   const failures: StepEndEvent[] = [];
   try {
     session = await ScenarioSession.start(scenario, options);
@@ -117,6 +125,7 @@ export async function runScenario(
   }
   try {
     const runner = new StepRunner(session);
+    detach = await options.onSession?.(session, runner);
     for (const step of scenario.steps) {
       const t0 = wallNow();
       const end = await runner.runStep(step);
@@ -127,6 +136,7 @@ export async function runScenario(
       }
     }
   } finally {
+    detach?.();
     await session.close();
   }
   const run = scenarioRun(scenario, session.timeline.events(), session.startedAt, {
