@@ -21,13 +21,8 @@ import type { Backend, ClockMode, Manifest, Scenario } from '../types.js';
 import { notificationName } from '../notification-names.js';
 import { applyManifest } from './apply.js';
 import { tapBfdTransport } from './bfd-tap.js';
-import {
-  BuiltinBackend,
-  NetnsBackend,
-  PeerBackendError,
-  labTopologyFor,
-  type PeerBackend,
-} from './peers.js';
+import { labNameFor } from '../../lab/names.js';
+import { labTopologyFor, peerBackendFor, type PeerBackend } from './peers.js';
 
 export interface SessionOptions {
   backend?: Backend;
@@ -132,12 +127,6 @@ export class ScenarioSession {
 
   static async start(scenario: Scenario, options: SessionOptions = {}): Promise<ScenarioSession> {
     const backend = options.backend ?? scenario.backend;
-    if (backend === 'compose') {
-      throw new PeerBackendError(
-        'ERR_BACKEND_COMPOSE',
-        'the compose backend needs a Docker engine: start the lab with `docker compose up` (see frr/README.md) and run speakersim against it; this build runs scenarios on builtin or netns peers',
-      );
-    }
     const clockMode = options.clock ?? (backend === 'builtin' ? scenario.clock : 'real');
     const s = new ScenarioSession(scenario, options, backend, clockMode);
     try {
@@ -162,12 +151,8 @@ export class ScenarioSession {
   }
 
   private async boot(): Promise<void> {
-    const labName = this.scenario.topology.lab.replace(/[^a-z0-9]/g, '').slice(0, 5) || 'sim';
-    const topology = labTopologyFor(this.scenario, labName);
-    this.peers =
-      this.backend === 'netns'
-        ? new NetnsBackend(topology, this.clock, this.random)
-        : new BuiltinBackend(topology, this.clock, this.random);
+    const topology = labTopologyFor(this.scenario, labNameFor(this.scenario.topology.lab));
+    this.peers = peerBackendFor(this.backend, topology, { clock: this.clock, random: this.random });
     this.record({
       kind: 'log',
       level: 'info',
