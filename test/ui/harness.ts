@@ -64,7 +64,7 @@ export async function startUiLab(
   executablePath: string,
   viewport = { width: 1000, height: 700 },
 ): Promise<UiLab> {
-  const scenario = await loadScenario(FIXTURE);
+  const scenario = await loadScenario(FIXTURE, { allowOutsideFiles: true });
   const session = await ScenarioSession.start(scenario, { clock: 'real' });
   const cleanups: (() => Promise<void> | void)[] = [() => session.close()];
   const close = async () => {

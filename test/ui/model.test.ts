@@ -8,7 +8,7 @@ const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'live-view.yaml');
 
 describe('live view model', () => {
   it('draws the scenario: routers with the peer names BGPSessionState uses, nodes', async () => {
-    const t = viewTopology(await loadScenario(FIXTURE), 'builtin');
+    const t = viewTopology(await loadScenario(FIXTURE, { allowOutsideFiles: true }), 'builtin');
     expect(t.routers.map((r) => [r.name, r.asn, r.bfd, r.peerNames])).toEqual([
       ['r1', 64500, true, ['198.18.0.1', '2001-0db8-0000-0000-0000-0000-0000-0001']],
       ['r2', 64500, false, ['198.18.0.2', '2001-0db8-0000-0000-0000-0000-0000-0002']],
@@ -60,7 +60,7 @@ describe('live view model', () => {
   });
 
   it('accepts only faults, routers and nodes of the lab', async () => {
-    const t = viewTopology(await loadScenario(FIXTURE), 'builtin');
+    const t = viewTopology(await loadScenario(FIXTURE, { allowOutsideFiles: true }), 'builtin');
     expect(parseFaultRequest({ fault: 'drop-bfd', router: 'r1', node: 'worker1' }, t)).toEqual({
       ok: true,
       request: { fault: 'drop-bfd', router: 'r1', node: 'worker1' },

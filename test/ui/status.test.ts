@@ -43,7 +43,9 @@ describe('lab status', () => {
   });
 
   it('hints name drop-bfd only with a router that runs BFD', async () => {
-    const scenario = await loadScenario(path.join(import.meta.dirname, 'fixtures/live-view.yaml'));
+    const scenario = await loadScenario(path.join(import.meta.dirname, 'fixtures/live-view.yaml'), {
+      allowOutsideFiles: true,
+    });
     expect(injectHints(scenario, 'lab1')[0]).toBe(
       'speakersim inject drop-bfd --lab lab1 --router r1',
     );

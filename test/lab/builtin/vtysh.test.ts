@@ -23,7 +23,9 @@ let session: ScenarioSession;
 const show = async (cmd: string) => (await session.peers.vtysh('r1', [cmd])).trimEnd() + '\n';
 
 beforeAll(async () => {
-  const scenario = await loadScenario(path.join(here, '../../ui/fixtures/live-view.yaml'));
+  const scenario = await loadScenario(path.join(here, '../../ui/fixtures/live-view.yaml'), {
+    allowOutsideFiles: true,
+  });
   session = await ScenarioSession.start(scenario, { clock: 'virtual' });
   await session.advance(10_000);
 });
