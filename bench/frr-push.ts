@@ -7,24 +7,27 @@
  *   - Established -> FRR has accepted all N routes (pfxRcd, ms),
  *   - withdraw all -> FRR holds none (ms).
  * Prints median, min and max over the runs, per speaker, and the ratio to the last speaker.
+ * Every step has a time limit (bench/step.ts): a daemon that hangs ends the bench with the
+ * step's name, and the daemon, its files and the lab are removed on every path.
  *   sudo npx tsx bench/frr-push.ts [--routes 10000,100000] [--runs 5]
  *     [--speakers speakersim,gobgp,bird]
  */
 import { parseArgs } from 'node:util';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SystemClock } from '../src/core/clock.js';
 import { systemRandom } from '../src/core/random.js';
 import { TcpTransport } from '../src/bgp/io/tcp.js';
 import { Speaker } from '../src/bgp/speaker.js';
-import { attributeBytes } from '../src/bgp/wire/attribute-encode.js';
+import { attributeBytes } from '../src/bgp/wire/attributes/index.js';
+import { run } from '../src/lab/exec.js';
 import { labDown, labUp } from '../src/lab/lifecycle.js';
 import { vtyshCommands } from '../src/lab/router-state.js';
 import type { LabTopology } from '../src/lab/topology.js';
 import { median, spread } from './stats.js';
+import { step, stopChild, until } from './step.js';
 
 const { values } = parseArgs({
   options: {
@@ -70,13 +73,15 @@ async function inFib(): Promise<number> {
   return out.routes?.find((r) => r.type === 'ebgp' || r.type === 'bgp')?.fib ?? 0;
 }
 
-async function until(cond: () => Promise<boolean>, limitMs: number): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits for `cond` as one named step with a time limit. */
+const waitFor = (name: string, cond: () => Promise<boolean>, limitMs: number): Promise<void> =>
+  step(name, limitMs, (signal) => until(cond, signal));
+
+/** Time limit of a step that handles all N routes: a base plus a share per route. */
+const scaled = (baseMs: number, n: number, perRouteMs: number): number => baseMs + n * perRouteMs;
+
+/** CLI calls to a daemon (gobgp, birdc): killed when they take longer than this. */
+const CLI_TIMEOUT_MS = 60_000;
 
 const stats = (xs: number[]): string => spread(xs, { unit: 'ms' });
 
@@ -91,11 +96,29 @@ async function frrEstablished(): Promise<boolean> {
 
 /** A pushing speaker: started with its routes loaded, then asked to withdraw them all. */
 interface Pusher {
-  withdrawAll(): void;
+  withdrawAll(): Promise<unknown>;
+  /** Stops the speaker and removes its files; bounded in time. */
   stop(): Promise<void>;
   /** What the daemon logged, shown when the session does not come up. */
   log?(): string;
 }
+
+/** Daemons running now: killed if the bench itself is interrupted or exits. */
+const daemons = new Set<ChildProcess>();
+const killDaemons = (): void => {
+  for (const child of daemons) child.kill('SIGKILL');
+};
+process.on('exit', killDaemons);
+const onSignal = (signal: NodeJS.Signals): void => {
+  killDaemons();
+  // The lab's own guard tears the lab down; with no other handler, die of the signal.
+  if (process.listenerCount(signal) === 1) {
+    process.off(signal, onSignal);
+    process.kill(process.pid, signal);
+  }
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 /** A daemon's output goes to a file in its directory, to show when something goes wrong. */
 function daemon(cmd: string, args: string[], dir: string): { child: ChildProcess; log(): string } {
@@ -103,7 +126,23 @@ function daemon(cmd: string, args: string[], dir: string): { child: ChildProcess
   const fd = openSync(path, 'w');
   const child = spawn(cmd, args, { stdio: ['ignore', fd, fd] });
   closeSync(fd);
-  return { child, log: () => readFileSync(path, 'utf8') };
+  daemons.add(child);
+  child.once('exit', () => daemons.delete(child));
+  // A daemon that is not installed: its first wait fails and names it, the bench goes on.
+  child.on('error', (e) => {
+    daemons.delete(child);
+    console.error(`${cmd}: ${e.message}`);
+  });
+  return {
+    child,
+    log: () => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return '';
+      }
+    },
+  };
 }
 
 async function startSpeakersim(n: number): Promise<Pusher> {
@@ -121,7 +160,10 @@ async function startSpeakersim(n: number): Promise<Pusher> {
   });
   for (let i = 0; i < n; i++) peer.announce(prefix(i), { nextHop: '198.18.30.10' });
   peer.session.start();
-  return { withdrawAll: () => peer.setRoutes([]), stop: () => speaker.close() };
+  return {
+    withdrawAll: async () => peer.setRoutes([]),
+    stop: () => step('stop speakersim', 30_000, () => speaker.close()),
+  };
 }
 
 /** BIRD 2 with the routes as static blackholes exported to FRR (Debian's bird2). */
@@ -155,10 +197,9 @@ async function startBird(n: number): Promise<Pusher> {
   );
   return {
     log,
-    withdrawAll: () => void spawnSync('birdc', ['-s', sock, 'disable', 's4'], { stdio: 'ignore' }),
+    withdrawAll: () => run(['birdc', '-s', sock, 'disable', 's4'], { timeoutMs: CLI_TIMEOUT_MS }),
     stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -216,12 +257,12 @@ function mrtRib(n: number, nextHop: string): Buffer {
 async function startGobgp(n: number): Promise<Pusher> {
   const dir = mkdtempSync(join(tmpdir(), 'ssim-gobgp-'));
   const api = '127.0.0.1:50061';
-  // The gobgp CLI talks to this gobgpd's gRPC on loopback.
-  const gobgp = (...args: string[]) =>
-    spawnSync('gobgp', ['-u', '127.0.0.1', '-p', '50061', ...args], { encoding: 'utf8' });
-  const cli = (...args: string[]): string => {
-    const r = gobgp(...args);
-    if (r.status !== 0) throw new Error(`gobgp ${args.join(' ')}: ${r.stderr || r.stdout}`);
+  // The gobgp CLI talks to this gobgpd's gRPC on loopback; every call is killed after its limit.
+  const gobgp = (args: string[], timeoutMs = CLI_TIMEOUT_MS) =>
+    run(['gobgp', '-u', '127.0.0.1', '-p', '50061', ...args], { timeoutMs, allowFailure: true });
+  const cli = async (...args: string[]): Promise<string> => {
+    const r = await gobgp(args);
+    if (r.code !== 0) throw new Error(`gobgp ${args.join(' ')}: ${r.stderr || r.stdout}`);
     return r.stdout;
   };
   writeFileSync(
@@ -240,29 +281,34 @@ async function startGobgp(n: number): Promise<Pusher> {
     ['-f', join(dir, 'gobgpd.toml'), '--api-hosts', api, '--pprof-disable', '-l', 'warn'],
     dir,
   );
-  const exited = once(child, 'exit');
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    await until(async () => gobgp('global').status === 0, 10_000);
+    await waitFor(
+      'gobgpd answers gRPC',
+      async () => (await gobgp(['global'], 5_000)).code === 0,
+      10_000,
+    );
     // gobgp 3.10's `mrt inject` exits before the server has taken the whole stream (each call
-    // lands a few hundred paths, in file order), so inject the rest until the RIB holds all N.
-    const inRib = (): number => {
-      const out = cli('global', 'rib', 'summary', '-a', 'ipv4');
+    // lands a few hundred paths, in file order), so inject the rest until the RIB holds all N;
+    // a call that adds nothing ends the step instead of looping.
+    const inRib = async (): Promise<number> => {
+      const out = await cli('global', 'rib', 'summary', '-a', 'ipv4');
       return Number(/Destination: (\d+)/.exec(out)?.[1] ?? 0);
     };
     const mrt = join(dir, 'rib.mrt');
-    for (let have = 0, calls = 0; have < n; calls++) {
-      if (calls > n) throw new Error(`gobgp holds ${have} of ${n} routes after ${calls} injects`);
-      cli('mrt', 'inject', 'global', mrt, String(n - have), String(have));
-      have = inRib();
-    }
-    cli('neighbor', 'add', '198.18.30.1', 'as', '64500');
+    await step(`gobgp mrt inject of ${n} routes`, scaled(60_000, n, 2), async (signal) => {
+      for (let have = 0; have < n && !signal.aborted;) {
+        await cli('mrt', 'inject', 'global', mrt, String(n - have), String(have));
+        const now = await inRib();
+        if (now <= have)
+          throw new Error(`gobgp mrt inject added nothing (RIB holds ${now} of ${n})`);
+        have = now;
+      }
+    });
+    await cli('neighbor', 'add', '198.18.30.1', 'as', '64500');
   } catch (e) {
     await stop();
     throw e;
@@ -276,58 +322,91 @@ const starters: Record<string, (n: number) => Promise<Pusher>> = {
   bird: startBird,
 };
 
-for (const n of sizes) {
-  const medians = new Map<string, number>();
-  for (const name of speakers) {
-    const start = starters[name];
-    if (!start) throw new Error(`unknown speaker ${name}: use ${Object.keys(starters).join(', ')}`);
-    const up: number[] = [];
-    const push: number[] = [];
-    const withdraw: number[] = [];
-    const fib: number[] = [];
-    const unfib: number[] = [];
-    for (let run = 0; run < runs; run++) {
-      const t0 = performance.now();
-      await labUp(topology, { cleanupOnExit: true, replace: true });
-      const pusher = await start(n);
-      try {
-        await until(frrEstablished, 60_000).catch(async (e: unknown) => {
-          const neighbor = await vtyshCommands(ref, ['show bgp neighbors 198.18.30.10']);
-          throw new Error(
-            `${name} never Established (${String(e)}):\n${neighbor}\n${pusher.log?.() ?? ''}`,
+/** Runs every size and speaker; the first failing step ends the bench with its message. */
+async function main(): Promise<void> {
+  for (const n of sizes) {
+    const medians = new Map<string, number>();
+    for (const name of speakers) {
+      const start = starters[name];
+      if (!start)
+        throw new Error(`unknown speaker ${name}: use ${Object.keys(starters).join(', ')}`);
+      const up: number[] = [];
+      const push: number[] = [];
+      const withdraw: number[] = [];
+      const fib: number[] = [];
+      const unfib: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        const t0 = performance.now();
+        let pusher: Pusher | undefined;
+        try {
+          await step('lab up', 120_000, () =>
+            labUp(topology, { cleanupOnExit: true, replace: true }),
           );
-        });
-        const establishedAt = performance.now();
-        up.push(establishedAt - t0);
-        await until(async () => (await received()) >= n, 300_000);
-        push.push(performance.now() - establishedAt);
-        // FRR goes on installing what it has accepted (bgpd's work queue, zebra, the kernel)
-        // after pfxRcd reaches N: withdraw from a quiet router, not one still busy with the push.
-        await until(async () => (await inFib()) >= n, 300_000);
-        fib.push(performance.now() - establishedAt);
-        const w0 = performance.now();
-        pusher.withdrawAll();
-        await until(async () => (await received()) === 0, 300_000);
-        withdraw.push(performance.now() - w0);
-        await until(async () => (await inFib()) === 0, 300_000);
-        unfib.push(performance.now() - w0);
-      } finally {
-        await pusher.stop();
-        await labDown(LAB, { force: true });
+          pusher = await step(`start ${name} with ${n} routes`, scaled(60_000, n, 3), () =>
+            start(n),
+          );
+          const started = pusher;
+          await waitFor(`${name} Established with FRR`, frrEstablished, 60_000).catch(
+            async (e: unknown) => {
+              const neighbor = await vtyshCommands(ref, ['show bgp neighbors 198.18.30.10']);
+              throw new Error(
+                `${name} never Established (${String(e)}):\n${neighbor}\n${started.log?.() ?? ''}`,
+              );
+            },
+          );
+          const establishedAt = performance.now();
+          up.push(establishedAt - t0);
+          const limit = scaled(60_000, n, 3);
+          await waitFor(
+            `FRR accepts ${n} routes from ${name}`,
+            async () => (await received()) >= n,
+            limit,
+          );
+          push.push(performance.now() - establishedAt);
+          // FRR goes on installing what it has accepted (bgpd's work queue, zebra, the kernel)
+          // after pfxRcd reaches N: withdraw from a quiet router, not one still busy with the push.
+          await waitFor(
+            `FRR installs ${n} routes in the FIB`,
+            async () => (await inFib()) >= n,
+            limit,
+          );
+          fib.push(performance.now() - establishedAt);
+          const w0 = performance.now();
+          await step(`${name} withdraws all`, CLI_TIMEOUT_MS, () => started.withdrawAll());
+          await waitFor(
+            `FRR drops the routes of ${name}`,
+            async () => (await received()) === 0,
+            limit,
+          );
+          withdraw.push(performance.now() - w0);
+          await waitFor(`FRR empties the FIB`, async () => (await inFib()) === 0, limit);
+          unfib.push(performance.now() - w0);
+        } finally {
+          // Each cleanup is bounded and runs even when the one before it failed.
+          await pusher?.stop().catch((e: unknown) => console.error(`cleanup: ${String(e)}`));
+          await step('lab down', 120_000, () => labDown(LAB, { force: true })).catch((e: unknown) =>
+            console.error(`cleanup: ${String(e)}`),
+          );
+        }
       }
+      medians.set(name, median(push));
+      console.log(`${name}: ${n} /32 routes, ${runs} runs, FRR 8.4 in a netns:`);
+      console.log(`  lab up -> Established:        ${stats(up)}`);
+      console.log(`  Established -> all in FRR:    ${stats(push)}`);
+      console.log(`  Established -> all in FIB:    ${stats(fib)}`);
+      console.log(`  withdraw all -> none in FRR:  ${stats(withdraw)}`);
+      console.log(`  withdraw all -> none in FIB:  ${stats(unfib)}`);
     }
-    medians.set(name, median(push));
-    console.log(`${name}: ${n} /32 routes, ${runs} runs, FRR 8.4 in a netns:`);
-    console.log(`  lab up -> Established:        ${stats(up)}`);
-    console.log(`  Established -> all in FRR:    ${stats(push)}`);
-    console.log(`  Established -> all in FIB:    ${stats(fib)}`);
-    console.log(`  withdraw all -> none in FRR:  ${stats(withdraw)}`);
-    console.log(`  withdraw all -> none in FIB:  ${stats(unfib)}`);
-  }
-  if (medians.size > 1) {
-    const base = speakers.at(-1)!;
-    for (const [name, m] of medians) {
-      console.log(`  push ratio ${name}/${base}: ${(m / medians.get(base)!).toFixed(2)}`);
+    if (medians.size > 1) {
+      const base = speakers.at(-1)!;
+      for (const [name, m] of medians) {
+        console.log(`  push ratio ${name}/${base}: ${(m / medians.get(base)!).toFixed(2)}`);
+      }
     }
   }
 }
+
+main().catch((e: unknown) => {
+  console.error(`bench:frr-push: ${e instanceof Error ? e.message : String(e)}`);
+  process.exitCode = 1;
+});

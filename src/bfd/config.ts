@@ -3,7 +3,7 @@ import { Address6 } from 'ip-address';
 import type { BfdAuthKey } from './wire/auth.js';
 import { validateAuthKey } from './wire/auth.js';
 import type { BfdAuthType } from './wire/constants.js';
-import { BFD_MULTIHOP_PORT, BFD_SINGLE_HOP_PORT } from './wire/constants.js';
+import { bfdPortFor } from './wire/constants.js';
 import type { BfdFsmAuth, BfdSessionParams } from './fsm/types.js';
 import { BfdConfigError, BfdDemandNotSupportedError, BfdEchoNotSupportedError } from './errors.js';
 
@@ -127,5 +127,5 @@ export function resolveAuth(auth: BfdAuthConfig | undefined): BfdFsmAuth | undef
 }
 
 export function defaultPeerPort(config: BfdSessionConfig): number {
-  return config.peerPort ?? (config.multihop ? BFD_MULTIHOP_PORT : BFD_SINGLE_HOP_PORT);
+  return config.peerPort ?? bfdPortFor(config.multihop);
 }

@@ -11,8 +11,9 @@
  *
  * Public API
  * - Sessions:
- *   `new BfdSessionTable({ clock, random })`; `.addTransport(transport, { multihop?, vrf?,
- *   interface? })`; `await .addSession(config: BfdSessionConfig): BfdSession`;
+ *   `new BfdSessionTable({ clock, random, openTransport? })`; `.addTransport(transport, {
+ *   multihop?, vrf?, interface? })` or `openTransport(localAddress, { multihop })` to open
+ *   one on first use (3784 single hop, 4784 multihop); `await .addSession(config: BfdSessionConfig): BfdSession`;
  *   `.get(discriminator)`, `.find({ localAddress, peerAddress, multihop?, vrf?, interface? })`,
  *   `.sessions()`, `await .removeSession(s)`, `await .close()`, `.discards` (by reason).
  *   `createBfdSession(config)(components)` builds a single session on a channel you own.
@@ -36,9 +37,12 @@
  *   InMemoryBfdNetwork({ clock, latencyMs? }).createTransport({ localAddress, listenPort? })`
  *   with `.setFilter(drop)` for faults. One table can hold several transports (IPv4, IPv6,
  *   multihop: `addTransport(t, { multihop: true })`).
- * - MetalLB: `bfdProfileToParams(spec: BfdProfileSpec)` -> { requiredMinRxMs, desiredMinTxMs,
- *   detectMult, passive, minimumTtl } with FRR defaults; `bfdStatusString(state | undefined)`
- *   -> 'Up' | 'Down' | 'Admin Down' | 'N/A' | 'Unknown' (Init shows as 'Down').
+ * - Names: `BFD_STATE_NAMES[state]` ({ name, frrPeer, frrNeighbor }) and
+ *   `BFD_DIAGNOSTIC_TEXT[diag]`: the one table every view reads. MetalLB's BFDProfile mapping
+ *   and BGPSessionState strings live in src/metallb/bfd-profile.ts.
+ * - Security: a packet found by Your Discriminator must also come from the session's peer
+ *   address over its hop mode (and with TTL 255 single hop, where the transport reports it);
+ *   while Up its My Discriminator must be the one learned. Otherwise discarded and counted.
  * - Codec: decodeControlPacket, encodeControlPacket, encodeSignedControlPacket,
  *   verifyControlAuth, BFD_DISCARD_REASONS.
  */
@@ -51,4 +55,4 @@ export * from './counters.js';
 export * from './events.js';
 export * from './session.js';
 export * from './session-table.js';
-export * from './profile.js';
+export * from './state-names.js';

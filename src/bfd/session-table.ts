@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { canonicalAddress, defaultPeerPort, sessionKey, type BfdSessionConfig } from './config.js';
 import { BfdConfigError, BfdDuplicateSessionError } from './errors.js';
-import type { BfdDatagram, BfdTransport } from './io/transport.js';
+import type { BfdDatagram, BfdTransport, BfdTransportFactory } from './io/transport.js';
 import { BfdSession } from './session.js';
 import { decodeControlPacket } from './wire/decode-control.js';
 import { emptyDiscardCounters, type BfdDiscardReason } from './wire/discard.js';
@@ -10,6 +10,12 @@ import { emptyDiscardCounters, type BfdDiscardReason } from './wire/discard.js';
 export interface BfdSessionTableComponents {
   clock: Clock;
   random: Random;
+  /**
+   * Opens the listening transport for a local address and hop mode the first time a session
+   * needs one (port 3784 single hop, RFC 5881 4; 4784 multihop, RFC 5883 5). Without it,
+   * addSession only uses transports given to addTransport.
+   */
+  openTransport?: BfdTransportFactory;
 }
 
 /** How a transport's datagrams are keyed: its hop mode, VRF and interface. */
@@ -37,31 +43,63 @@ export class BfdSessionTable {
   private readonly byDiscriminator = new Map<number, BfdSession>();
   private readonly byKey = new Map<string, BfdSession>();
   private readonly transports: BoundTransport[] = [];
+  /** Transports being opened through `openTransport`, by local address and hop mode. */
+  private readonly opening = new Map<string, Promise<BoundTransport>>();
 
   constructor(private readonly components: BfdSessionTableComponents) {}
 
   /** Registers a listening transport; its datagrams are routed to this table's sessions. */
   addTransport(transport: BfdTransport, binding: BfdTransportBinding = {}): void {
+    this.bind(transport, binding);
+  }
+
+  private bind(transport: BfdTransport, binding: BfdTransportBinding): BoundTransport {
     const bound = { transport, binding };
     this.transports.push(bound);
     transport.onDatagram((d) => {
       this.handleDatagram(d, binding);
     });
+    return bound;
   }
 
-  /** Creates and starts a session on the transport matching its local address and hop mode. */
-  async addSession(config: BfdSessionConfig): Promise<BfdSession> {
-    const key = sessionKey(config);
-    if (this.byKey.has(key)) throw new BfdDuplicateSessionError(key);
-    const local = canonicalAddress(config.localAddress);
+  /** The transport for a local address and hop mode: registered, or opened on demand. */
+  private async transportFor(localAddress: string, multihop: boolean): Promise<BoundTransport> {
+    const local = canonicalAddress(localAddress);
     const bound = this.transports.find(
       (t) =>
         canonicalAddress(t.transport.local.address) === local &&
-        (t.binding.multihop ?? false) === (config.multihop ?? false),
+        (t.binding.multihop ?? false) === multihop,
     );
-    if (!bound) {
-      throw new BfdConfigError('localAddress', `no BFD transport on ${config.localAddress}`);
+    if (bound) return bound;
+    const open = this.components.openTransport;
+    if (!open) {
+      throw new BfdConfigError(
+        'localAddress',
+        `no ${multihop ? 'multihop' : 'single-hop'} BFD transport on ${localAddress}`,
+      );
     }
+    const k = `${multihop ? 'multihop' : 'single-hop'}|${local}`;
+    let pending = this.opening.get(k);
+    if (!pending) {
+      pending = open(localAddress, { multihop }).then((t) => this.bind(t, { multihop }));
+      this.opening.set(k, pending);
+      // A failed open is not remembered: the next session tries again.
+      pending.then(
+        () => this.opening.delete(k),
+        () => this.opening.delete(k),
+      );
+    }
+    return pending;
+  }
+
+  /**
+   * Creates and starts a session on the transport matching its local address and hop mode
+   * (opened through `openTransport` when there is none yet).
+   */
+  async addSession(config: BfdSessionConfig): Promise<BfdSession> {
+    const key = sessionKey(config);
+    if (this.byKey.has(key)) throw new BfdDuplicateSessionError(key);
+    const bound = await this.transportFor(config.localAddress, config.multihop ?? false);
     const channel = await bound.transport.openTxChannel({
       address: canonicalAddress(config.peerAddress),
       port: defaultPeerPort(config),
@@ -141,6 +179,12 @@ export class BfdSessionTable {
       );
     }
     if (!session) return this.count('no-session');
+    const rejected = this.checkEndpoint(session, datagram, binding);
+    if (rejected) {
+      this.count(rejected);
+      session.reject(rejected);
+      return rejected;
+    }
     return session.receive(packet, datagram.payload);
   }
 
@@ -151,6 +195,31 @@ export class BfdSessionTable {
     this.byDiscriminator.clear();
     await Promise.all(sessions.map((s) => s.stop()));
     await Promise.all(this.transports.map((t) => t.transport.close()));
+  }
+
+  /**
+   * The checks a packet found by Your Discriminator still has to pass: a discriminator is no
+   * credential (it travels in clear and is easy to learn), so the packet must also come from the
+   * session's peer over the session's hop mode.
+   */
+  private checkEndpoint(
+    session: BfdSession,
+    datagram: BfdDatagram,
+    binding: BfdTransportBinding,
+  ): BfdDiscardReason | undefined {
+    const multihop = session.config.multihop ?? false;
+    // RFC 5881 3 / RFC 5883 4: a session is bound to its (local, peer) address pair.
+    if (canonicalAddress(datagram.from.address) !== session.peerAddress) {
+      return 'source-address-mismatch';
+    }
+    // RFC 5881 4 (port 3784) and RFC 5883 5 (port 4784) keep the two kinds of session apart.
+    if ((binding.multihop ?? false) !== multihop) return 'hop-mode-mismatch';
+    // RFC 5881 5: without authentication a single-hop packet MUST arrive with TTL 255. Only
+    // checkable where the transport reports the TTL (node:dgram does not; see BfdDatagram.ttl).
+    if (!multihop && !session.config.auth && datagram.ttl !== undefined && datagram.ttl !== 255) {
+      return 'ttl-not-255';
+    }
+    return undefined;
   }
 
   private count(reason: BfdDiscardReason): BfdDiscardReason {

@@ -85,6 +85,8 @@ export class BfdSession extends TypedEmitter<BfdSessionEvents> {
   private readonly channel: BfdTxChannel;
   private readonly settleReceive: (fn: () => void) => void;
   private readonly peer: BfdEndpointAddress;
+  /** The peer address in canonical form (what received packets must come from). */
+  readonly peerAddress: string;
   private txTimer: Timer | undefined;
   private detectionTimer: { timer: Timer; at: number } | undefined;
   private running = false;
@@ -98,7 +100,8 @@ export class BfdSession extends TypedEmitter<BfdSessionEvents> {
     this.random = components.random;
     this.channel = components.channel;
     this.settleReceive = components.settleReceive ?? ((fn) => fn());
-    this.peer = { address: canonicalAddress(config.peerAddress), port: defaultPeerPort(config) };
+    this.peerAddress = canonicalAddress(config.peerAddress);
+    this.peer = { address: this.peerAddress, port: defaultPeerPort(config) };
     this.fsm = createFsmState({
       params: resolveSessionParams(config),
       localDiscr: components.localDiscriminator,
@@ -163,6 +166,12 @@ export class BfdSession extends TypedEmitter<BfdSessionEvents> {
     }
     this.apply(step);
     return step.discard;
+  }
+
+  /** Counts a packet the session table discarded for this session before the FSM saw it. */
+  reject(reason: BfdDiscardReason): void {
+    this.counters.discards[reason]++;
+    this.emit('discard', reason);
   }
 
   /** RFC 5880 6.8.16: administratively down (Diag 7), told to the peer. */

@@ -7,20 +7,21 @@
  * out grouped by attributes, ready to be packed many prefixes per UPDATE (RFC 4271 4.3: one
  * UPDATE carries one set of path attributes for all of its NLRI).
  */
-import type { AsPathSegment, LargeCommunity, Origin } from './wire/types.js';
+import { attributeKeyParts } from './wire/index.js';
+import type { PathAttributes } from './wire/types.js';
 
-export interface RouteAttributes {
+/**
+ * The attributes of a route we originate: any path attribute the codec knows (its registry
+ * decides what goes on the wire and what tells two sets apart), with the next hops as
+ * addresses. MP_REACH/MP_UNREACH are built per family when UPDATEs are packed.
+ */
+export interface RouteAttributes extends Omit<PathAttributes, 'nextHop' | 'mpReach' | 'mpUnreach'> {
   /** IPv4 next hop (NEXT_HOP) or IPv6 global next hop (MP_REACH_NLRI). */
   nextHop: string;
   /** IPv6 link-local next hop, sent beside the global one (RFC 2545 3). */
   linkLocalNextHop?: string;
-  origin?: Origin;
-  asPath?: AsPathSegment[];
-  med?: number;
   /** Only sent to internal peers (RFC 4271 5.1.5). */
   localPref?: number;
-  communities?: number[];
-  largeCommunities?: LargeCommunity[];
 }
 
 /** A frozen, interned attribute set with its key. */
@@ -43,19 +44,16 @@ export function isIpv6Prefix(prefix: string): boolean {
   return prefix.includes(':');
 }
 
-function attributesKey(a: RouteAttributes): string {
-  // Canonical: fixed field order, sorted communities (their order carries no meaning, RFC 1997).
+/**
+ * Canonical key: the next hops, then one part per attribute from the codec's registry (so a
+ * new attribute cannot be forgotten here), then unknown attributes as they are sent.
+ */
+export function attributesKey(a: RouteAttributes): string {
   return JSON.stringify([
     a.nextHop,
     a.linkLocalNextHop ?? null,
-    a.origin ?? 0,
-    a.asPath ?? null,
-    a.med ?? null,
-    a.localPref ?? null,
-    a.communities ? [...a.communities].sort((x, y) => x - y) : null,
-    a.largeCommunities
-      ? [...a.largeCommunities].sort((x, y) => x[0] - y[0] || x[1] - y[1] || x[2] - y[2])
-      : null,
+    attributeKeyParts(a),
+    a.unknown?.map((u) => [u.flags, u.typeCode, u.value.toString('hex')]) ?? null,
   ]);
 }
 

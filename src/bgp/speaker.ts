@@ -304,25 +304,24 @@ export class Peer {
   /** RFC 4271 5.1: the attributes we put on a route we originate, for this peer. */
   private pathAttributes(r: Readonly<RouteAttributes>): PathAttributes {
     const internal = this.internal;
+    // Every attribute the route carries goes out as it is, except these, set per peer.
+    const { nextHop: _n, linkLocalNextHop: _l, asPath, localPref, ...rest } = r;
     const attrs: PathAttributes = {
+      ...rest,
       origin: r.origin ?? 0,
       // RFC 4271 5.1.2: an originating speaker sends an empty AS_PATH to internal peers and
       // its own AS as a one-element AS_SEQUENCE to external peers.
       asPath: internal
-        ? (r.asPath ?? [])
+        ? (asPath ?? [])
         : [
             {
               type: 'AS_SEQUENCE',
-              asns: [this.config.localAsn, ...(r.asPath?.flatMap((s) => s.asns) ?? [])],
+              asns: [this.config.localAsn, ...(asPath?.flatMap((s) => s.asns) ?? [])],
             },
           ],
     };
-    if (r.med !== undefined) attrs.med = r.med;
     // RFC 4271 5.1.5: LOCAL_PREF is sent to internal peers (it MUST be) and never to external ones.
-    if (internal) attrs.localPref = r.localPref ?? 100;
-    if (r.communities?.length) attrs.communities = [...r.communities];
-    if (r.largeCommunities?.length)
-      attrs.largeCommunities = r.largeCommunities.map((c) => [...c] as [number, number, number]);
+    if (internal) attrs.localPref = localPref ?? 100;
     return attrs;
   }
 

@@ -13,6 +13,7 @@ import { ScenarioSession } from '../scenario/runner/session.js';
 import { StepRunner } from '../scenario/runner/run.js';
 import { serveMetrics } from '../metallb/runtime/metrics-server.js';
 import type { Action, Backend } from '../scenario/types.js';
+import { injectAction } from '../scenario/registry/actions.js';
 import { labDown as netnsLabDown } from '../lab/lifecycle.js';
 import { style, type Output } from './output.js';
 import { LiveViewServer } from '../ui/server.js';
@@ -23,7 +24,7 @@ import {
   statusWidths,
   type StatusSession,
 } from '../ui/status.js';
-import { bfdStatusString } from '../bfd/profile.js';
+import { bfdSessionStatus } from '../metallb/bfd-profile.js';
 import { sessionSource } from '../ui/source.js';
 
 const STATE_DIR = path.join(tmpdir(), 'speakersim', 'labs');
@@ -69,20 +70,27 @@ async function call(state: LabState, route: string, body?: unknown): Promise<unk
 
 export async function labUpCommand(
   file: string,
-  o: { backend?: Backend; frrK8sNamespace?: string; ui?: number },
+  o: {
+    backend?: Backend;
+    frrK8sNamespace?: string;
+    allowOutsideFiles?: boolean;
+    sessionStatePollMs?: number;
+    ui?: number;
+  },
   out: Output,
 ): Promise<number> {
-  const scenario = await loadScenario(file);
+  const scenario = await loadScenario(file, { allowOutsideFiles: o.allowOutsideFiles === true });
   const session = await ScenarioSession.start(scenario, {
     ...(o.backend ? { backend: o.backend } : {}),
     clock: 'real',
     ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
+    ...(o.sessionStatePollMs !== undefined ? { sessionStatePollMs: o.sessionStatePollMs } : {}),
   });
   const runner = new StepRunner(session);
   const metrics = await serveMetrics(session.runtime);
   // Live view (--ui): its fault buttons run the same actions as `speakersim inject`.
   const ui = o.ui === undefined ? undefined : await LiveViewServer.start({ port: o.ui });
-  await ui?.attach(sessionSource(session, (r) => runner.act(faultAction(r.fault, r))));
+  await ui?.attach(sessionSource(session, (r) => runner.act(injectAction(r.fault, r))));
   const name = scenario.topology.lab;
   let closing = false;
   const server = http.createServer((req, res) => {
@@ -102,7 +110,7 @@ export async function labUpCommand(
                 peer: s.peer,
                 address: s.address,
                 bgp: s.bgp?.session.state ?? 'Idle',
-                bfd: bfdStatusString(s.bfd?.state),
+                bfd: bfdSessionStatus(s.bfd !== undefined, s.bfd?.state),
               })),
             }));
             reply(200, {
@@ -112,9 +120,7 @@ export async function labUpCommand(
               nodes,
             });
           } else if (req.url === '/inject' && req.method === 'POST') {
-            const output = await runner.act(
-              JSON.parse(text) as Exclude<Action, { kind: 'wait' | 'expect' }>,
-            );
+            const output = await runner.act(JSON.parse(text) as Action);
             reply(200, { ok: true, ...(typeof output === 'string' ? { output } : {}) });
           } else if (req.url === '/down' && req.method === 'POST') {
             reply(200, { ok: true });
@@ -238,66 +244,8 @@ export async function labStatusCommand(
   }
 }
 
-const FAULTS = [
-  'link-down',
-  'link-up',
-  'drop-bgp',
-  'drop-bfd',
-  'restore-bgp',
-  'restore-bfd',
-  'kill',
-  'restart',
-  'vtysh',
-  'node-stop',
-  'node-restart',
-] as const;
-export type FaultName = (typeof FAULTS)[number];
-export const FAULT_NAMES: readonly string[] = FAULTS;
-
-export function faultAction(
-  fault: FaultName,
-  o: { router?: string; node?: string; daemon?: string; command?: string[] },
-): Exclude<Action, { kind: 'wait' | 'expect' }> {
-  const router = o.router ?? 'r1';
-  switch (fault) {
-    case 'link-down':
-    case 'link-up':
-      return {
-        kind: 'link',
-        state: fault === 'link-down' ? 'down' : 'up',
-        router,
-        ...(o.node ? { node: o.node } : {}),
-      };
-    case 'drop-bgp':
-    case 'drop-bfd':
-    case 'restore-bgp':
-    case 'restore-bfd':
-      return {
-        kind: 'packets',
-        mode: fault.startsWith('drop') ? 'drop' : 'restore',
-        protocol: fault.endsWith('bgp') ? 'bgp' : 'bfd',
-        router,
-        direction: 'both',
-        ...(o.node ? { node: o.node } : {}),
-      };
-    case 'kill':
-    case 'restart':
-      return {
-        kind: 'daemon',
-        op: fault,
-        router,
-        daemon: (o.daemon ?? 'bgpd') as 'bgpd' | 'bfdd' | 'zebra',
-      };
-    case 'vtysh':
-      return { kind: 'vtysh', router, commands: o.command ?? [] };
-    case 'node-stop':
-    case 'node-restart':
-      return { kind: 'node', op: fault === 'node-stop' ? 'stop' : 'restart', node: o.node ?? '' };
-  }
-}
-
 export async function injectCommand(
-  fault: FaultName,
+  fault: string,
   o: { lab?: string; router?: string; node?: string; daemon?: string; command?: string[] },
   out: Output,
 ): Promise<number> {
@@ -308,7 +256,7 @@ export async function injectCommand(
     );
     return 1;
   }
-  const answer = (await call(state, '/inject', faultAction(fault, o))) as { output?: string };
+  const answer = (await call(state, '/inject', injectAction(fault, o))) as { output?: string };
   // vtysh: the router's answer, as vtysh prints it (FRR's, or a builtin router's in its layout).
   if (answer.output !== undefined) {
     if (answer.output !== '') out.line(answer.output.replace(/\n$/, ''));

@@ -10,14 +10,8 @@ import type { Backend, ClockMode } from '../scenario/types.js';
 import { runApiServer } from '../k8s/main.js';
 import { consoleOutput, style } from './output.js';
 import { runCommand } from './run.js';
-import {
-  FAULT_NAMES,
-  injectCommand,
-  labDownCommand,
-  labStatusCommand,
-  labUpCommand,
-  type FaultName,
-} from './lab.js';
+import { injectCommand, labDownCommand, labStatusCommand, labUpCommand } from './lab.js';
+import { INJECT_NAMES } from '../scenario/registry/actions.js';
 import { speakerCommand } from './speaker.js';
 import { parseUiPort } from '../ui/source.js';
 
@@ -28,6 +22,28 @@ const UI_OPTION = {
 
 const out = consoleOutput();
 const BACKENDS = ['builtin', 'netns', 'compose'] as const;
+
+/** Scenarios read only files in their own folder unless this is given (issue 15). */
+const ALLOW_OUTSIDE_FILES = {
+  type: 'boolean',
+  default: false,
+  describe: 'let scenarios name files outside their own folder (refused by default)',
+} as const;
+
+/** `--poll-session-state 2m` in ms (undefined when not given); a bad duration is a usage error. */
+function pollOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const d = parseDuration(value);
+  if (d === undefined)
+    throw new Error(`--poll-session-state: expected a duration like 2m, got ${value}`);
+  return d;
+}
+
+const POLL_OPTION = {
+  type: 'string',
+  describe:
+    "write BGPSessionState every DURATION like frr-k8s (e.g. 2m) instead of on every change; default: the scenario's pollSessionState",
+} as const;
 
 function exit(code: number): void {
   process.exitCode = code;
@@ -64,19 +80,17 @@ async function main(): Promise<void> {
           .option('report', { type: 'string', describe: 'write a self-contained HTML report' })
           .option('pcap', {
             type: 'string',
-            describe: 'write every BGP message sent and received as a pcap file',
+            describe:
+              'write every BGP message and BFD packet as a pcap file, one per scenario (run.pcap -> run.<scenario>.pcap; a directory -> dir/<scenario>.pcap)',
           })
           .option('frr-k8s-namespace', {
             type: 'string',
             describe:
               'namespace of BGPSessionStates (default openshift-frr-k8s, as the seed shows)',
           })
-          .option('poll-session-state', {
-            type: 'string',
-            describe:
-              'write BGPSessionState every DURATION like frr-k8s (e.g. 2m) instead of on every change',
-          })
+          .option('poll-session-state', POLL_OPTION)
           .option('seed', { type: 'number', describe: 'random seed for virtual-time runs' })
+          .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
           .option('ui', UI_OPTION)
           .example(
             '$0 run scenarios/bfd-down-recovery.yaml',
@@ -91,15 +105,7 @@ async function main(): Promise<void> {
             'HTML timeline and a capture for Wireshark',
           ),
       async (a) => {
-        let poll: number | undefined;
-        if (a.pollSessionState !== undefined) {
-          const d = parseDuration(a.pollSessionState);
-          if (d === undefined)
-            throw new Error(
-              `--poll-session-state: expected a duration like 2m, got ${a.pollSessionState}`,
-            );
-          poll = d;
-        }
+        const poll = pollOption(a.pollSessionState);
         exit(
           await runCommand(
             {
@@ -113,6 +119,7 @@ async function main(): Promise<void> {
               ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
               ...(poll !== undefined ? { pollSessionState: poll } : {}),
               ...(a.seed !== undefined ? { seed: a.seed } : {}),
+              allowOutsideFiles: a.allowOutsideFiles,
               ui: parseUiPort(a.ui),
             },
             out,
@@ -126,9 +133,12 @@ async function main(): Promise<void> {
       (y) =>
         y
           .positional('files', { type: 'string', array: true, demandOption: true })
+          .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
           .example('$0 validate scenarios/*.yaml', 'check every shipped scenario'),
       async (a) => {
-        const results = await validateScenarioFiles(a.files as string[]);
+        const results = await validateScenarioFiles(a.files as string[], {
+          allowOutsideFiles: a.allowOutsideFiles,
+        });
         let bad = 0;
         for (const r of results) {
           if (r.errors.length === 0) out.line(`${style.green('ok')} ${r.file}`);
@@ -148,6 +158,8 @@ async function main(): Promise<void> {
               .positional('scenario', { type: 'string', demandOption: true })
               .option('backend', { choices: BACKENDS })
               .option('frr-k8s-namespace', { type: 'string' })
+              .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
+              .option('poll-session-state', POLL_OPTION)
               .option('ui', UI_OPTION)
               .example(
                 '$0 lab up scenarios/bfd-down-recovery.yaml --ui',
@@ -164,6 +176,10 @@ async function main(): Promise<void> {
                 {
                   ...(a.backend ? { backend: a.backend as Backend } : {}),
                   ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
+                  allowOutsideFiles: a.allowOutsideFiles,
+                  ...(a.pollSessionState !== undefined
+                    ? { sessionStatePollMs: pollOption(a.pollSessionState)! }
+                    : {}),
                   ui: parseUiPort(a.ui),
                 },
                 out,
@@ -203,7 +219,7 @@ async function main(): Promise<void> {
       'Break something in a running lab',
       (y) =>
         y
-          .positional('fault', { choices: FAULT_NAMES, demandOption: true })
+          .positional('fault', { choices: INJECT_NAMES, demandOption: true })
           .option('lab', { type: 'string', describe: 'lab name (default: the running one)' })
           .option('router', { type: 'string', describe: 'router name (default r1)' })
           .option('node', { type: 'string', describe: 'limit to one node' })
@@ -221,7 +237,7 @@ async function main(): Promise<void> {
       async (a) =>
         exit(
           await injectCommand(
-            a.fault as FaultName,
+            a.fault as string,
             {
               ...(a.lab ? { lab: a.lab } : {}),
               ...(a.router ? { router: a.router } : {}),

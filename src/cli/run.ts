@@ -3,21 +3,21 @@
  * them one by one, printing progress, and writes the reports asked for. Exit code 0 only when
  * every scenario passed.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { extname, join, relative } from 'node:path';
 import { checkRunSettings, loadScenario } from '../scenario/load.js';
 import { ScenarioLoadError } from '../scenario/errors.js';
 import { formatEvent } from '../scenario/report/format.js';
 import { writeHtmlReport } from '../scenario/report/html.js';
 import { writeJsonLines } from '../scenario/report/jsonl.js';
 import { writeJunit } from '../scenario/report/junit.js';
-import type { ScenarioRun } from '../scenario/report/model.js';
+import { scenarioRun, type ScenarioRun } from '../scenario/report/model.js';
 import { runScenario, type ScenarioOutcome } from '../scenario/runner/run.js';
 import type { TimelineEvent } from '../scenario/timeline.js';
 import type { Backend, ClockMode, Scenario } from '../scenario/types.js';
 import { style, type Output } from './output.js';
-import { faultAction } from './lab.js';
+import { injectAction } from '../scenario/registry/actions.js';
 import { LiveViewServer } from '../ui/server.js';
 import { sessionSource } from '../ui/source.js';
 
@@ -32,6 +32,8 @@ export interface RunCommandOptions {
   frrK8sNamespace?: string;
   pollSessionState?: number;
   seed?: number;
+  /** Scenarios may name files outside their folder. */
+  allowOutsideFiles?: boolean;
   /** Serve the live view on this port (0: a free one). */
   ui?: number;
 }
@@ -59,15 +61,23 @@ function chooseBackend(scenario: Scenario, asked: Backend | undefined, out: Outp
 
 export async function runCommand(o: RunCommandOptions, out: Output): Promise<number> {
   const loaded: { scenario: Scenario; backend: Backend; clock: ClockMode }[] = [];
+  const skippedRuns: ScenarioRun[] = [];
   let bad = 0;
   for (const file of o.files) {
     try {
-      const scenario = await loadScenario(file);
+      const scenario = await loadScenario(file, {
+        allowOutsideFiles: o.allowOutsideFiles === true,
+      });
       const backend = chooseBackend(scenario, o.backend, out);
       const checked = checkRunSettings(scenario, { backend, clock: o.clock });
       if (checked.errors.length) {
-        for (const e of checked.errors) out.error(e.message);
-        bad++;
+        // The file is valid but cannot run on this backend or clock (e.g. addresses outside
+        // the lab ranges with netns): skip it with its reason and run the rest.
+        const reason = checked.errors.map((e) => e.message).join('; ');
+        out.line(`${style.yellow('SKIP')} ${scenario.name} ${style.dim(`(${reason})`)}`);
+        skippedRuns.push(
+          scenarioRun(scenario, [], new Date().toISOString(), { skipReason: reason }),
+        );
         continue;
       }
       loaded.push({ scenario, backend: checked.backend, clock: checked.clock });
@@ -83,9 +93,9 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
   }
   const ui = o.ui === undefined ? undefined : await LiveViewServer.start({ port: o.ui });
   if (ui) out.line(`live view: ${ui.url}`);
-  const runs: ScenarioRun[] = [];
+  const runs: ScenarioRun[] = [...skippedRuns];
   const outcomes: ScenarioOutcome[] = [];
-  const pcaps: Buffer[] = [];
+  const pcaps: { name: string; bytes: Buffer }[] = [];
   for (const { scenario, backend, clock } of loaded) {
     out.line(
       style.bold(`${scenario.name}`) +
@@ -105,7 +115,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       ...(ui
         ? {
             onSession: async (session, runner) => {
-              await ui.attach(sessionSource(session, (r) => runner.act(faultAction(r.fault, r))));
+              await ui.attach(sessionSource(session, (r) => runner.act(injectAction(r.fault, r))));
               return () => ui.detach();
             },
           }
@@ -114,7 +124,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
     out.status('');
     outcomes.push(outcome);
     runs.push(outcome.run);
-    if (outcome.pcap) pcaps.push(outcome.pcap);
+    if (outcome.pcap) pcaps.push({ name: scenario.name, bytes: outcome.pcap });
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     if (outcome.passed) {
       out.line(
@@ -136,16 +146,42 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       ),
     );
   if (o.report) await writeHtmlReport(o.report, runs);
-  if (o.pcap && pcaps[0])
-    await writeFile(o.pcap, pcaps.length === 1 ? pcaps[0] : concatPcaps(pcaps));
+  if (o.pcap) {
+    // One file per scenario: in one file, scenarios that share start time and addresses look
+    // like one TCP stream to Wireshark (retransmissions, out-of-order segments).
+    const paths = pcapPaths(
+      o.pcap,
+      pcaps.map((p) => p.name),
+    );
+    for (const [i, p] of pcaps.entries()) {
+      await writeFile(paths[i]!, p.bytes);
+      if (pcaps.length > 1) out.line(style.dim(`pcap ${p.name}: ${paths[i]}`));
+    }
+  }
   const passed = outcomes.filter((x) => x.passed).length;
-  out.line(`\n${passed} passed, ${outcomes.length - passed} failed`);
-  return passed === outcomes.length ? 0 : 1;
+  const skipped = skippedRuns.length ? `, ${skippedRuns.length} skipped` : '';
+  out.line(`\n${passed} passed, ${outcomes.length - passed} failed${skipped}`);
+  // Skipped files are reported, not failures; a run where nothing could run is one.
+  return passed === outcomes.length && outcomes.length > 0 ? 0 : 1;
 }
 
-/** Several pcap files in one: the first global header, then every file's records. */
-function concatPcaps(files: Buffer[]): Buffer {
-  return Buffer.concat([files[0]!, ...files.slice(1).map((f) => f.subarray(24))]);
+/**
+ * Where each scenario's capture goes: `target` itself for one scenario; for several,
+ * `<dir>/<name>.pcap` when `target` is a directory (or ends with '/'), else the name inserted
+ * before the extension (`run.pcap` -> `run.bfd-down-recovery.pcap`). Repeated names get -2, -3.
+ */
+export function pcapPaths(target: string, names: string[]): string[] {
+  const isDir = target.endsWith('/') || (existsSync(target) && statSync(target).isDirectory());
+  if (names.length === 1 && !isDir) return [target];
+  const seen = new Map<string, number>();
+  return names.map((n) => {
+    const count = (seen.get(n) ?? 0) + 1;
+    seen.set(n, count);
+    const name = count > 1 ? `${n}-${count}` : n;
+    if (isDir) return join(target, `${name}.pcap`);
+    const ext = extname(target);
+    return `${ext ? target.slice(0, -ext.length) : target}.${name}${ext || '.pcap'}`;
+  });
 }
 
 /**

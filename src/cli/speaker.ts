@@ -10,13 +10,13 @@ import { SystemClock } from '../core/clock.js';
 import { systemRandom } from '../core/random.js';
 import { TcpTransport } from '../bgp/io/tcp.js';
 import { Speaker } from '../bgp/speaker.js';
-import { coupleBfd } from '../bgp/bfd-coupling.js';
+import { Neighbor } from '../bgp/neighbor.js';
 import { parseCommunity, parseLargeCommunity } from '../bgp/wire/index.js';
 import {
+  BFD_STATE_NAMES,
   BfdSessionTable,
-  BfdState,
+  bfdPortFor,
   createUdpBfdTransport,
-  bfdProfileToParams,
 } from '../bfd/index.js';
 import { describeNotification } from '../bgp/wire/index.js';
 import type { Output } from './output.js';
@@ -55,11 +55,13 @@ const schema = {
           bfd: {
             type: 'object',
             additionalProperties: false,
+            // BFDProfile's field names and ranges (metallb-crs.md section 10).
             properties: {
-              receiveInterval: { type: 'integer' },
-              transmitInterval: { type: 'integer' },
-              detectMultiplier: { type: 'integer' },
+              receiveInterval: { type: 'integer', minimum: 10, maximum: 60000 },
+              transmitInterval: { type: 'integer', minimum: 10, maximum: 60000 },
+              detectMultiplier: { type: 'integer', minimum: 2, maximum: 255 },
               passiveMode: { type: 'boolean' },
+              multihop: { type: 'boolean' },
             },
           },
         },
@@ -104,6 +106,8 @@ interface SpeakerFile {
       transmitInterval?: number;
       detectMultiplier?: number;
       passiveMode?: boolean;
+      /** RFC 5883 multihop session (UDP 4784), as FRR runs one beside `ebgp-multihop`. */
+      multihop?: boolean;
     };
   }[];
   routes?: {
@@ -138,45 +142,79 @@ export async function speakerCommand(file: string, out: Output): Promise<number>
   const cfg = await loadSpeakerConfig(file);
   const clock = new SystemClock();
   const speaker = new Speaker({ clock, random: systemRandom, transport: new TcpTransport(clock) });
-  const bfd = new BfdSessionTable({ clock, random: systemRandom });
-  const bfdTransports = new Set<string>();
+  const bfd = new BfdSessionTable({
+    clock,
+    random: systemRandom,
+    openTransport: (localAddress, { multihop }) =>
+      createUdpBfdTransport({
+        localAddress,
+        listenPort: bfdPortFor(multihop),
+        random: systemRandom,
+      }),
+  });
   const name = cfg.node ?? 'speakersim';
   for (const p of cfg.peers) {
     const localAddress = p.localAddress ?? cfg.localAddress;
-    const peer = speaker.addPeer({
-      id: `${name}/${p.address}`,
-      node: name,
-      localAddress,
-      localAsn: cfg.asn,
-      routerId: cfg.routerId ?? localAddress ?? '198.18.255.254',
-      peerAddress: p.address,
-      peerPort: p.port,
-      peerAsn: p.asn,
-      holdTimeSeconds: p.holdTime,
-      keepaliveTimeSeconds: p.keepalive,
-      connectRetryTimeSeconds: p.connectRetry,
-      passive: p.passive,
-      password: p.password,
-      hostname: name,
-    });
-    peer.on({
-      transition: (e) =>
+    const neighbor = new Neighbor(
+      {
+        peer: {
+          id: `${name}/${p.address}`,
+          node: name,
+          localAddress,
+          localAsn: cfg.asn,
+          routerId: cfg.routerId ?? localAddress ?? '198.18.255.254',
+          peerAddress: p.address,
+          peerPort: p.port,
+          peerAsn: p.asn,
+          holdTimeSeconds: p.holdTime,
+          keepaliveTimeSeconds: p.keepalive,
+          connectRetryTimeSeconds: p.connectRetry,
+          passive: p.passive,
+          password: p.password,
+          hostname: name,
+        },
+        ...(p.bfd && localAddress
+          ? {
+              bfd: {
+                localAddress,
+                peerAddress: p.address,
+                multihop: p.bfd.multihop,
+                desiredMinTxMs: p.bfd.transmitInterval,
+                requiredMinRxMs: p.bfd.receiveInterval,
+                detectMult: p.bfd.detectMultiplier,
+                passive: p.bfd.passiveMode,
+              },
+            }
+          : {}),
+      },
+      { clock, speaker, bfdTable: bfd },
+    );
+    const at = () => new Date(clock.wallNow()).toISOString();
+    neighbor.on({
+      bgpTransition: (e) =>
         out.line(
-          `${new Date().toISOString()} ${p.address} ${e.from} -> ${e.to} (${typeof e.reason === 'string' ? e.reason : JSON.stringify(e.reason)})`,
+          `${at()} ${p.address} ${e.from} -> ${e.to} (${typeof e.reason === 'string' ? e.reason : JSON.stringify(e.reason)})`,
+        ),
+      bfdTransition: (e) =>
+        out.line(
+          `${at()} ${p.address} BFD ${BFD_STATE_NAMES[e.from].name} -> ${BFD_STATE_NAMES[e.to].name}`,
         ),
       message: (m) => {
         if (m.message.type === 'NOTIFICATION')
           out.line(
-            `${new Date().toISOString()} ${p.address} NOTIFICATION ${m.direction}: ${describeNotification(m.message.code, m.message.subcode)}`,
+            `${at()} ${p.address} NOTIFICATION ${m.direction}: ${describeNotification(m.message.code, m.message.subcode)}`,
           );
       },
-      problem: (x) => out.error(`${p.address}: ${x.error.code}: ${x.error.message}`),
+      problem: (x) =>
+        out.error(
+          `${p.address}: ${x instanceof Error ? `${(x as { code?: string }).code ?? x.name}: ${x.message}` : String(x)}`,
+        ),
     });
     for (const r of cfg.routes ?? []) {
       const nextHop = r.nextHop ?? localAddress;
       if (!nextHop) throw new Error(`${file}: route ${r.prefix} needs nextHop (or localAddress)`);
       if (r.prefix.includes(':') !== nextHop.includes(':')) continue;
-      peer.announce(r.prefix, {
+      neighbor.peer.announce(r.prefix, {
         nextHop,
         ...(r.localPref !== undefined ? { localPref: r.localPref } : {}),
         ...(r.med !== undefined ? { med: r.med } : {}),
@@ -184,28 +222,7 @@ export async function speakerCommand(file: string, out: Output): Promise<number>
         largeCommunities: (r.largeCommunities ?? []).map((c) => parseLargeCommunity(c)),
       });
     }
-    if (p.bfd && localAddress) {
-      if (!bfdTransports.has(localAddress)) {
-        bfd.addTransport(await createUdpBfdTransport({ localAddress }));
-        bfdTransports.add(localAddress);
-      }
-      const params = bfdProfileToParams(p.bfd);
-      const session = await bfd.addSession({
-        localAddress,
-        peerAddress: p.address,
-        desiredMinTxMs: params.desiredMinTxMs,
-        requiredMinRxMs: params.requiredMinRxMs,
-        detectMult: params.detectMult,
-        passive: params.passive,
-      });
-      session.on('stateChange', (e) =>
-        out.line(
-          `${new Date().toISOString()} ${p.address} BFD ${BfdState[e.from]} -> ${BfdState[e.to]}`,
-        ),
-      );
-      coupleBfd(peer.session, session);
-    }
-    peer.session.start();
+    await neighbor.start();
   }
   out.line(
     `speaker ${name} (AS ${cfg.asn}) started with ${cfg.peers.length} peer(s); Ctrl-C stops it`,

@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -23,7 +22,14 @@ import { resolveResourcePath, type ResourceRoute } from './api/routes.js';
 import { startWatch } from './api/watch-stream.js';
 import { applyJsonPatch } from './patch/json-patch.js';
 import { applyMergePatch } from './patch/merge-patch.js';
-import { ApiStatusError, badRequest, methodNotAllowed, unsupportedMediaType } from './errors.js';
+import {
+  ApiStatusError,
+  badRequest,
+  invalid,
+  methodNotAllowed,
+  type StatusCause,
+  unsupportedMediaType,
+} from './errors.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ResourceRegistry } from './registry.js';
 import type { KubeObject, ResourceType } from './resource-type.js';
@@ -31,6 +37,9 @@ import { apiVersionOf, isRecord, storageKey } from './resource-type.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { ObjectStore } from './store/object-store.js';
 import { renderTable } from './table/table.js';
+import { makeOwnedTempDir, removeOwnedTempDir } from './temp-dir.js';
+import { crdValidationRules } from './schema/cel-rules.js';
+import { metallbWebhooks } from '../metallb/admission.js';
 import { generateSelfSignedCertificate } from './tls.js';
 
 /**
@@ -64,9 +73,20 @@ export interface ApiServerOptions {
   namespaces?: string[];
   /** Watch history length (events a watch can resume from). */
   historySize?: number;
+  /** Bound on the bytes of object versions the watch history keeps (64 MiB by default). */
+  historyBytes?: number;
+  /** Largest stored object in JSON bytes (etcd's 1.5 MiB by default). */
+  maxObjectBytes?: number;
   /** Log records between snapshots (durable store). */
   compactEvery?: number;
   bookmarkIntervalMs?: number;
+  /**
+   * Admission after schema validation: the CRDs' CEL rules and MetalLB's validating webhooks
+   * (default true, as on a cluster with MetalLB installed). false stores objects those would
+   * refuse (scenarios that show the speakers' ConfigurationState); `server.service
+   * .admissionHooks.enabled` switches it at run time.
+   */
+  admission?: boolean;
 }
 
 const DEFAULT_CRD_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../crds');
@@ -87,6 +107,8 @@ export class ApiServer {
   private watchGate: Promise<void> | undefined;
   private openWatchGate: (() => void) | undefined;
   private address = '';
+  /** The folder of a kubeconfig written to a temp location, removed by close(). */
+  private tempDir: string | undefined;
   kubeconfigPath = '';
 
   private constructor(private readonly options: ApiServerOptions) {
@@ -95,6 +117,8 @@ export class ApiServer {
     const storeOptions: ConstructorParameters<typeof ObjectStore>[0] = {};
     if (options.dataDir) storeOptions.dataDir = options.dataDir;
     if (options.historySize) storeOptions.historySize = options.historySize;
+    if (options.historyBytes) storeOptions.historyBytes = options.historyBytes;
+    if (options.maxObjectBytes) storeOptions.maxObjectBytes = options.maxObjectBytes;
     if (options.compactEvery) storeOptions.compactEvery = options.compactEvery;
     this.store = new ObjectStore(storeOptions);
     this.service = new ResourceService(
@@ -103,6 +127,9 @@ export class ApiServer {
       this.clock,
       options.random ?? systemRandom,
     );
+    this.service.admissionHooks.add(crdValidationRules);
+    this.service.admissionHooks.add(metallbWebhooks());
+    this.service.admissionHooks.enabled = options.admission ?? true;
   }
 
   /** Starts a server, installs namespaces and CRDs, writes the kubeconfig. */
@@ -112,7 +139,7 @@ export class ApiServer {
       server.bootstrap();
       await server.listen();
     } catch (err) {
-      server.store.close();
+      await server.close();
       throw err;
     }
     return server;
@@ -137,6 +164,7 @@ export class ApiServer {
       });
     }
     this.store.close();
+    if (this.tempDir) removeOwnedTempDir(this.tempDir);
   }
 
   /**
@@ -262,9 +290,12 @@ export class ApiServer {
     const addr = server.address() as AddressInfo;
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
     this.address = `${this.options.tls ? 'https' : 'http'}://${host}:${addr.port}`;
-    this.kubeconfigPath =
-      this.options.kubeconfigPath ??
-      path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'speakersim-kube-')), 'kubeconfig');
+    if (this.options.kubeconfigPath) {
+      this.kubeconfigPath = this.options.kubeconfigPath;
+    } else {
+      this.tempDir = makeOwnedTempDir('speakersim-kube-');
+      this.kubeconfigPath = path.join(this.tempDir, 'kubeconfig');
+    }
     const init: Parameters<typeof writeKubeconfig>[1] = { server: this.address };
     if (this.options.token) init.token = this.options.token;
     if (this.caPem) init.caPem = this.caPem;
@@ -381,10 +412,38 @@ export class ApiServer {
     throw methodNotAllowed(`method ${method} is not allowed on scale`);
   }
 
-  private writeOptions(query: URLSearchParams): WriteOptions {
-    const options: WriteOptions = { warnings: [] };
+  /**
+   * Write options from the query. `apply` is set for PATCH: the real server validates
+   * PatchOptions (ValidatePatchOptions) and answers 422 Invalid for a missing fieldManager on
+   * an apply or a `force` on any other patch.
+   */
+  private writeOptions(query: URLSearchParams, apply?: boolean): WriteOptions {
+    const options: WriteOptions = { warnings: [], duplicateFields: [] };
     const manager = query.get('fieldManager');
     if (manager) options.fieldManager = manager;
+    const problems: StatusCause[] = [];
+    if (apply === true && !manager) {
+      problems.push({
+        reason: 'FieldValueRequired',
+        message: 'Required value: is required for apply patch',
+        field: 'fieldManager',
+      });
+    }
+    if (apply === false && query.has('force')) {
+      problems.push({
+        reason: 'FieldValueForbidden',
+        message: 'Forbidden: may not be specified for non-apply patch',
+        field: 'force',
+      });
+    }
+    if (apply !== undefined && manager && manager.length > 128) {
+      problems.push({
+        reason: 'FieldValueTooLong',
+        message: 'Too long: must have at most 128 bytes',
+        field: 'fieldManager',
+      });
+    }
+    if (problems.length > 0) throw invalid('PatchOptions', 'meta.k8s.io', '', problems);
     const validation = query.get('fieldValidation');
     if (validation) {
       if (!['Strict', 'Warn', 'Ignore'].includes(validation)) {
@@ -508,10 +567,10 @@ export class ApiServer {
       if (name !== undefined) throw methodNotAllowed('POST is not allowed on a named resource');
       const contentType = String(req.headers['content-type'] ?? '');
       const raw = await readRawBody(req);
+      const options = this.writeOptions(query);
       const body = /protobuf/i.test(contentType)
         ? decodeProtobufObject(raw)
-        : parseBody(raw.toString('utf8'), contentType);
-      const options = this.writeOptions(query);
+        : parseBody(raw.toString('utf8'), contentType, options.duplicateFields);
       const created = this.service.create(type, namespace ?? '', body, withManager(options, req));
       warnings.push(...(options.warnings ?? []));
       send(201, created);
@@ -520,8 +579,12 @@ export class ApiServer {
 
     if (method === 'PUT') {
       if (name === undefined) throw methodNotAllowed('PUT needs a resource name');
-      const body = parseBody(await readBody(req), String(req.headers['content-type'] ?? ''));
       const options = this.writeOptions(query);
+      const body = parseBody(
+        await readBody(req),
+        String(req.headers['content-type'] ?? ''),
+        options.duplicateFields,
+      );
       const updated = this.service.update(
         type,
         namespace ?? '',
@@ -543,12 +606,14 @@ export class ApiServer {
           ?.trim() ?? '';
       const patchType = PATCH_TYPES[contentType];
       if (!patchType) throw unsupportedMediaType(contentType);
+      // The real server validates PatchOptions before it reads the body.
+      const options = this.writeOptions(query, patchType === 'apply');
       const text = await readBody(req);
       const patch = parseBody(
         text,
         patchType === 'apply' ? 'application/yaml' : 'application/json',
+        options.duplicateFields,
       );
-      const options = this.writeOptions(query);
       const result = this.service.patch(
         type,
         namespace ?? '',
@@ -556,7 +621,8 @@ export class ApiServer {
         patchType,
         patch,
         subresource,
-        withManager(options, req),
+        // An apply names its manager itself; only other writes default to the User-Agent.
+        patchType === 'apply' ? options : withManager(options, req),
       );
       warnings.push(...(options.warnings ?? []));
       send(result.created ? 201 : 200, result.object);

@@ -31,8 +31,10 @@ export class ApiStatusError extends SpeakersimError {
     message: string,
     target: StatusTarget = {},
     causes: StatusCause[] = [],
+    /** For answers without a reason (the real server's StatusReasonUnknown). */
+    code = `K8S_${reason.toUpperCase()}`,
   ) {
-    super(`K8S_${reason.toUpperCase()}`, message);
+    super(code, message);
     this.httpCode = httpCode;
     this.reason = reason;
     this.target = target;
@@ -55,6 +57,7 @@ export class ApiStatusError extends SpeakersimError {
       reason: this.reason,
       code: this.httpCode,
     };
+    if (!this.reason) delete status['reason'];
     if (Object.keys(details).length > 0) status['details'] = details;
     return status;
   }
@@ -124,5 +127,20 @@ export function unsupportedMediaType(contentType: string): ApiStatusError {
     415,
     'UnsupportedMediaType',
     `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml (got ${contentType})`,
+  );
+}
+
+/**
+ * What kube-apiserver answers when etcd refuses a write over its request limit (1.5 MiB): etcd's
+ * own error, passed through as a 500 without a reason (kubernetes/kubernetes#112152).
+ */
+export function storageRequestTooLarge(): ApiStatusError {
+  return new ApiStatusError(
+    500,
+    '',
+    'etcdserver: request is too large',
+    {},
+    [],
+    'K8S_STORAGE_REQUEST_TOO_LARGE',
   );
 }

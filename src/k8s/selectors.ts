@@ -10,13 +10,43 @@ import { isRecord } from './resource-type.js';
 type Requirement =
   | { op: 'eq' | 'neq'; key: string; value: string }
   | { op: 'in' | 'notin'; key: string; values: string[] }
-  | { op: 'exists' | 'notexists'; key: string };
+  | { op: 'exists' | 'notexists'; key: string }
+  | { op: 'gt' | 'lt'; key: string; bound: number };
 
 export type Selector = (fields: (key: string) => string | undefined) => boolean;
 
 const KEY = /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/;
+/** A label key's name part and a label value (k8s.io/apimachinery validation). */
+const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Splits on commas that are not inside parentheses. */
+/** A label key is a qualified name: an optional DNS subdomain prefix and `/`, then a name. */
+function labelKeyProblem(key: string): string | undefined {
+  const parts = key.split('/');
+  if (parts.length > 2) return 'a qualified name may contain at most one "/"';
+  const name = parts[parts.length - 1] as string;
+  if (name.length === 0 || name.length > 63 || !LABEL_NAME.test(name)) {
+    return "name part must consist of alphanumeric characters, '-', '_' or '.', must start and end with an alphanumeric character, and be at most 63 characters";
+  }
+  if (parts.length === 2) {
+    const prefix = parts[0] as string;
+    if (prefix.length === 0 || prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix)) {
+      return 'prefix part must be a lowercase RFC 1123 subdomain of at most 253 characters';
+    }
+  }
+  return undefined;
+}
+
+function labelValueProblem(value: string): string | undefined {
+  if (value.length === 0) return undefined;
+  if (value.length > 63) return 'must be no more than 63 characters';
+  if (!LABEL_NAME.test(value)) {
+    return "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+  }
+  return undefined;
+}
+
+/** Splits on commas that are not inside parentheses; an empty term is an error. */
 function splitTerms(text: string): string[] {
   const out: string[] = [];
   let depth = 0;
@@ -31,27 +61,69 @@ function splitTerms(text: string): string[] {
     }
   }
   out.push(text.slice(start));
-  return out.map((t) => t.trim()).filter((t) => t.length > 0);
+  const terms = out.map((t) => t.trim());
+  if (terms.some((t) => t.length === 0)) {
+    throw badRequest(`unable to parse requirement: found '', expected: identifier`);
+  }
+  return terms;
 }
 
-function parseTerm(term: string, allowSets: boolean): Requirement {
-  const setMatch = /^(\S+)\s+(in|notin)\s+\((.*)\)$/.exec(term);
-  if (setMatch && allowSets) {
+/**
+ * One requirement. Label selectors (`labels`) also take set forms, existence and gt/lt, and
+ * their keys and values must be valid label keys and values (the real parser refuses the rest
+ * with 400); field selectors take only =, == and != with any value.
+ */
+function parseTerm(term: string, labels: boolean): Requirement {
+  const checkKey = (key: string): void => {
+    const why = labels ? labelKeyProblem(key) : KEY.test(key) ? undefined : 'invalid key';
+    if (why) throw badRequest(`unable to parse requirement: invalid label key "${key}": ${why}`);
+  };
+  const checkValue = (value: string): void => {
+    const why = labels ? labelValueProblem(value) : undefined;
+    if (why)
+      throw badRequest(`unable to parse requirement: invalid label value: "${value}": ${why}`);
+  };
+  const setMatch = /^(\S+)\s+(in|notin)\s*\((.*)\)$/.exec(term);
+  if (setMatch && labels) {
     const key = setMatch[1] as string;
-    if (!KEY.test(key)) throw badRequest(`invalid selector key "${key}"`);
+    checkKey(key);
     const values = (setMatch[3] as string).split(',').map((v) => v.trim());
+    if (values.length === 1 && values[0] === '') {
+      throw badRequest(
+        `unable to parse requirement: for 'in', 'notin' operators, values set can't be empty`,
+      );
+    }
+    values.forEach(checkValue);
     return { op: setMatch[2] as 'in' | 'notin', key, values };
   }
-  const eqMatch = /^([^!=\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(term);
+  const eqMatch = /^([^!=<>\s]+)\s*(==|=|!=)\s*(\S*)$/.exec(term);
   if (eqMatch) {
     const key = eqMatch[1] as string;
-    if (!KEY.test(key)) throw badRequest(`invalid selector key "${key}"`);
-    return { op: eqMatch[2] === '!=' ? 'neq' : 'eq', key, value: eqMatch[3] as string };
+    const value = eqMatch[3] as string;
+    checkKey(key);
+    checkValue(value);
+    return { op: eqMatch[2] === '!=' ? 'neq' : 'eq', key, value };
   }
-  if (allowSets && /^!\S+$/.test(term) && KEY.test(term.slice(1))) {
+  const cmpMatch = labels ? /^([^!=<>\s]+)\s*([<>])\s*(\S+)$/.exec(term) : null;
+  if (cmpMatch) {
+    const key = cmpMatch[1] as string;
+    checkKey(key);
+    const bound = Number(cmpMatch[3]);
+    if (!/^-?\d+$/.test(cmpMatch[3] as string) || !Number.isSafeInteger(bound)) {
+      throw badRequest(
+        `unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer`,
+      );
+    }
+    return { op: cmpMatch[2] === '>' ? 'gt' : 'lt', key, bound };
+  }
+  if (labels && /^!\S+$/.test(term)) {
+    checkKey(term.slice(1));
     return { op: 'notexists', key: term.slice(1) };
   }
-  if (allowSets && KEY.test(term)) return { op: 'exists', key: term };
+  if (labels && /^[^\s!=<>()]+$/.test(term)) {
+    checkKey(term);
+    return { op: 'exists', key: term };
+  }
   throw badRequest(
     `unable to parse requirement: found '${term}', expected: in, notin, =, ==, !=, gt, lt`,
   );
@@ -74,6 +146,10 @@ function compile(requirements: Requirement[]): Selector {
           return v !== undefined;
         case 'notexists':
           return v === undefined;
+        case 'gt':
+          return v !== undefined && /^-?\d+$/.test(v) && Number(v) > r.bound;
+        case 'lt':
+          return v !== undefined && /^-?\d+$/.test(v) && Number(v) < r.bound;
       }
       return false;
     });

@@ -33,6 +33,36 @@ export interface PacketFaultHandle {
   tag: string;
 }
 
+/** Wraps an argv so that it runs in a router's network namespace (netns or container). */
+export type NetExec = (argv: readonly string[]) => string[];
+
+/** Adds a fault's nft rules in the namespace `exec` reaches; returns the fault's tag. */
+export async function addPacketFault(
+  exec: NetExec,
+  lab: string,
+  fault: PacketFault,
+): Promise<string> {
+  const table = nftTableName(lab);
+  const text = `${nftTableRuleset(table)}\n${nftFaultRules(table, fault)}\n`;
+  await run(exec(['nft', '-f', '-']), { input: text });
+  return faultTag(fault);
+}
+
+/** Removes the rules tagged `tag` from the lab's table there; returns how many it removed. */
+export async function removePacketFault(exec: NetExec, lab: string, tag: string): Promise<number> {
+  const table = nftTableName(lab);
+  const listed = await run(exec(['nft', '-j', '-a', 'list', 'table', 'inet', table]), {
+    allowFailure: true,
+  });
+  const rules = rulesWithTag(listed.code === 0 ? listed.stdout : '{"nftables":[]}', tag);
+  for (const rule of rules) {
+    await run(
+      exec(['nft', 'delete', 'rule', 'inet', table, rule.chain, 'handle', String(rule.handle)]),
+    );
+  }
+  return rules.length;
+}
+
 function vethOf(ref: RouterRef, segment?: string): string {
   const state = requireLabState(ref.lab, ref.runRoot ?? LAB_RUN_ROOT);
   const ri = state.topology.routers.findIndex((r) => r.name === ref.router);
@@ -59,11 +89,13 @@ function namespaceOf(ref: RouterRef): string {
   return requireRouter(ref.lab, ref.router, ref.runRoot).namespace;
 }
 
+const netnsExec =
+  (ref: RouterRef): NetExec =>
+  (argv) =>
+    inNamespace(namespaceOf(ref), argv);
+
 async function applyFault(ref: RouterRef, fault: PacketFault): Promise<PacketFaultHandle> {
-  const table = nftTableName(ref.lab);
-  const text = `${nftTableRuleset(table)}\n${nftFaultRules(table, fault)}\n`;
-  await run(inNamespace(namespaceOf(ref), ['nft', '-f', '-']), { input: text });
-  return { ref, fault, tag: faultTag(fault) };
+  return { ref, fault, tag: await addPacketFault(netnsExec(ref), ref.lab, fault) };
 }
 
 /** Drops BGP (TCP to/from the neighbor's port, 179 by default) in the router's namespace. */
@@ -82,33 +114,14 @@ export function dropBfd(
   return applyFault(ref, { kind: 'drop-bfd', ...options });
 }
 
-async function listRules(ns: string, table: string): Promise<string> {
-  const r = await run(inNamespace(ns, ['nft', '-j', '-a', 'list', 'table', 'inet', table]), {
-    allowFailure: true,
-  });
-  return r.code === 0 ? r.stdout : '{"nftables":[]}';
+/** Removes the rules of one fault; returns how many rules were removed. */
+export function restorePackets(handle: PacketFaultHandle): Promise<number> {
+  return removePacketFault(netnsExec(handle.ref), handle.ref.lab, handle.tag);
 }
 
-/** Removes the rules of one fault; returns how many rules were removed. */
-export async function restorePackets(handle: PacketFaultHandle): Promise<number> {
-  const ns = namespaceOf(handle.ref);
-  const table = nftTableName(handle.ref.lab);
-  const rules = rulesWithTag(await listRules(ns, table), handle.tag);
-  for (const rule of rules) {
-    await run(
-      inNamespace(ns, [
-        'nft',
-        'delete',
-        'rule',
-        'inet',
-        table,
-        rule.chain,
-        'handle',
-        String(rule.handle),
-      ]),
-    );
-  }
-  return rules.length;
+/** Drops every packet between the router and `peer` (a link down towards one node). */
+export function dropAll(ref: RouterRef, peer: string) {
+  return applyFault(ref, { kind: 'drop-all', peer });
 }
 
 /** Removes every packet fault of the router (deletes the lab's nft table in its namespace). */

@@ -1,4 +1,5 @@
 import { VtyshJsonError } from './errors.js';
+import { bfdStatusString } from '../metallb/session-state.js';
 
 /**
  * Typed readers for FRR 8.4's vtysh JSON (`show bgp neighbors json`, `show bgp ipv4|ipv6
@@ -187,19 +188,8 @@ function defined<T extends object>(o: T): T {
 }
 
 export function crBfdStatus(bfd: BgpNeighborBfd | undefined): CrBfdStatus {
-  if (!bfd) return 'N/A';
-  switch (bfd.status) {
-    case 'Up':
-      return 'Up';
-    case 'Down':
-    case 'Init':
-      return 'Down';
-    case 'Admin Down':
-    case 'AdminDown':
-      return 'Admin Down';
-    default:
-      return 'Unknown';
-  }
+  // frr-status's mapping, kept once in src/metallb (N/A when FRR shows no peerBfdInfo).
+  return bfd ? bfdStatusString(bfd.status) : 'N/A';
 }
 
 /** `show bgp [vrf X] neighbors json`: neighbor address -> state. */

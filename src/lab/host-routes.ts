@@ -1,6 +1,6 @@
 import { Address4, Address6 } from 'ip-address';
 import { runSync } from './exec.js';
-import { labPrefix } from './names.js';
+import { linkPrefix, ownedName } from './names.js';
 import type { LabTopology } from './topology.js';
 
 /**
@@ -33,7 +33,7 @@ function overlaps(a: string, b: string): boolean {
 
 /** Host routes (not the lab's own, not default, not link-local) that overlap a lab segment. */
 export function conflictingRoutes(t: LabTopology, routes: HostRoute[]): HostRoute[] {
-  const prefix = labPrefix(t.name);
+  const prefix = linkPrefix(t.name);
   const segments = t.segments.flatMap((s) =>
     [s.ipv4Prefix, s.ipv6Prefix].filter((p): p is string => p !== undefined),
   );
@@ -42,7 +42,7 @@ export function conflictingRoutes(t: LabTopology, routes: HostRoute[]): HostRout
       r.dst !== 'default' &&
       !r.dst.toLowerCase().startsWith('fe80:') &&
       !r.dst.toLowerCase().startsWith('ff00:') &&
-      !(r.dev ?? '').startsWith(prefix) &&
+      !ownedName(r.dev ?? '', prefix) &&
       segments.some((s) => overlaps(r.dst, s)),
   );
 }

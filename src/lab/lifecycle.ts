@@ -11,6 +11,7 @@ import {
   settleAll,
   startRouterDaemons,
 } from './daemons.js';
+import { checkComposePrerequisites, composeUp, containerName } from './compose.js';
 import { LabNotFoundError, LabPrerequisiteError } from './errors.js';
 import { run } from './exec.js';
 import { guardLab, unguardLab } from './guard.js';
@@ -19,7 +20,7 @@ import { isAlive, listNamespaces } from './kernel.js';
 import { LAB_RUN_ROOT, plannedNames, routerNamespace, routerRunDir } from './names.js';
 import { wiringPlan } from './netns.js';
 import { renderRouterFiles } from './render.js';
-import type { LabStateFile } from './state.js';
+import type { LabBackendKind, LabStateFile } from './state.js';
 import { readState, writeState } from './state.js';
 import type { TeardownReport } from './teardown.js';
 import { labLeftovers, teardownLab } from './teardown.js';
@@ -45,6 +46,8 @@ export interface LabUpOptions extends LabOptions {
   cleanupOnExit?: boolean;
   /** Replace a lab of the same name that is up or owned by a live process. */
   replace?: boolean;
+  /** FRR in network namespaces (default) or in compose containers (src/lab/compose.ts). */
+  backend?: LabBackendKind;
 }
 
 export interface LabRouterInfo {
@@ -118,6 +121,19 @@ function routerInfo(state: LabStateFile): LabRouterInfo[] {
   return state.topology.routers.map((r) => {
     const runDir = routerRunDir(state.lab, r.name, state.runRoot);
     const namespace = routerNamespace(state.lab, r.name);
+    if (state.backend === 'compose') {
+      const c = containerName(state.lab, r.name);
+      return {
+        name: r.name,
+        asn: r.asn,
+        routerId: r.routerId,
+        namespace: c,
+        runDir,
+        addresses: r.interfaces.flatMap((i) => [i.ipv4, i.ipv6].filter((a): a is string => !!a)),
+        pids: {},
+        commands: { vtysh: `docker exec -it ${c} vtysh`, shell: `docker exec -it ${c} bash` },
+      };
+    }
     return {
       name: r.name,
       asn: r.asn,
@@ -158,7 +174,9 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
   validateTopology(topology);
   const runRoot = options.runRoot ?? LAB_RUN_ROOT;
   const frrBinDir = options.frrBinDir ?? DEFAULT_FRR_BIN_DIR;
-  checkPrerequisites(frrBinDir);
+  const backend = options.backend ?? 'netns';
+  if (backend === 'compose') checkComposePrerequisites();
+  else checkPrerequisites(frrBinDir);
   const lab = topology.name;
 
   if (!options.replace) checkNotInUse(lab, runRoot);
@@ -179,24 +197,31 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
     createdAtWallMs: Date.now(),
     runRoot,
     topology,
-    namespaces: planned.namespaces,
-    links: planned.links,
+    namespaces: backend === 'compose' ? [] : planned.namespaces,
+    links: backend === 'compose' ? planned.links.slice(0, topology.segments.length) : planned.links,
     pids: {},
+    backend,
   };
   guardLab(lab, runRoot);
   try {
     // Recorded before anything exists, so a crash at any step leaves a complete record.
     writeState(state);
-    for (const step of wiringPlan(topology)) await run(step.argv);
-    const t1 = Date.now();
-    await settleAll(
-      topology.routers.map(async (r) => {
-        const rt = runtimeOf(state, r.name, frrBinDir);
-        prepareRunDir(rt, renderRouterFiles(topology, r));
-        state.pids[r.name] = await startRouterDaemons(rt, options.daemonTimeoutMs);
-        writeState(state);
-      }),
-    );
+    let t1 = Date.now();
+    if (backend === 'compose') {
+      state.containerPids = await composeUp(topology, runRoot, options.daemonTimeoutMs);
+      t1 = Date.now();
+    } else {
+      for (const step of wiringPlan(topology)) await run(step.argv);
+      t1 = Date.now();
+      await settleAll(
+        topology.routers.map(async (r) => {
+          const rt = runtimeOf(state, r.name, frrBinDir);
+          prepareRunDir(rt, renderRouterFiles(topology, r));
+          state.pids[r.name] = await startRouterDaemons(rt, options.daemonTimeoutMs);
+          writeState(state);
+        }),
+      );
+    }
     const t2 = Date.now();
     state.phase = 'up';
     writeState(state);

@@ -1,18 +1,55 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { LabTopology } from './topology.js';
 
 /**
- * Every kernel object and file a lab creates is named from the lab name, so that `down --force`
- * can sweep by prefix after a crash. Linux interface names are at most 15 bytes (IFNAMSIZ - 1):
- * `ssim-` + lab (<= 5) + `-` + 4 = 15.
+ * Every kernel object, container and file a lab creates is named from the lab name, so that
+ * `down --force` can sweep by prefix after a crash, and two labs with different names never
+ * share one. Namespaces, containers and docker networks carry the whole name
+ * (`ssim-<lab>-...`). Linux interface names are at most 15 bytes (IFNAMSIZ - 1), so links use
+ * `ssim-<lab>-` only for names of up to 5 characters and `ssim<6 hex of sha256(lab)>-`
+ * otherwise: never a truncation that makes two names one.
  */
 
 export const LAB_RUN_ROOT = '/run/speakersim';
 export const NAME_PREFIX = 'ssim-';
+/** Lab names: like a DNS label, up to 32 characters. */
+export const LAB_NAME_MAX = 32;
 
-/** Everything of lab `lab` starts with this (the trailing dash keeps `a` apart from `ab`). */
+/** Namespaces and containers of lab `lab` start with this (the dash keeps `a` apart from `ab`). */
 export function labPrefix(lab: string): string {
   return `${NAME_PREFIX}${lab}-`;
+}
+
+/**
+ * True when `name` is one of the lab's own (prefix, then a dash-free rest): `ssim-lab-r1` is lab
+ * `lab`'s, `ssim-lab-x-r1` is lab `lab-x`'s (router, segment and link suffixes have no dash).
+ */
+export function ownedName(name: string, prefix: string): boolean {
+  return name.startsWith(prefix) && !name.slice(prefix.length).includes('-');
+}
+
+const shortHash = (text: string, n: number): string =>
+  createHash('sha256').update(text).digest('hex').slice(0, n);
+
+/** Host interfaces (bridges, veth ends) of lab `lab` start with this; at most 11 bytes. */
+export function linkPrefix(lab: string): string {
+  return /^[a-z0-9]{1,5}$/.test(lab) ? labPrefix(lab) : `ssim${shortHash(lab, 6)}-`;
+}
+
+/**
+ * A lab name for any text (a scenario's name): lower case, [a-z0-9-], at most LAB_NAME_MAX
+ * characters; a longer or rewritten text keeps a hash of the original so that two texts that
+ * differ stay two names.
+ */
+export function labNameFor(text: string): string {
+  const clean = text
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  if (clean === text && clean.length > 0 && clean.length <= LAB_NAME_MAX) return clean;
+  const head = clean.slice(0, LAB_NAME_MAX - 7).replace(/-+$/, '');
+  return `${head || 'lab'}-${shortHash(text, 6)}`;
 }
 
 export function routerNamespace(lab: string, router: string): string {
@@ -23,12 +60,12 @@ const base36 = (i: number): string => i.toString(36);
 
 /** Bridge in the host namespace for segment number `segmentIndex`. */
 export function bridgeName(lab: string, segmentIndex: number): string {
-  return `${labPrefix(lab)}b${base36(segmentIndex)}`;
+  return `${linkPrefix(lab)}b${base36(segmentIndex)}`;
 }
 
 /** Host-side end of the veth pair joining router `routerIndex` to segment `segmentIndex`. */
 export function hostVethName(lab: string, routerIndex: number, segmentIndex: number): string {
-  return `${labPrefix(lab)}r${base36(routerIndex)}s${base36(segmentIndex)}`;
+  return `${linkPrefix(lab)}r${base36(routerIndex)}s${base36(segmentIndex)}`;
 }
 
 /** Router-side end of that veth pair, inside the router's namespace. */
@@ -38,7 +75,8 @@ export function routerIfName(segmentIndex: number): string {
 
 /** nftables table that fault injection uses inside a router's namespace. */
 export function nftTableName(lab: string): string {
-  return `ssim_${lab}`;
+  // nft identifiers take no dash; lab names have no underscore, so this stays one-to-one.
+  return `ssim_${lab.replace(/-/g, '_')}`;
 }
 
 export function labRunDir(lab: string, root = LAB_RUN_ROOT): string {

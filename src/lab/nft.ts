@@ -16,11 +16,14 @@ export type DropDirection = 'both' | 'to-node' | 'to-router';
 
 export type PacketFault =
   | { kind: 'drop-bgp'; peer?: string; port?: number; direction?: DropDirection }
-  | { kind: 'drop-bfd'; peer?: string; direction?: DropDirection };
+  | { kind: 'drop-bfd'; peer?: string; direction?: DropDirection }
+  /** Everything between the router and one address: a link down towards one node only. */
+  | { kind: 'drop-all'; peer: string };
 
 /** Stable tag for a fault: the same fault always maps to the same rules. */
 export function faultTag(fault: PacketFault): string {
   const peer = fault.peer ?? 'any';
+  if (fault.kind === 'drop-all') return `ssim:drop-all:${peer}`;
   const dir = fault.direction && fault.direction !== 'both' ? `:${fault.direction}` : '';
   return fault.kind === 'drop-bgp'
     ? `ssim:drop-bgp:${peer}:${fault.port ?? BGP_PORT}${dir}`
@@ -56,7 +59,7 @@ export function nftFaultRules(table: string, fault: PacketFault): string {
   const lines: string[] = [];
   // In the router's namespace, packets to the nodes leave through output, packets to the
   // router arrive through input.
-  const direction = fault.direction ?? 'both';
+  const direction = fault.kind === 'drop-all' ? 'both' : (fault.direction ?? 'both');
   const add = (chain: 'input' | 'output', match: string): void => {
     if (direction === 'to-node' && chain === 'input') return;
     if (direction === 'to-router' && chain === 'output') return;
@@ -64,7 +67,10 @@ export function nftFaultRules(table: string, fault: PacketFault): string {
   };
   const inPeer = peerMatch(fault.peer, 'saddr');
   const outPeer = peerMatch(fault.peer, 'daddr');
-  if (fault.kind === 'drop-bgp') {
+  if (fault.kind === 'drop-all') {
+    add('input', inPeer.trimEnd());
+    add('output', outPeer.trimEnd());
+  } else if (fault.kind === 'drop-bgp') {
     const port = fault.port ?? BGP_PORT;
     for (const dir of ['dport', 'sport']) {
       add('input', `${inPeer}tcp ${dir} ${port}`);

@@ -84,6 +84,20 @@ function bfdBlock(router: RouterSpec): string {
     if (p.passive) lines.push('  passive-mode');
     lines.push(' exit', ' !');
   }
+  // bgpd registers a multihop BFD session (RFC 5883) only once it knows the TCP source
+  // address; a configured `peer ... multihop local-address` runs it from the start.
+  for (const n of router.neighbors) {
+    if (!n.bfd || n.ebgpMultihop === undefined) continue;
+    const family = addressFamily(n.address);
+    const local = router.interfaces.map((i) => i[family]).find((a) => a !== undefined);
+    if (!local) continue;
+    lines.push(
+      ` peer ${n.address} multihop local-address ${local.split('/')[0]}`,
+      `  profile ${n.bfd.name}`,
+      ' exit',
+      ' !',
+    );
+  }
   lines.push('exit');
   return lines.join('\n');
 }

@@ -27,7 +27,13 @@ export interface LabStateFile {
   links: string[];
   /** router -> daemon -> pid */
   pids: Record<string, Record<string, number>>;
+  /** Where the routers run: namespaces (absent in older files) or compose containers. */
+  backend?: LabBackendKind;
+  /** compose: router -> the container's init pid on the host (for nsenter). */
+  containerPids?: Record<string, number>;
 }
+
+export type LabBackendKind = 'netns' | 'compose';
 
 export class LabStateError extends SpeakersimError {
   constructor(path: string, message: string) {

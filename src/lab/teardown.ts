@@ -1,4 +1,5 @@
 import { existsSync, rmSync } from 'node:fs';
+import { composeDir, composeTeardown } from './compose.js';
 import { runSync } from './exec.js';
 import {
   isAlive,
@@ -9,7 +10,7 @@ import {
   parseNftTables,
   pidsWithArgument,
 } from './kernel.js';
-import { labPrefix, labRunDir, nftTableName } from './names.js';
+import { labPrefix, labRunDir, linkPrefix, nftTableName, ownedName } from './names.js';
 import { readState } from './state.js';
 
 /**
@@ -21,6 +22,8 @@ import { readState } from './state.js';
 
 export interface TeardownReport {
   killed: number[];
+  /** compose labs: containers and docker networks removed. */
+  containers: string[];
   namespaces: string[];
   links: string[];
   nftTables: string[];
@@ -30,8 +33,10 @@ export interface TeardownReport {
 
 export function teardownLab(lab: string, runRoot: string): TeardownReport {
   const prefix = labPrefix(lab);
+  const links = linkPrefix(lab);
   const report: TeardownReport = {
     killed: [],
+    containers: [],
     namespaces: [],
     links: [],
     nftTables: [],
@@ -45,9 +50,16 @@ export function teardownLab(lab: string, runRoot: string): TeardownReport {
   }
   const runDir = labRunDir(lab, runRoot);
 
+  // Containers first: Docker removes its own bridges, which the link sweep below would take.
+  if (recorded?.backend === 'compose' || existsSync(composeDir(lab, runRoot))) {
+    const docker = composeTeardown(lab);
+    report.containers = docker.removed;
+    report.leftovers.push(...docker.leftovers);
+  }
+
   const namespaces = new Set([
     ...(recorded?.namespaces ?? []),
-    ...listNamespaces().filter((n) => n.startsWith(prefix)),
+    ...listNamespaces().filter((n) => ownedName(n, prefix)),
   ]);
   const existing = new Set(listNamespaces());
   const pids = new Set<number>();
@@ -70,12 +82,12 @@ export function teardownLab(lab: string, runRoot: string): TeardownReport {
   }
 
   // Deleting a namespace also deletes the veth ends inside it and, with them, their peers.
-  const links = new Set([
-    ...(recorded?.links ?? []).filter((l) => l.startsWith(prefix)),
-    ...listLinks().filter((l) => l.startsWith(prefix)),
+  const ownLinks = new Set([
+    ...(recorded?.links ?? []).filter((l) => ownedName(l, links)),
+    ...listLinks().filter((l) => ownedName(l, links)),
   ]);
   const present = new Set(listLinks());
-  for (const link of links) {
+  for (const link of ownLinks) {
     if (!present.has(link)) continue;
     const r = runSync(['ip', 'link', 'del', link], { allowFailure: true });
     if (r.code === 0) report.links.push(link);
@@ -100,10 +112,10 @@ export function labLeftovers(lab: string, runRoot: string): string[] {
   const prefix = labPrefix(lab);
   return [
     ...listNamespaces()
-      .filter((n) => n.startsWith(prefix))
+      .filter((n) => ownedName(n, prefix))
       .map((n) => `netns ${n}`),
     ...listLinks()
-      .filter((l) => l.startsWith(prefix))
+      .filter((l) => ownedName(l, linkPrefix(lab)))
       .map((l) => `link ${l}`),
     ...pidsWithArgument(`${labRunDir(lab, runRoot)}/`)
       .filter(isAlive)

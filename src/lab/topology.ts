@@ -64,14 +64,14 @@ export interface SimulatedNodeSpec {
 }
 
 export interface LabTopology {
-  /** Short lab name (1-5 of [a-z0-9]); every namespace and link is prefixed `ssim-<name>-`. */
+  /** Lab name (1-32 of [a-z0-9-], DNS-label style); names every namespace, link, container. */
   name: string;
   segments: SegmentSpec[];
   routers: RouterSpec[];
   nodes: SimulatedNodeSpec[];
 }
 
-export const LAB_NAME_PATTERN = /^[a-z0-9]{1,5}$/;
+export const LAB_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const ROUTER_NAME_PATTERN = /^[a-z][a-z0-9]{0,9}$/;
 const SEGMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
 const NODE_NAME_PATTERN = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;

@@ -29,10 +29,19 @@ export async function vtysh(
   commands: readonly string[],
   options: { daemon?: string; timeoutMs?: number } = {},
 ): Promise<string> {
-  const r = await run(vtyshArgv(target, commands, options.daemon), {
-    allowFailure: true,
-    timeoutMs: options.timeoutMs ?? 10_000,
-  });
+  return runVtysh(vtyshArgv(target, commands, options.daemon), commands, options.timeoutMs);
+}
+
+/**
+ * Runs a complete vtysh argv (also one wrapped in `docker exec`); VtyshCommandError when vtysh
+ * or FRR rejects a command.
+ */
+export async function runVtysh(
+  argv: readonly string[],
+  commands: readonly string[],
+  timeoutMs = 10_000,
+): Promise<string> {
+  const r = await run(argv, { allowFailure: true, timeoutMs });
   // vtysh exits non-zero on "% Unknown command", "% Invalid input" and "<daemon> is not running".
   if (r.code !== 0) throw new VtyshCommandError(commands, r.stdout + r.stderr);
   return r.stdout;

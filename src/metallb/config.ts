@@ -8,6 +8,13 @@
  * missing BFDProfile, Community alias or Secret fails only speakers); a speaker builds
  * everything, for its own node.
  */
+import {
+  bgpSendTtl,
+  MAX_TTL,
+  TCP_MD5_MAX_KEY_BYTES,
+  type PeerSocketOptions,
+} from '../bgp/io/socket-options.js';
+
 import { parseCommunity, type BgpCommunity, communityKey } from './community.js';
 import { parseGoDuration, formatGoDuration } from './duration.js';
 import { MetallbInputError } from './errors.js';
@@ -26,7 +33,17 @@ import type {
   Node,
 } from './types.js';
 
-export type ConfigView = { component: 'controller' } | { component: 'speaker'; node: string };
+export type ConfigView =
+  | { component: 'controller' }
+  | {
+      component: 'speaker';
+      node: string;
+      /**
+       * Why this speaker cannot set per-peer socket options (TCP MD5 keys) here: a BGPPeer with
+       * a password that selects the node is then refused instead of running unprotected.
+       */
+      socketOptionsUnavailable?: string;
+    };
 
 /** Stable codes for the kinds of configuration error (tests and callers branch on these). */
 export type ConfigErrorCode =
@@ -34,8 +51,10 @@ export type ConfigErrorCode =
   | 'PEER_BFD_PROFILE_MISSING'
   | 'PEER_DUPLICATE'
   | 'PEER_SECRET'
+  | 'PEER_PASSWORD_UNSUPPORTED'
   | 'PEER_FRR_MODE'
   | 'BFD_PROFILE_INVALID'
+  | 'BFD_PROFILE_IN_USE'
   | 'POOL_INVALID'
   | 'POOL_OVERLAP'
   | 'POOL_DUPLICATE'
@@ -179,7 +198,53 @@ function build(r: ClusterResources, view: ConfigView): MetallbConfig {
   const pools = poolsFor(r, false);
   const cfg: MetallbConfig = { peers, bfdProfiles, ...pools };
   validateBfdEchoOnV6(cfg);
+  refuseUnenforceablePasswords(r.peers, peers, myNode, view.socketOptionsUnavailable);
   return cfg;
+}
+
+/**
+ * A password FRR would enforce but this speaker cannot (no TCP_MD5SIG here, or a key longer
+ * than Linux takes) is a configuration error of this node's speaker, never a session run
+ * without RFC 2385 protection or one silently refused under a Valid ConfigurationState.
+ */
+function refuseUnenforceablePasswords(
+  crs: BGPPeer[],
+  peers: Map<string, ParsedPeer>,
+  myNode: Node | undefined,
+  unavailable: string | undefined,
+): void {
+  for (const cr of crs) {
+    const p = peers.get(cr.metadata.name ?? '');
+    const key = p && peerMd5Key(p);
+    if (!p || !key || !peerSelectsNode(cr, myNode)) continue;
+    if (unavailable) {
+      fail(
+        'PEER_PASSWORD_UNSUPPORTED',
+        `peer ${p.name}: cannot set its TCP MD5 password: ${unavailable}`,
+      );
+    }
+    const bytes = Buffer.byteLength(key, 'utf8');
+    if (bytes > TCP_MD5_MAX_KEY_BYTES) {
+      fail(
+        'PEER_PASSWORD_UNSUPPORTED',
+        `peer ${p.name}: password is ${bytes} bytes, TCP MD5 keys are at most ${TCP_MD5_MAX_KEY_BYTES} (Linux TCP_MD5SIG_MAXKEYLEN)`,
+      );
+    }
+  }
+}
+
+/** The RFC 2385 key of a peer: `password`, or the one read from `passwordSecret`. */
+export function peerMd5Key(p: ParsedPeer): string | undefined {
+  return p.password || p.secretPassword || undefined;
+}
+
+/** Per-peer socket options for a MetalLB peer, as frr-k8s's FRR sets them. */
+export function peerSocketOptions(p: ParsedPeer): PeerSocketOptions {
+  const internal = p.dynamicASN === 'internal' || p.asn === (p.localASN ?? p.myASN);
+  // frr-k8s renders `neighbor X ebgp-multihop` without a count: FRR's MAXTTL.
+  const ttl = bgpSendTtl({ internal, ebgpMultihop: p.ebgpMultiHop ? MAX_TTL : undefined });
+  const md5Key = peerMd5Key(p);
+  return md5Key ? { md5Key, ttl } : { ttl };
 }
 
 // ---- frr / frr-k8s mode restrictions (MetalLB DiscardNativeOnly) ----
@@ -349,6 +414,24 @@ function secretPasswordFor(p: BGPPeer, secrets: ClusterResources['passwordSecret
   const plain = secret.stringData?.['password'];
   if (plain !== undefined) return plain;
   throw wrap(`password not specified in the secret ${goQuote(sns)}/${goQuote(sname)}`);
+}
+
+/**
+ * The password a BGPPeer configures (`password`, or its `passwordSecret` read as MetalLB reads
+ * it), or undefined when it has none or its Secret is missing or unusable.
+ */
+export function bgpPeerPassword(
+  p: BGPPeer,
+  secrets: ClusterResources['passwordSecrets'],
+): string | undefined {
+  if (p.spec.password) return p.spec.password;
+  if (!p.spec.passwordSecret?.name) return undefined;
+  try {
+    return secretPasswordFor(p, secrets) || undefined;
+  } catch (e) {
+    if (e instanceof PeerProblem) return undefined;
+    throw e;
+  }
 }
 
 function peerFromCR(p: BGPPeer, secrets: ClusterResources['passwordSecrets']): ParsedPeer {

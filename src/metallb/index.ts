@@ -13,7 +13,8 @@
  *        planL2 (l2.ts) -> ServiceL2Status; frrRoutersForNode + renderRunningConfig
  *        (frr-config.ts) -> FRRNodeState; bgpSessionStateObject (session-state.ts);
  *        ConfigurationState "speaker-<node>" (validate.ts)
- *   webhook.ts, crd-rules.ts: what admission refuses (webhooks, CEL, immutable fields).
+ *   webhook.ts, admission.ts: what MetalLB's webhooks refuse, as an API server admission hook
+ *   (the CRDs' CEL rules are evaluated by the API server from crds/).
  *   metrics.ts: MetalLB's Prometheus metric names in a caller's registry.
  */
 export * from './types.js';
@@ -35,6 +36,6 @@ export * from './session-state.js';
 export * from './frr-config.js';
 export * from './metrics.js';
 export * from './webhook.js';
-export * from './crd-rules.js';
+export * from './admission.js';
 export { goQuote, goQuoteList } from './go-format.js';
 export { MetallbInputError } from './errors.js';

@@ -56,6 +56,33 @@ export interface AdmissionDenial {
   message: string;
 }
 
+/**
+ * The operations each webhook is registered for (config/webhook/manifests.yaml): BFDProfile on
+ * create and delete, the others on create and update.
+ */
+export const WEBHOOK_OPERATIONS: Record<WebhookKind, readonly AdmissionOperation[]> = {
+  IPAddressPool: ['CREATE', 'UPDATE'],
+  BGPPeer: ['CREATE', 'UPDATE'],
+  BGPAdvertisement: ['CREATE', 'UPDATE'],
+  L2Advertisement: ['CREATE', 'UPDATE'],
+  BFDProfile: ['CREATE', 'DELETE'],
+  Community: ['CREATE', 'UPDATE'],
+};
+
+/**
+ * What each webhook hands the validator besides its own kind (the `Validator.Validate(...)`
+ * calls of internal/k8s/webhooks): a BGPPeer is judged with the Nodes, an advertisement with
+ * the pools (and a BGPAdvertisement the Nodes), the rest alone.
+ */
+const JUDGED_WITH: Record<WebhookKind, readonly (keyof ClusterResources)[]> = {
+  IPAddressPool: [],
+  BGPPeer: ['nodes'],
+  BGPAdvertisement: ['pools', 'nodes'],
+  L2Advertisement: ['pools'],
+  BFDProfile: [],
+  Community: [],
+};
+
 /** Undefined when admitted. `existing` is the cluster as stored before this request. */
 export function admissionReview<K extends WebhookKind>(
   kind: K,
@@ -70,18 +97,43 @@ export function admissionReview<K extends WebhookKind>(
     error,
     message: `admission webhook "${webhook}" denied the request: ${error.message}`,
   });
-  if (operation !== 'DELETE') {
+  if (operation === 'CREATE') {
     const wrongNs = namespaceProblem(obj.metadata.namespace, metallbNamespace);
     if (wrongNs) return deny(wrongNs);
+  }
+  if (kind === 'BFDProfile') {
+    // bfdprofile_webhook.go: creation checks the namespace only; deletion refuses a profile a
+    // BGPPeer still names.
+    if (operation !== 'DELETE') return undefined;
+    const user = existing.peers.find((p) => p.spec.bfdProfile === obj.metadata.name);
+    if (!user) return undefined;
+    return deny({
+      code: 'BFD_PROFILE_IN_USE',
+      message: `failed to delete BFDProfile ${obj.metadata.name ?? ''}, used by BGPPeer ${user.metadata.name ?? ''}`,
+      transient: false,
+    });
   }
   const listKey = LIST_OF[kind];
   const current = existing[listKey] as unknown as KindObject[K][];
   const others = current.filter((o) => o.metadata.name !== obj.metadata.name);
   const next = operation === 'DELETE' ? others : [...others, obj];
-  const candidate: ClusterResources = { ...existing, [listKey]: next };
+  const candidate: ClusterResources = {
+    pools: [],
+    peers: [],
+    bfdProfiles: [],
+    bgpAdvertisements: [],
+    l2Advertisements: [],
+    communities: [],
+    passwordSecrets: {},
+    nodes: [],
+    namespaces: existing.namespaces,
+  };
+  for (const k of JUDGED_WITH[kind])
+    (candidate as unknown as Record<string, unknown>)[k] = existing[k];
+  (candidate as unknown as Record<string, unknown>)[listKey] = next;
   // Every node's speaker must accept it; with no nodes known, judge the cluster as one.
-  const views = candidate.nodes.length
-    ? candidate.nodes.map((n) => ({ component: 'speaker' as const, node: n.metadata.name ?? '' }))
+  const views = existing.nodes.length
+    ? existing.nodes.map((n) => ({ component: 'speaker' as const, node: n.metadata.name ?? '' }))
     : [{ component: 'speaker' as const, node: '' }];
   for (const view of views) {
     const r = buildConfig(candidate, view);

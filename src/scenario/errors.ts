@@ -28,7 +28,12 @@ export const ScenarioErrorCode = {
   BadValue: 'scenario-bad-value',
   /** A file named in the scenario does not exist or cannot be read. */
   FileNotFound: 'scenario-file-not-found',
-  /** A manifest (inline or from a file) lacks apiVersion or kind, or does not parse. */
+  /**
+   * A named file is not a regular file, is too large, or lies outside the scenario's folder
+   * (without --allow-outside-files).
+   */
+  FileRefused: 'scenario-file-refused',
+  /** A manifest (inline or from a file) lacks apiVersion, kind or metadata.name, or does not parse. */
   BadManifest: 'scenario-bad-manifest',
   /** A step names a router or node that the topology does not define. */
   UnknownReference: 'scenario-unknown-reference',

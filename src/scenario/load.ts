@@ -7,11 +7,11 @@
  * Flow: text -> parseDocument (syntax errors) -> toJS -> ajv (shape errors, mapped back to
  * YAML nodes) -> topology / resources / steps (files, references, clocks) -> Scenario.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { parseDuration } from './duration.js';
 import { ScenarioError, ScenarioErrorCode, ScenarioLoadError, sortErrors } from './errors.js';
+import { readRegularFile, yamlValue } from './read-file.js';
 import { loadResourceSource, type LoadContext } from './resources.js';
 import { scenarioSchema, schemaErrors, stepActionKeys } from './schema.js';
 import { SourceMap } from './source-map.js';
@@ -24,11 +24,16 @@ export const DEFAULT_NAMESPACE = 'metallb-system';
 
 export type ParseResult = { ok: true; scenario: Scenario } | { ok: false; errors: ScenarioError[] };
 
+export interface LoadOptions {
+  /** Let the scenario name files outside its own folder (`--allow-outside-files`). */
+  allowOutsideFiles?: boolean;
+}
+
 /**
  * Parses and validates scenario text. `file` names it in errors and anchors relative paths
  * (resource files are read from its directory). Never throws for bad input.
  */
-export function parseScenario(text: string, file: string): ParseResult {
+export function parseScenario(text: string, file: string, options: LoadOptions = {}): ParseResult {
   const path = resolve(file);
   const lines = new LineCounter();
   // merge: YAML merge keys (`<<: *peer`) let authors share blocks between steps.
@@ -56,7 +61,23 @@ export function parseScenario(text: string, file: string): ParseResult {
   }
   if (errors.length) return { ok: false, errors: sortErrors(errors) };
 
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const read = yamlValue(doc);
+  if (!read.ok) {
+    const pos = map.at(read.offset);
+    return {
+      ok: false,
+      errors: [
+        new ScenarioError(
+          ScenarioErrorCode.YamlSyntax,
+          file,
+          pos.line,
+          pos.col,
+          `YAML: ${read.why}`,
+        ),
+      ],
+    };
+  }
+  const data = read.value;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     const pos = map.valueAt([]);
     return {
@@ -79,7 +100,12 @@ export function parseScenario(text: string, file: string): ParseResult {
   }
 
   const raw = data as Record<string, unknown>;
-  const ctx: LoadContext = { map, baseDir: dirname(path), errors };
+  const ctx: LoadContext = {
+    map,
+    baseDir: dirname(path),
+    errors,
+    allowOutside: options.allowOutsideFiles === true,
+  };
   const backend = (raw['backend'] as Backend) ?? 'builtin';
   const clock = (raw['clock'] as ClockMode) ?? (backend === 'builtin' ? 'virtual' : 'real');
   if (clock === 'virtual' && backend !== 'builtin') {
@@ -123,7 +149,11 @@ export function parseScenario(text: string, file: string): ParseResult {
       description: typeof raw['description'] === 'string' ? raw['description'] : '',
       backend,
       clock,
+      admission: raw['admission'] !== false,
       defaults,
+      ...(raw['pollSessionState'] !== undefined
+        ? { sessionStatePollMs: parseDuration(String(raw['pollSessionState'])) ?? 0 }
+        : {}),
       topology,
       resources,
       steps,
@@ -131,25 +161,27 @@ export function parseScenario(text: string, file: string): ParseResult {
   };
 }
 
-/** Reads and parses a scenario file; a file that cannot be read is one error at 1:1. */
-export async function parseScenarioFile(file: string): Promise<ParseResult> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    const why =
-      (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : 'file unreadable';
+/**
+ * Reads and parses a scenario file (a regular file of bounded size: see read-file.ts); a file
+ * that cannot be read is one error at 1:1.
+ */
+export async function parseScenarioFile(
+  file: string,
+  options: LoadOptions = {},
+): Promise<ParseResult> {
+  const read = readRegularFile(file);
+  if (!read.ok) {
     return {
       ok: false,
-      errors: [new ScenarioError(ScenarioErrorCode.ReadFailed, file, 1, 1, why)],
+      errors: [new ScenarioError(ScenarioErrorCode.ReadFailed, file, 1, 1, `file ${read.why}`)],
     };
   }
-  return parseScenario(text, file);
+  return parseScenario(read.text, file, options);
 }
 
 /** Loads a scenario file or throws ScenarioLoadError carrying every problem found. */
-export async function loadScenario(file: string): Promise<Scenario> {
-  const result = await parseScenarioFile(file);
+export async function loadScenario(file: string, options: LoadOptions = {}): Promise<Scenario> {
+  const result = await parseScenarioFile(file, options);
   if (!result.ok) throw new ScenarioLoadError(result.errors);
   return result.scenario;
 }
@@ -189,10 +221,13 @@ export interface FileValidation {
 }
 
 /** For `speakersim validate`: every file's problems (empty list = valid), in the given order. */
-export async function validateScenarioFiles(paths: string[]): Promise<FileValidation[]> {
+export async function validateScenarioFiles(
+  paths: string[],
+  options: LoadOptions = {},
+): Promise<FileValidation[]> {
   const out: FileValidation[] = [];
   for (const file of paths) {
-    const result = await parseScenarioFile(file);
+    const result = await parseScenarioFile(file, options);
     out.push({ file, errors: result.ok ? [] : result.errors });
   }
   return out;

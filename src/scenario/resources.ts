@@ -3,10 +3,10 @@
  * an inline mapping, or a multi-document YAML string. Each becomes a ResourceSet of parsed
  * manifests; every manifest needs apiVersion and kind, as kubectl requires.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { ScenarioError, ScenarioErrorCode } from './errors.js';
+import { isInsideFolder, readRegularFile, yamlValue } from './read-file.js';
 import type { SourceMap, YamlPath } from './source-map.js';
 import type { Manifest, ResourceSet, SourcePosition } from './types.js';
 
@@ -14,6 +14,8 @@ export interface LoadContext {
   map: SourceMap;
   /** Directory that relative paths are resolved against (the scenario file's). */
   baseDir: string;
+  /** Files outside baseDir may be named (--allow-outside-files); refused otherwise. */
+  allowOutside?: boolean;
   errors: ScenarioError[];
 }
 
@@ -27,31 +29,57 @@ export function fail(
   ctx.errors.push(new ScenarioError(code, pos.file, pos.line, pos.col, detail, extra));
 }
 
-/** Reads a file named at `path` in the scenario; reports file-not-found at the path's value. */
+/**
+ * Reads a file named at `path` in the scenario: a regular file of bounded size inside the
+ * scenario's folder (unless ctx.allowOutside). Problems are reported at the path's value.
+ */
 export function readReferencedFile(
   ctx: LoadContext,
   name: string,
   path: YamlPath,
 ): { file: string; text: string } | undefined {
   const file = resolve(ctx.baseDir, name);
-  try {
-    return { file, text: readFileSync(file, 'utf8') };
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'unreadable';
+  const at = ctx.map.valueAt(path);
+  if (!ctx.allowOutside && !isInsideFolder(ctx.baseDir, file)) {
     fail(
       ctx,
-      ScenarioErrorCode.FileNotFound,
-      ctx.map.valueAt(path),
-      `file '${name}' ${why} (looked at ${file})`,
+      ScenarioErrorCode.FileRefused,
+      at,
+      `file '${name}' is outside the scenario's folder ${ctx.baseDir} (--allow-outside-files permits it)`,
     );
     return undefined;
   }
+  const read = readRegularFile(file);
+  if (!read.ok) {
+    fail(
+      ctx,
+      read.missing ? ScenarioErrorCode.FileNotFound : ScenarioErrorCode.FileRefused,
+      at,
+      `file '${name}' ${read.why} (looked at ${file})`,
+    );
+    return undefined;
+  }
+  return { file, text: read.text };
 }
 
 function isManifest(value: unknown): value is Manifest {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
   return typeof v['apiVersion'] === 'string' && typeof v['kind'] === 'string';
+}
+
+/** kubectl apply needs metadata.name; what is missing, or undefined when the manifest is whole. */
+function manifestProblem(value: unknown): string | undefined {
+  if (!isManifest(value)) return 'expected a Kubernetes manifest with apiVersion and kind';
+  const meta = (value as Record<string, unknown>)['metadata'];
+  const name =
+    meta !== null && typeof meta === 'object'
+      ? (meta as Record<string, unknown>)['name']
+      : undefined;
+  if (typeof name !== 'string' || name.length === 0) {
+    return `expected metadata.name in the ${value.kind} manifest`;
+  }
+  return undefined;
 }
 
 /**
@@ -88,19 +116,20 @@ export function parseManifests(
       }
       continue;
     }
-    const value: unknown = doc.toJS();
-    if (value === null || value === undefined) continue; // empty document, e.g. after `---`
-    if (!isManifest(value)) {
-      const start = doc.contents?.range?.[0] ?? 0;
-      fail(
-        ctx,
-        ScenarioErrorCode.BadManifest,
-        where(start),
-        'expected a Kubernetes manifest with apiVersion and kind',
-      );
+    const read = yamlValue(doc);
+    if (!read.ok) {
+      fail(ctx, ScenarioErrorCode.YamlSyntax, where(read.offset), `YAML: ${read.why}`);
       continue;
     }
-    manifests.push(value);
+    const value = read.value;
+    if (value === null || value === undefined) continue; // empty document, e.g. after `---`
+    const problem = manifestProblem(value);
+    if (problem) {
+      const start = doc.contents?.range?.[0] ?? 0;
+      fail(ctx, ScenarioErrorCode.BadManifest, where(start), problem);
+      continue;
+    }
+    manifests.push(value as Manifest);
   }
   return manifests;
 }
@@ -127,5 +156,7 @@ export function loadResourceSource(ctx: LoadContext, value: unknown, path: YamlP
     }
     return { file: read.file, manifests, at };
   }
-  return { manifests: isManifest(obj) ? [obj] : [], at };
+  const problem = manifestProblem(obj);
+  if (problem) fail(ctx, ScenarioErrorCode.BadManifest, at, problem);
+  return { manifests: problem ? [] : [obj as Manifest], at };
 }

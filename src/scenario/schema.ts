@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { ScenarioError, ScenarioErrorCode, type ScenarioErrorCodeValue } from './errors.js';
 import { closest } from './did-you-mean.js';
+import { checkStepDefinitions } from './registry/schema.js';
 import { pointerToPath, type SourceMap, type YamlPath } from './source-map.js';
 
 type SchemaNode = Record<string, unknown>;
@@ -102,6 +103,11 @@ function isDuration(e: ErrorObject): boolean {
   return e.parentSchema === definition('duration');
 }
 
+/** A node that takes one check (wait/expect, consistently) rather than a step action. */
+function isCheckStep(node: SchemaNode | undefined): boolean {
+  return checkStepDefinitions().some((d) => node !== undefined && node === definition(d));
+}
+
 function quoteList(keys: string[]): string {
   return keys.join(', ');
 }
@@ -172,10 +178,7 @@ export function schemaErrors(
         }
         if (e.data === null || typeof e.data !== 'object' || Array.isArray(e.data)) break; // the type error says it
         const present = Object.keys(e.data).filter((k) => keys.includes(k));
-        const what =
-          e.instancePath.endsWith('/wait') || e.instancePath.endsWith('/expect')
-            ? 'check'
-            : 'action';
+        const what = isCheckStep(parent) ? 'check' : 'action';
         if (present.length > 1) {
           push(
             ScenarioErrorCode.MultipleActions,
@@ -205,7 +208,8 @@ export function schemaErrors(
             { subject: key, suggestion: near },
           );
         } else if (keys.length) {
-          const all = [...keys, 'timeout'];
+          // The checks, then the step's own fields (timeout, for).
+          const all = Object.keys((parent?.['properties'] as object) ?? {});
           const near = closest(key, all);
           push(
             ScenarioErrorCode.UnknownExpectation,

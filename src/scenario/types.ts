@@ -7,6 +7,8 @@
  * the source position it came from so failures can point back at the scenario file.
  */
 
+import type { Action } from './registry/actions.js';
+
 export type Backend = 'builtin' | 'netns' | 'compose';
 export type ClockMode = 'virtual' | 'real';
 
@@ -112,105 +114,15 @@ export type ComparisonOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
 export type ResourceCondition = { equals: string } | { matches: string } | { exists: boolean };
 
-export interface ResourceExpectation {
-  kind: 'resource';
-  apiVersion?: string;
-  resourceKind: string;
-  namespace: string;
-  /** Exactly one of `name` and `selector` is set. With a selector, the jsonpath sees a List. */
-  name?: string;
-  selector?: string;
-  /** kubectl JSONPath, e.g. `{.status.result}`. */
-  jsonpath: string;
-  condition: ResourceCondition;
-}
-
-export interface SessionsExpectation {
-  kind: 'sessions';
-  node: string;
-  /** The peer's address, as the BGPSessionState's PEER column shows it (before expansion). */
-  peer: string;
-  /** The router named in the scenario, when `peer` named one. */
-  router?: string;
-  vrf: string;
-  sequence: SessionStateMatcher[];
-  /** Which observations count: all since the scenario started, or only since this step. */
-  since: 'start' | 'step';
-}
-
-export interface RouteExpectation {
-  kind: 'route';
-  router: string;
-  prefix: string;
-  nextHop?: string;
-  communities?: string[];
-  largeCommunities?: string[];
-  localPref?: number;
-  /** true: the router must lack the route (after the timeout at the latest). */
-  absent: boolean;
-}
-
-export interface NotificationExpectation {
-  kind: 'notification';
-  node: string;
-  peer: string;
-  router?: string;
-  direction: 'sent' | 'received';
-  /** RFC 4271 4.5 error code; subcode absent means "any subcode". */
-  code: number;
-  subcode?: number;
-}
-
-export interface MetricExpectation {
-  kind: 'metric';
-  name: string;
-  /** The speaker whose metrics are read; absent: any node (the sum is not taken). */
-  node?: string;
-  labels: Record<string, string>;
-  op: ComparisonOp;
-  value: number;
-}
-
-export type Expectation =
-  | ResourceExpectation
-  | SessionsExpectation
-  | RouteExpectation
-  | NotificationExpectation
-  | MetricExpectation;
-
-export type Action =
-  | { kind: 'apply'; resources: ResourceSet }
-  | { kind: 'delete'; resources?: ResourceSet; ref?: ResourceRef; ignoreNotFound: boolean }
-  | {
-      kind: 'patch';
-      ref: ResourceRef;
-      patchType: PatchType;
-      /** The patch body: an object (merge/strategic) or an array of operations (json). */
-      patch: unknown;
-      subresource?: 'status';
-      /** Set when the patch came from a file. */
-      file?: string;
-    }
-  | { kind: 'link'; state: 'down' | 'up'; router: string; node?: string }
-  | {
-      kind: 'packets';
-      mode: 'drop' | 'restore';
-      protocol: 'bgp' | 'bfd';
-      router: string;
-      node?: string;
-      direction: DropDirection;
-    }
-  | { kind: 'daemon'; op: 'kill' | 'restart'; router: string; daemon: Daemon }
-  | { kind: 'vtysh'; router: string; commands: string[] }
-  | { kind: 'node'; op: 'stop' | 'restart'; node: string }
-  | { kind: 'advance'; ms: number }
-  | { kind: 'sleep'; ms: number }
-  | {
-      kind: 'wait' | 'expect';
-      expectation: Expectation;
-      timeoutMs: number;
-    };
-
+// Each action and check is defined by its own module (src/scenario/actions, src/scenario/checks);
+// the unions are the registries'.
+export type { Action } from './registry/actions.js';
+export type { Expectation } from './registry/checks.js';
+export type { ResourceExpectation } from './checks/resource.js';
+export type { SessionsExpectation } from './checks/sessions.js';
+export type { RouteExpectation } from './checks/route.js';
+export type { NotificationExpectation } from './checks/notification.js';
+export type { MetricExpectation } from './checks/metric.js';
 export interface Step {
   /** 0-based position in `steps`. */
   index: number;
@@ -228,7 +140,11 @@ export interface Scenario {
   description: string;
   backend: Backend;
   clock: ClockMode;
+  /** False: the API server stores what MetalLB's webhooks and CEL rules would refuse. */
+  admission: boolean;
   defaults: { timeoutMs: number; namespace: string };
+  /** `pollSessionState`: write BGPSessionState every N ms (frr-k8s poll mode); absent: on change. */
+  sessionStatePollMs?: number;
   topology: Topology;
   resources: ResourceSet[];
   steps: Step[];

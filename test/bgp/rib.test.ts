@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AdjRibOut, AttributeTable } from '../../src/bgp/rib.js';
+import { AdjRibOut, AttributeTable, type RouteAttributes } from '../../src/bgp/rib.js';
+import { ATTRIBUTES } from '../../src/bgp/wire/index.js';
 
 const nh = { nextHop: '198.18.0.10' };
 
@@ -155,5 +156,50 @@ describe('AdjRibOut', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('AttributeTable keys come from the codec registry', () => {
+  // One sample value per keyed attribute. A new descriptor with a key and no sample here fails
+  // the first test: no attribute can be left out of the key unnoticed.
+  const samples: Record<string, Partial<RouteAttributes>> = {
+    ORIGIN: { origin: 2 },
+    AS_PATH: { asPath: [{ type: 'AS_SEQUENCE', asns: [64512] }] },
+    NEXT_HOP: {},
+    MULTI_EXIT_DISC: { med: 5 },
+    LOCAL_PREF: { localPref: 200 },
+    ATOMIC_AGGREGATE: { atomicAggregate: true },
+    AGGREGATOR: { aggregator: { asn: 64512, address: '198.18.0.9' } },
+    COMMUNITIES: { communities: [1] },
+    ORIGINATOR_ID: { originatorId: '198.18.0.7' },
+    CLUSTER_LIST: { clusterList: ['198.18.0.8'] },
+    EXTENDED_COMMUNITIES: { extendedCommunities: [Buffer.from('0002fde800000001', 'hex')] },
+    LARGE_COMMUNITIES: { largeCommunities: [[64512, 1, 2]] },
+    ONLY_TO_CUSTOMER: { onlyToCustomer: 64512 },
+  };
+
+  it('has a sample for every keyed attribute', () => {
+    const keyed = ATTRIBUTES.filter((d) => d.key).map((d) => d.name);
+    expect(Object.keys(samples).sort()).toEqual(keyed.sort());
+  });
+
+  it.each(Object.entries(samples).filter(([, v]) => Object.keys(v).length > 0))(
+    'routes that differ only in %s get different entries',
+    (_name, sample) => {
+      const table = new AttributeTable();
+      const plain = table.intern(nh);
+      const other = table.intern({ ...nh, ...sample });
+      expect(other).not.toBe(plain);
+      expect(table.intern({ ...nh, ...sample })).toBe(other);
+    },
+  );
+
+  it('ignores the order of communities but not of the AS path', () => {
+    const table = new AttributeTable();
+    expect(table.intern({ ...nh, communities: [1, 2] })).toBe(
+      table.intern({ ...nh, communities: [2, 1] }),
+    );
+    const path = (asns: number[]) => ({ ...nh, asPath: [{ type: 'AS_SEQUENCE' as const, asns }] });
+    expect(table.intern(path([1, 2]))).not.toBe(table.intern(path([2, 1])));
   });
 });

@@ -3,13 +3,9 @@ import { SystemClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
 import { TcpTransport } from '../../src/bgp/io/tcp.js';
 import { Speaker, type Peer } from '../../src/bgp/speaker.js';
-import { coupleBfd } from '../../src/bgp/bfd-coupling.js';
-import {
-  BfdSessionTable,
-  createUdpBfdTransport,
-  bfdStatusString,
-  type BfdSession,
-} from '../../src/bfd/index.js';
+import { Neighbor } from '../../src/bgp/neighbor.js';
+import { BfdSessionTable, createUdpBfdTransport, type BfdSession } from '../../src/bfd/index.js';
+import { bfdSessionStatus } from '../../src/metallb/bfd-profile.js';
 import { BfdDiagnostic, BfdState } from '../../src/bfd/wire/constants.js';
 import { labDown, labUp } from '../../src/lab/lifecycle.js';
 import { dropBfd, restorePackets } from '../../src/lab/faults.js';
@@ -66,7 +62,11 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
     const clock = new SystemClock();
     const random = new SeededRandom(11);
     const speaker = new Speaker({ clock, random, transport: new TcpTransport(clock) });
-    const table = new BfdSessionTable({ clock, random });
+    const table = new BfdSessionTable({
+      clock,
+      random,
+      openTransport: (localAddress) => createUdpBfdTransport({ localAddress, random }),
+    });
     const bgp: Record<string, Peer> = {};
     const bfd: Record<string, BfdSession> = {};
     const notifications: { node: string; direction: string; code: number; subcode: number }[] = [];
@@ -77,26 +77,30 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
         ['node1', N1, slow],
         ['node2', N2, fast],
       ] as const) {
-        table.addTransport(await createUdpBfdTransport({ localAddress: addr, random }));
-        const b = await table.addSession({
-          localAddress: addr,
-          peerAddress: RTR,
-          desiredMinTxMs: profile.transmitIntervalMs,
-          requiredMinRxMs: profile.receiveIntervalMs,
-          detectMult: profile.detectMultiplier,
-        });
-        const p = speaker.addPeer({
-          id: node,
-          node,
-          localAddress: addr,
-          localAsn: 64501,
-          routerId: addr,
-          peerAddress: RTR,
-          peerAsn: 64500,
-          connectRetryTimeSeconds: 1,
-          families: ['ipv4'],
-        });
-        p.on({
+        const n = new Neighbor(
+          {
+            peer: {
+              id: node,
+              node,
+              localAddress: addr,
+              localAsn: 64501,
+              routerId: addr,
+              peerAddress: RTR,
+              peerAsn: 64500,
+              connectRetryTimeSeconds: 1,
+              families: ['ipv4'],
+            },
+            bfd: {
+              localAddress: addr,
+              peerAddress: RTR,
+              desiredMinTxMs: profile.transmitIntervalMs,
+              requiredMinRxMs: profile.receiveIntervalMs,
+              detectMult: profile.detectMultiplier,
+            },
+          },
+          { clock, speaker, bfdTable: table },
+        );
+        n.on({
           message: (m) => {
             if (m.message.type === 'NOTIFICATION') {
               notifications.push({
@@ -108,8 +112,9 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
             }
           },
         });
-        coupleBfd(p.session, b);
-        p.session.start();
+        await n.start();
+        const p = n.peer;
+        const b = n.bfd!;
         bgp[node] = p;
         bfd[node] = b;
       }
@@ -149,8 +154,8 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
         );
         expect(n.bfd?.status).toBe('Up');
       }
-      expect(bfdStatusString(bfd['node1']!.state)).toBe('Up');
-      expect(bfdStatusString(bfd['node2']!.state)).toBe('Up');
+      expect(bfdSessionStatus(true, bfd['node1']!.state)).toBe('Up');
+      expect(bfdSessionStatus(true, bfd['node2']!.state)).toBe('Up');
     }, 60_000);
 
     for (const [node, addr, profile] of [
@@ -231,7 +236,7 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
         const e = await down;
         expect(e.diagnostic).toBe(BfdDiagnostic.NeighborSignaledSessionDown);
         expect(b.fsmState.remoteSessionState).toBe(BfdState.AdminDown);
-        expect(bfdStatusString(b.state)).toBe('Down');
+        expect(bfdSessionStatus(true, b.state)).toBe('Down');
         const peer = await waitFor(
           'r1 shows the BFD peer shut down',
           async () => (await bfdPeers(R1)).find((p) => p.peer === N1 && p.status === 'shutdown'),

@@ -263,10 +263,11 @@ describe('bad input', () => {
     const short = await ApiServer.start({ historySize: 2, namespaces: ['metallb-system'] });
     try {
       const oldest = short.store.currentRv();
-      for (const name of ['a', 'b', 'c']) {
+      for (const [i, name] of ['a', 'b', 'c'].entries()) {
         const res = await fetch(`${short.url}${POOLS}`, {
           method: 'POST',
-          body: pool(name),
+          // Distinct ranges: MetalLB's webhook refuses overlapping pools.
+          body: pool(name, { addresses: [`198.18.${i}.0/24`] }),
           headers: { 'Content-Type': 'application/json' },
         });
         expect(res.status).toBe(201);

@@ -79,9 +79,12 @@ describe('durable store', () => {
 
     const acked = new Map<string, number>();
     let stop = false;
+    let written = 0;
     const worker = async (id: number): Promise<void> => {
       for (let i = 0; !stop; i++) {
         const name = `w${id}-${i}`;
+        // One /32 each: MetalLB's webhook refuses overlapping pools.
+        const n = written++;
         try {
           const res = await fetch(first.url + POOLS, {
             method: 'POST',
@@ -90,7 +93,7 @@ describe('durable store', () => {
               apiVersion: 'metallb.io/v1beta1',
               kind: 'IPAddressPool',
               metadata: { name },
-              spec: { addresses: ['198.18.0.0/24'] },
+              spec: { addresses: [`198.19.${Math.floor(n / 256)}.${n % 256}/32`] },
             }),
           });
           if (res.status !== 201) return;

@@ -25,8 +25,11 @@ describe.skipIf(!hasKubectl)('kubectl operations', () => {
   let h: Harness;
   let client: KubeClient;
   beforeAll(async () => {
+    // The subject is the API server under kubectl, with objects in a second namespace that
+    // MetalLB's webhooks would refuse (`resource must be created in metallb-system namespace`).
     h = await startHarness(Date.parse('2026-01-01T00:00:00Z'), {
       namespaces: ['metallb-system', 'other'],
+      admission: false,
     });
     client = KubeClient.fromKubeconfigFile(h.server.kubeconfigPath);
     for (const doc of [
@@ -201,6 +204,29 @@ spec:
       'kubectl',
       'Apply',
     ]);
+  });
+
+  it('kubectl apply --server-side by a second field manager is not a conflict', async () => {
+    const doc = (key: string) => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: two-managers
+  namespace: default
+data:
+  ${key}: "1"
+`;
+    const first = await h.kubectl(
+      ['apply', '--server-side', '--field-manager=one', '-f', '-'],
+      doc('a'),
+    );
+    expect(first.code).toBe(0);
+    const second = await h.kubectl(
+      ['apply', '--server-side', '--field-manager=two', '-f', '-'],
+      doc('b'),
+    );
+    expect([second.code, second.stderr]).toEqual([0, '']);
+    const data = await h.kubectl(['get', 'cm', 'two-managers', '-o', 'jsonpath={.data}']);
+    expect(JSON.parse(data.stdout)).toEqual({ a: '1', b: '1' });
   });
 
   it('deletes, and a finalizer holds the object with a deletionTimestamp until it is removed', async () => {

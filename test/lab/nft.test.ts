@@ -27,6 +27,15 @@ describe('nft rules for packet faults', () => {
     ]);
   });
 
+  it('drops everything to and from one node address (a link down towards that node only)', () => {
+    expect(nftFaultRules('ssim_t', { kind: 'drop-all', peer: '2001:db8::10' }).split('\n')).toEqual(
+      [
+        'add rule inet ssim_t input ip6 saddr 2001:db8::10 counter drop comment "ssim:drop-all:2001:db8::10"',
+        'add rule inet ssim_t output ip6 daddr 2001:db8::10 counter drop comment "ssim:drop-all:2001:db8::10"',
+      ],
+    );
+  });
+
   it('tags are stable and distinct per fault', () => {
     expect(faultTag({ kind: 'drop-bgp' })).toBe(faultTag({ kind: 'drop-bgp', port: 179 }));
     expect(faultTag({ kind: 'drop-bgp', peer: '198.18.0.2' })).not.toBe(

@@ -57,6 +57,27 @@ describe('FRR file rendering', () => {
     expect(v4).not.toContain('neighbor 2001:db8::10 activate');
   });
 
+  it('writes a bfdd multihop peer (RFC 5883) for a BFD neighbor with ebgp-multihop', () => {
+    const t = defaultTopology();
+    const r = t.routers[0]!;
+    r.neighbors = r.neighbors.map((n) =>
+      n.address === '198.18.0.10' ? { ...n, ebgpMultihop: 2 } : n,
+    );
+    const conf = renderRouterFiles(validateTopology(t), r)['frr.conf'];
+    const bfd = conf.slice(
+      conf.indexOf('\nbfd\n'),
+      conf.indexOf('\nexit\n', conf.indexOf('\nbfd\n')),
+    );
+    expect(bfd).toContain(
+      [' peer 198.18.0.10 multihop local-address 198.18.0.1', '  profile speakersim', ' exit'].join(
+        '\n',
+      ),
+    );
+    // Only the multihop neighbor: single-hop sessions stay bgpd's registrations.
+    expect(bfd.match(/ peer /g)).toHaveLength(1);
+    expect(conf).toContain(' neighbor 198.18.0.10 ebgp-multihop 2');
+  });
+
   it('leaves no blank line for empty optional blocks', () => {
     const conf = renderRouterFiles(rich, rich.routers[1]!)['frr.conf'];
     expect(conf).not.toMatch(/\n\s*\n/);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { plannedNames } from '../../src/lab/names.js';
+import { labNameFor, labPrefix, linkPrefix, ownedName, plannedNames } from '../../src/lab/names.js';
 import type { LabTopology } from '../../src/lab/topology.js';
-import { defaultTopology, validateTopology } from '../../src/lab/topology.js';
+import { defaultTopology, LAB_NAME_PATTERN, validateTopology } from '../../src/lab/topology.js';
 import { richTopology } from './fixtures.js';
 
 type Mutation = [name: string, path: string, mutate: (t: LabTopology) => void];
@@ -10,7 +10,8 @@ const r1 = (t: LabTopology) => t.routers[0]!;
 
 // Each row breaks one rule; the error must carry LAB_TOPOLOGY_INVALID and point at the field.
 const invalid: Mutation[] = [
-  ['lab name too long for ifnames', 'name', (t) => (t.name = 'toolong')],
+  ['lab name longer than 32', 'name', (t) => (t.name = 'a'.repeat(33))],
+  ['lab name ending in a dash', 'name', (t) => (t.name = 'lab-')],
   ['lab name with upper case', 'name', (t) => (t.name = 'Lab')],
   ['no segments', 'segments', (t) => (t.segments = [])],
   ['no routers', 'routers', (t) => (t.routers = [])],
@@ -195,6 +196,36 @@ describe('names', () => {
         expect(link.startsWith('ssim-abcde-')).toBe(true);
       }
       expect(names.namespaces.every((n) => n.startsWith('ssim-abcde-'))).toBe(true);
+    }
+  });
+
+  it('long lab names get hashed link names that fit IFNAMSIZ and never merge two labs', () => {
+    const a = 'seed-servicebgpstatus';
+    const b = 'seed-servicebgpstatus-lab';
+    for (const lab of [a, b, 'x'.repeat(32)]) {
+      const t = { ...richTopology(), name: lab };
+      validateTopology(t);
+      for (const link of plannedNames(t).links) {
+        expect(link.length).toBeLessThanOrEqual(15);
+        expect(ownedName(link, linkPrefix(lab))).toBe(true);
+      }
+      expect(plannedNames(t).namespaces).toContain(`ssim-${lab}-r1`);
+    }
+    expect(linkPrefix(a)).not.toBe(linkPrefix(b));
+    // A lab whose name extends another's never claims the other's objects, nor the reverse.
+    expect(ownedName('ssim-lab-x-r1', labPrefix('lab'))).toBe(false);
+    expect(ownedName('ssim-lab-r1', labPrefix('lab'))).toBe(true);
+    expect(ownedName('ssim-lab-r1', labPrefix('lab-x'))).toBe(false);
+  });
+
+  it('labNameFor keeps valid names and never truncates two names into one', () => {
+    expect(labNameFor('bfd-down-recovery')).toBe('bfd-down-recovery');
+    const long1 = labNameFor('a-very-long-scenario-name-that-goes-on-and-on-1');
+    const long2 = labNameFor('a-very-long-scenario-name-that-goes-on-and-on-2');
+    expect(long1).not.toBe(long2);
+    expect(labNameFor('seed.v1')).not.toBe(labNameFor('seed-v1'));
+    for (const n of [long1, long2, labNameFor('seed.v1'), labNameFor('---'), labNameFor('Ü')]) {
+      expect(n).toMatch(LAB_NAME_PATTERN);
     }
   });
 });

@@ -108,10 +108,10 @@ describe('scenario loader: each malformed file gives the exact file:line:col', (
   it('a manifest file without kind is reported inside that file', () => {
     writeFileSync(
       join(dir, 'two.yaml'),
-      'apiVersion: v1\nkind: Namespace\n---\napiVersion: v1\nmetadata: {}\n',
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n---\napiVersion: v1\nmetadata: {}\n',
     );
     const errors = errorsOf(`${HEAD}  - apply: {file: two.yaml}\n`);
-    expect(where(errors)).toEqual([[ScenarioErrorCode.BadManifest, 4, 1]]);
+    expect(where(errors)).toEqual([[ScenarioErrorCode.BadManifest, 5, 1]]);
     expect(errors[0]!.file).toBe(join(dir, 'two.yaml'));
   });
 

@@ -15,9 +15,11 @@ describe('shipped scenarios', () => {
     expect(files).toEqual(
       [
         'bfd-down-recovery.yaml',
+        'bgp-password.yaml',
         'hold-timer-expiry.yaml',
         'invalid-config-then-fixed.yaml',
         'ipv6-service.yaml',
+        'l2-failover-statuses.yaml',
         'node-loses-endpoint.yaml',
         'peer-admin-shutdown.yaml',
         'pool-exhausted.yaml',
@@ -27,6 +29,7 @@ describe('shipped scenarios', () => {
         'seed-ipaddresspool-status.yaml',
         'seed-servicebgpstatus.yaml',
         'seed-servicebgpstatus-lab.yaml',
+        'webhook-off-invalid-peer.yaml',
       ].sort(),
     );
   });

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { faultAction } from '../../src/cli/lab.js';
+import { injectAction } from '../../src/scenario/registry/actions.js';
 import type { KubeResource } from '../../src/k8s/client.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { StepRunner } from '../../src/scenario/runner/run.js';
@@ -72,7 +72,7 @@ export async function startUiLab(
   };
   try {
     const runner = new StepRunner(session);
-    const inject = (r: FaultRequest) => runner.act(faultAction(r.fault, r));
+    const inject = (r: FaultRequest) => runner.act(injectAction(r.fault, r));
     const view = await LiveViewServer.start();
     cleanups.push(() => view.close());
     await view.attach(sessionSource(session, inject));

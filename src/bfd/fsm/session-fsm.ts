@@ -328,6 +328,12 @@ export function packetReceived(
   now: number,
   random: Random,
 ): BfdStep {
+  // RFC 5880 6.8.1: bfd.RemoteDiscr is reset to zero only after a Detection Time with no valid
+  // packet, so while Up a packet with another My Discriminator is not from this session's peer
+  // (a stale or spoofed one, RFC 5880 9): it must not move the state.
+  if (s.sessionState === BfdState.Up && packet.myDiscriminator !== s.remoteDiscr) {
+    return discarded(s, 'remote-discriminator-changed');
+  }
   const d: Draft = { ...s };
   const authFailure = checkAuth(d, packet, raw, now);
   if (authFailure) return discarded(s, authFailure);

@@ -1,7 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import { systemRandom, type Random } from '../../core/random.js';
 import { BfdTransportError } from '../errors.js';
-import { BFD_SINGLE_HOP_PORT, BFD_TTL } from '../wire/constants.js';
+import { BFD_SINGLE_HOP_PORT, BFD_TTL, bfdPortFor } from '../wire/constants.js';
 import {
   DEFAULT_SOURCE_PORT_RANGE,
   sourcePortCandidates,
@@ -12,6 +12,7 @@ import type {
   BfdDatagramHandler,
   BfdEndpointAddress,
   BfdTransport,
+  BfdTransportFactory,
   BfdTxChannel,
   SourcePortRange,
 } from './transport.js';
@@ -61,6 +62,10 @@ export class InMemoryBfdNetwork {
   setFilter(filter: DatagramFilter | undefined): void {
     this.filter = filter;
   }
+
+  /** A BfdTransportFactory on this network: port 3784 single hop, 4784 multihop. */
+  readonly transportFactory: BfdTransportFactory = (localAddress, { multihop }) =>
+    this.createTransport({ localAddress, listenPort: bfdPortFor(multihop) });
 
   async createTransport(init: InMemoryTransportInit): Promise<BfdTransport> {
     const range = init.sourcePortRange ?? DEFAULT_SOURCE_PORT_RANGE;

@@ -58,6 +58,15 @@ export interface BfdTransport {
   close(): Promise<void>;
 }
 
+/**
+ * Opens the listening transport for one local address and hop mode: port 3784 single hop
+ * (RFC 5881 4), 4784 multihop (RFC 5883 5), or what a test picks.
+ */
+export type BfdTransportFactory = (
+  localAddress: string,
+  binding: { multihop: boolean },
+) => Promise<BfdTransport>;
+
 export interface SourcePortRange {
   min: number;
   max: number;

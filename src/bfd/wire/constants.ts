@@ -56,6 +56,11 @@ export const BFD_SINGLE_HOP_PORT = 3784;
 export const BFD_ECHO_PORT = 3785;
 /** RFC 5883 5: multihop control packets go to UDP 4784. */
 export const BFD_MULTIHOP_PORT = 4784;
+
+/** The destination (and listening) port of a hop mode: RFC 5881 4 or RFC 5883 5. */
+export function bfdPortFor(multihop: boolean | undefined): number {
+  return multihop ? BFD_MULTIHOP_PORT : BFD_SINGLE_HOP_PORT;
+}
 /** RFC 5881 4: the source port MUST be in the range 49152 through 65535. */
 export const BFD_SOURCE_PORT_MIN = 49152;
 export const BFD_SOURCE_PORT_MAX = 65535;

@@ -40,6 +40,27 @@ export const BFD_DISCARD_REASONS = [
   'auth-digest-mismatch',
   /** RFC 5880 6.8.6: "If bfd.SessionState is AdminDown: Discard the packet." */
   'local-admin-down',
+  /**
+   * The packet names a session (Your Discriminator) but comes from an address other than the
+   * session's peer: RFC 5881 3 / RFC 5883 4 bind a session to its (local, peer) address pair,
+   * and RFC 5880 9 asks for protection against spoofed packets. Without this check one forged
+   * Down from any host that learned a discriminator tears the BGP session beside it down.
+   */
+  'source-address-mismatch',
+  /** A single-hop packet on the multihop port or the reverse (RFC 5881 4 / RFC 5883 5). */
+  'hop-mode-mismatch',
+  /**
+   * My Discriminator differs from bfd.RemoteDiscr while Up: RFC 5880 6.8.1 lets bfd.RemoteDiscr
+   * change only after a Detection Time without valid packets, so a different value while Up is
+   * not the peer of this session (RFC 5880 9: spoofing).
+   */
+  'remote-discriminator-changed',
+  /**
+   * RFC 5881 5: without authentication, "All received BFD Control packets that are
+   * demultiplexed to the session MUST be discarded if the received TTL or Hop Limit is not
+   * equal to 255" (checked where the transport reports the TTL).
+   */
+  'ttl-not-255',
 ] as const;
 
 export type BfdDiscardReason = (typeof BFD_DISCARD_REASONS)[number];

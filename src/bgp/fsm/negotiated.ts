@@ -167,5 +167,6 @@ export function codecContextOf(negotiated: NegotiatedParameters): CodecContext {
     extendedMessage: negotiated.extendedMessage,
     addPathReceive: new Set(negotiated.addPath.filter((f) => f.receive).map(key)),
     addPathSend: new Set(negotiated.addPath.filter((f) => f.send).map(key)),
+    externalPeer: !negotiated.internal,
   };
 }

@@ -65,6 +65,12 @@ export function checkOpen(config: ResolvedFsmConfig, open: OpenMessage): OpenVer
   if (open.version !== BGP_VERSION)
     return openError(OpenErrorSubcode.UNSUPPORTED_VERSION_NUMBER, u16(BGP_VERSION));
 
+  // RFC 4271 6.2: an optional parameter that is not recognized MUST get 2/4 Unsupported
+  // Optional Parameters. The only one defined is Capabilities (type 2, RFC 5492 4); the codec
+  // keeps the others in otherParameters.
+  if (Array.isArray(open.otherParameters) && open.otherParameters.length > 0)
+    return openError(OpenErrorSubcode.UNSUPPORTED_OPTIONAL_PARAMETER);
+
   const peerOpen: OpenMessage = { ...open, capabilities };
   const peerAsn = peerAsnOf(peerOpen);
   // RFC 4271 6.2: an unacceptable My Autonomous System MUST get 2/2 Bad Peer AS.

@@ -5,6 +5,12 @@
  * gives the same interleaving every time. Faults mimic what nftables does to real TCP: a dropped
  * path stalls the stream (bytes are held, as TCP would keep retransmitting) and connection
  * attempts over it never complete, until the path passes again.
+ *
+ * Per-peer socket options behave as Linux applies them to the handshake: a SYN whose RFC 2385
+ * MD5 key (or its absence) does not match the listener's key for that peer is dropped and
+ * counted (TCPMD5NotFound / TCPMD5Unexpected / TCPMD5Failure), as is one that arrives below the
+ * listener's RFC 5082 minimum TTL (TCPMinTTLDrop), and so is the SYN-ACK the other way. Every
+ * endpoint is one hop from every other: a segment arrives with the TTL it was sent with.
  */
 import { SystemClock, type Clock, type Timer } from '../../core/clock.js';
 import {
@@ -15,10 +21,30 @@ import {
   type ListenOptions,
   type Listener,
   type Transport,
+  type PeerSocketOptions,
 } from './transport.js';
+import { PeerOptionTable, type TcpOptionDropCounters } from './peer-options.js';
 
 const HIGH_WATER_MARK = 256 * 1024;
 const EPHEMERAL_START = 49152;
+/** Linux's default TTL (net.ipv4.ip_default_ttl) for a socket with none set. */
+const DEFAULT_TTL = 64;
+
+/** What the receiving side does with a segment from a sender with options `from`. */
+function handshakeVerdict(
+  from: PeerSocketOptions | undefined,
+  to: PeerSocketOptions | undefined,
+): keyof TcpOptionDropCounters | undefined {
+  const sent = from?.md5Key || undefined;
+  const wanted = to?.md5Key || undefined;
+  // RFC 2385 2.0: a segment without the expected signature, or with a wrong one, is dropped.
+  if (wanted !== undefined && sent === undefined) return 'md5NotFound';
+  if (wanted === undefined && sent !== undefined) return 'md5Unexpected';
+  if (wanted !== sent) return 'md5Failure';
+  // RFC 5082 3: drop what arrives with a TTL below the configured minimum.
+  if (to?.minTtl !== undefined && (from?.ttl ?? DEFAULT_TTL) < to.minTtl) return 'minTtlDrop';
+  return undefined;
+}
 
 /** Decides whether bytes from one address to another get through right now. */
 export type PathFilter = (from: string, to: string) => 'pass' | 'drop';
@@ -127,10 +153,14 @@ interface MemoryListener {
   address: string;
   port: number;
   onConnection: (connection: Connection) => void;
+  /** The socket options of the transport that listens. */
+  options: PeerOptionTable;
 }
 
 interface PendingConnect {
   options: ConnectOptions;
+  /** The socket options of the transport that connects. */
+  peerOptions: PeerOptionTable;
   resolve: (c: Connection) => void;
   reject: (e: TransportError) => void;
   timer?: Timer;
@@ -142,15 +172,30 @@ export class MemoryNetwork {
   private pending = new Set<PendingConnect>();
   private nextPort = EPHEMERAL_START;
   private filter: PathFilter = () => 'pass';
+  readonly tcpCounters: TcpOptionDropCounters = {
+    md5NotFound: 0,
+    md5Unexpected: 0,
+    md5Failure: 0,
+    minTtlDrop: 0,
+  };
 
   /** @param clock times out connects over a dropped path (virtual time in scenarios). */
   constructor(private readonly clock: Clock = new SystemClock()) {}
 
-  /** A transport whose connections live on this network. */
+  /** A transport whose connections live on this network, with its own per-peer options. */
   transport(): Transport {
+    const table = new PeerOptionTable();
     return {
-      connect: (options) => this.connect(options),
-      listen: (options, onConnection) => this.listen(options, onConnection),
+      connect: (options) => this.connect(options, table),
+      listen: (options, onConnection) => this.listen(options, onConnection, table),
+      socketOptions: {
+        unavailable: () => undefined,
+        set: (peer, options) => {
+          table.set(peer, options);
+          // A retransmitted SYN meets the new keys.
+          for (const p of [...this.pending]) this.tryConnect(p);
+        },
+      },
     };
   }
 
@@ -177,6 +222,7 @@ export class MemoryNetwork {
   private listen(
     options: ListenOptions,
     onConnection: (connection: Connection) => void,
+    table: PeerOptionTable,
   ): Promise<Listener> {
     const port = options.port === 0 ? this.allocatePort() : options.port;
     const key = `${options.host}|${port}`;
@@ -185,7 +231,7 @@ export class MemoryNetwork {
         new TransportError('ERR_TRANSPORT_ADDRESS_IN_USE', `${options.host}:${port} is in use`),
       );
     }
-    const listener: MemoryListener = { address: options.host, port, onConnection };
+    const listener: MemoryListener = { address: options.host, port, onConnection, options: table };
     this.listeners.set(key, listener);
     return Promise.resolve({
       address: options.host,
@@ -196,9 +242,9 @@ export class MemoryNetwork {
     });
   }
 
-  private connect(options: ConnectOptions): Promise<Connection> {
+  private connect(options: ConnectOptions, peerOptions: PeerOptionTable): Promise<Connection> {
     return new Promise((resolve, reject) => {
-      const p: PendingConnect = { options, resolve, reject };
+      const p: PendingConnect = { options, peerOptions, resolve, reject };
       // Asynchronous like a real connect, even when it fails at once.
       queueMicrotask(() => this.tryConnect(p));
     });
@@ -207,8 +253,10 @@ export class MemoryNetwork {
   private tryConnect(p: PendingConnect): void {
     const { host, port } = p.options;
     const local = p.options.localAddress ?? (host.includes(':') ? '::1' : '127.0.0.1');
-    if (!this.passes(local, host)) {
-      // A dropped path: the SYN goes nowhere until the path passes or the caller's timeout ends it.
+    const listener = this.listeners.get(`${host}|${port}`) ?? this.wildcard(host, port);
+    if (!this.passes(local, host) || (listener && this.handshakeDropped(p, local, listener))) {
+      // A dropped path or a dropped SYN: it goes nowhere until the path passes (or the keys
+      // match) or the caller's timeout ends it.
       if (!this.pending.has(p)) {
         this.pending.add(p);
         if (p.options.timeoutMs !== undefined) {
@@ -224,7 +272,6 @@ export class MemoryNetwork {
     }
     this.pending.delete(p);
     p.timer?.cancel();
-    const listener = this.listeners.get(`${host}|${port}`) ?? this.wildcard(host, port);
     if (!listener) {
       p.reject(new TransportError('ERR_TRANSPORT_REFUSED', `connect ECONNREFUSED ${host}:${port}`));
       return;
@@ -238,6 +285,15 @@ export class MemoryNetwork {
     this.connections.add(server);
     listener.onConnection(server);
     p.resolve(client);
+  }
+
+  /** Checks the SYN at the listener and the SYN-ACK back at the client; counts a drop. */
+  private handshakeDropped(p: PendingConnect, local: string, listener: MemoryListener): boolean {
+    const client = p.peerOptions.lookup(local, p.options.host);
+    const server = listener.options.lookup(p.options.host, local);
+    const verdict = handshakeVerdict(client, server) ?? handshakeVerdict(server, client);
+    if (verdict) this.tcpCounters[verdict]++;
+    return verdict !== undefined;
   }
 
   private wildcard(host: string, port: number): MemoryListener | undefined {

@@ -1,12 +1,26 @@
 /**
  * BGP over real TCP (node:net).
  *
- * Node exposes no IP_TTL or TCP_MD5SIG socket options, so: outgoing TTL is the system default
- * (64 on Linux), which serves eBGP multihop; a single-hop eBGP peer that enforces TTL 1 or GTSM
- * (RFC 5082) cannot be satisfied, and TCP MD5 (RFC 2385) is refused by the speaker, never ignored.
+ * Per-peer socket options (`socketOptions`: RFC 2385 MD5 key, TTL, RFC 5082 minimum TTL) go
+ * through ./socket-options.ts, since Node exposes none of them. A connection to a peer with
+ * options starts from a socket made there, keyed before the SYN, which node:net then connects;
+ * listeners carry the MD5 keys of every peer that may connect in, and the TTL options go on
+ * each accepted connection (its SYN-ACK leaves with the listener's default TTL). Without
+ * options, connections are plain node:net ones with the system's default TTL (64 on Linux).
  */
 import net from 'node:net';
 import { SystemClock, type Clock } from '../../core/clock.js';
+import { canonicalPeerAddress, PeerOptionTable } from './peer-options.js';
+import {
+  applyTtlOptions,
+  closeFd,
+  openTcpSocket,
+  setMd5Key,
+  socketFamilyOf,
+  socketOptionsUnavailable,
+  type PeerSocketOptions,
+  type SocketFamily,
+} from './socket-options.js';
 import {
   TransportError,
   transportErrorFrom,
@@ -15,6 +29,8 @@ import {
   type ConnectionHandlers,
   type ListenOptions,
   type Listener,
+  type PeerSocketOptionControl,
+  type PeerSocketSelector,
   type Transport,
 } from './transport.js';
 
@@ -101,12 +117,83 @@ function stripMapped(address: string): string {
   return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
 }
 
+/** The descriptor under a node:net handle (Linux, macOS: libuv exposes it). */
+function fdOf(handleOwner: net.Socket | net.Server): number | undefined {
+  const fd = (handleOwner as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+interface LiveListener {
+  server: net.Server;
+  address: string;
+  family: SocketFamily;
+  /** Peers whose MD5 key is on this listener now. */
+  keyed: Set<string>;
+}
+
 export class TcpTransport implements Transport {
+  private readonly peerOptions = new PeerOptionTable();
+  private readonly listeners = new Set<LiveListener>();
+  readonly socketOptions: PeerSocketOptionControl = {
+    unavailable: () => socketOptionsUnavailable(),
+    set: (peer, options) => this.setPeerOptions(peer, options),
+  };
+
   constructor(private readonly clock: Clock = new SystemClock()) {}
+
+  private setPeerOptions(peer: PeerSocketSelector, options: PeerSocketOptions | undefined): void {
+    if (options && (options.md5Key || options.ttl !== undefined || options.minTtl !== undefined)) {
+      const why = socketOptionsUnavailable();
+      if (why) throw new TransportError('ERR_TRANSPORT_UNSUPPORTED', why);
+    }
+    this.peerOptions.set(peer, options);
+    for (const l of this.listeners) this.syncListenerKeys(l);
+  }
+
+  /** Makes the listener's MD5 keys those of the table's entries for its address. */
+  private syncListenerKeys(l: LiveListener): void {
+    const fd = fdOf(l.server);
+    if (fd === undefined) return;
+    const wanted = new Map<string, string>();
+    for (const e of this.peerOptions.forLocal(l.address)) {
+      if (!e.options.md5Key) continue;
+      // An IPv4 listener cannot hold an IPv6 peer's key (nor would that peer reach it).
+      if (l.family === 'ipv4' && socketFamilyOf(e.peerAddress) === 'ipv6') continue;
+      wanted.set(e.peerAddress, e.options.md5Key);
+    }
+    for (const peer of l.keyed) {
+      if (!wanted.has(peer)) setMd5Key(fd, l.family, peer, '');
+    }
+    for (const [peer, key] of wanted) setMd5Key(fd, l.family, peer, key);
+    l.keyed = new Set(wanted.keys());
+  }
+
+  /** A socket for `host` with `opts` set before its SYN, for node:net to connect. */
+  private preparedSocket(host: string, opts: PeerSocketOptions): net.Socket {
+    const family = socketFamilyOf(host);
+    const fd = openTcpSocket(family);
+    try {
+      if (opts.md5Key) setMd5Key(fd, family, host, opts.md5Key);
+      applyTtlOptions(fd, family, opts);
+      // manualStart: no read before connect (an unconnected socket polls as hung up).
+      return new net.Socket({ fd, manualStart: true } as net.SocketConstructorOpts);
+    } catch (error) {
+      closeFd(fd);
+      throw error;
+    }
+  }
 
   connect(options: ConnectOptions): Promise<Connection> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect({
+      const opts = this.peerOptions.lookup(options.localAddress, options.host);
+      let socket: net.Socket;
+      try {
+        socket = opts ? this.preparedSocket(options.host, opts) : new net.Socket();
+      } catch (error) {
+        reject(transportErrorFrom(error));
+        return;
+      }
+      socket.connect({
         host: options.host,
         port: options.port,
         localAddress: options.localAddress,
@@ -149,21 +236,52 @@ export class TcpTransport implements Transport {
     onConnection: (connection: Connection) => void,
   ): Promise<Listener> {
     return new Promise((resolve, reject) => {
-      const server = net.createServer({ noDelay: true }, (socket) =>
-        onConnection(new TcpConnection(socket)),
-      );
+      const server = net.createServer({ noDelay: true }, (socket) => {
+        const opts = this.peerOptions.lookup(
+          socket.localAddress && stripMapped(socket.localAddress),
+          stripMapped(socket.remoteAddress ?? ''),
+        );
+        const fd = fdOf(socket);
+        if (opts && fd !== undefined) {
+          try {
+            applyTtlOptions(fd, socketFamilyOf(socket.remoteAddress ?? ''), opts);
+          } catch {
+            // A peer whose options cannot be honoured gets no session rather than a weaker one.
+            socket.destroy();
+            return;
+          }
+        }
+        onConnection(new TcpConnection(socket));
+      });
       server.once('error', (err) => reject(transportErrorFrom(err)));
       server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
         server.removeAllListeners('error');
         // A listener error after start (rare) must not crash the process.
         server.on('error', () => undefined);
         const addr = server.address() as net.AddressInfo;
+        const live: LiveListener = {
+          server,
+          address: canonicalPeerAddress(stripMapped(addr.address)),
+          family: addr.family === 'IPv6' ? 'ipv6' : 'ipv4',
+          keyed: new Set(),
+        };
+        try {
+          this.syncListenerKeys(live);
+        } catch (error) {
+          server.close();
+          reject(transportErrorFrom(error));
+          return;
+        }
+        this.listeners.add(live);
         resolve({
           address: stripMapped(addr.address),
           port: addr.port,
           close: () =>
             // Accepted connections belong to their sessions: closing the listener stops accepting only.
-            new Promise<void>((done) => server.close(() => done())),
+            new Promise<void>((done) => {
+              this.listeners.delete(live);
+              server.close(() => done());
+            }),
         });
       });
     });

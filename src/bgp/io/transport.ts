@@ -7,6 +7,9 @@
  * deterministic tests and virtual-time scenarios.
  */
 import { SpeakersimError } from '../../core/errors.js';
+import type { PeerSocketOptions } from './socket-options.js';
+
+export type { PeerSocketOptions };
 
 export interface ConnectOptions {
   host: string;
@@ -60,9 +63,29 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** Which connections a PeerSocketOptions entry is for. */
+export interface PeerSocketSelector {
+  /** Our address; absent: every local address (a wildcard listener's connections too). */
+  localAddress?: string;
+  peerAddress: string;
+}
+
+/**
+ * Per-peer socket options (RFC 2385 MD5 key, TTL, RFC 5082 minimum TTL), as the kernel keeps
+ * them: set before connecting out, and on the listener for connections coming in.
+ */
+export interface PeerSocketOptionControl {
+  /** Why this transport cannot set them (not Linux, no FFI), or undefined when it can. */
+  unavailable(): string | undefined;
+  /** Sets (undefined: clears) the options for connections to `peer`; later connects use them. */
+  set(peer: PeerSocketSelector, options: PeerSocketOptions | undefined): void;
+}
+
 export interface Transport {
   connect(options: ConnectOptions): Promise<Connection>;
   listen(options: ListenOptions, onConnection: (connection: Connection) => void): Promise<Listener>;
+  /** Absent on transports that cannot protect or shape connections per peer. */
+  readonly socketOptions?: PeerSocketOptionControl;
 }
 
 export type TransportErrorCode =

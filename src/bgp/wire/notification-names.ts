@@ -69,6 +69,69 @@ export const ERROR_SUBCODE_NAMES: Readonly<Record<number, Readonly<Record<number
   7: { 0: 'Reserved', 1: 'Invalid Message Length' },
 };
 
+/**
+ * The NOTIFICATION code table: every error code and subcode speakersim sends or reacts to is
+ * named here once (the FSM and the codec import these; the names above are for display).
+ */
+
+/** RFC 4271 4.5 error codes (plus RFC 7313 5 for ROUTE-REFRESH). */
+export const ErrorCode = {
+  MESSAGE_HEADER: 1,
+  OPEN_MESSAGE: 2,
+  UPDATE_MESSAGE: 3,
+  HOLD_TIMER_EXPIRED: 4,
+  FSM: 5,
+  CEASE: 6,
+  ROUTE_REFRESH: 7,
+} as const;
+
+/** RFC 4271 6.1 Message Header Error subcodes. */
+export const HeaderErrorSubcode = {
+  CONNECTION_NOT_SYNCHRONIZED: 1,
+  BAD_MESSAGE_LENGTH: 2,
+  BAD_MESSAGE_TYPE: 3,
+} as const;
+
+/** RFC 4271 6.2 (plus RFC 5492 3 for 7, RFC 9234 for 11) OPEN Message Error subcodes. */
+export const OpenErrorSubcode = {
+  UNSPECIFIC: 0,
+  UNSUPPORTED_VERSION_NUMBER: 1,
+  BAD_PEER_AS: 2,
+  BAD_BGP_IDENTIFIER: 3,
+  UNSUPPORTED_OPTIONAL_PARAMETER: 4,
+  UNACCEPTABLE_HOLD_TIME: 6,
+  UNSUPPORTED_CAPABILITY: 7,
+  ROLE_MISMATCH: 11,
+} as const;
+
+/** RFC 4271 6.3 UPDATE Message Error subcodes. */
+export const UpdateErrorSubcode = {
+  UNSPECIFIC: 0,
+  MALFORMED_ATTRIBUTE_LIST: 1,
+  UNRECOGNIZED_WELL_KNOWN_ATTRIBUTE: 2,
+  MISSING_WELL_KNOWN_ATTRIBUTE: 3,
+  ATTRIBUTE_FLAGS_ERROR: 4,
+  ATTRIBUTE_LENGTH_ERROR: 5,
+  INVALID_ORIGIN: 6,
+  INVALID_NEXT_HOP: 8,
+  OPTIONAL_ATTRIBUTE_ERROR: 9,
+  INVALID_NETWORK_FIELD: 10,
+  MALFORMED_AS_PATH: 11,
+} as const;
+
+/** RFC 6608 3: Finite State Machine Error subcodes, one per state that can send them. */
+export const FsmErrorSubcode = {
+  UNSPECIFIED: 0,
+  OPEN_SENT: 1,
+  OPEN_CONFIRM: 2,
+  ESTABLISHED: 3,
+} as const;
+
+/** RFC 7313 5 ROUTE-REFRESH Message Error subcodes. */
+export const RouteRefreshErrorSubcode = {
+  INVALID_MESSAGE_LENGTH: 1,
+} as const;
+
 /** Cease subcodes (RFC 4486 4, RFC 8538 3, RFC 9384 2). */
 export const CeaseSubcode = {
   UNSPECIFIED: 0,

@@ -8,7 +8,7 @@
 import type { CodecContext, Nlri, PathAttributes } from './types.js';
 import { AFI_IPV4, AttrFlag, AttrType, MessageType, SAFI_UNICAST } from './types.js';
 import { BgpEncodeError, encodeError } from './errors.js';
-import { encodeAttributes } from './attribute-encode.js';
+import { encodeAttributes } from './attributes/index.js';
 import { encodeMpReachHead, familyKey, isPrefixFamily } from './mp.js';
 import { writePrefix } from './prefix.js';
 import { HEADER_LENGTH, maxMessageLength, writeHeader } from './header.js';

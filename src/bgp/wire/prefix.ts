@@ -14,9 +14,8 @@ import { AFI_IPV4 } from './types.js';
 import type { Nlri } from './types.js';
 import { encodeError, updateError } from './errors.js';
 import type { BgpWireError } from './errors.js';
-import { formatIpv6, parseIpv4Into, parseIpv6Into } from './ip.js';
+import { formatIpv6Prefix, parseIpv4Into, parseIpv6Into } from './ip.js';
 
-const LENGTH_SUFFIX: readonly string[] = Array.from({ length: 129 }, (_, i) => '/' + i);
 /** Mask of the high `n` bits of an octet, n = 0..8. */
 const HIGH_BITS = [0x00, 0x80, 0xc0, 0xe0, 0xf0, 0xf8, 0xfc, 0xfe, 0xff];
 
@@ -224,10 +223,13 @@ export function decodePrefixes(
       }
       prefix = ipv4PrefixText(a, b, c, d, bits);
     } else {
-      scratch.fill(0);
-      for (let i = 0; i < n; i++) scratch[i] = buf[p + i]!;
-      if (n > 0) scratch[n - 1]! &= HIGH_BITS[bits - 8 * (n - 1)]!;
-      prefix = formatIpv6(scratch, 0) + LENGTH_SUFFIX[bits]!;
+      if (n === 16 && bits === 128) prefix = formatIpv6Prefix(buf, p, 128);
+      else {
+        scratch.fill(0);
+        for (let i = 0; i < n; i++) scratch[i] = buf[p + i]!;
+        if (n > 0) scratch[n - 1]! &= HIGH_BITS[bits - 8 * (n - 1)]!;
+        prefix = formatIpv6Prefix(scratch, 0, bits);
+      }
     }
     p += n;
     out.push(pathId >= 0 ? { prefix, pathId } : { prefix });

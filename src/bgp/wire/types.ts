@@ -106,6 +106,7 @@ export const AttrType = {
   AS4_PATH: 17,
   AS4_AGGREGATOR: 18,
   LARGE_COMMUNITIES: 32,
+  ONLY_TO_CUSTOMER: 35,
 } as const;
 
 export type Origin = 0 | 1 | 2; // IGP, EGP, INCOMPLETE
@@ -171,6 +172,8 @@ export interface PathAttributes {
   /** RFC 4360 extended communities, 8 octets each. */
   extendedCommunities?: Buffer[];
   largeCommunities?: LargeCommunity[];
+  /** RFC 9234 5: Only to Customer, the AS that set it. */
+  onlyToCustomer?: number;
   originatorId?: string;
   clusterList?: string[];
   mpReach?: MpReach;
@@ -233,6 +236,8 @@ export interface CodecContext {
   addPathReceive?: ReadonlySet<string>;
   /** RFC 7911: families ("afi/safi") for which this side sends path identifiers. */
   addPathSend?: ReadonlySet<string>;
+  /** The peer is in another AS (eBGP): LOCAL_PREF from it is discarded (RFC 7606 7.5). */
+  externalPeer?: boolean;
 }
 
 /** Context before OPEN negotiation: 2-octet AS, 4096-octet messages, no ADD-PATH. */

@@ -9,8 +9,8 @@ import { AFI_IPV4, AttrType, MessageType, SAFI_UNICAST } from './types.js';
 import type { BgpWireError } from './errors.js';
 import { BgpEncodeError, updateError } from './errors.js';
 import { decodePrefixes, encodePrefixes } from './prefix.js';
-import { decodeAttributes } from './attribute-decode.js';
-import { encodeAttributes } from './attribute-encode.js';
+import { decodeAttributes } from './attributes/index.js';
+import { encodeAttributes } from './attributes/index.js';
 import { HEADER_LENGTH, maxMessageLength, writeHeader } from './header.js';
 
 const IPV4_UNICAST = '1/1';

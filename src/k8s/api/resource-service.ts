@@ -22,6 +22,8 @@ import { checkTransitionRules, SchemaValidator } from '../schema/validator.js';
 import { matchesFields, matchesLabels, type Selector } from '../selectors.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { BuiltinAdmission } from './builtin-admission.js';
+import { pruneUnknownBuiltin, pruneUnknownMetadata, validateBuiltin } from './builtin-fields.js';
+import { AdmissionHooks, type AdmissionRequest } from './admission-hooks.js';
 import { generateNameSuffix, nameProblem, randomUid, rfc3339 } from './names.js';
 import { stableJson } from '../stable-json.js';
 
@@ -44,6 +46,8 @@ export interface WriteOptions {
   force?: boolean;
   /** Collects warnings (deprecated versions, unknown fields with Warn). */
   warnings?: string[];
+  /** Keys the request body repeated within one object (dotted paths), for fieldValidation. */
+  duplicateFields?: string[];
 }
 
 export interface ListOptions {
@@ -78,6 +82,8 @@ const NAMESPACE_KEY = storageKey('', 'namespaces');
 export class ResourceService {
   private readonly validator = new SchemaValidator();
   readonly admission: BuiltinAdmission;
+  /** CRD validation rules and validating webhooks, run after schema validation (admission-hooks.ts). */
+  readonly admissionHooks = new AdmissionHooks();
 
   constructor(
     readonly store: ObjectStore,
@@ -159,6 +165,7 @@ export class ResourceService {
       delete obj['status'];
     if (type.builtin) this.admission.onCreate(type.kind, obj);
     this.admitSchema(type, obj, undefined, options);
+    this.runAdmissionHooks({ operation: 'CREATE', type, object: obj }, options);
     // Admission may have replaced the metadata object.
     const meta = obj.metadata as ObjectMeta;
     const now = rfc3339(this.clock.wallNow());
@@ -335,6 +342,10 @@ export class ResourceService {
         `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in meta: ${String(current.metadata?.resourceVersion)}`,
       );
     }
+    this.runAdmissionHooks(
+      { operation: 'DELETE', type, oldObject: this.present(type, current) },
+      options,
+    );
     if (options.dryRun) return this.present(type, current);
     const finalizers = current.metadata?.finalizers ?? [];
     if (finalizers.length > 0 || type.kind === 'Namespace') {
@@ -458,27 +469,54 @@ export class ResourceService {
     }
   }
 
-  /** Defaulting, pruning and schema validation of a custom resource. */
+  /** The admission hooks (CEL rules, webhooks), reading the store as it is before this write. */
+  private runAdmissionHooks(request: AdmissionRequest, options: WriteOptions): void {
+    const warnings = this.admissionHooks.run(request, {
+      list: (group, plural, namespace) => {
+        const key = storageKey(group, plural);
+        const t = this.registry.all().find((x) => this.key(x) === key);
+        const items = this.store.list(key, namespace);
+        return t ? items.map((o) => this.present(t, o)) : items;
+      },
+    });
+    options.warnings?.push(...warnings);
+  }
+
+  /**
+   * Pruning of unknown fields (reported as fieldValidation asks), then defaulting and schema
+   * validation of a custom resource, or the validation speakersim mirrors for a builtin kind.
+   */
   private admitSchema(
     type: ResourceType,
     obj: KubeObject,
     prev: KubeObject | undefined,
     options: WriteOptions,
   ): void {
-    if (!type.schema) return;
-    applyDefaults(obj, type.schema);
-    const unknown = pruneUnknown(obj, type.schema);
-    if (unknown.length > 0) {
+    let unknown: string[];
+    if (type.schema) {
+      applyDefaults(obj, type.schema);
+      unknown = [...pruneUnknownMetadata(obj), ...pruneUnknown(obj, type.schema)];
+    } else {
+      unknown = type.builtin ? pruneUnknownBuiltin(type.kind, obj) : [];
+    }
+    const problems = [
+      ...unknown.map((f) => `unknown field "${f}"`),
+      ...(options.duplicateFields ?? []).map((f) => `duplicate field "${f}"`),
+    ];
+    if (problems.length > 0) {
       const mode = options.fieldValidation ?? 'Ignore';
       if (mode === 'Strict') {
-        throw badRequest(
-          `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`,
-        );
+        const prefix = type.builtin
+          ? `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: `
+          : '';
+        throw badRequest(`${prefix}strict decoding error: ${problems.join(', ')}`);
       }
-      if (mode === 'Warn') for (const f of unknown) options.warnings?.push(`unknown field "${f}"`);
+      if (mode === 'Warn') options.warnings?.push(...problems);
     }
-    const causes: StatusCause[] = this.validator.validate(type.schema, obj);
-    if (prev) checkTransitionRules(type.schema, obj, prev, '', causes);
+    const causes: StatusCause[] = type.schema
+      ? this.validator.validate(type.schema, obj)
+      : validateBuiltin(type.kind, obj);
+    if (type.schema && prev) checkTransitionRules(type.schema, obj, prev, '', causes);
     if (causes.length > 0) throw invalid(type.kind, type.group, obj.metadata?.name ?? '', causes);
   }
 
@@ -525,6 +563,16 @@ export class ResourceService {
     }
     if (type.builtin) this.admission.onUpdate(type.kind, next, current);
     this.admitSchema(type, next, current, options);
+    this.runAdmissionHooks(
+      {
+        operation: 'UPDATE',
+        type,
+        object: next,
+        oldObject: current,
+        ...(subresource ? { subresource } : {}),
+      },
+      options,
+    );
     if (subresource !== 'status' && tracksGeneration(type) && specChanged(type, current, next)) {
       (next.metadata as ObjectMeta).generation = (cur.generation ?? 1) + 1;
     }

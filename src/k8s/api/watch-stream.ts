@@ -26,6 +26,9 @@ export interface WatchRequest {
   encode: (obj: KubeObject) => string;
 }
 
+/** Bytes a watch may have queued for a client that does not read before it is closed. */
+export const MAX_WATCH_BACKLOG_BYTES = 32 * 1024 * 1024;
+
 export function startWatch(
   res: ServerResponse,
   store: ObjectStore,
@@ -48,6 +51,11 @@ export function startWatch(
   const writeEncoded = (type: string, json: string): void => {
     if (res.writableEnded) return;
     res.write(`{"type":"${type}","object":${json}}\n`);
+    // A client that does not read must not make the server buffer live events without end:
+    // like the real watch cache, which drops a watcher whose channel is full, end its stream;
+    // it re-watches from its last resourceVersion (or re-lists on 410). The initial state is
+    // bounded by the store and is sent whole.
+    if (live && res.writableLength > MAX_WATCH_BACKLOG_BYTES) close();
   };
 
   const send = (event: StoreEvent): void => {
@@ -64,6 +72,10 @@ export function startWatch(
     }
   };
 
+  let closed = false;
+  let live = false;
+  const timersSet: Timer[] = [];
+  let unsubscribe = (): void => undefined;
   let backlog: StoreEvent[] = [];
   const rv = request.resourceVersion;
   if (rv !== undefined && rv !== '' && rv !== '0') {
@@ -93,9 +105,9 @@ export function startWatch(
       if (matches(obj)) writeEncoded('ADDED', request.encode(obj));
   }
   for (const e of backlog) send(e);
-  const unsubscribe = store.subscribe(send);
+  live = true;
+  unsubscribe = store.subscribe(send);
 
-  const timersSet: Timer[] = [];
   const bookmark = (): void => {
     write('BOOKMARK', {
       kind: request.type.kind,
@@ -106,14 +118,13 @@ export function startWatch(
   };
   if (request.allowBookmarks) timersSet.push(timers.setTimer(request.bookmarkIntervalMs, bookmark));
 
-  let closed = false;
-  const close = (): void => {
+  function close(): void {
     if (closed) return;
     closed = true;
     unsubscribe();
     for (const t of timersSet) t.cancel();
     if (!res.writableEnded) res.end();
-  };
+  }
   if (request.timeoutMs !== undefined) timersSet.push(timers.setTimer(request.timeoutMs, close));
   onClose(close);
 }

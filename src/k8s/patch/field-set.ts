@@ -76,10 +76,13 @@ export function fieldSetOf(obj: Record<string, unknown>, lists: ListKindResolver
   const out = new Set<string>();
   const walk = (value: unknown, path: string[], fields: string[]): void => {
     if (isRecord(value)) {
-      const keys = Object.keys(value).filter(
-        (k) => !(fields.length === 1 && fields[0] === 'metadata' && UNMANAGED_METADATA.has(k)),
-      );
-      if (keys.length === 0 && path.length > 0) out.add(JSON.stringify(path));
+      const all = Object.keys(value);
+      const isMetadata = fields.length === 1 && fields[0] === 'metadata';
+      const keys = isMetadata ? all.filter((k) => !UNMANAGED_METADATA.has(k)) : all;
+      // An empty map is a field of its own; metadata holding only server-owned fields (name,
+      // uid, ...) is not: every applier sends metadata.name, and owning `.metadata` made the
+      // second manager's apply a conflict.
+      if (all.length === 0 && path.length > 0) out.add(JSON.stringify(path));
       for (const k of keys) walk(value[k], [...path, `f:${k}`], [...fields, k]);
       return;
     }

@@ -9,8 +9,8 @@ import { isRecord } from '../resource-type.js';
  * Kubernetes dialect is translated first: x-kubernetes-int-or-string becomes anyOf
  * integer/string, numeric formats (int32, int64, double) are not range-checked (the real
  * server checks formats of strings only), other x-kubernetes-* keys are ignored. CEL rules
- * (x-kubernetes-validations) are honoured for the one form the MetalLB CRDs use on single
- * fields, `self == oldSelf` (immutability), in checkTransitionRules.
+ * (x-kubernetes-validations) of the form `self == oldSelf` (immutability) are checked here,
+ * in checkTransitionRules; every other rule is evaluated by cel-rules.ts (an admission hook).
  */
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -143,7 +143,7 @@ export class SchemaValidator {
 
 /**
  * Transition rules: the `self == oldSelf` CEL rule on a field means "immutable once set".
- * Other CEL expressions are not evaluated (documented limitation).
+ * Other CEL expressions are evaluated by cel-rules.ts.
  */
 export function checkTransitionRules(
   schema: OpenApiSchema | undefined,

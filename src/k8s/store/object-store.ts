@@ -1,3 +1,4 @@
+import { storageRequestTooLarge } from '../errors.js';
 import type { KubeObject } from '../resource-type.js';
 import { DurableLog, objectId } from './durable-log.js';
 
@@ -5,7 +6,17 @@ import { DurableLog, objectId } from './durable-log.js';
  * The object store: every object of every resource, one global resourceVersion counter (like
  * etcd's revision), and a bounded history of change events that watches resume from. A watch
  * asking for a revision older than the history answers 410 Gone (the caller decides how).
+ *
+ * Both bounds are the real server's in spirit: an object whose JSON exceeds etcd's request
+ * limit (1.5 MiB) is refused as etcd refuses it, and the history is bounded by event count and
+ * by bytes (the watch cache and etcd compaction forget old versions), so repeated large writes
+ * cannot grow memory without end.
  */
+
+/** etcd's default --max-request-bytes. */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+/** Bytes of object versions the watch history may hold. */
+export const DEFAULT_HISTORY_BYTES = 64 * 1024 * 1024;
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -25,6 +36,10 @@ export interface ObjectStoreOptions {
   dataDir?: string;
   /** How many events watches can resume from. */
   historySize?: number;
+  /** Bound on the bytes (JSON) of the object versions the history holds. */
+  historyBytes?: number;
+  /** Largest object (JSON bytes) a write may store. */
+  maxObjectBytes?: number;
   /** Log records between snapshots. */
   compactEvery?: number;
 }
@@ -33,6 +48,11 @@ export class ObjectStore {
   private readonly buckets = new Map<string, Map<string, KubeObject>>();
   private readonly history: StoreEvent[] = [];
   private readonly historySize: number;
+  private readonly historyBytesLimit: number;
+  private readonly maxObjectBytes: number;
+  /** JSON size of every stored object version, for the history's byte bound. */
+  private readonly sizes = new WeakMap<KubeObject, number>();
+  private historyBytes = 0;
   private readonly listeners = new Set<StoreListener>();
   private readonly log: DurableLog | undefined;
   private rv: number;
@@ -41,6 +61,8 @@ export class ObjectStore {
 
   constructor(options: ObjectStoreOptions = {}) {
     this.historySize = options.historySize ?? 10_000;
+    this.historyBytesLimit = options.historyBytes ?? DEFAULT_HISTORY_BYTES;
+    this.maxObjectBytes = options.maxObjectBytes ?? MAX_OBJECT_BYTES;
     if (options.dataDir) {
       const { log, state } = DurableLog.open(options.dataDir, options.compactEvery);
       this.log = log;
@@ -103,6 +125,9 @@ export class ObjectStore {
       ...obj,
       metadata: { ...(obj.metadata ?? {}), resourceVersion: String(rv) },
     };
+    const size = Buffer.byteLength(JSON.stringify(stored));
+    if (size > this.maxObjectBytes) throw storageRequestTooLarge();
+    this.sizes.set(stored, size);
     this.log?.append({ t: 'put', k: key, rv, o: stored });
     this.rv = rv;
     const bucket = this.bucket(key);
@@ -130,6 +155,7 @@ export class ObjectStore {
       ...previous,
       metadata: { ...(previous.metadata ?? {}), resourceVersion: String(rv) },
     };
+    this.sizes.set(object, this.sizeOf(previous));
     this.emit({ type: 'DELETED', key, rv, object, previous });
     this.maybeCompact();
     return object;
@@ -159,12 +185,45 @@ export class ObjectStore {
     return b;
   }
 
+  /** Bytes of the object versions the history holds now. */
+  historyByteCount(): number {
+    return this.historyBytes;
+  }
+
+  private sizeOf(obj: KubeObject | undefined): number {
+    if (!obj) return 0;
+    let size = this.sizes.get(obj);
+    if (size === undefined) {
+      // Objects recovered from a data dir were sized by nobody yet.
+      size = Buffer.byteLength(JSON.stringify(obj));
+      this.sizes.set(obj, size);
+    }
+    return size;
+  }
+
+  /** An event holds its object and the version before it: both count. */
+  private eventBytes(event: StoreEvent): number {
+    return this.sizeOf(event.object) + this.sizeOf(event.previous);
+  }
+
   private emit(event: StoreEvent): void {
     this.history.push(event);
+    this.historyBytes += this.eventBytes(event);
     // Trim in batches (a tenth of the size at a time) so that a full history costs O(1) per
-    // write, not a splice of the whole array each time.
+    // write, not a splice of the whole array each time; the byte bound trims as far as needed.
+    let drop = 0;
     if (this.history.length > this.historySize + Math.floor(this.historySize / 10)) {
-      const dropped = this.history.splice(0, this.history.length - this.historySize);
+      drop = this.history.length - this.historySize;
+    }
+    let bytes = this.historyBytes;
+    for (let i = 0; i < drop; i++) bytes -= this.eventBytes(this.history[i] as StoreEvent);
+    while (bytes > this.historyBytesLimit && drop < this.history.length) {
+      bytes -= this.eventBytes(this.history[drop] as StoreEvent);
+      drop++;
+    }
+    if (drop > 0) {
+      const dropped = this.history.splice(0, drop);
+      this.historyBytes = bytes;
       this.oldestResumable = dropped[dropped.length - 1]?.rv ?? this.oldestResumable;
     }
     for (const l of this.listeners) {

@@ -11,9 +11,10 @@
 import type { Clock } from '../../core/clock.js';
 import { SpeakersimError } from '../../core/errors.js';
 import type { Random } from '../../core/random.js';
-import { Speaker, type Peer } from '../../bgp/speaker.js';
-import { coupleBfd } from '../../bgp/bfd-coupling.js';
+import { Speaker } from '../../bgp/speaker.js';
+import { Neighbor } from '../../bgp/neighbor.js';
 import type { Transport } from '../../bgp/io/transport.js';
+import { bgpSendTtl } from '../../bgp/io/socket-options.js';
 import {
   formatCommunity,
   formatLargeCommunity,
@@ -21,11 +22,16 @@ import {
   type PathAttributes,
 } from '../../bgp/wire/index.js';
 import { BfdSessionTable } from '../../bfd/session-table.js';
-import type { BfdSession } from '../../bfd/session.js';
-import type { BfdTransport } from '../../bfd/io/transport.js';
-import { BfdDiagnostic, BfdState } from '../../bfd/wire/constants.js';
-import { bfdStatusString } from '../../bfd/profile.js';
-import type { BfdPeer, BgpNeighbor, BgpPath, BgpRouteTable } from '../frr-json.js';
+import type { BfdTransportFactory } from '../../bfd/io/transport.js';
+import { BFD_DIAGNOSTIC_TEXT, BFD_STATE_NAMES } from '../../bfd/state-names.js';
+import {
+  crBfdStatus,
+  type BfdPeer,
+  type BgpNeighbor,
+  type BgpNeighborBfd,
+  type BgpPath,
+  type BgpRouteTable,
+} from '../frr-json.js';
 import { showCommand } from './vtysh.js';
 import {
   addressFamily,
@@ -40,8 +46,8 @@ export interface BuiltinRouterComponents {
   clock: Clock;
   random: Random;
   bgpTransport: Transport;
-  /** A BFD transport bound to one of the router's addresses (single hop, port 3784). */
-  bfdTransport: (localAddress: string) => Promise<BfdTransport>;
+  /** A BFD transport on one of the router's addresses: port 3784, or 4784 for multihop. */
+  bfdTransport: BfdTransportFactory;
 }
 
 /** A path as FRR's detail view shows it: the table fields plus communities. */
@@ -54,33 +60,9 @@ export type BuiltinDaemon = 'bgpd' | 'bfdd' | 'zebra' | 'staticd';
 
 interface NeighborRuntime {
   spec: NeighborSpec;
-  peer: Peer;
-  bfd?: BfdSession;
-  uncouple?: () => void;
+  neighbor: Neighbor;
   adminShutdown: boolean;
-  establishedAt?: number;
-  lastNotification?: { code: number; subcode: number };
-  messages: NonNullable<BgpNeighbor['messages']>;
 }
-
-const DIAG_TEXT: Record<number, string> = {
-  [BfdDiagnostic.NoDiagnostic]: 'ok',
-  [BfdDiagnostic.ControlDetectionTimeExpired]: 'control detection time expired',
-  [BfdDiagnostic.EchoFunctionFailed]: 'echo function failed',
-  [BfdDiagnostic.NeighborSignaledSessionDown]: 'neighbor signaled session down',
-  [BfdDiagnostic.ForwardingPlaneReset]: 'forwarding plane reset',
-  [BfdDiagnostic.PathDown]: 'path down',
-  [BfdDiagnostic.ConcatenatedPathDown]: 'concatenated path down',
-  [BfdDiagnostic.AdministrativelyDown]: 'administratively down',
-  [BfdDiagnostic.ReverseConcatenatedPathDown]: 'reverse concatenated path down',
-};
-
-const BFD_STATUS: Record<BfdState, BfdPeer['status']> = {
-  [BfdState.AdminDown]: 'shutdown',
-  [BfdState.Down]: 'down',
-  [BfdState.Init]: 'init',
-  [BfdState.Up]: 'up',
-};
 
 function asPathNumbers(segments: AsPathSegment[] | undefined): number[] {
   return (segments ?? []).flatMap((s) => s.asns);
@@ -90,7 +72,6 @@ export class BuiltinRouter {
   private speaker: Speaker;
   private readonly bfdTable: BfdSessionTable;
   private readonly neighbors = new Map<string, NeighborRuntime>();
-  private readonly bfdTransports = new Map<string, BfdTransport>();
   private readonly down = new Set<BuiltinDaemon>();
   private readonly shutdownProfiles = new Set<string>();
   private started = false;
@@ -100,7 +81,11 @@ export class BuiltinRouter {
     private readonly components: BuiltinRouterComponents,
   ) {
     this.speaker = new Speaker(this.speakerComponents());
-    this.bfdTable = new BfdSessionTable({ clock: components.clock, random: components.random });
+    this.bfdTable = new BfdSessionTable({
+      clock: components.clock,
+      random: components.random,
+      openTransport: components.bfdTransport,
+    });
   }
 
   get name(): string {
@@ -116,11 +101,6 @@ export class BuiltinRouter {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    for (const address of this.addresses) {
-      const t = await this.components.bfdTransport(address);
-      this.bfdTransports.set(canonicalAddress(address), t);
-      this.bfdTable.addTransport(t);
-    }
     await this.startBgp();
     for (const n of this.neighbors.values()) await this.startBfd(n);
   }
@@ -130,10 +110,9 @@ export class BuiltinRouter {
     if (!this.started) return;
     this.started = false;
     await this.speaker.close();
-    for (const n of this.neighbors.values()) n.uncouple?.();
-    // The table stops its sessions and closes the transports it was given.
+    for (const n of this.neighbors.values()) n.neighbor.detachBfd();
+    // The table stops its sessions and closes the transports it opened.
     await this.bfdTable.close();
-    this.bfdTransports.clear();
   }
 
   /** A crash: SIGKILL of one daemon. */
@@ -141,18 +120,10 @@ export class BuiltinRouter {
     if (this.down.has(daemon)) return;
     this.down.add(daemon);
     if (daemon === 'bgpd') {
-      for (const n of this.neighbors.values()) {
-        n.uncouple?.();
-        n.peer.session.abort();
-      }
+      for (const n of this.neighbors.values()) n.neighbor.abort();
       await this.speaker.close();
     } else if (daemon === 'bfdd') {
-      for (const n of this.neighbors.values()) {
-        if (!n.bfd) continue;
-        n.uncouple?.();
-        await this.bfdTable.removeSession(n.bfd);
-        n.bfd = undefined;
-      }
+      for (const n of this.neighbors.values()) await n.neighbor.stopBfd();
     }
   }
 
@@ -224,8 +195,8 @@ export class BuiltinRouter {
       } else if ((m = cmd.match(/^clear (?:ip )?bgp (\S+)$/))) {
         for (const n of this.neighbors.values()) {
           if (m[1] === '*' || canonicalAddress(n.spec.address) === canonicalAddress(m[1]!)) {
-            n.peer.session.stop();
-            if (!n.adminShutdown) n.peer.session.start();
+            n.neighbor.stop();
+            if (!n.adminShutdown) n.neighbor.session.start();
           }
         }
       } else if (cmd === 'bfd' && context !== 'top') context = 'bfd';
@@ -244,9 +215,20 @@ export class BuiltinRouter {
     const out: Record<string, BgpNeighbor> = {};
     const now = this.components.clock.now();
     for (const n of this.neighbors.values()) {
-      const s = n.peer.session;
+      const { neighbor } = n;
+      const s = neighbor.session;
       const neg = s.negotiated;
-      const bfdState = n.bfd ? n.bfd.state : undefined;
+      const bfd = neighbor.bfd;
+      const bfdInfo: BgpNeighborBfd | undefined = n.spec.bfd
+        ? {
+            status: bfd ? BFD_STATE_NAMES[bfd.state].frrNeighbor : 'Unknown',
+            type: n.spec.ebgpMultihop !== undefined ? 'multi hop' : 'single hop',
+            detectMultiplier: n.spec.bfd.detectMultiplier,
+            rxMinIntervalMs: n.spec.bfd.receiveIntervalMs,
+            txMinIntervalMs: n.spec.bfd.transmitIntervalMs,
+          }
+        : undefined;
+      const { messages, establishedAt, lastNotification } = neighbor.counters;
       out[canonicalAddress(n.spec.address)] = {
         address: canonicalAddress(n.spec.address),
         remoteAs: n.spec.remoteAsn,
@@ -259,27 +241,26 @@ export class BuiltinRouter {
               keepaliveMs: neg.keepaliveTimeMs,
             }
           : {}),
-        ...(n.establishedAt !== undefined && s.established
-          ? { uptimeMs: Math.round(now - n.establishedAt) }
+        ...(establishedAt !== undefined && s.established
+          ? { uptimeMs: Math.round(now - establishedAt) }
           : {}),
-        ...(n.spec.bfd
-          ? {
-              bfd: {
-                status: n.bfd ? FRR_BFD_TEXT[n.bfd.state] : 'Unknown',
-                detectMultiplier: n.spec.bfd.detectMultiplier,
-                rxMinIntervalMs: n.spec.bfd.receiveIntervalMs,
-                txMinIntervalMs: n.spec.bfd.transmitIntervalMs,
-              },
-            }
+        ...(bfdInfo ? { bfd: bfdInfo } : {}),
+        // The same mapping the FRR reader applies to FRR's own output.
+        crBfdStatus: crBfdStatus(bfdInfo),
+        messages: {
+          opensSent: messages.opensSent,
+          opensRecv: messages.opensRecv,
+          updatesSent: messages.updatesSent,
+          updatesRecv: messages.updatesRecv,
+          keepalivesSent: messages.keepalivesSent,
+          keepalivesRecv: messages.keepalivesRecv,
+          notificationsSent: messages.notificationsSent,
+          notificationsRecv: messages.notificationsRecv,
+        },
+        connectionsEstablished: neighbor.counters.establishedTransitions,
+        ...(lastNotification
+          ? { lastNotification: { code: lastNotification.code, subcode: lastNotification.subcode } }
           : {}),
-        crBfdStatus: n.spec.bfd
-          ? bfdState === undefined
-            ? 'Unknown'
-            : bfdStatusString(bfdState)
-          : 'N/A',
-        messages: { ...n.messages },
-        connectionsEstablished: n.peer.counters.establishedTransitions,
-        ...(n.lastNotification ? { lastNotification: n.lastNotification } : {}),
       };
     }
     return out;
@@ -289,8 +270,8 @@ export class BuiltinRouter {
   bgpRoutes(family: 'ipv4' | 'ipv6'): BgpRouteTable & { routes: Record<string, BuiltinPath[]> } {
     const routes: Record<string, BuiltinPath[]> = {};
     for (const n of this.neighbors.values()) {
-      if (!n.peer.session.established) continue;
-      for (const [prefix, attrs] of n.peer.adjRibIn) {
+      if (!n.neighbor.session.established) continue;
+      for (const [prefix, attrs] of n.neighbor.peer.adjRibIn) {
         if (addressFamily(prefix.split('/')[0]!) !== family) continue;
         (routes[prefix] ??= []).push(this.path(prefix, attrs, n));
       }
@@ -312,8 +293,9 @@ export class BuiltinRouter {
     const out: BfdPeer[] = [];
     const now = this.components.clock.now();
     for (const n of this.neighbors.values()) {
-      if (!n.bfd) continue;
-      const s = n.bfd.snapshot();
+      const bfd = n.neighbor.bfd;
+      if (!bfd) continue;
+      const s = bfd.snapshot();
       out.push({
         ...(s.upSince !== undefined ? { uptimeS: Math.floor((now - s.upSince) / 1000) } : {}),
         multihop: s.multihop,
@@ -323,9 +305,9 @@ export class BuiltinRouter {
         id: s.localDiscriminator,
         remoteId: s.remoteDiscriminator,
         passiveMode: s.passive,
-        status: BFD_STATUS[s.state],
-        diagnostic: DIAG_TEXT[s.diagnostic] ?? 'ok',
-        remoteDiagnostic: DIAG_TEXT[s.remoteDiagnostic] ?? 'ok',
+        status: BFD_STATE_NAMES[s.state].frrPeer,
+        diagnostic: BFD_DIAGNOSTIC_TEXT[s.diagnostic] ?? 'ok',
+        remoteDiagnostic: BFD_DIAGNOSTIC_TEXT[s.remoteDiagnostic] ?? 'ok',
         receiveIntervalMs: s.requiredMinRxMs,
         transmitIntervalMs: s.desiredMinTxMs,
         echoReceiveIntervalMs: 0,
@@ -359,54 +341,55 @@ export class BuiltinRouter {
     for (const spec of this.spec.neighbors) {
       const localAddress = this.localAddressFor(spec.address);
       const families = spec.families ?? [addressFamily(spec.address)];
-      const peer = this.speaker.addPeer({
-        id: `${this.name}/${spec.address}`,
-        localAddress,
-        localAsn: this.spec.asn,
-        routerId: this.spec.routerId,
-        peerAddress: spec.address,
-        peerPort: spec.port,
-        peerAsn: spec.remoteAsn,
-        // FRR's defaults: keepalive 60 s, hold 180 s, connect retry 120 s.
-        holdTimeSeconds: spec.timers?.holdS ?? 180,
-        keepaliveTimeSeconds: spec.timers?.keepaliveS ?? 60,
-        connectRetryTimeSeconds: spec.connectRetryS ?? 120,
-        // FRR connects out as well as accepting, and waits in Active after a failed connect.
-        connectFailure: 'active',
-        families,
-        keepAdjRibIn: true,
-        password: spec.password,
-        hostname: this.name,
-      });
-      const n: NeighborRuntime = {
-        spec,
-        peer,
-        adminShutdown: false,
-        messages: {
-          opensSent: 0,
-          opensRecv: 0,
-          updatesSent: 0,
-          updatesRecv: 0,
-          keepalivesSent: 0,
-          keepalivesRecv: 0,
-          notificationsSent: 0,
-          notificationsRecv: 0,
+      // As FRR: the neighbor's RFC 2385 key, TTL 1 to a single-hop eBGP peer.
+      this.components.bgpTransport.socketOptions?.set(
+        { localAddress, peerAddress: spec.address },
+        {
+          ...(spec.password ? { md5Key: spec.password } : {}),
+          ttl: bgpSendTtl({
+            internal: spec.remoteAsn === this.spec.asn,
+            ebgpMultihop: spec.ebgpMultihop,
+          }),
         },
-      };
-      peer.on({
-        established: () => (n.establishedAt = this.components.clock.now()),
-        message: (m) => {
-          const sent = m.direction === 'sent';
-          const k = m.type;
-          if (k === 'OPEN') n.messages[sent ? 'opensSent' : 'opensRecv']++;
-          else if (k === 'UPDATE') n.messages[sent ? 'updatesSent' : 'updatesRecv']++;
-          else if (k === 'KEEPALIVE') n.messages[sent ? 'keepalivesSent' : 'keepalivesRecv']++;
-          else if (k === 'NOTIFICATION' && m.message.type === 'NOTIFICATION') {
-            n.messages[sent ? 'notificationsSent' : 'notificationsRecv']++;
-            n.lastNotification = { code: m.message.code, subcode: m.message.subcode };
-          }
+      );
+      const profile = spec.bfd;
+      const neighbor = new Neighbor(
+        {
+          peer: {
+            id: `${this.name}/${spec.address}`,
+            localAddress,
+            localAsn: this.spec.asn,
+            routerId: this.spec.routerId,
+            peerAddress: spec.address,
+            peerPort: spec.port,
+            peerAsn: spec.remoteAsn,
+            // FRR's defaults: keepalive 60 s, hold 180 s, connect retry 120 s.
+            holdTimeSeconds: spec.timers?.holdS ?? 180,
+            keepaliveTimeSeconds: spec.timers?.keepaliveS ?? 60,
+            connectRetryTimeSeconds: spec.connectRetryS ?? 120,
+            // FRR connects out as well as accepting, and waits in Active after a failed connect.
+            connectFailure: 'active',
+            families,
+            keepAdjRibIn: true,
+            hostname: this.name,
+          },
+          // FRR bgpd asks bfdd for a multihop session (RFC 5883) when ebgp-multihop is set.
+          ...(profile && localAddress
+            ? {
+                bfd: {
+                  localAddress,
+                  peerAddress: spec.address,
+                  multihop: spec.ebgpMultihop !== undefined,
+                  desiredMinTxMs: profile.transmitIntervalMs,
+                  requiredMinRxMs: profile.receiveIntervalMs,
+                  detectMult: profile.detectMultiplier,
+                  passive: profile.passive,
+                },
+              }
+            : {}),
         },
-      });
+        { clock: this.components.clock, speaker: this.speaker, bfdTable: this.bfdTable },
+      );
       for (const prefix of [
         ...(this.spec.originate?.ipv4 ?? []),
         ...(this.spec.originate?.ipv6 ?? []),
@@ -415,34 +398,23 @@ export class BuiltinRouter {
           localAddress && addressFamily(prefix.split('/')[0]!) === addressFamily(localAddress)
             ? localAddress
             : undefined;
-        if (nextHop) peer.announce(prefix, { nextHop });
+        if (nextHop) neighbor.peer.announce(prefix, { nextHop });
       }
-      this.neighbors.set(canonicalAddress(spec.address), n);
-      peer.session.start();
+      this.neighbors.set(canonicalAddress(spec.address), {
+        spec,
+        neighbor,
+        adminShutdown: false,
+      });
+      neighbor.session.start();
     }
   }
 
+  /** bfdd keeps its sessions while bgpd restarts: a new bgpd registers with the same session. */
   private async startBfd(n: NeighborRuntime): Promise<void> {
+    if (this.down.has('bfdd') || n.neighbor.bfd) return;
+    const bfd = await n.neighbor.startBfd();
     const profile = n.spec.bfd;
-    const local = this.localAddressFor(n.spec.address);
-    if (!profile || !local || this.down.has('bfdd') || n.bfd) return;
-    // bfdd keeps its sessions while bgpd restarts: a new bgpd registers with the same session.
-    const existing = this.bfdTable.find({ localAddress: local, peerAddress: n.spec.address });
-    if (existing) {
-      n.bfd = existing;
-      n.uncouple = coupleBfd(n.peer.session, existing);
-      return;
-    }
-    n.bfd = await this.bfdTable.addSession({
-      localAddress: local,
-      peerAddress: n.spec.address,
-      desiredMinTxMs: profile.transmitIntervalMs,
-      requiredMinRxMs: profile.receiveIntervalMs,
-      detectMult: profile.detectMultiplier,
-      passive: profile.passive,
-    });
-    if (this.shutdownProfiles.has(profile.name)) n.bfd.adminDown();
-    n.uncouple = coupleBfd(n.peer.session, n.bfd);
+    if (bfd && profile && this.shutdownProfiles.has(profile.name)) bfd.adminDown();
   }
 
   private neighborShutdown(address: string, shutdown: boolean, message?: string): void {
@@ -454,17 +426,18 @@ export class BuiltinRouter {
       );
     if (shutdown === n.adminShutdown) return;
     n.adminShutdown = shutdown;
-    if (shutdown) n.peer.session.stop(message);
-    else n.peer.session.start();
+    if (shutdown) n.neighbor.stop(message);
+    else n.neighbor.session.start();
   }
 
   private profileShutdown(profile: string, shutdown: boolean): void {
     if (shutdown) this.shutdownProfiles.add(profile);
     else this.shutdownProfiles.delete(profile);
     for (const n of this.neighbors.values()) {
-      if (n.spec.bfd?.name !== profile || !n.bfd) continue;
-      if (shutdown) n.bfd.adminDown();
-      else n.bfd.adminUp();
+      const bfd = n.neighbor.bfd;
+      if (n.spec.bfd?.name !== profile || !bfd) continue;
+      if (shutdown) bfd.adminDown();
+      else bfd.adminUp();
     }
   }
 
@@ -491,11 +464,3 @@ export class BuiltinRouter {
     };
   }
 }
-
-/** FRR's peerBfdInfo.status text. */
-const FRR_BFD_TEXT: Record<BfdState, string> = {
-  [BfdState.AdminDown]: 'Admin Down',
-  [BfdState.Down]: 'Down',
-  [BfdState.Init]: 'Init',
-  [BfdState.Up]: 'Up',
-};

@@ -12,17 +12,18 @@ import type { Clock, Timer } from '../../core/clock.js';
 import { SpeakersimError } from '../../core/errors.js';
 import type { Random } from '../../core/random.js';
 import { Speaker, type Peer, type PeerConfig } from '../../bgp/speaker.js';
-import { coupleBfd } from '../../bgp/bfd-coupling.js';
+import { Neighbor } from '../../bgp/neighbor.js';
 import type { Transport } from '../../bgp/io/transport.js';
 import type { SessionMessageEvent, SessionTransitionEvent } from '../../bgp/session.js';
 import type { BfdSession } from '../../bfd/session.js';
 import { BfdSessionTable } from '../../bfd/session-table.js';
-import type { BfdTransport } from '../../bfd/io/transport.js';
-import { bfdProfileToParams, bfdStatusString } from '../../bfd/profile.js';
+import type { BfdTransportFactory } from '../../bfd/io/transport.js';
+import { BfdState } from '../../bfd/wire/constants.js';
 import type { BfdStateChangeEvent } from '../../bfd/events.js';
+import { bfdProfileSession, bfdSessionStatus } from '../bfd-profile.js';
 import type { KubeClient, KubeResource, ObjectRef } from '../../k8s/client.js';
 import { planBgp, type BgpPlan } from '../announce.js';
-import type { MetallbConfig, ParsedPeer } from '../config.js';
+import { peerSocketOptions, type MetallbConfig, type ParsedPeer } from '../config.js';
 import { frrRoutersForNode, renderRunningConfig } from '../frr-config.js';
 import type { MetallbMetrics } from '../metrics.js';
 import { nodeAddress } from '../nodes.js';
@@ -33,13 +34,15 @@ import type { Node, ServiceBGPStatus, ServiceL2Status } from '../types.js';
 import { LastValidConfig } from '../validate.js';
 import type { ClusterCache } from './cache.js';
 import type { StatusWriter } from './writer.js';
+import { hasOwner, withOwner, type NodePodOwners } from './pods.js';
 import { sameJson } from './writer.js';
 
 export interface NodeSpeakerComponents {
   clock: Clock;
   random: Random;
   bgpTransport: Transport;
-  bfdTransport: (localAddress: string) => Promise<BfdTransport>;
+  /** Opens a BFD transport on a node address: single hop (3784) or multihop (4784). */
+  bfdTransport: BfdTransportFactory;
 }
 
 export interface NodeSpeakerOptions {
@@ -50,6 +53,8 @@ export interface NodeSpeakerOptions {
   pollIntervalMs: number;
   /** Nodes with a live speaker (the L2 election's memberlist); default: every Node. */
   speakerNodes?: () => string[];
+  /** The pods that own this node's status objects (none: written without an owner). */
+  owners?: () => NodePodOwners;
 }
 
 /** Events the runtime passes up to the scenario timeline and the metrics. */
@@ -70,15 +75,16 @@ interface PeerRuntime {
   parsed: ParsedPeer;
   /** What the session was built from; a change rebuilds the session. */
   key: string;
-  bgp?: Peer;
-  bfd?: BfdSession;
-  uncouple?: () => void;
+  neighbor?: Neighbor;
+  /** The connections whose socket options (MD5 key, TTL) this peer set on the transport. */
+  socketSelector?: { localAddress?: string; peerAddress: string };
 }
 
 export class NodeSpeaker {
   private readonly speaker: Speaker;
   private readonly bfdTable: BfdSessionTable;
-  private readonly bfdTransports = new Map<string, Promise<BfdTransport>>();
+  /** BFDProfiles whose echo mode this node already reported as not transmitted. */
+  private readonly echoReported = new Set<string>();
   private readonly lastValid: LastValidConfig;
   private configKey: string | undefined;
   /** ConfigurationState to write at the next status half (the configuration changed). */
@@ -112,8 +118,19 @@ export class NodeSpeaker {
       random: components.random,
       transport: components.bgpTransport,
     });
-    this.bfdTable = new BfdSessionTable({ clock: components.clock, random: components.random });
-    this.lastValid = new LastValidConfig({ component: 'speaker', node: options.node });
+    this.bfdTable = new BfdSessionTable({
+      clock: components.clock,
+      random: components.random,
+      openTransport: components.bfdTransport,
+    });
+    const socketOptions = components.bgpTransport.socketOptions;
+    this.lastValid = new LastValidConfig({
+      component: 'speaker',
+      node: options.node,
+      socketOptionsUnavailable: socketOptions
+        ? socketOptions.unavailable()
+        : 'this BGP transport cannot set per-peer socket options',
+    });
     if (options.pollIntervalMs > 0) this.schedulePoll();
   }
 
@@ -131,8 +148,8 @@ export class NodeSpeaker {
     return [...this.peers.values()].map((p) => ({
       peer: p.name,
       address: p.parsed.address ?? '',
-      bgp: p.bgp,
-      bfd: p.bfd,
+      bgp: p.neighbor?.peer,
+      bfd: p.neighbor?.bfd,
     }));
   }
 
@@ -181,8 +198,8 @@ export class NodeSpeaker {
     await this.syncPeers(wanted, config, nodeObj);
     for (const [name, s] of mine) {
       const rt = this.peers.get(name);
-      if (!rt?.bgp) continue;
-      rt.bgp.setRoutes(
+      if (!rt?.neighbor) continue;
+      rt.neighbor.peer.setRoutes(
         s.routes.flatMap((r) => {
           const nextHop = r.nextHop ?? this.localAddressFor(rt.parsed, nodeObj, r.family);
           if (!nextHop) return [];
@@ -228,7 +245,7 @@ export class NodeSpeaker {
   async stop(shutdownCommunication?: string): Promise<void> {
     this.stopped = true;
     this.pollTimer?.cancel();
-    for (const p of this.peers.values()) p.uncouple?.();
+    for (const p of this.peers.values()) p.neighbor?.detachBfd();
     await this.speaker.close(shutdownCommunication);
     await this.bfdTable.close();
     this.peers.clear();
@@ -286,38 +303,72 @@ export class NodeSpeaker {
     const families: PeerConfig['families'] = parsed.disableMP
       ? [parsed.address.includes(':') ? 'ipv6' : 'ipv4']
       : ['ipv4', 'ipv6'];
+    const multihop = parsed.ebgpMultiHop ?? false;
+    const profile = parsed.bfdProfile ? config.bfdProfiles.get(parsed.bfdProfile) : undefined;
+    // frr-k8s writes `neighbor X bfd profile P`; with ebgp-multihop, bgpd asks bfdd for a
+    // multihop session (RFC 5883, UDP 4784).
+    const bfd = parsed.bfdProfile ? bfdProfileSession(profile, { multihop }) : undefined;
     try {
-      rt.bgp = this.speaker.addPeer({
-        id: `${this.node}/${name}`,
-        node: this.node,
-        localAddress,
-        localAsn: parsed.localASN ?? parsed.myASN,
-        routerId: parsed.routerID ?? nodeAddress(node, 'ipv4') ?? '198.18.255.254',
-        peerAddress: parsed.address,
-        peerPort: parsed.port,
-        peerAsn: parsed.dynamicASN ?? parsed.asn,
-        // FRR (frr-k8s) defaults when the BGPPeer leaves timers unset: hold 180 s, keepalive 60 s.
-        holdTimeSeconds: parsed.holdTimeMs !== undefined ? parsed.holdTimeMs / 1000 : 180,
-        keepaliveTimeSeconds:
-          parsed.keepaliveTimeMs !== undefined ? parsed.keepaliveTimeMs / 1000 : 60,
-        connectRetryTimeSeconds:
-          parsed.connectTimeMs !== undefined ? parsed.connectTimeMs / 1000 : 120,
-        families,
-        password: parsed.password || parsed.secretPassword || undefined,
-        gracefulRestart: parsed.enableGracefulRestart ? { restartTimeSeconds: 120 } : undefined,
-        hostname: this.node,
-        // frr-k8s runs FRR: an unreachable peer shows Active, as the seed's table does.
-        connectFailure: 'active',
-      });
+      // RFC 2385 key and TTL go on the transport, before the session's first SYN.
+      const selector = { localAddress, peerAddress: parsed.address };
+      this.components.bgpTransport.socketOptions?.set(selector, peerSocketOptions(parsed));
+      rt.socketSelector = selector;
+      rt.neighbor = new Neighbor(
+        {
+          peer: {
+            id: `${this.node}/${name}`,
+            node: this.node,
+            localAddress,
+            localAsn: parsed.localASN ?? parsed.myASN,
+            routerId: parsed.routerID ?? nodeAddress(node, 'ipv4') ?? '198.18.255.254',
+            peerAddress: parsed.address,
+            peerPort: parsed.port,
+            peerAsn: parsed.dynamicASN ?? parsed.asn,
+            // FRR (frr-k8s) defaults when the BGPPeer leaves timers unset: hold 180 s, keepalive 60 s.
+            holdTimeSeconds: parsed.holdTimeMs !== undefined ? parsed.holdTimeMs / 1000 : 180,
+            keepaliveTimeSeconds:
+              parsed.keepaliveTimeMs !== undefined ? parsed.keepaliveTimeMs / 1000 : 60,
+            connectRetryTimeSeconds:
+              parsed.connectTimeMs !== undefined ? parsed.connectTimeMs / 1000 : 120,
+            families,
+            gracefulRestart: parsed.enableGracefulRestart ? { restartTimeSeconds: 120 } : undefined,
+            hostname: this.node,
+            // frr-k8s runs FRR: an unreachable peer shows Active, as the seed's table does.
+            connectFailure: 'active',
+          },
+          ...(bfd && localAddress
+            ? {
+                bfd: {
+                  localAddress,
+                  peerAddress: parsed.address,
+                  multihop,
+                  ...bfd.timers,
+                },
+              }
+            : {}),
+        },
+        { clock: this.components.clock, speaker: this.speaker, bfdTable: this.bfdTable },
+      );
     } catch (error) {
       this.events.problem(this.node, error);
       this.sessionChanged(name);
       return;
     }
     if (localAddress) await this.listenOn(localAddress);
+    if (bfd?.echoNotTransmitted && parsed.bfdProfile) {
+      await this.reportEchoNotTransmitted(parsed.bfdProfile, bfd.echoNotTransmitted.reason);
+    }
     const label = { peer: this.peerLabel(rt), vrf: parsed.vrf };
-    rt.bgp.on({
-      transition: (e) => {
+    rt.neighbor.on({
+      // Neighbor's order: a BFD change reaches bfdTransition before the BGP teardown it causes.
+      bfdTransition: (e) => {
+        this.events.bfdTransition(this.node, name, e);
+        this.metrics?.bfdSessionUp.set(label, e.to === BfdState.Up ? 1 : 0);
+        if (e.to === BfdState.Up) this.metrics?.bfdSessionUpEvents.inc(label);
+        else if (e.from === BfdState.Up) this.metrics?.bfdSessionDownEvents.inc(label);
+        this.sessionChanged(name);
+      },
+      bgpTransition: (e) => {
         this.events.bgpTransition(this.node, name, e);
         this.metrics?.bgpSessionUp.set(label, e.to === 'Established' ? 1 : 0);
         this.sessionChanged(name);
@@ -340,45 +391,41 @@ export class NodeSpeaker {
             : this.metrics?.bgpOpensReceived
           )?.inc(label);
       },
-      problem: (p) => this.events.problem(this.node, p.error),
+      problem: (error) => this.events.problem(this.node, error),
     });
     this.metrics?.bgpSessionUp.set(label, 0);
-    if (parsed.bfdProfile && localAddress) {
-      const profile = config.bfdProfiles.get(parsed.bfdProfile);
-      const params = bfdProfileToParams({
-        receiveInterval: profile?.receiveInterval,
-        transmitInterval: profile?.transmitInterval,
-        detectMultiplier: profile?.detectMultiplier,
-        echoInterval: profile?.echoInterval,
-        echoMode: profile?.echoMode,
-        passiveMode: profile?.passiveMode,
-        minimumTtl: profile?.minimumTtl,
-      });
-      try {
-        await this.ensureBfdTransport(localAddress);
-        rt.bfd = await this.bfdTable.addSession({
-          localAddress,
-          peerAddress: parsed.address,
-          multihop: parsed.ebgpMultiHop,
-          desiredMinTxMs: params.desiredMinTxMs,
-          requiredMinRxMs: params.requiredMinRxMs,
-          detectMult: params.detectMult,
-          passive: params.passive,
-        });
-        rt.bfd.on('stateChange', (e) => {
-          this.events.bfdTransition(this.node, name, e);
-          this.metrics?.bfdSessionUp.set(label, bfdStatusString(e.to) === 'Up' ? 1 : 0);
-          if (bfdStatusString(e.to) === 'Up') this.metrics?.bfdSessionUpEvents.inc(label);
-          else if (bfdStatusString(e.from) === 'Up') this.metrics?.bfdSessionDownEvents.inc(label);
-          this.sessionChanged(name);
-        });
-        rt.uncouple = coupleBfd(rt.bgp.session, rt.bfd);
-      } catch (error) {
-        this.events.problem(this.node, error);
-      }
-    }
-    rt.bgp.session.start();
+    await rt.neighbor.start();
     this.sessionChanged(name);
+  }
+
+  /**
+   * FRR runs a BFDProfile with echo-mode on without sending echo where it cannot; speakersim
+   * never sends echo. Said once per profile and node: a warning log line and an Event on the
+   * BFDProfile, as `kubectl describe bfdprofile` shows it.
+   */
+  private async reportEchoNotTransmitted(profile: string, reason: string): Promise<void> {
+    if (this.echoReported.has(profile)) return;
+    this.echoReported.add(profile);
+    this.events.problem(
+      this.node,
+      new SpeakersimError('ERR_BFD_ECHO_NOT_TRANSMITTED', `node ${this.node}: ${reason}`),
+    );
+    try {
+      await this.writer.event(
+        {
+          apiVersion: 'metallb.io/v1beta1',
+          kind: 'BFDProfile',
+          metadata: { name: profile, namespace: this.options.metallbNamespace },
+        },
+        'Warning',
+        'EchoNotTransmitted',
+        `node ${this.node}: ${reason}`,
+        `speaker-${this.node}`,
+        new Date(this.components.clock.wallNow()).toISOString(),
+      );
+    } catch (error) {
+      this.events.problem(this.node, error);
+    }
   }
 
   /** FRR on a node accepts BGP connections from its peers too (RFC 4271 8: either side opens). */
@@ -392,21 +439,11 @@ export class NodeSpeaker {
     }
   }
 
-  private async ensureBfdTransport(localAddress: string): Promise<void> {
-    let t = this.bfdTransports.get(localAddress);
-    if (!t) {
-      t = this.components.bfdTransport(localAddress);
-      this.bfdTransports.set(localAddress, t);
-      this.bfdTable.addTransport(await t);
-    }
-    await t;
-  }
-
   private async removePeer(rt: PeerRuntime): Promise<void> {
     this.peers.delete(rt.name);
-    rt.uncouple?.();
-    if (rt.bgp) this.speaker.removePeer(rt.bgp.id);
-    if (rt.bfd) await this.bfdTable.removeSession(rt.bfd);
+    await rt.neighbor?.close();
+    if (rt.socketSelector)
+      this.components.bgpTransport.socketOptions?.set(rt.socketSelector, undefined);
     this.metrics?.bgpSessionUp.remove({ peer: this.peerLabel(rt), vrf: rt.parsed.vrf });
     await this.deleteSessionState(rt.parsed);
   }
@@ -479,9 +516,9 @@ export class NodeSpeaker {
 
   /** What `show bgp neighbors json` would say for this peer, as frr-status maps it (§3, §17). */
   private sessionStatus(rt: PeerRuntime): { bgpState: string; bfdStatus: string | undefined } {
-    const bgpState = rt.bgp?.session.state ?? 'Idle';
+    const bgpState = rt.neighbor?.session.state ?? 'Idle';
     if (!rt.parsed.bfdProfile) return { bgpState, bfdStatus: undefined };
-    return { bgpState, bfdStatus: rt.bfd ? bfdStatusString(rt.bfd.state) : 'Unknown' };
+    return { bgpState, bfdStatus: bfdSessionStatus(true, rt.neighbor?.bfd?.state) };
   }
 
   private async existingSessionStates(peer?: ParsedPeer): Promise<KubeResource[]> {
@@ -545,7 +582,8 @@ export class NodeSpeaker {
       this.sessionObjects.set(key, { ref, status: want.status });
     };
     if (!first) {
-      remember(await this.writer.createWithStatus(want as unknown as KubeResource));
+      const owned = withOwner(want, this.options.owners?.().frrK8s);
+      remember(await this.writer.createWithStatus(owned as unknown as KubeResource));
       return;
     }
     if (!sameJson((first as { status?: unknown }).status ?? {}, want.status)) {
@@ -583,40 +621,58 @@ export class NodeSpeaker {
     await this.syncServiceStatuses(
       'ServiceL2Status',
       desired.map((d) => serviceL2StatusObject(d, this.options.metallbNamespace)),
+      true,
     );
   }
 
   /**
-   * Makes this node's Service*Status objects exactly `wanted`: created (generateName), status
-   * patched on change, duplicates and leftovers deleted. Keyed by the service labels.
+   * Makes this node's Service*Status objects exactly `wanted`: created (generateName, owned by
+   * the speaker pod), status patched on change, duplicates and leftovers deleted. Keyed by the
+   * service labels. `leader` (L2): the node also deletes other nodes' objects for the Services
+   * it announces, as layer2_status_controller.go does, so one object per Service remains.
    */
   private async syncServiceStatuses(
     kind: 'ServiceBGPStatus' | 'ServiceL2Status',
     wanted: (ServiceBGPStatus | ServiceL2Status)[],
+    leader = false,
   ): Promise<void> {
-    let existing: KubeResource[];
+    let listed: KubeResource[];
     try {
-      existing = await this.client.list('metallb.io/v1beta1', kind, {
+      listed = await this.client.list('metallb.io/v1beta1', kind, {
         namespace: this.options.metallbNamespace,
-        labelSelector: `${SERVICE_BGP_STATUS_LABELS.node}=${this.node}`,
+        ...(leader ? {} : { labelSelector: `${SERVICE_BGP_STATUS_LABELS.node}=${this.node}` }),
       });
     } catch (error) {
       this.events.problem(this.node, error);
       return;
     }
+    const mine = (o: KubeResource): boolean =>
+      o.metadata?.labels?.[SERVICE_BGP_STATUS_LABELS.node] === this.node;
+    const existing = listed.filter(mine);
+    const owner = this.options.owners?.().speaker;
     const keyOf = (o: { metadata?: { labels?: Record<string, string> } }): string => {
       const l = o.metadata?.labels ?? {};
       return `${l[SERVICE_BGP_STATUS_LABELS.serviceNamespace] ?? ''}/${l[SERVICE_BGP_STATUS_LABELS.serviceName] ?? ''}`;
     };
     const byKey = new Map<string, KubeResource[]>();
     for (const o of existing) byKey.set(keyOf(o), [...(byKey.get(keyOf(o)) ?? []), o]);
+    const wantedKeys = new Set(wanted.map(keyOf));
+    for (const other of listed) {
+      if (!mine(other) && wantedKeys.has(keyOf(other))) await this.writer.delete(other);
+    }
     for (const want of wanted) {
       const k = keyOf(want);
       const [have, ...dups] = byKey.get(k) ?? [];
       byKey.delete(k);
       for (const x of dups) await this.writer.delete(x);
-      if (!have) await this.writer.createWithStatus(want as unknown as KubeResource);
-      else if (!sameJson((have as { status?: unknown }).status ?? {}, want.status))
+      if (!have) {
+        await this.writer.createWithStatus(withOwner(want, owner) as unknown as KubeResource);
+        continue;
+      }
+      // Written before the pod existed (or by an earlier pod): CreateOrPatch sets the owner.
+      if (owner && !hasOwner(have, owner))
+        await this.writer.patch(have, { metadata: { ownerReferences: [owner] } });
+      if (!sameJson((have as { status?: unknown }).status ?? {}, want.status))
         await this.writer.patchStatus(have, { status: want.status });
     }
     for (const gone of byKey.values()) for (const o of gone) await this.writer.delete(o);

@@ -7,13 +7,15 @@ import { Registry } from 'prom-client';
 import type { Clock } from '../../core/clock.js';
 import type { Random } from '../../core/random.js';
 import type { Transport } from '../../bgp/io/transport.js';
-import type { BfdTransport } from '../../bfd/io/transport.js';
+import type { BfdTransportFactory } from '../../bfd/io/transport.js';
 import type { KubeClient } from '../../k8s/client.js';
 import { createMetallbMetrics, type MetallbMetrics } from '../metrics.js';
 import { METALLB_NAMESPACE } from '../types.js';
 import { ClusterCache } from './cache.js';
 import { MetallbController } from './controller.js';
 import { NodeSpeaker, type SpeakerEvents } from './node-speaker.js';
+import { NodePods } from './pods.js';
+import { nodeAddress } from '../nodes.js';
 import { StatusWriter } from './writer.js';
 
 export interface MetallbRuntimeInit {
@@ -31,7 +33,7 @@ export interface MetallbRuntimeComponents {
   clock: Clock;
   random: Random;
   bgpTransport: Transport;
-  bfdTransport: (localAddress: string) => Promise<BfdTransport>;
+  bfdTransport: BfdTransportFactory;
   events?: Partial<SpeakerEvents>;
 }
 
@@ -46,6 +48,8 @@ export class MetallbRuntime {
   readonly cache: ClusterCache;
   private readonly writer: StatusWriter;
   private readonly controller: MetallbController;
+  /** Each node's speaker and frr-k8s pods: the owners of its status objects. */
+  private readonly pods: NodePods;
   private readonly speakers = new Map<string, NodeSpeaker>();
   private readonly stoppedNodes = new Set<string>();
   private scheduled = false;
@@ -77,6 +81,10 @@ export class MetallbRuntime {
       (p) => this.events.problem('', new Error(`${p.what}: ${errorText(p.error)}`)),
       ns,
     );
+    this.pods = new NodePods(
+      { metallbNamespace: ns, frrK8sNamespace: init.frrK8sNamespace ?? 'frr-k8s-system' },
+      this.writer,
+    );
     this.controller = new MetallbController(
       this.cache,
       this.writer,
@@ -106,13 +114,19 @@ export class MetallbRuntime {
     return this.speakers.get(node);
   }
 
-  /** Stops a node's speaker (its sessions close with Cease/2); its reports stay as they were. */
+  /**
+   * Stops a node's speaker (its sessions close with Cease/2) and deletes its pods: the API
+   * server's garbage collector then deletes the ServiceBGPStatus, ServiceL2Status and
+   * BGPSessionState they own, and the other nodes re-run the L2 election without it.
+   */
   async stopNode(node: string): Promise<void> {
     const s = this.speakers.get(node);
     if (!s) return;
     this.stoppedNodes.add(node);
     this.speakers.delete(node);
     await s.stop('speaker stopped');
+    await this.pods.stop(node);
+    this.schedule();
   }
 
   /** Starts a node's speaker again, as a restarted speaker pod. */
@@ -175,6 +189,7 @@ export class MetallbRuntime {
         frrK8sNamespace: this.init.frrK8sNamespace ?? 'frr-k8s-system',
         pollIntervalMs: this.init.sessionStatePollMs ?? 0,
         speakerNodes: () => this.init.nodes.filter((n) => !this.stoppedNodes.has(n)),
+        owners: () => this.pods.ownersOf(node),
       },
       this.components.client,
       this.cache,
@@ -211,6 +226,13 @@ export class MetallbRuntime {
         await new Promise<void>((r) => setImmediate(r));
         slice = performance.now();
       }
+    }
+    // Then each node's pods (once per node start: what a speaker writes names its pod as
+    // owner), after the sessions so that creating them delays no session.
+    const nodes = new Map(this.cache.nodes().map((n) => [n.metadata.name, n]));
+    for (const s of this.speakers.values()) {
+      const obj = nodes.get(s.node);
+      if (obj) await this.pods.start(s.node, nodeAddress(obj, 'ipv4') ?? nodeAddress(obj, 'ipv6'));
     }
     for (const s of this.speakers.values()) {
       try {

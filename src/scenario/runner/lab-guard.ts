@@ -53,6 +53,7 @@ export class LabGuard {
               ),
             ),
       listen: (o, cb) => t.listen(o, cb),
+      socketOptions: t.socketOptions,
     };
   }
 

@@ -14,21 +14,16 @@ import { KubeClient, type KubeResource } from '../../k8s/client.js';
 import { MetallbRuntime } from '../../metallb/runtime/runtime.js';
 import { describeNotification } from '../../bgp/wire/index.js';
 import type { BgpMessage } from '../../bgp/wire/types.js';
-import { BfdState } from '../../bfd/wire/constants.js';
+import { BFD_STATE_NAMES } from '../../bfd/state-names.js';
 import { PcapWriter } from '../report/pcap.js';
-import { Timeline, diffResources, type BfdSessionState } from '../timeline.js';
+import { Timeline, diffResources } from '../timeline.js';
 import type { Backend, ClockMode, Manifest, Scenario } from '../types.js';
 import { notificationName } from '../notification-names.js';
 import { applyManifest } from './apply.js';
 import { tapBfdTransport } from './bfd-tap.js';
 import { SimulatedWorkloads } from './workloads.js';
-import {
-  BuiltinBackend,
-  NetnsBackend,
-  PeerBackendError,
-  labTopologyFor,
-  type PeerBackend,
-} from './peers.js';
+import { labNameFor } from '../../lab/names.js';
+import { labTopologyFor, peerBackendFor, type PeerBackend } from './peers.js';
 
 export interface SessionOptions {
   backend?: Backend;
@@ -55,13 +50,6 @@ export interface SessionObservation {
   bgp: string;
   bfd: string;
 }
-
-const BFD_NAMES: Record<BfdState, BfdSessionState> = {
-  [BfdState.AdminDown]: 'AdminDown',
-  [BfdState.Down]: 'Down',
-  [BfdState.Init]: 'Init',
-  [BfdState.Up]: 'Up',
-};
 
 /** Kinds whose changes go on the timeline. */
 const OBSERVED = [
@@ -142,12 +130,6 @@ export class ScenarioSession {
 
   static async start(scenario: Scenario, options: SessionOptions = {}): Promise<ScenarioSession> {
     const backend = options.backend ?? scenario.backend;
-    if (backend === 'compose') {
-      throw new PeerBackendError(
-        'ERR_BACKEND_COMPOSE',
-        'the compose backend needs a Docker engine: start the lab with `docker compose up` (see frr/README.md) and run speakersim against it; this build runs scenarios on builtin or netns peers',
-      );
-    }
     const clockMode = options.clock ?? (backend === 'builtin' ? scenario.clock : 'real');
     const s = new ScenarioSession(scenario, options, backend, clockMode);
     try {
@@ -172,12 +154,8 @@ export class ScenarioSession {
   }
 
   private async boot(): Promise<void> {
-    const labName = this.scenario.topology.lab.replace(/[^a-z0-9]/g, '').slice(0, 5) || 'sim';
-    const topology = labTopologyFor(this.scenario, labName);
-    this.peers =
-      this.backend === 'netns'
-        ? new NetnsBackend(topology, this.clock, this.random)
-        : new BuiltinBackend(topology, this.clock, this.random);
+    const topology = labTopologyFor(this.scenario, labNameFor(this.scenario.topology.lab));
+    this.peers = peerBackendFor(this.backend, topology, { clock: this.clock, random: this.random });
     this.record({
       kind: 'log',
       level: 'info',
@@ -191,6 +169,7 @@ export class ScenarioSession {
       clock: this.clock,
       random: this.random,
       namespaces: ['metallb-system', frrNs],
+      admission: this.scenario.admission,
       ...(this.options.kubeconfigPath ? { kubeconfigPath: this.options.kubeconfigPath } : {}),
     });
     this.client = KubeClient.fromKubeconfigFile(this.server.kubeconfigPath);
@@ -231,15 +210,15 @@ export class ScenarioSession {
       {
         nodes: this.scenario.topology.nodes.map((n) => n.name),
         frrK8sNamespace: frrNs,
-        sessionStatePollMs: this.options.sessionStatePollMs,
+        sessionStatePollMs: this.options.sessionStatePollMs ?? this.scenario.sessionStatePollMs,
       },
       {
         client: this.client,
         clock: this.clock,
         random: this.random,
         bgpTransport: this.peers.bgpTransport,
-        bfdTransport: async (a) => {
-          const t = await this.peers.bfdTransport(a);
+        bfdTransport: async (a, binding) => {
+          const t = await this.peers.bfdTransport(a, binding);
           const pcap = this.pcap;
           if (!pcap) return t;
           return tapBfdTransport(t, (from, to, payload) => {
@@ -268,8 +247,8 @@ export class ScenarioSession {
               kind: 'bfd-transition',
               node,
               peer: this.peerAddress(node, peer),
-              from: BFD_NAMES[e.from],
-              to: BFD_NAMES[e.to],
+              from: BFD_STATE_NAMES[e.from].name,
+              to: BFD_STATE_NAMES[e.to].name,
               diagnostic: String(e.diagnostic),
             }),
           message: (node, peer, m, local) => {

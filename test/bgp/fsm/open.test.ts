@@ -61,6 +61,12 @@ const errorRows: ErrorRow[] = [
     open: { myAsn: 23456, capabilities: [] },
     subcode: 2,
   },
+  // RFC 4271 6.2: an optional parameter other than Capabilities (type 2) -> 2/4.
+  {
+    name: 'unknown optional parameter type 3',
+    open: { otherParameters: [{ type: 3, value: Buffer.from([1, 2]) }] },
+    subcode: 4,
+  },
   // RFC 4271 6.2: Unacceptable Hold Time for 1 and 2 seconds.
   { name: 'hold time 1', open: { holdTime: 1 }, subcode: 6 },
   { name: 'hold time 2', open: { holdTime: 2 }, subcode: 6 },

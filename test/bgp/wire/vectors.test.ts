@@ -325,7 +325,7 @@ const rows: Row[] = [
     exact: true,
   },
   {
-    name: 'UPDATE with unknown optional attributes kept raw (AIGP 26, OTC 35, type 254)',
+    name: 'UPDATE with unknown optional attributes kept raw (AIGP 26, type 254) beside OTC 35',
     ctx: FOUR,
     bytes: message(
       2,
@@ -335,7 +335,7 @@ const rows: Row[] = [
       40 02 00             // AS_PATH empty (iBGP)
       40 03 04 c6120001    // NEXT_HOP
       80 1a 0b 01000b0000000000000064 // AIGP (26), optional non-transitive, raw
-      c0 23 04 0000fde8    // OTC (35), optional transitive, raw
+      c0 23 04 0000fde8    // ONLY_TO_CUSTOMER (35, RFC 9234), optional transitive, AS 65000
       d0 fe 0002 abcd      // type 254, optional transitive, extended length, raw
       20 c6120007          // NLRI 198.18.0.7/32
       `,
@@ -347,9 +347,9 @@ const rows: Row[] = [
         origin: 0,
         asPath: [],
         nextHop: '198.18.0.1',
+        onlyToCustomer: 65000,
         unknown: [
           { flags: 0x80, typeCode: 26, value: Buffer.from('01000b0000000000000064', 'hex') },
-          { flags: 0xc0, typeCode: 35, value: Buffer.from('0000fde8', 'hex') },
           { flags: 0xd0, typeCode: 254, value: Buffer.from('abcd', 'hex') },
         ],
       },

@@ -3,7 +3,7 @@ import { ManualClock } from '../../../src/core/clock.js';
 import { SeededRandom } from '../../../src/core/random.js';
 import { MemoryNetwork } from '../../../src/bgp/io/memory.js';
 import { Speaker, type Peer } from '../../../src/bgp/speaker.js';
-import { coupleBfd } from '../../../src/bgp/bfd-coupling.js';
+import { Neighbor } from '../../../src/bgp/neighbor.js';
 import { InMemoryBfdNetwork } from '../../../src/bfd/io/memory-transport.js';
 import { BfdSessionTable } from '../../../src/bfd/session-table.js';
 import type { BfdSession } from '../../../src/bfd/session.js';
@@ -45,7 +45,7 @@ async function setup() {
     clock,
     random,
     bgpTransport: bgpNet.transport(),
-    bfdTransport: (localAddress) => bfdNet.createTransport({ localAddress }),
+    bfdTransport: bfdNet.transportFactory,
   });
   await router.start();
   const speaker = new Speaker({ clock, random, transport: bgpNet.transport() });
@@ -55,15 +55,34 @@ async function setup() {
     connectRetryTimeSeconds: 1,
     peerAsn: 64500,
   };
-  const v4 = speaker.addPeer({
-    ...base,
-    id: 'node1/v4',
-    localAddress: '198.18.0.10',
-    routerId: '198.18.0.10',
-    localAsn: 64501,
-    peerAddress: '198.18.0.1',
-    families: ['ipv4'],
+  const table = new BfdSessionTable({
+    clock,
+    random,
+    openTransport: bfdNet.transportFactory,
   });
+  // The node side: one Neighbor (BGP + BFD + coupling), as the node speaker builds it.
+  const node1 = new Neighbor(
+    {
+      peer: {
+        ...base,
+        id: 'node1/v4',
+        localAddress: '198.18.0.10',
+        routerId: '198.18.0.10',
+        localAsn: 64501,
+        peerAddress: '198.18.0.1',
+        families: ['ipv4'],
+      },
+      bfd: {
+        localAddress: '198.18.0.10',
+        peerAddress: '198.18.0.1',
+        desiredMinTxMs: 50,
+        requiredMinRxMs: 50,
+        detectMult: 3,
+      },
+    },
+    { clock, speaker, bfdTable: table },
+  );
+  const v4: Peer = node1.peer;
   const v6 = speaker.addPeer({
     ...base,
     id: 'node1/v6',
@@ -82,16 +101,7 @@ async function setup() {
     peerAddress: '198.18.0.1',
     families: ['ipv4'],
   });
-  const table = new BfdSessionTable({ clock, random });
-  table.addTransport(await bfdNet.createTransport({ localAddress: '198.18.0.10' }));
-  const bfd: BfdSession = await table.addSession({
-    localAddress: '198.18.0.10',
-    peerAddress: '198.18.0.1',
-    desiredMinTxMs: 50,
-    requiredMinRxMs: 50,
-    detectMult: 3,
-  });
-  coupleBfd(v4.session, bfd);
+  const bfd: BfdSession = (await node1.startBfd())!;
   const log: { peer: string; to: string; reason: unknown; at: number }[] = [];
   const notes: { peer: string; dir: string; code: number; subcode: number }[] = [];
   for (const p of [v4, v6, ibgp]) {

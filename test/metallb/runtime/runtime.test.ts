@@ -174,11 +174,15 @@ describe('MetalLB runtime against a builtin router', () => {
       bgpStatus: 'Established',
       bfdStatus: 'N/A',
     });
-    const frr = (await client.get({
-      apiVersion: 'frrk8s.metallb.io/v1beta1',
-      kind: 'FRRNodeState',
-      metadata: { name: 'worker0' },
-    })) as { status?: { runningConfig?: string } };
+    // Written in the status half of a pass, independently of the BGPSessionState writes.
+    const frr = await waitFor('FRRNodeState with the service network', async () => {
+      const o = (await client.get({
+        apiVersion: 'frrk8s.metallb.io/v1beta1',
+        kind: 'FRRNodeState',
+        metadata: { name: 'worker0' },
+      })) as { status?: { runningConfig?: string } } | undefined;
+      return o?.status?.runningConfig?.includes('network') ? o : undefined;
+    });
     expect(frr.status?.runningConfig).toContain('  network 192.168.122.210/32');
     const cs = await client.list('metallb.io/v1beta1', 'ConfigurationState', { namespace: ns });
     expect(

@@ -74,7 +74,8 @@ describe('a wrong expectation fails clearly', () => {
   writeFileSync(file, WRONG);
 
   it('reports expected and actual on the failed step', async () => {
-    const out = await runScenario(await loadScenario(file), {});
+    // The scenario sits in a temp folder and names the repo's manifests.
+    const out = await runScenario(await loadScenario(file, { allowOutsideFiles: true }), {});
     expect(out.passed).toBe(false);
     expect(out.failures).toHaveLength(1);
     expect(out.failures[0]).toMatchObject({
@@ -87,7 +88,7 @@ describe('a wrong expectation fails clearly', () => {
   it('the CLI exits 1 and prints the position, expected vs actual and the timeline', () => {
     const r = spawnSync(
       process.execPath,
-      ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'run', file],
+      ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'run', '--allow-outside-files', file],
       { encoding: 'utf8', cwd: root, timeout: 90_000 },
     );
     expect(r.status).toBe(1);

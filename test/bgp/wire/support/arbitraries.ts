@@ -1,6 +1,7 @@
 /** fast-check arbitraries for BGP messages that the codec must round-trip exactly. */
 import fc from 'fast-check';
 import { formatIpv4, formatIpv6 } from '../../../../src/bgp/wire/ip.js';
+import { ATTRIBUTES } from '../../../../src/bgp/wire/attributes/index.js';
 import type {
   AsPathSegment,
   Capability,
@@ -70,7 +71,8 @@ export const asPath: fc.Arbitrary<AsPathSegment[]> = fc
   )
   .map(([confed, rest]) => [...confed, ...rest]);
 
-const KNOWN_ATTRS = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 14, 15, 16, 17, 18, 32]);
+// Every type the codec's registry interprets is "known"; the rest are generated as unknown.
+const KNOWN_ATTRS = new Set(ATTRIBUTES.map((d) => d.type));
 const unknownAttrs: fc.Arbitrary<RawAttribute[]> = fc
   .uniqueArray(
     fc.record({
@@ -97,6 +99,7 @@ const otherAttributes = fc.record(
     largeCommunities: fc.array(fc.tuple(u32, u32, u32), { minLength: 1, maxLength: 4 }),
     originatorId: ipv4,
     clusterList: fc.array(ipv4, { minLength: 1, maxLength: 4 }),
+    onlyToCustomer: u32,
     unknown: unknownAttrs.filter((l) => l.length > 0),
   },
   { requiredKeys: [] },

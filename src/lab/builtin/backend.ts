@@ -1,0 +1,154 @@
+import type { Clock } from '../../core/clock.js';
+import type { Random } from '../../core/random.js';
+import { MemoryNetwork } from '../../bgp/io/memory.js';
+import type { Transport } from '../../bgp/io/transport.js';
+import { InMemoryBfdNetwork } from '../../bfd/io/memory-transport.js';
+import type { BfdTransportFactory } from '../../bfd/io/transport.js';
+import type { DropDirection } from '../nft.js';
+import {
+  nodeAddresses,
+  PeerBackendError,
+  type PeerBackend,
+  type RouterDaemonName,
+} from '../peer-backend.js';
+import type { LabTopology } from '../topology.js';
+import { BuiltinRouter } from './router.js';
+
+/**
+ * Builtin peers: speakersim's own BGP and BFD in each router's role, over in-memory
+ * transports, so they run on virtual time and need no privileges. Faults are filters on the
+ * in-memory networks.
+ */
+export class BuiltinBackend implements PeerBackend {
+  readonly name = 'builtin' as const;
+  private readonly bgpNet: MemoryNetwork;
+  private readonly bfdNet: InMemoryBfdNetwork;
+  private readonly routers = new Map<string, BuiltinRouter>();
+  /** Active faults: which (router address, other address) paths drop what. */
+  private readonly faults = new Map<
+    string,
+    {
+      protocol: 'bgp' | 'bfd' | 'all';
+      router: string[];
+      others?: string[];
+      direction?: DropDirection;
+    }
+  >();
+
+  constructor(
+    private readonly topology: LabTopology,
+    private readonly clock: Clock,
+    private readonly random: Random,
+  ) {
+    this.bgpNet = new MemoryNetwork(clock);
+    this.bfdNet = new InMemoryBfdNetwork({ clock, random });
+  }
+
+  get bgpTransport(): Transport {
+    return this.bgpNet.transport();
+  }
+
+  get bfdTransport(): BfdTransportFactory {
+    return this.bfdNet.transportFactory;
+  }
+
+  async up(): Promise<void> {
+    for (const spec of this.topology.routers) {
+      const r = new BuiltinRouter(spec, {
+        clock: this.clock,
+        random: this.random,
+        bgpTransport: this.bgpNet.transport(),
+        bfdTransport: this.bfdTransport,
+      });
+      await r.start();
+      this.routers.set(spec.name, r);
+    }
+  }
+
+  async down(): Promise<void> {
+    for (const r of this.routers.values()) await r.stop();
+    this.routers.clear();
+  }
+
+  private router(name: string): BuiltinRouter {
+    const r = this.routers.get(name);
+    if (!r) throw new PeerBackendError('ERR_UNKNOWN_ROUTER', `no router ${name}`);
+    return r;
+  }
+
+  async neighbors(router: string) {
+    return this.router(router).bgpNeighbors();
+  }
+
+  async routes(router: string, family: 'ipv4' | 'ipv6') {
+    return this.router(router).bgpRoutes(family).routes;
+  }
+
+  async bfdPeers(router: string) {
+    return this.router(router).bfdPeers();
+  }
+
+  private applyFaults(): void {
+    const blocks = (protocol: 'bgp' | 'bfd', a: string, b: string): boolean => {
+      for (const f of this.faults.values()) {
+        if (f.protocol !== 'all' && f.protocol !== protocol) continue;
+        const hit = (x: string, y: string) =>
+          f.router.includes(x) && (!f.others || f.others.includes(y));
+        // a -> b: router -> node is 'to-node', node -> router is 'to-router'.
+        const dir = f.direction ?? 'both';
+        if (dir !== 'to-router' && hit(a, b)) return true;
+        if (dir !== 'to-node' && hit(b, a)) return true;
+      }
+      return false;
+    };
+    this.bgpNet.setFilter((from, to) => (blocks('bgp', from, to) ? 'drop' : 'pass'));
+    this.bfdNet.setFilter((d) => blocks('bfd', d.from.address, d.to.address));
+  }
+
+  async link(router: string, state: 'down' | 'up', node?: string): Promise<void> {
+    const key = `link|${router}|${node ?? '*'}`;
+    if (state === 'down')
+      this.faults.set(key, {
+        protocol: 'all',
+        router: this.router(router).addresses,
+        others: node ? nodeAddresses(this.topology, node) : undefined,
+      });
+    else this.faults.delete(key);
+    this.applyFaults();
+  }
+
+  async packets(
+    mode: 'drop' | 'restore',
+    protocol: 'bgp' | 'bfd',
+    router: string,
+    peer?: string,
+    direction: DropDirection = 'both',
+  ): Promise<void> {
+    const key = `${protocol}|${router}|${peer ?? '*'}`;
+    if (mode === 'drop')
+      this.faults.set(key, {
+        protocol,
+        router: this.router(router).addresses,
+        others: peer ? [peer] : undefined,
+        direction,
+      });
+    else this.faults.delete(key);
+    this.applyFaults();
+  }
+
+  async daemon(op: 'kill' | 'restart', router: string, daemon: RouterDaemonName): Promise<void> {
+    const r = this.router(router);
+    if (op === 'kill') await r.killDaemon(daemon);
+    else await r.restartDaemon(daemon);
+  }
+
+  vtysh(router: string, commands: string[]): Promise<string> {
+    return this.router(router).vtysh(commands);
+  }
+
+  describe(): string[] {
+    return [...this.routers.values()].map(
+      (r) => `${r.name}: builtin speakersim router, AS ${r.spec.asn}, ${r.addresses.join(', ')}`,
+    );
+  }
+}

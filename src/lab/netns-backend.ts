@@ -1,0 +1,180 @@
+import type { Clock } from '../core/clock.js';
+import type { Random } from '../core/random.js';
+import { TcpTransport } from '../bgp/io/tcp.js';
+import type { Transport } from '../bgp/io/transport.js';
+import { createUdpBfdTransport } from '../bfd/io/udp-transport.js';
+import type { BfdTransportFactory } from '../bfd/io/transport.js';
+import { bfdPortFor } from '../bfd/wire/constants.js';
+import {
+  dropAll,
+  dropBfd,
+  dropBgp,
+  killDaemon,
+  linkDown,
+  linkUp,
+  restartDaemon,
+  restorePackets,
+  type PacketFaultHandle,
+} from './faults.js';
+import { checkPrerequisites, labDown, labUp } from './lifecycle.js';
+import type { DropDirection } from './nft.js';
+import {
+  frrRoutesWithDetail,
+  nodeAddresses,
+  type PeerBackend,
+  type RouterDaemonName,
+  type RouterPath,
+  type TrafficGuard,
+} from './peer-backend.js';
+import { bfdPeers, bgpNeighbors, bgpRoutes, vtyshCommands } from './router-state.js';
+import type { LabTopology } from './topology.js';
+
+/** Real FRR 8.4 (zebra, bgpd, bfdd, staticd) per router, each in its own network namespace. */
+export class NetnsBackend implements PeerBackend {
+  readonly name: 'netns' | 'compose' = 'netns';
+  readonly bgpTransport: Transport;
+  /** Active packet faults (and per-node link faults), by what they drop. */
+  protected readonly faults = new Map<string, PacketFaultHandle[]>();
+  protected info: string[] = [];
+  /** Set once `up` got past the in-use checks: only then does `down` remove anything. */
+  protected started = false;
+
+  constructor(
+    protected readonly topology: LabTopology,
+    clock: Clock,
+    private readonly random: Random,
+    private readonly guard?: TrafficGuard,
+  ) {
+    const tcp = new TcpTransport(clock);
+    this.bgpTransport = guard ? guard.bgp(tcp) : tcp;
+  }
+
+  protected ref(router: string) {
+    return { lab: this.topology.name, router };
+  }
+
+  bfdTransport: BfdTransportFactory = async (localAddress, { multihop }) => {
+    const t = await createUdpBfdTransport({
+      localAddress,
+      listenPort: bfdPortFor(multihop),
+      random: this.random,
+    });
+    return this.guard ? this.guard.bfd(t) : t;
+  };
+
+  async up(): Promise<void> {
+    // A scenario with no router (pool accounting only) needs no lab at all.
+    if (this.topology.routers.length === 0) return;
+    checkPrerequisites();
+    // labUp removes what it made when it fails, and refuses (touching nothing) a lab in use.
+    const lab = await labUp(this.topology, { cleanupOnExit: true });
+    this.started = true;
+    this.info = lab.routers.map(
+      (r) =>
+        `${r.name}: FRR in netns ${r.namespace} (AS ${r.asn}); look inside: ${r.commands.vtysh}`,
+    );
+  }
+
+  async down(): Promise<void> {
+    this.faults.clear();
+    if (!this.started) return;
+    this.started = false;
+    await labDown(this.topology.name, { force: true });
+  }
+
+  neighbors(router: string) {
+    return bgpNeighbors(this.ref(router));
+  }
+
+  async routes(router: string, family: 'ipv4' | 'ipv6'): Promise<Record<string, RouterPath[]>> {
+    const table = (await bgpRoutes(this.ref(router), family)).routes as Record<
+      string,
+      RouterPath[]
+    >;
+    return frrRoutesWithDetail(table, family, (c) => this.vtysh(router, c));
+  }
+
+  bfdPeers(router: string) {
+    return bfdPeers(this.ref(router));
+  }
+
+  /** A cable pull on the router's link, or (with `node`) every packet to and from that node. */
+  async link(router: string, state: 'down' | 'up', node?: string): Promise<void> {
+    if (node === undefined) {
+      if (state === 'down') await this.cableDown(router);
+      else await this.cableUp(router);
+      return;
+    }
+    const key = `link|${router}|${node}`;
+    await this.fault(state === 'down' ? 'drop' : 'restore', key, () =>
+      Promise.all(nodeAddresses(this.topology, node).map((a) => this.dropAll(router, a))),
+    );
+  }
+
+  protected cableDown(router: string): Promise<void> {
+    return linkDown(this.ref(router));
+  }
+
+  protected cableUp(router: string): Promise<void> {
+    return linkUp(this.ref(router));
+  }
+
+  protected dropAll(router: string, address: string): Promise<PacketFaultHandle> {
+    return dropAll(this.ref(router), address);
+  }
+
+  protected dropPackets(
+    protocol: 'bgp' | 'bfd',
+    router: string,
+    peer: string | undefined,
+    direction: DropDirection,
+  ): Promise<PacketFaultHandle> {
+    return protocol === 'bgp'
+      ? dropBgp(this.ref(router), { peer, direction })
+      : dropBfd(this.ref(router), { peer, direction });
+  }
+
+  protected restore(handle: PacketFaultHandle): Promise<number> {
+    return restorePackets(handle);
+  }
+
+  private async fault(
+    mode: 'drop' | 'restore',
+    key: string,
+    apply: () => Promise<PacketFaultHandle[]>,
+  ): Promise<void> {
+    if (mode === 'drop') {
+      if (this.faults.has(key)) return;
+      this.faults.set(key, await apply());
+    } else {
+      const handles = this.faults.get(key) ?? [];
+      this.faults.delete(key);
+      for (const h of handles) await this.restore(h);
+    }
+  }
+
+  async packets(
+    mode: 'drop' | 'restore',
+    protocol: 'bgp' | 'bfd',
+    router: string,
+    peer?: string,
+    direction: DropDirection = 'both',
+  ): Promise<void> {
+    await this.fault(mode, `${protocol}|${router}|${peer ?? '*'}`, async () => [
+      await this.dropPackets(protocol, router, peer, direction),
+    ]);
+  }
+
+  async daemon(op: 'kill' | 'restart', router: string, daemon: RouterDaemonName): Promise<void> {
+    if (op === 'kill') await killDaemon(this.ref(router), daemon);
+    else await restartDaemon(this.ref(router), daemon);
+  }
+
+  vtysh(router: string, commands: string[]): Promise<string> {
+    return vtyshCommands(this.ref(router), commands);
+  }
+
+  describe(): string[] {
+    return this.info;
+  }
+}

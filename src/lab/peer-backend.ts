@@ -1,0 +1,102 @@
+/**
+ * The one seam between a scenario and its peers: builtin speakersim routers (in memory,
+ * virtual or real time), FRR in network namespaces, or FRR in compose containers. The runner
+ * asks for the transports its node speakers use, router state in the FRR readers' shapes, and
+ * faults; it never needs to know which backend it has. `createPeerBackend` (backends.ts) picks
+ * one; test/lab/backend-contract.test.ts holds all three to the same behaviour.
+ */
+import { SpeakersimError } from '../core/errors.js';
+import type { Transport } from '../bgp/io/transport.js';
+import type { BfdTransport, BfdTransportFactory } from '../bfd/io/transport.js';
+import type { BfdPeer, BgpNeighbor, BgpPath } from './frr-json.js';
+import type { DropDirection } from './nft.js';
+import type { LabTopology } from './topology.js';
+
+export class PeerBackendError extends SpeakersimError {}
+
+export type PeerBackendKind = 'builtin' | 'netns' | 'compose';
+export type RouterDaemonName = 'bgpd' | 'bfdd' | 'zebra';
+
+/** A path plus communities (FRR's detail view; the builtin router has them at hand). */
+export interface RouterPath extends BgpPath {
+  communities?: string[];
+  largeCommunities?: string[];
+}
+
+export interface PeerBackend {
+  readonly name: PeerBackendKind;
+  /** What node speakers connect with. */
+  bgpTransport: Transport;
+  /** A BFD listener on a node address: port 3784, or 4784 for multihop (RFC 5883). */
+  bfdTransport: BfdTransportFactory;
+  up(): Promise<void>;
+  /** Removes what `up` made; a backend whose `up` was refused removes nothing. */
+  down(): Promise<void>;
+  neighbors(router: string): Promise<Record<string, BgpNeighbor>>;
+  routes(router: string, family: 'ipv4' | 'ipv6'): Promise<Record<string, RouterPath[]>>;
+  bfdPeers(router: string): Promise<BfdPeer[]>;
+  /** The router's link down/up: to everything, or (with `node`) to that node only. */
+  link(router: string, state: 'down' | 'up', node?: string): Promise<void>;
+  packets(
+    mode: 'drop' | 'restore',
+    protocol: 'bgp' | 'bfd',
+    router: string,
+    peer?: string,
+    direction?: DropDirection,
+  ): Promise<void>;
+  daemon(op: 'kill' | 'restart', router: string, daemon: RouterDaemonName): Promise<void>;
+  vtysh(router: string, commands: string[]): Promise<string>;
+  /** How a person looks inside (printed by `lab up`). */
+  describe(): string[];
+}
+
+/** Wraps real transports so that node speakers reach only the lab (the runner's LabGuard). */
+export interface TrafficGuard {
+  bgp(t: Transport): Transport;
+  bfd(t: BfdTransport): BfdTransport;
+}
+
+/** Addresses of one node (or of every node), for faults aimed at a node. */
+export function nodeAddresses(topology: LabTopology, node?: string): string[] {
+  const nodes = topology.nodes.filter((n) => !node || n.name === node);
+  if (node !== undefined && nodes.length === 0) {
+    throw new PeerBackendError('ERR_UNKNOWN_NODE', `no node ${node}`);
+  }
+  return nodes.flatMap((n) => [n.ipv4, n.ipv6].filter((a): a is string => !!a));
+}
+
+/** The lab's subnets, which real-socket backends' node speakers may reach. */
+export function labSubnets(topology: LabTopology): string[] {
+  return topology.segments.flatMap((s) =>
+    [s.ipv4Prefix, s.ipv6Prefix].filter((p): p is string => !!p),
+  );
+}
+
+/**
+ * A router's table with communities and local preference from FRR's per-prefix detail view
+ * (the table view has no communities), through any vtysh runner.
+ */
+export async function frrRoutesWithDetail(
+  table: Record<string, RouterPath[]>,
+  family: 'ipv4' | 'ipv6',
+  vtysh: (commands: string[]) => Promise<string>,
+): Promise<Record<string, RouterPath[]>> {
+  for (const [prefix, paths] of Object.entries(table)) {
+    const out = await vtysh([`show bgp ${family} unicast ${prefix} json`]);
+    const detail = JSON.parse(out) as {
+      paths?: {
+        community?: { string?: string };
+        largeCommunity?: { string?: string };
+        locPrf?: number;
+      }[];
+    };
+    (detail.paths ?? []).forEach((d, i) => {
+      const p = paths[i];
+      if (!p) return;
+      p.communities = d.community?.string ? d.community.string.split(' ') : [];
+      p.largeCommunities = d.largeCommunity?.string ? d.largeCommunity.string.split(' ') : [];
+      if (d.locPrf !== undefined && p.localPref === undefined) p.localPref = d.locPrf;
+    });
+  }
+  return table;
+}

@@ -1,0 +1,116 @@
+/**
+ * `sessions`: the BGPSessionState of (node, peer) shows these states in this order, as the CR
+ * showed them (every (BGP, BFD) pair observed through a watch).
+ */
+import { sessionPeerName } from '../../metallb/session-state.js';
+import { checkNode, resolvePeer } from '../references.js';
+import type { CheckDef } from '../registry/types.js';
+import type { SessionStateMatcher } from '../types.js';
+
+export interface SessionsExpectation {
+  kind: 'sessions';
+  node: string;
+  /** The peer's address, as the BGPSessionState's PEER column shows it (before expansion). */
+  peer: string;
+  /** The router named in the scenario, when `peer` named one. */
+  router?: string;
+  vrf: string;
+  sequence: SessionStateMatcher[];
+  /** Which observations count: all since the scenario started, or only since this step. */
+  since: 'start' | 'step';
+}
+
+const BFD_TOKEN = /^BFD (.+)$/;
+
+/** `Established` -> {bgp}, `BFD Down` -> {bfd}, a mapping as it is. */
+export function sessionMatcher(token: unknown): SessionStateMatcher {
+  if (typeof token === 'string') {
+    const bfd = BFD_TOKEN.exec(token);
+    return bfd
+      ? { bfd: bfd[1] as SessionStateMatcher['bfd'] }
+      : { bgp: token as SessionStateMatcher['bgp'] };
+  }
+  return token as SessionStateMatcher;
+}
+
+export function matcherText(m: SessionStateMatcher): string {
+  if (m.bgp && m.bfd) return `${m.bgp}/BFD ${m.bfd}`;
+  return m.bgp ?? `BFD ${m.bfd}`;
+}
+
+export function matches(m: SessionStateMatcher, o: { bgp: string; bfd: string }): boolean {
+  return (!m.bgp || m.bgp === o.bgp) && (!m.bfd || m.bfd === o.bfd);
+}
+
+export const sessionsCheck: CheckDef<SessionsExpectation> = {
+  kind: 'sessions',
+  key: 'sessions',
+  definition: [
+    'sessionsExpectation',
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['node', 'peer', 'sequence'],
+      description:
+        'The BGPSessionState of (node, peer) shows these states in this order. Observed values are the (BGP, BFD) column pairs each time either changes; other values may come between the listed ones. `Established` matches the BGP column, `BFD Down` the BFD column (so `[Established, BFD Down]` is a session that was Established and later showed BFD Down), and {bgp: Established, bfd: Down} both at once.',
+      properties: {
+        node: {
+          $ref: '#/definitions/objectName',
+        },
+        peer: {
+          type: 'string',
+          description: "The peer's address, or the name of a router in the topology.",
+          examples: ['r1', '198.18.0.1'],
+        },
+        vrf: {
+          type: 'string',
+          description: 'Default: the default VRF.',
+        },
+        sequence: {
+          type: 'array',
+          minItems: 1,
+          items: {
+            $ref: '#/definitions/sessionMatcher',
+          },
+          examples: [['Active', 'Established', 'BFD Down', 'Established']],
+        },
+        since: {
+          enum: ['start', 'step'],
+          'x-expected': 'start or step',
+          description:
+            'Count observations since the scenario started (default) or since this step.',
+        },
+      },
+    },
+  ],
+  parse: (ctx, s, p) => ({
+    kind: 'sessions',
+    node: checkNode(ctx, s['node'], [...p, 'node']),
+    ...resolvePeer(ctx, s['peer'], [...p, 'peer']),
+    vrf: typeof s['vrf'] === 'string' ? s['vrf'] : '',
+    sequence: (s['sequence'] as unknown[]).map(sessionMatcher),
+    since: s['since'] === 'step' ? 'step' : 'start',
+  }),
+  describe: (e) => `sessions ${e.node}/${e.peer}`,
+  async check({ s, stepStart }, e) {
+    const since = e.since === 'step' ? stepStart : -Infinity;
+    const peer = sessionPeerName(e.peer);
+    const all = s.observations.filter((o) => o.node === e.node && o.peer === peer);
+    // From the state in force when the step began (the CR showed it then), onwards.
+    const firstNew = all.findIndex((o) => o.t >= since);
+    const from = firstNew < 0 ? Math.max(0, all.length - 1) : Math.max(0, firstNew - 1);
+    const seen = e.since === 'step' ? all.slice(from) : all;
+    let i = 0;
+    for (const o of seen) {
+      const m = e.sequence[i];
+      if (m && matches(m, o)) i++;
+    }
+    return {
+      ok: i === e.sequence.length,
+      expected: e.sequence.map(matcherText).join(' -> '),
+      actual: seen.length
+        ? seen.map((o) => `${o.bgp}/BFD ${o.bfd}`).join(' -> ')
+        : '<no BGPSessionState seen>',
+    };
+  },
+};

@@ -1,0 +1,166 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { SeededRandom } from '../../src/core/random.js';
+import {
+  BfdSessionTable,
+  BfdState,
+  InMemoryBfdNetwork,
+  encodeControlPacket,
+  type BfdControlPacket,
+} from '../../src/bfd/index.js';
+import { A_ADDR, B_ADDR, memoryPair } from './harness.js';
+
+/** A Control packet as the peer (or a spoofer) would send it. */
+function control(fields: Partial<BfdControlPacket>): Buffer {
+  return encodeControlPacket({
+    version: 1,
+    diagnostic: 0,
+    state: BfdState.Down,
+    poll: false,
+    final: false,
+    controlPlaneIndependent: false,
+    demand: false,
+    multipoint: false,
+    detectMult: 3,
+    myDiscriminator: 1,
+    yourDiscriminator: 0,
+    desiredMinTxUs: 300_000,
+    requiredMinRxUs: 300_000,
+    requiredMinEchoRxUs: 0,
+    ...fields,
+  });
+}
+
+describe('BFD security: spoofed packets are discarded and counted', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('a Down naming the session from another local address is discarded (source-address-mismatch); the session stays Up', async () => {
+    const p = await memoryPair();
+    p.clock.advance(5_000);
+    expect(p.a.state).toBe(BfdState.Up);
+    const downs: unknown[] = [];
+    p.a.on('down', (e) => downs.push(e));
+    const reason = p.tableA.handleDatagram({
+      payload: control({
+        state: BfdState.Down,
+        myDiscriminator: p.b.localDiscriminator,
+        yourDiscriminator: p.a.localDiscriminator,
+      }),
+      from: { address: '198.18.0.99', port: 49152 },
+      to: { address: A_ADDR, port: 3784 },
+      ttl: 255,
+    });
+    expect(reason).toBe('source-address-mismatch');
+    expect(p.a.state).toBe(BfdState.Up);
+    expect(downs).toHaveLength(0);
+    expect(p.a.counters.discards['source-address-mismatch']).toBe(1);
+    expect(p.tableA.discards['source-address-mismatch']).toBe(1);
+    // The same packet from the real peer address is taken: the check is the address, not the packet.
+    const real = p.tableA.handleDatagram({
+      payload: control({
+        state: BfdState.Down,
+        myDiscriminator: p.b.localDiscriminator,
+        yourDiscriminator: p.a.localDiscriminator,
+      }),
+      from: { address: B_ADDR, port: 49152 },
+      to: { address: A_ADDR, port: 3784 },
+      ttl: 255,
+    });
+    expect(real).toBeUndefined();
+    expect(p.a.state).toBe(BfdState.Down);
+    await p.close();
+  });
+
+  it('while Up, a packet with another My Discriminator is discarded (remote-discriminator-changed)', async () => {
+    const p = await memoryPair();
+    p.clock.advance(5_000);
+    const reason = p.tableA.handleDatagram({
+      payload: control({
+        state: BfdState.Down,
+        myDiscriminator: (p.b.localDiscriminator % 0xfffffffe) + 1,
+        yourDiscriminator: p.a.localDiscriminator,
+      }),
+      from: { address: B_ADDR, port: 49152 },
+      to: { address: A_ADDR, port: 3784 },
+      ttl: 255,
+    });
+    expect(reason).toBe('remote-discriminator-changed');
+    expect(p.a.state).toBe(BfdState.Up);
+    expect(p.a.remoteDiscriminator).toBe(p.b.localDiscriminator);
+    expect(p.a.counters.discards['remote-discriminator-changed']).toBe(1);
+    // After a real loss (Detection Time, RFC 5880 6.8.1 resets bfd.RemoteDiscr) a new peer
+    // discriminator is learned again: the rule is only while Up.
+    p.silence(B_ADDR);
+    p.clock.advance(2_000);
+    expect(p.a.state).toBe(BfdState.Down);
+    expect(p.a.remoteDiscriminator).toBe(0);
+    p.silence(undefined);
+    p.clock.advance(5_000);
+    expect(p.a.state).toBe(BfdState.Up);
+    await p.close();
+  });
+
+  it('a single-hop packet received with TTL below 255 is discarded (RFC 5881 5: ttl-not-255)', async () => {
+    const p = await memoryPair();
+    p.clock.advance(5_000);
+    const reason = p.tableA.handleDatagram({
+      payload: control({
+        state: BfdState.Down,
+        myDiscriminator: p.b.localDiscriminator,
+        yourDiscriminator: p.a.localDiscriminator,
+      }),
+      from: { address: B_ADDR, port: 49152 },
+      to: { address: A_ADDR, port: 3784 },
+      ttl: 254,
+    });
+    expect(reason).toBe('ttl-not-255');
+    expect(p.a.state).toBe(BfdState.Up);
+    await p.close();
+  });
+
+  it('a packet for a single-hop session arriving on the multihop port is discarded (hop-mode-mismatch)', async () => {
+    const p = await memoryPair();
+    p.clock.advance(5_000);
+    const reason = p.tableA.handleDatagram(
+      {
+        payload: control({
+          state: BfdState.Down,
+          myDiscriminator: p.b.localDiscriminator,
+          yourDiscriminator: p.a.localDiscriminator,
+        }),
+        from: { address: B_ADDR, port: 49152 },
+        to: { address: A_ADDR, port: 4784 },
+        ttl: 255,
+      },
+      { multihop: true },
+    );
+    expect(reason).toBe('hop-mode-mismatch');
+    expect(p.a.state).toBe(BfdState.Up);
+    await p.close();
+  });
+
+  it('discriminators come from the injected Random, never Math.random', async () => {
+    const mathRandom = vi.spyOn(Math, 'random');
+    const run = async (seed: number) => {
+      const clock = new ManualClock();
+      const random = new SeededRandom(seed);
+      const net = new InMemoryBfdNetwork({ clock, random });
+      const table = new BfdSessionTable({ clock, random });
+      table.addTransport(await net.createTransport({ localAddress: A_ADDR }));
+      const discs = [];
+      for (let i = 2; i < 6; i++) {
+        const s = await table.addSession({ localAddress: A_ADDR, peerAddress: `198.18.0.${i}` });
+        discs.push(s.localDiscriminator);
+      }
+      clock.advance(3_000);
+      await table.close();
+      return discs;
+    };
+    const one = await run(7);
+    expect(await run(7)).toEqual(one);
+    expect(await run(8)).not.toEqual(one);
+    expect(new Set(one).size).toBe(4);
+    expect(one.every((d) => d >= 1 && d <= 0xffffffff)).toBe(true);
+    expect(mathRandom).not.toHaveBeenCalled();
+  });
+});

@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { SystemClock } from '../../src/core/clock.js';
+import { SeededRandom } from '../../src/core/random.js';
+import { TcpTransport } from '../../src/bgp/io/tcp.js';
+import { Speaker } from '../../src/bgp/speaker.js';
+import { Neighbor } from '../../src/bgp/neighbor.js';
+import { BfdSessionTable, bfdPortFor, createUdpBfdTransport } from '../../src/bfd/index.js';
+import { BfdDiagnostic, BfdState } from '../../src/bfd/wire/constants.js';
+import { labDown, labUp } from '../../src/lab/lifecycle.js';
+import { dropBfd, restorePackets } from '../../src/lab/faults.js';
+import { bfdPeers, waitFor, waitForNeighbor } from '../../src/lab/router-state.js';
+import type { LabTopology } from '../../src/lab/topology.js';
+import { integration, serialLabFile } from './require.js';
+
+// A BGPPeer with ebgpMultiHop and a bfdProfile, against FRR 8.4: bgpd with `neighbor X
+// ebgp-multihop`, bfdd with `peer X multihop local-address Y` (src/lab/render.ts). speakersim
+// runs the RFC 5883 session over UDP 4784 through a Neighbor, as the node speaker does.
+const LAB = 'bmh';
+const NODE = '198.18.47.10';
+const RTR = '198.18.47.1';
+const profile = {
+  name: 'mh',
+  receiveIntervalMs: 100,
+  transmitIntervalMs: 100,
+  detectMultiplier: 3,
+  passive: false,
+};
+const topology: LabTopology = {
+  name: LAB,
+  segments: [{ name: 'lan', ipv4Prefix: '198.18.47.0/24' }],
+  routers: [
+    {
+      name: 'r1',
+      asn: 64500,
+      routerId: RTR,
+      interfaces: [{ segment: 'lan', ipv4: RTR }],
+      neighbors: [
+        { address: NODE, remoteAsn: 64501, bfd: profile, ebgpMultihop: 2, connectRetryS: 2 },
+      ],
+    },
+  ],
+  nodes: [{ name: 'node1', asn: 64501, segment: 'lan', ipv4: NODE }],
+};
+const R1 = { lab: LAB, router: 'r1' };
+
+integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
+  'multihop BFD (RFC 5883) against FRR bfdd, coupled to an ebgp-multihop session',
+  () => {
+    serialLabFile();
+    const clock = new SystemClock();
+    const random = new SeededRandom(47);
+    const speaker = new Speaker({ clock, random, transport: new TcpTransport(clock) });
+    const ports: number[] = [];
+    const table = new BfdSessionTable({
+      clock,
+      random,
+      openTransport: async (localAddress, { multihop }) => {
+        ports.push(bfdPortFor(multihop));
+        return createUdpBfdTransport({ localAddress, listenPort: bfdPortFor(multihop), random });
+      },
+    });
+    const notifications: { direction: string; code: number; subcode: number }[] = [];
+    let neighbor: Neighbor;
+
+    beforeAll(async () => {
+      await labUp(topology, { cleanupOnExit: true });
+      neighbor = new Neighbor(
+        {
+          peer: {
+            id: 'node1',
+            node: 'node1',
+            localAddress: NODE,
+            localAsn: 64501,
+            routerId: NODE,
+            peerAddress: RTR,
+            peerAsn: 64500,
+            connectRetryTimeSeconds: 1,
+            families: ['ipv4'],
+          },
+          bfd: {
+            localAddress: NODE,
+            peerAddress: RTR,
+            multihop: true,
+            desiredMinTxMs: profile.transmitIntervalMs,
+            requiredMinRxMs: profile.receiveIntervalMs,
+            detectMult: profile.detectMultiplier,
+          },
+        },
+        { clock, speaker, bfdTable: table },
+      );
+      neighbor.on({
+        message: (m) => {
+          if (m.message.type === 'NOTIFICATION') {
+            notifications.push({
+              direction: m.direction,
+              code: m.message.code,
+              subcode: m.message.subcode,
+            });
+          }
+        },
+      });
+      await neighbor.start();
+    }, 60_000);
+
+    afterAll(async () => {
+      await speaker.close();
+      await table.close();
+      await labDown(LAB, { force: true });
+    });
+
+    it('comes Up as a multihop session on both sides (UDP 4784), and BGP is Established with peerBfdInfo Up', async () => {
+      const t0 = Date.now();
+      const peer = await waitFor(
+        'r1 multihop BFD peer up',
+        async () => (await bfdPeers(R1)).find((p) => p.peer === NODE && p.status === 'up'),
+        20_000,
+      );
+      console.log(`[bfd-multihop-frr] BFD Up on r1 ${Date.now() - t0} ms after start`);
+      expect(peer.multihop).toBe(true);
+      expect(peer.local).toBe(RTR);
+      expect([peer.remoteReceiveIntervalMs, peer.remoteTransmitIntervalMs]).toEqual([100, 100]);
+      expect(ports).toEqual([4784]);
+      const bfd = neighbor.bfd!;
+      expect(bfd.snapshot().multihop).toBe(true);
+      expect(bfd.state).toBe(BfdState.Up);
+      expect(bfd.remoteDiscriminator).toBe(peer.id);
+      const n = await waitForNeighbor(
+        R1,
+        NODE,
+        (x) => x.state === 'Established' && x.crBfdStatus === 'Up',
+        30_000,
+      );
+      expect(n.bfd?.status).toBe('Up');
+    }, 60_000);
+
+    it('dropping BFD towards the node: Down (Diag 1) within 3 x 100 ms + 50 ms, Cease/10; restore: Up, Established', async () => {
+      const bfd = neighbor.bfd!;
+      await waitFor(
+        'Established with BFD Up',
+        async () => (neighbor.session.established && bfd.state === BfdState.Up ? true : undefined),
+        30_000,
+        20,
+      );
+      const downAt = new Promise<number>((resolve) => {
+        const off = bfd.on('down', (e) => {
+          off();
+          resolve(e.wallAt);
+        });
+      });
+      const fault = await dropBfd(R1, { peer: NODE, direction: 'to-node' });
+      const t0 = Date.now();
+      try {
+        const detectMs = (await downAt) - t0;
+        console.log(
+          `[bfd-multihop-frr] multihop detection: Down ${detectMs} ms after the drop rule`,
+        );
+        expect(detectMs).toBeLessThanOrEqual(3 * profile.receiveIntervalMs + 50);
+        expect(bfd.diagnostic).toBe(BfdDiagnostic.ControlDetectionTimeExpired);
+        await waitFor(
+          'leaves Established',
+          async () => (!neighbor.session.established ? true : undefined),
+          5_000,
+          10,
+        );
+        expect(notifications).toContainEqual({ direction: 'sent', code: 6, subcode: 10 });
+        expect(neighbor.counters.bfdTeardowns).toBe(1);
+      } finally {
+        await restorePackets(fault);
+      }
+      await waitFor(
+        'BFD Up again',
+        async () => (bfd.state === BfdState.Up ? true : undefined),
+        20_000,
+        20,
+      );
+      await waitFor(
+        'Established again',
+        async () => (neighbor.session.established ? true : undefined),
+        30_000,
+        50,
+      );
+    }, 90_000);
+  },
+);

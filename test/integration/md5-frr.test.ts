@@ -1,0 +1,131 @@
+import { expect, it } from 'vitest';
+import { SystemClock } from '../../src/core/clock.js';
+import { SeededRandom } from '../../src/core/random.js';
+import { parseTcpExtCounters, type TcpOptionDropCounters } from '../../src/bgp/io/peer-options.js';
+import { TcpTransport } from '../../src/bgp/io/tcp.js';
+import { Speaker, type Peer } from '../../src/bgp/speaker.js';
+import { inNamespace, run } from '../../src/lab/exec.js';
+import { routerNamespace } from '../../src/lab/names.js';
+import { bgpNeighbors, waitForNeighbor } from '../../src/lab/router-state.js';
+import type { LabTopology } from '../../src/lab/topology.js';
+import { integration, labForFile } from './require.js';
+
+// RFC 2385 against FRR 8.4: r1 has `neighbor X password`; speakersim keys its sockets through
+// setsockopt(TCP_MD5SIG). node1 (IPv4 and IPv6) has r1's keys, node2 a wrong one, node3 none
+// on either side (the bring-up baseline).
+const LAB = 'md5x';
+const R1 = { lab: LAB, router: 'r1' };
+const timers = { keepaliveS: 1, holdS: 3 };
+const KEY = 'frr-md5-Key1';
+const KEY6 = 'frr-md5-Key6';
+const topology: LabTopology = {
+  name: LAB,
+  segments: [{ name: 'lan', ipv4Prefix: '198.18.31.0/24', ipv6Prefix: '2001:db8:31::/64' }],
+  routers: [
+    {
+      name: 'r1',
+      asn: 64500,
+      routerId: '198.18.31.1',
+      interfaces: [{ segment: 'lan', ipv4: '198.18.31.1', ipv6: '2001:db8:31::1' }],
+      neighbors: [
+        { address: '198.18.31.10', remoteAsn: 64501, timers, connectRetryS: 1, password: KEY },
+        {
+          address: '2001:db8:31::10',
+          remoteAsn: 64501,
+          timers,
+          connectRetryS: 1,
+          password: KEY6,
+          families: ['ipv6'],
+        },
+        { address: '198.18.31.11', remoteAsn: 64501, timers, connectRetryS: 1, password: KEY },
+        { address: '198.18.31.12', remoteAsn: 64501, timers, connectRetryS: 1 },
+      ],
+    },
+  ],
+  nodes: [
+    { name: 'node1', asn: 64501, segment: 'lan', ipv4: '198.18.31.10', ipv6: '2001:db8:31::10' },
+    { name: 'node2', asn: 64501, segment: 'lan', ipv4: '198.18.31.11' },
+    { name: 'node3', asn: 64501, segment: 'lan', ipv4: '198.18.31.12' },
+  ],
+};
+
+/** The kernel's TcpExt drop counters inside r1's namespace (counters are per namespace). */
+async function r1Counters(): Promise<TcpOptionDropCounters> {
+  const r = await run(inNamespace(routerNamespace(LAB, 'r1'), ['cat', '/proc/net/netstat']));
+  return parseTcpExtCounters(r.stdout);
+}
+
+integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('TCP MD5 (RFC 2385) against FRR bgpd', () => {
+  labForFile(topology);
+  const clock = new SystemClock();
+  const transport = new TcpTransport(clock);
+  const speaker = new Speaker({ clock, random: new SeededRandom(12), transport });
+
+  function addPeer(local: string, peer: string, md5Key?: string): Peer {
+    // eBGP single hop: TTL 1, as FRR sends.
+    transport.socketOptions.set(
+      { localAddress: local, peerAddress: peer },
+      md5Key ? { md5Key, ttl: 1 } : { ttl: 1 },
+    );
+    return speaker.addPeer({
+      id: `${local}->${peer}`,
+      localAddress: local,
+      localAsn: 64501,
+      routerId: local.includes(':') ? '198.18.31.10' : local,
+      peerAddress: peer,
+      peerAsn: 64500,
+      holdTimeSeconds: 3,
+      keepaliveTimeSeconds: 1,
+      connectRetryTimeSeconds: 1,
+      families: [local.includes(':') ? 'ipv6' : 'ipv4'],
+    });
+  }
+
+  async function bringUp(local: string, peer: string, md5Key?: string): Promise<number> {
+    const p = addPeer(local, peer, md5Key);
+    const t0 = performance.now();
+    const up = new Promise<void>((resolve) => p.on({ established: () => resolve() }));
+    p.session.start();
+    await up;
+    return performance.now() - t0;
+  }
+
+  it('the right key (IPv4 and IPv6) brings the sessions up; bring-up time beside an unsigned one', async () => {
+    // bgpd is up and has its neighbors before anything is timed.
+    await waitForNeighbor(R1, '198.18.31.12', () => true, 15_000);
+    const plainMs = await bringUp('198.18.31.12', '198.18.31.1');
+    const md5Ms = await bringUp('198.18.31.10', '198.18.31.1', KEY);
+    const md5v6Ms = await bringUp('2001:db8:31::10', '2001:db8:31::1', KEY6);
+    await waitForNeighbor(R1, '198.18.31.10', (n) => n.state === 'Established', 15_000);
+    await waitForNeighbor(R1, '2001:db8:31::10', (n) => n.state === 'Established', 15_000);
+    console.log(
+      `[md5-frr] bring-up to Established: unsigned ${plainMs.toFixed(1)} ms, MD5 IPv4 ${md5Ms.toFixed(1)} ms, MD5 IPv6 ${md5v6Ms.toFixed(1)} ms`,
+    );
+  }, 60_000);
+
+  it('a wrong key gives no session: r1 drops every SYN it cannot verify (TCPMD5Failure)', async () => {
+    const before = await r1Counters();
+    const p = addPeer('198.18.31.11', '198.18.31.1', 'not-the-key');
+    const states = new Set<string>();
+    p.on({ transition: (e) => states.add(e.to) });
+    p.session.start();
+    // Several connect retries (1 s) and SYN retransmissions.
+    await new Promise((r) => setTimeout(r, 5_000));
+    const after = await r1Counters();
+    expect(after.md5Failure - before.md5Failure).toBeGreaterThanOrEqual(1);
+    expect(states.has('OpenSent')).toBe(false);
+    expect(p.session.state).not.toBe('Established');
+    expect((await bgpNeighbors(R1))['198.18.31.11']?.state).not.toBe('Established');
+    // The right key on our side: the next SYN verifies.
+    transport.socketOptions.set(
+      { localAddress: '198.18.31.11', peerAddress: '198.18.31.1' },
+      { md5Key: KEY, ttl: 1 },
+    );
+    await waitForNeighbor(R1, '198.18.31.11', (n) => n.state === 'Established', 20_000);
+    speaker.removePeer(p.id);
+  }, 60_000);
+
+  it('closes', async () => {
+    await speaker.close();
+  });
+});
