@@ -9,7 +9,13 @@
  *   npx tsx bench/ui-latency.ts [--runs 5]
  */
 import { parseArgs } from 'node:util';
-import { bfdDownLatency, allUp, chromiumPath, pageShows, startUiLab } from '../test/ui/harness.js';
+import {
+  allUp,
+  bfdDownLatency,
+  bfdRestored,
+  chromiumPath,
+  startUiLab,
+} from '../test/ui/harness.js';
 import { spread } from './stats.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
@@ -39,14 +45,7 @@ try {
     console.log(
       `run ${i + 1}: fault -> API server ${r.api.at - r.injectedAt} ms, API server -> page ${r.page.at - r.api.at} ms, fault -> page ${r.page.at - r.injectedAt} ms (live view server's watch -> drawn ${r.page.at - r.page.seenAt} ms)`,
     );
-    const restoredAt = Date.now();
-    await lab.inject({ fault: 'restore-bfd', router: 'r1', node: 'worker0' });
-    await pageShows(
-      lab,
-      { node: 'worker0', peer: '198.18.0.1', bgp: 'Established', bfd: 'Up' },
-      restoredAt,
-      60_000,
-    );
+    await bfdRestored(lab, 'worker0', 60_000);
     // Let both ends settle (BFD timers back to their negotiated values) before the next drop.
     await new Promise((r) => setTimeout(r, 2000));
   }

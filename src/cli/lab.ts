@@ -80,6 +80,9 @@ export async function labUpCommand(
   out: Output,
 ): Promise<number> {
   const scenario = await loadScenario(file, { allowOutsideFiles: o.allowOutsideFiles === true });
+  // Live view (--ui) first: a port in use fails before any lab exists. Its fault buttons run
+  // the same actions as `speakersim inject`.
+  const ui = o.ui === undefined ? undefined : await LiveViewServer.start({ port: o.ui });
   const session = await ScenarioSession.start(scenario, {
     ...(o.backend ? { backend: o.backend } : {}),
     clock: 'real',
@@ -88,8 +91,6 @@ export async function labUpCommand(
   });
   const runner = new StepRunner(session);
   const metrics = await serveMetrics(session.runtime);
-  // Live view (--ui): its fault buttons run the same actions as `speakersim inject`.
-  const ui = o.ui === undefined ? undefined : await LiveViewServer.start({ port: o.ui });
   await ui?.attach(sessionSource(session, (r) => runner.act(injectAction(r.fault, r))));
   const name = scenario.topology.lab;
   let closing = false;

@@ -204,3 +204,15 @@ export async function bfdDownLatency(
   const page = await pageShows(lab, want, injectedAt);
   return { injectedAt, api, page };
 }
+
+/** Restores BFD on r1 for `node` and waits until the page shows it Established with BFD Up. */
+export async function bfdRestored(lab: UiLab, node: string, timeoutMs = 30_000): Promise<void> {
+  const restoredAt = Date.now();
+  await lab.inject({ fault: 'restore-bfd', router: 'r1', node });
+  await pageShows(
+    lab,
+    { node, peer: '198.18.0.1', bgp: 'Established', bfd: 'Up' },
+    restoredAt,
+    timeoutMs,
+  );
+}

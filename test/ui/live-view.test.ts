@@ -10,6 +10,7 @@ import {
   allUp,
   apiSees,
   bfdDownLatency,
+  bfdRestored,
   chromiumPath,
   pageShows,
   startUiLab,
@@ -124,14 +125,7 @@ integration(['chromium'])('live view in headless Chromium', () => {
     writeFileSync(SCREENSHOT, png);
     expect(Buffer.from(png).subarray(1, 4).toString()).toBe('PNG');
     expect(png.length).toBeGreaterThan(5_000);
-    const restoredAt = Date.now();
-    await lab.inject({ fault: 'restore-bfd', router: 'r1', node: 'worker0' });
-    await pageShows(
-      lab,
-      { node: 'worker0', peer: '198.18.0.1', bgp: 'Established', bfd: 'Up' },
-      restoredAt,
-      30_000,
-    );
+    await bfdRestored(lab, 'worker0');
   }, 60_000);
 
   it('runs a fault from its button, through the same fault code as inject', async () => {

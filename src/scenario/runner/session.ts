@@ -21,6 +21,7 @@ import type { Backend, ClockMode, Manifest, Scenario } from '../types.js';
 import { notificationName } from '../notification-names.js';
 import { applyManifest } from './apply.js';
 import { tapBfdTransport } from './bfd-tap.js';
+import { SimulatedWorkloads } from './workloads.js';
 import { labNameFor } from '../../lab/names.js';
 import { labTopologyFor, peerBackendFor, type PeerBackend } from './peers.js';
 
@@ -102,6 +103,8 @@ export class ScenarioSession {
   client!: KubeClient;
   runtime!: MetallbRuntime;
   peers!: PeerBackend;
+  /** Pods for Deployments, Running and Ready (workloads.ts). */
+  workloads: SimulatedWorkloads | undefined;
   private stopWatches: (() => void)[] = [];
   private readonly lastSeen = new Map<string, KubeResource>();
   /** Bumped by anything the runner observes; part of the settle check. */
@@ -185,6 +188,24 @@ export class ScenarioSession {
       );
     }
     await this.watchResources();
+    this.workloads = await SimulatedWorkloads.start(
+      this.client,
+      this.scenario.topology.nodes.map((n) => ({
+        name: n.name,
+        address: (n.addresses.ipv4 ?? n.addresses.ipv6)?.address,
+      })),
+      {
+        clock: this.clock,
+        random: this.random,
+        onError: (e) =>
+          this.record({
+            kind: 'log',
+            level: 'warn',
+            source: 'workloads',
+            message: e instanceof Error ? e.message : String(e),
+          }),
+      },
+    );
     this.runtime = await MetallbRuntime.start(
       {
         nodes: this.scenario.topology.nodes.map((n) => n.name),
@@ -360,8 +381,8 @@ export class ScenarioSession {
     let quietSince = Date.now();
     while (Date.now() < deadline) {
       for (let i = 0; i < 20; i++) await Promise.resolve();
-      const a = this.activity + this.runtime.cache.generation;
-      if (this.runtime.busy || a !== seen) {
+      const a = this.activity + this.runtime.cache.generation + (this.workloads?.generation ?? 0);
+      if (this.runtime.busy || this.workloads?.busy || a !== seen) {
         seen = a;
         quietSince = Date.now();
       } else if (Date.now() - quietSince >= quietMs) return;
@@ -400,6 +421,7 @@ export class ScenarioSession {
         // Already ended.
       }
     }
+    this.workloads?.close();
     await this.runtime?.stop().catch(() => undefined);
     await this.peers?.down().catch(() => undefined);
     await this.server?.close().catch(() => undefined);
