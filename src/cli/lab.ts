@@ -8,13 +8,8 @@ import http from 'node:http';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadScenario } from '../scenario/load.js';
-import { ScenarioSession } from '../scenario/runner/session.js';
-import { StepRunner } from '../scenario/runner/run.js';
-import { serveMetrics } from '../metallb/runtime/metrics-server.js';
 import type { Action, Backend } from '../scenario/types.js';
 import { injectAction } from '../scenario/registry/actions.js';
-import { labDown as netnsLabDown } from '../lab/lifecycle.js';
 import { style, type Output } from './output.js';
 
 const STATE_DIR = path.join(tmpdir(), 'speakersim', 'labs');
@@ -61,6 +56,11 @@ export async function labUpCommand(
   o: { backend?: Backend; frrK8sNamespace?: string; sessionStatePollMs?: number },
   out: Output,
 ): Promise<number> {
+  // Imported here so that `inject` and `lab status` start without the runner (start-up time).
+  const { loadScenario } = await import('../scenario/load.js');
+  const { ScenarioSession } = await import('../scenario/runner/session.js');
+  const { StepRunner } = await import('../scenario/runner/run.js');
+  const { serveMetrics } = await import('../metallb/runtime/metrics-server.js');
   const scenario = await loadScenario(file);
   const session = await ScenarioSession.start(scenario, {
     ...(o.backend ? { backend: o.backend } : {}),
@@ -165,6 +165,7 @@ export async function labDownCommand(
     rmSync(statePath(state.name), { force: true });
   }
   if (o.force) {
+    const { labDown: netnsLabDown } = await import('../lab/lifecycle.js');
     const report = await netnsLabDown(
       (name ?? state?.name ?? 'lab').replace(/[^a-z0-9]/g, '').slice(0, 5),
       { force: true },

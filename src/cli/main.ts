@@ -4,15 +4,17 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { validateScenarioFiles } from '../scenario/load.js';
 import { parseDuration } from '../scenario/duration.js';
 import type { Backend, ClockMode } from '../scenario/types.js';
-import { runApiServer } from '../k8s/main.js';
 import { consoleOutput, style } from './output.js';
-import { runCommand } from './run.js';
-import { injectCommand, labDownCommand, labStatusCommand, labUpCommand } from './lab.js';
-import { INJECT_NAMES } from '../scenario/registry/actions.js';
-import { speakerCommand } from './speaker.js';
+
+// Start-up time: every command's module (and with it @kubernetes/client-node, ajv, the
+// runner) is imported when that command runs, so `--help` and `inject` load only yargs
+// (test/cli/startup.test.ts checks the static imports; npm run bench:cli times it).
+const argv = hideBin(process.argv);
+// `inject`'s fault names come from the action registry; only `inject` pays for loading it.
+const INJECT_NAMES: readonly string[] =
+  argv[0] === 'inject' ? (await import('../scenario/registry/actions.js')).INJECT_NAMES : [];
 
 const out = consoleOutput();
 const BACKENDS = ['builtin', 'netns', 'compose'] as const;
@@ -37,7 +39,7 @@ function exit(code: number): void {
 }
 
 async function main(): Promise<void> {
-  await yargs(hideBin(process.argv))
+  await yargs(argv)
     .scriptName('speakersim')
     .usage(
       '$0 <command> [options]\n\nA BGP + BFD speaker and test harness that plays MetalLB against real or builtin routers.',
@@ -92,7 +94,9 @@ async function main(): Promise<void> {
       async (a) => {
         const poll = pollOption(a.pollSessionState);
         exit(
-          await runCommand(
+          await (
+            await import('./run.js')
+          ).runCommand(
             {
               files: a.files as string[],
               ...(a.backend ? { backend: a.backend as Backend } : {}),
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
           .positional('files', { type: 'string', array: true, demandOption: true })
           .example('$0 validate scenarios/*.yaml', 'check every shipped scenario'),
       async (a) => {
+        const { validateScenarioFiles } = await import('../scenario/load.js');
         const results = await validateScenarioFiles(a.files as string[]);
         let bad = 0;
         for (const r of results) {
@@ -145,7 +150,9 @@ async function main(): Promise<void> {
               ),
           async (a) =>
             exit(
-              await labUpCommand(
+              await (
+                await import('./lab.js')
+              ).labUpCommand(
                 a.scenario!,
                 {
                   ...(a.backend ? { backend: a.backend as Backend } : {}),
@@ -166,7 +173,8 @@ async function main(): Promise<void> {
               .positional('name', { type: 'string' })
               .option('force', { type: 'boolean', default: false })
               .example('sudo $0 lab down --force', 'sweep everything a crashed lab left'),
-          async (a) => exit(await labDownCommand(a.name, { force: a.force }, out)),
+          async (a) =>
+            exit(await (await import('./lab.js')).labDownCommand(a.name, { force: a.force }, out)),
         )
         .command(
           'status [name]',
@@ -175,7 +183,7 @@ async function main(): Promise<void> {
             yy
               .positional('name', { type: 'string' })
               .example('$0 lab status', 'the only running lab'),
-          async (a) => exit(await labStatusCommand(a.name, out)),
+          async (a) => exit(await (await import('./lab.js')).labStatusCommand(a.name, out)),
         )
         .demandCommand(1, 'lab needs a subcommand: up, down or status'),
     )
@@ -201,7 +209,9 @@ async function main(): Promise<void> {
           ),
       async (a) =>
         exit(
-          await injectCommand(
+          await (
+            await import('./lab.js')
+          ).injectCommand(
             a.fault as string,
             {
               ...(a.lab ? { lab: a.lab } : {}),
@@ -239,7 +249,7 @@ async function main(): Promise<void> {
         if (a.tls) args.push('--tls');
         for (const ns of ['metallb-system', 'openshift-frr-k8s', 'frr-k8s-system'])
           args.push('--namespace', ns);
-        await runApiServer(args);
+        await (await import('../k8s/main.js')).runApiServer(args);
         await new Promise(() => undefined);
       },
     )
@@ -257,7 +267,7 @@ async function main(): Promise<void> {
             '$0 speaker --config examples/speaker.yaml',
             'peer with the routers it lists and advertise its routes',
           ),
-      async (a) => exit(await speakerCommand(a.config, out)),
+      async (a) => exit(await (await import('./speaker.js')).speakerCommand(a.config, out)),
     )
     .demandCommand(1, 'name a command; see --help')
     .strict()

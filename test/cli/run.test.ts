@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pcapPaths, runCommand } from '../../src/cli/run.js';
+import { pcapPaths, progressView, runCommand } from '../../src/cli/run.js';
+import { parseScenario } from '../../src/scenario/load.js';
 import type { Output } from '../../src/cli/output.js';
 import { findAll, parseXml } from '../scenario/tiny-xml.js';
 
@@ -131,4 +132,40 @@ describe('run --pcap', () => {
     },
     120_000,
   );
+});
+
+describe('progress view', () => {
+  it('shows how long a real-time wait may still take, not for virtual time', () => {
+    const parsed = parseScenario(realOnly.replace('10ms', '30s'), join(dir, 'p.yaml'));
+    if (!parsed.ok) throw new Error('scenario');
+    const statuses: string[] = [];
+    const out = { ...capture(), status: (s: string) => statuses.push(s) };
+    let now = 1_000_000;
+    const view = progressView(out, parsed.scenario, 'real', () => now);
+    const stamp = { t: 0, wall: '' };
+    view.onEvent({ ...stamp, kind: 'step-start', step: 0, name: 'pause', keyword: 'sleep' });
+    now += 12_400;
+    view.onEvent({
+      ...stamp,
+      kind: 'bgp-transition',
+      node: 'w',
+      peer: 'p',
+      from: 'Idle',
+      to: 'Active',
+    });
+    view.stop();
+    expect(statuses).toEqual([
+      '  step 1: pause (30s left)',
+      '  step 1: pause (18s left)  [w>p Active]',
+    ]);
+    const virtual: string[] = [];
+    const v = progressView(
+      { ...capture(), status: (s) => virtual.push(s) },
+      parsed.scenario,
+      'virtual',
+    );
+    v.onEvent({ ...stamp, kind: 'step-start', step: 0, name: 'pause', keyword: 'sleep' });
+    v.stop();
+    expect(virtual).toEqual(['  step 1: pause']);
+  });
 });

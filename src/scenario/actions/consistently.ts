@@ -56,6 +56,7 @@ export const consistentlyAction: ActionDef<ConsistentlyAction> = {
     };
   },
   describe: (a) => `consistently ${describeExpectation(a.expectation)} for ${a.forMs}ms`,
+  maxDurationMs: (a) => a.forMs,
   async act(c, a) {
     const s = c.s;
     const start = s.clock.now();
