@@ -79,6 +79,11 @@ async function main(): Promise<void> {
           })
           .option('poll-session-state', POLL_OPTION)
           .option('seed', { type: 'number', describe: 'random seed for virtual-time runs' })
+          .option('kubeconfig', {
+            type: 'string',
+            describe:
+              'also write the status CRs (BGPSessionState, ServiceBGPStatus, ...) into this existing cluster (kubectl apply -f crds/ there first)',
+          })
           .example(
             '$0 run scenarios/bfd-down-recovery.yaml',
             'builtin peers, virtual time: no root, no FRR',
@@ -108,6 +113,7 @@ async function main(): Promise<void> {
               ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
               ...(poll !== undefined ? { pollSessionState: poll } : {}),
               ...(a.seed !== undefined ? { seed: a.seed } : {}),
+              ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}),
             },
             out,
           ),

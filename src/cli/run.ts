@@ -30,6 +30,8 @@ export interface RunCommandOptions {
   frrK8sNamespace?: string;
   pollSessionState?: number;
   seed?: number;
+  /** An existing cluster's kubeconfig: the status CRs are written there too. */
+  kubeconfig?: string;
 }
 
 /** Why netns cannot run here, or undefined when it can. */
@@ -102,6 +104,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
       ...(o.pollSessionState !== undefined ? { sessionStatePollMs: o.pollSessionState } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.kubeconfig ? { clusterKubeconfig: o.kubeconfig } : {}),
       onEvent: view.onEvent,
     });
     view.stop();

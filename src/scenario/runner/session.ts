@@ -20,6 +20,7 @@ import { Timeline, diffResources, type BfdSessionState } from '../timeline.js';
 import type { Backend, ClockMode, Manifest, Scenario } from '../types.js';
 import { notificationName } from '../notification-names.js';
 import { applyManifest } from './apply.js';
+import { StatusMirror } from './status-mirror.js';
 import { tapBfdTransport } from './bfd-tap.js';
 import {
   BuiltinBackend,
@@ -41,6 +42,11 @@ export interface SessionOptions {
   /** Port for the API server (0: a free one). */
   apiPort?: number;
   kubeconfigPath?: string;
+  /**
+   * An existing cluster (its kubeconfig) that gets the status CRs too (CRDs from crds/
+   * applied there); it keeps the last state when the run ends.
+   */
+  clusterKubeconfig?: string;
   /** Seed for generated names and jitter under virtual time. */
   seed?: number;
   onEvent?: (e: ReturnType<Timeline['record']>) => void;
@@ -115,6 +121,7 @@ export class ScenarioSession {
   runtime!: MetallbRuntime;
   peers!: PeerBackend;
   private stopWatches: (() => void)[] = [];
+  private mirror: StatusMirror | undefined;
   private readonly lastSeen = new Map<string, KubeResource>();
   /** Bumped by anything the runner observes; part of the settle check. */
   private activity = 0;
@@ -206,6 +213,14 @@ export class ScenarioSession {
       );
     }
     await this.watchResources();
+    if (this.options.clusterKubeconfig) {
+      this.mirror = await StatusMirror.start(
+        this.client,
+        KubeClient.fromKubeconfigFile(this.options.clusterKubeconfig),
+        ['metallb-system', frrNs],
+        (message) => this.record({ kind: 'log', level: 'warn', source: 'cluster', message }),
+      );
+    }
     this.runtime = await MetallbRuntime.start(
       {
         nodes: this.scenario.topology.nodes.map((n) => n.name),
@@ -420,6 +435,11 @@ export class ScenarioSession {
       } catch {
         // Already ended.
       }
+    }
+    // The cluster keeps the scenario's last state: stop copying before the speakers stop.
+    if (this.mirror && this.runtime) {
+      await this.settle(5).catch(() => undefined);
+      await this.mirror.close();
     }
     await this.runtime?.stop().catch(() => undefined);
     await this.peers?.down().catch(() => undefined);
