@@ -82,15 +82,21 @@ function summarize(m: BgpMessage): {
   type: string;
   summary: string;
   notification?: { code: number; subcode: number; name: string };
+  withdrawn?: string[];
 } {
   switch (m.type) {
     case 'UPDATE': {
       const ann = m.nlri.length + (m.attributes.mpReach?.nlri.length ?? 0);
-      const wd = m.withdrawn.length + (m.attributes.mpUnreach?.withdrawn.length ?? 0);
+      const withdrawn = [...m.withdrawn, ...(m.attributes.mpUnreach?.withdrawn ?? [])].map(
+        (n) => n.prefix,
+      );
+      const wd = withdrawn.length;
       const parts = [ann ? `${ann} announced` : '', wd ? `${wd} withdrawn` : ''].filter(Boolean);
       return {
         type: 'UPDATE',
         summary: `UPDATE ${parts.length ? parts.join(', ') : 'End-of-RIB'}`,
+        // Kept for checks that look for flaps between polls (consistently + route).
+        ...(wd ? { withdrawn } : {}),
       };
     }
     case 'NOTIFICATION': {
@@ -292,6 +298,7 @@ export class ScenarioSession {
               type: s.type,
               summary: s.summary,
               ...(s.notification ? { notification: s.notification } : {}),
+              ...(s.withdrawn ? { withdrawn: s.withdrawn } : {}),
             });
           },
           problem: (node, error) =>
