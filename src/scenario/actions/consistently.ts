@@ -64,7 +64,7 @@ export const consistentlyAction: ActionDef<ConsistentlyAction> = {
       result: 'fail' as const,
       expected: `${r.expected}, throughout ${a.forMs} ms`,
       actual: r.actual,
-      message: `broken after ${s.clock.now() - start} ms of ${a.forMs} ms`,
+      message: `broken after ${Math.round(s.clock.now() - start)} ms of ${a.forMs} ms`,
     });
     for (;;) {
       const now = await evaluate(c, a.expectation);

@@ -102,7 +102,9 @@ export const routeCheck: CheckDef<RouteExpectation> = {
       ok: withdrawals.length === 0,
       expected,
       actual: withdrawals
-        .map((w) => `+${w.t}ms ${w.kind === 'message' ? w.node : ''} withdrew ${e.prefix}`)
+        .map(
+          (w) => `+${Math.round(w.t)}ms ${w.kind === 'message' ? w.node : ''} withdrew ${e.prefix}`,
+        )
         .join('; '),
     };
   },
