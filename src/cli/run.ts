@@ -4,8 +4,8 @@
  * every scenario passed.
  */
 import { existsSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { extname, join, relative } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, extname, join, relative } from 'node:path';
 import { checkRunSettings, loadScenario } from '../scenario/load.js';
 import { ScenarioLoadError } from '../scenario/errors.js';
 import { formatEvent } from '../scenario/report/format.js';
@@ -140,6 +140,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       pcaps.map((p) => p.name),
     );
     for (const [i, p] of pcaps.entries()) {
+      await mkdir(dirname(paths[i]!), { recursive: true });
       await writeFile(paths[i]!, p.bytes);
       if (pcaps.length > 1) out.line(style.dim(`pcap ${p.name}: ${paths[i]}`));
     }

@@ -114,11 +114,15 @@ describe('run --pcap', () => {
       const names = ['bfd-down-recovery', 'hold-timer-expiry', 'ipv6-service'];
       const out = capture();
       const code = await runCommand(
-        { files: names.map((n) => join(root, `scenarios/${n}.yaml`)), pcap: join(dir, 'run.pcap') },
+        {
+          files: names.map((n) => join(root, `scenarios/${n}.yaml`)),
+          pcap: join(dir, 'caps', 'run.pcap'),
+        },
         out,
       );
       expect(code).toBe(0);
-      const files = names.map((n) => join(dir, `run.${n}.pcap`));
+      // The folder did not exist: run creates it.
+      const files = names.map((n) => join(dir, 'caps', `run.${n}.pcap`));
       expect(files.map(tsharkWarnings)).toEqual([0, 0, 0]);
       // What one combined file did: the scenarios share start time and addresses, and tshark
       // takes them for one stream (so the check above can fail).
