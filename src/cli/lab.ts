@@ -8,15 +8,9 @@ import http from 'node:http';
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadScenario } from '../scenario/load.js';
-import { ScenarioSession } from '../scenario/runner/session.js';
-import { StepRunner } from '../scenario/runner/run.js';
-import { serveMetrics } from '../metallb/runtime/metrics-server.js';
 import type { Action, Backend } from '../scenario/types.js';
 import { injectAction } from '../scenario/registry/actions.js';
-import { labDown as netnsLabDown } from '../lab/lifecycle.js';
 import { style, type Output } from './output.js';
-import { LiveViewServer } from '../ui/server.js';
 import {
   injectHints,
   statusChanges,
@@ -24,8 +18,6 @@ import {
   statusWidths,
   type StatusSession,
 } from '../ui/status.js';
-import { bfdSessionStatus } from '../metallb/bfd-profile.js';
-import { sessionSource } from '../ui/source.js';
 
 const STATE_DIR = path.join(tmpdir(), 'speakersim', 'labs');
 
@@ -79,6 +71,14 @@ export async function labUpCommand(
   },
   out: Output,
 ): Promise<number> {
+  // Imported here so that `inject` and `lab status` start without the runner (start-up time).
+  const { loadScenario } = await import('../scenario/load.js');
+  const { ScenarioSession } = await import('../scenario/runner/session.js');
+  const { StepRunner } = await import('../scenario/runner/run.js');
+  const { serveMetrics } = await import('../metallb/runtime/metrics-server.js');
+  const { LiveViewServer } = await import('../ui/server.js');
+  const { sessionSource } = await import('../ui/source.js');
+  const { bfdSessionStatus } = await import('../metallb/bfd-profile.js');
   const scenario = await loadScenario(file, { allowOutsideFiles: o.allowOutsideFiles === true });
   // Live view (--ui) first: a port in use fails before any lab exists. Its fault buttons run
   // the same actions as `speakersim inject`.
@@ -190,6 +190,7 @@ export async function labDownCommand(
     rmSync(statePath(state.name), { force: true });
   }
   if (o.force) {
+    const { labDown: netnsLabDown } = await import('../lab/lifecycle.js');
     const report = await netnsLabDown(
       (name ?? state?.name ?? 'lab').replace(/[^a-z0-9]/g, '').slice(0, 5),
       { force: true },

@@ -4,16 +4,18 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { validateScenarioFiles } from '../scenario/load.js';
 import { parseDuration } from '../scenario/duration.js';
 import type { Backend, ClockMode } from '../scenario/types.js';
-import { runApiServer } from '../k8s/main.js';
 import { consoleOutput, style } from './output.js';
-import { runCommand } from './run.js';
-import { injectCommand, labDownCommand, labStatusCommand, labUpCommand } from './lab.js';
-import { INJECT_NAMES } from '../scenario/registry/actions.js';
-import { speakerCommand } from './speaker.js';
-import { parseUiPort } from '../ui/source.js';
+import { parseUiPort } from '../ui/port.js';
+
+// Start-up time: every command's module (and with it @kubernetes/client-node, ajv, the
+// runner) is imported when that command runs, so `--help` and `inject` load only yargs
+// (test/cli/startup.test.ts checks the static imports; npm run bench:cli times it).
+const argv = hideBin(process.argv);
+// `inject`'s fault names come from the action registry; only `inject` pays for loading it.
+const INJECT_NAMES: readonly string[] =
+  argv[0] === 'inject' ? (await import('../scenario/registry/actions.js')).INJECT_NAMES : [];
 
 const UI_OPTION = {
   type: 'string',
@@ -50,7 +52,7 @@ function exit(code: number): void {
 }
 
 async function main(): Promise<void> {
-  await yargs(hideBin(process.argv))
+  await yargs(argv)
     .scriptName('speakersim')
     .usage(
       '$0 <command> [options]\n\nA BGP + BFD speaker and test harness that plays MetalLB against real or builtin routers.',
@@ -92,6 +94,11 @@ async function main(): Promise<void> {
           .option('seed', { type: 'number', describe: 'random seed for virtual-time runs' })
           .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
           .option('ui', UI_OPTION)
+          .option('kubeconfig', {
+            type: 'string',
+            describe:
+              'also write the status CRs (BGPSessionState, ServiceBGPStatus, ...) into this existing cluster (kubectl apply -f crds/ there first)',
+          })
           .example(
             '$0 run scenarios/bfd-down-recovery.yaml',
             'builtin peers, virtual time: no root, no FRR',
@@ -107,7 +114,9 @@ async function main(): Promise<void> {
       async (a) => {
         const poll = pollOption(a.pollSessionState);
         exit(
-          await runCommand(
+          await (
+            await import('./run.js')
+          ).runCommand(
             {
               files: a.files as string[],
               ...(a.backend ? { backend: a.backend as Backend } : {}),
@@ -121,6 +130,7 @@ async function main(): Promise<void> {
               ...(a.seed !== undefined ? { seed: a.seed } : {}),
               allowOutsideFiles: a.allowOutsideFiles,
               ui: parseUiPort(a.ui),
+              ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}),
             },
             out,
           ),
@@ -136,6 +146,7 @@ async function main(): Promise<void> {
           .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
           .example('$0 validate scenarios/*.yaml', 'check every shipped scenario'),
       async (a) => {
+        const { validateScenarioFiles } = await import('../scenario/load.js');
         const results = await validateScenarioFiles(a.files as string[], {
           allowOutsideFiles: a.allowOutsideFiles,
         });
@@ -171,7 +182,9 @@ async function main(): Promise<void> {
               ),
           async (a) =>
             exit(
-              await labUpCommand(
+              await (
+                await import('./lab.js')
+              ).labUpCommand(
                 a.scenario!,
                 {
                   ...(a.backend ? { backend: a.backend as Backend } : {}),
@@ -194,7 +207,8 @@ async function main(): Promise<void> {
               .positional('name', { type: 'string' })
               .option('force', { type: 'boolean', default: false })
               .example('sudo $0 lab down --force', 'sweep everything a crashed lab left'),
-          async (a) => exit(await labDownCommand(a.name, { force: a.force }, out)),
+          async (a) =>
+            exit(await (await import('./lab.js')).labDownCommand(a.name, { force: a.force }, out)),
         )
         .command(
           'status [name]',
@@ -210,7 +224,10 @@ async function main(): Promise<void> {
               })
               .example('$0 lab status', 'the only running lab')
               .example('$0 lab status --watch', 'follow BGP and BFD state changes'),
-          async (a) => exit(await labStatusCommand(a.name, out, { watch: a.watch })),
+          async (a) =>
+            exit(
+              await (await import('./lab.js')).labStatusCommand(a.name, out, { watch: a.watch }),
+            ),
         )
         .demandCommand(1, 'lab needs a subcommand: up, down or status'),
     )
@@ -236,7 +253,9 @@ async function main(): Promise<void> {
           ),
       async (a) =>
         exit(
-          await injectCommand(
+          await (
+            await import('./lab.js')
+          ).injectCommand(
             a.fault as string,
             {
               ...(a.lab ? { lab: a.lab } : {}),
@@ -274,7 +293,7 @@ async function main(): Promise<void> {
         if (a.tls) args.push('--tls');
         for (const ns of ['metallb-system', 'openshift-frr-k8s', 'frr-k8s-system'])
           args.push('--namespace', ns);
-        await runApiServer(args);
+        await (await import('../k8s/main.js')).runApiServer(args);
         await new Promise(() => undefined);
       },
     )
@@ -292,7 +311,7 @@ async function main(): Promise<void> {
             '$0 speaker --config examples/speaker.yaml',
             'peer with the routers it lists and advertise its routes',
           ),
-      async (a) => exit(await speakerCommand(a.config, out)),
+      async (a) => exit(await (await import('./speaker.js')).speakerCommand(a.config, out)),
     )
     .demandCommand(1, 'name a command; see --help')
     .strict()

@@ -4,8 +4,8 @@
  * every scenario passed.
  */
 import { existsSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { extname, join, relative } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, extname, join, relative } from 'node:path';
 import { checkRunSettings, loadScenario } from '../scenario/load.js';
 import { ScenarioLoadError } from '../scenario/errors.js';
 import { formatEvent } from '../scenario/report/format.js';
@@ -14,6 +14,7 @@ import { writeJsonLines } from '../scenario/report/jsonl.js';
 import { writeJunit } from '../scenario/report/junit.js';
 import { scenarioRun, type ScenarioRun } from '../scenario/report/model.js';
 import { runScenario, type ScenarioOutcome } from '../scenario/runner/run.js';
+import { actionMaxDurationMs } from '../scenario/registry/actions.js';
 import type { TimelineEvent } from '../scenario/timeline.js';
 import type { Backend, ClockMode, Scenario } from '../scenario/types.js';
 import { style, type Output } from './output.js';
@@ -36,6 +37,8 @@ export interface RunCommandOptions {
   allowOutsideFiles?: boolean;
   /** Serve the live view on this port (0: a free one). */
   ui?: number;
+  /** An existing cluster's kubeconfig: the status CRs are written there too. */
+  kubeconfig?: string;
 }
 
 /** Why netns cannot run here, or undefined when it can. */
@@ -104,6 +107,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
         ),
     );
     const started = Date.now();
+    const view = progressView(out, scenario, clock);
     const outcome = await runScenario(scenario, {
       backend,
       clock,
@@ -111,7 +115,8 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
       ...(o.pollSessionState !== undefined ? { sessionStatePollMs: o.pollSessionState } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
-      onEvent: progressView(out),
+      ...(o.kubeconfig ? { clusterKubeconfig: o.kubeconfig } : {}),
+      onEvent: view.onEvent,
       ...(ui
         ? {
             onSession: async (session, runner) => {
@@ -121,6 +126,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
           }
         : {}),
     });
+    view.stop();
     out.status('');
     outcomes.push(outcome);
     runs.push(outcome.run);
@@ -154,6 +160,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       pcaps.map((p) => p.name),
     );
     for (const [i, p] of pcaps.entries()) {
+      await mkdir(dirname(paths[i]!), { recursive: true });
       await writeFile(paths[i]!, p.bytes);
       if (pcaps.length > 1) out.line(style.dim(`pcap ${p.name}: ${paths[i]}`));
     }
@@ -186,22 +193,47 @@ export function pcapPaths(target: string, names: string[]): string[] {
 
 /**
  * Live view: finished steps as lines; on a TTY, a status line holding the current step and a
- * small table of every session's BGP and BFD state (`worker0>198.18.0.1 Established/Up`).
+ * small table of every session's BGP and BFD state (`worker0>198.18.0.1 Established/Up`),
+ * and during a real-time wait how long it may still take (`27s left`), redrawn every second.
  */
-function progressView(out: Output): (e: TimelineEvent) => void {
+export function progressView(
+  out: Output,
+  scenario: Scenario,
+  clock: ClockMode,
+  now: () => number = Date.now,
+): { onEvent: (e: TimelineEvent) => void; stop: () => void } {
   const sessions = new Map<string, { bgp: string; bfd: string }>();
   let step = '';
+  let deadline: number | undefined;
+  let ticker: ReturnType<typeof setInterval> | undefined;
   const render = (): void => {
     const table = [...sessions.entries()]
       .map(([k, v]) => `${k} ${v.bgp}${v.bfd ? `/${v.bfd}` : ''}`)
       .join(' | ');
-    out.status(`  ${step}${table ? `  [${table}]` : ''}`);
+    const left =
+      deadline !== undefined ? ` (${Math.max(0, Math.ceil((deadline - now()) / 1000))}s left)` : '';
+    out.status(`  ${step}${left}${table ? `  [${table}]` : ''}`);
   };
-  return (e) => {
+  const stopTicker = (): void => {
+    if (ticker) clearInterval(ticker);
+    ticker = undefined;
+    deadline = undefined;
+  };
+  const onEvent = (e: TimelineEvent): void => {
     if (e.kind === 'step-start') {
       step = `step ${e.step + 1}: ${e.name}`;
+      stopTicker();
+      const action = scenario.steps[e.step]?.action;
+      const max = action ? actionMaxDurationMs(action) : undefined;
+      // Virtual time passes in an instant; only real waits get a countdown.
+      if (clock === 'real' && max !== undefined && max >= 1000) {
+        deadline = now() + max;
+        ticker = setInterval(render, 1000);
+        ticker.unref();
+      }
       render();
     } else if (e.kind === 'step-end') {
+      stopTicker();
       const mark = e.result === 'pass' ? style.green('ok') : style.red(e.result);
       out.line(`  ${mark} ${style.dim(`+${(e.t / 1000).toFixed(3)}s`)} ${e.step + 1}. ${e.name}`);
       render();
@@ -214,6 +246,7 @@ function progressView(out: Output): (e: TimelineEvent) => void {
       render();
     }
   };
+  return { onEvent, stop: stopTicker };
 }
 
 function explainFailure(

@@ -71,6 +71,8 @@ export interface MessageEvent extends Stamp {
   /** One line, e.g. `UPDATE 3 prefixes`, `NOTIFICATION cease/bfd-down`. */
   summary: string;
   notification?: { code: number; subcode: number; name: string };
+  /** UPDATE: the prefixes it withdrew (RFC 4271 4.3 Withdrawn Routes, RFC 4760 MP_UNREACH). */
+  withdrawn?: string[];
 }
 
 export interface ResourceChangeEvent extends Stamp {

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { pcapPaths, runCommand } from '../../src/cli/run.js';
+import { pcapPaths, progressView, runCommand } from '../../src/cli/run.js';
+import { parseScenario } from '../../src/scenario/load.js';
 import type { Output } from '../../src/cli/output.js';
 import { findAll, parseXml } from '../scenario/tiny-xml.js';
 
@@ -113,11 +114,15 @@ describe('run --pcap', () => {
       const names = ['bfd-down-recovery', 'hold-timer-expiry', 'ipv6-service'];
       const out = capture();
       const code = await runCommand(
-        { files: names.map((n) => join(root, `scenarios/${n}.yaml`)), pcap: join(dir, 'run.pcap') },
+        {
+          files: names.map((n) => join(root, `scenarios/${n}.yaml`)),
+          pcap: join(dir, 'caps', 'run.pcap'),
+        },
         out,
       );
       expect(code).toBe(0);
-      const files = names.map((n) => join(dir, `run.${n}.pcap`));
+      // The folder did not exist: run creates it.
+      const files = names.map((n) => join(dir, 'caps', `run.${n}.pcap`));
       expect(files.map(tsharkWarnings)).toEqual([0, 0, 0]);
       // What one combined file did: the scenarios share start time and addresses, and tshark
       // takes them for one stream (so the check above can fail).
@@ -131,4 +136,40 @@ describe('run --pcap', () => {
     },
     120_000,
   );
+});
+
+describe('progress view', () => {
+  it('shows how long a real-time wait may still take, not for virtual time', () => {
+    const parsed = parseScenario(realOnly.replace('10ms', '30s'), join(dir, 'p.yaml'));
+    if (!parsed.ok) throw new Error('scenario');
+    const statuses: string[] = [];
+    const out = { ...capture(), status: (s: string) => statuses.push(s) };
+    let now = 1_000_000;
+    const view = progressView(out, parsed.scenario, 'real', () => now);
+    const stamp = { t: 0, wall: '' };
+    view.onEvent({ ...stamp, kind: 'step-start', step: 0, name: 'pause', keyword: 'sleep' });
+    now += 12_400;
+    view.onEvent({
+      ...stamp,
+      kind: 'bgp-transition',
+      node: 'w',
+      peer: 'p',
+      from: 'Idle',
+      to: 'Active',
+    });
+    view.stop();
+    expect(statuses).toEqual([
+      '  step 1: pause (30s left)',
+      '  step 1: pause (18s left)  [w>p Active]',
+    ]);
+    const virtual: string[] = [];
+    const v = progressView(
+      { ...capture(), status: (s) => virtual.push(s) },
+      parsed.scenario,
+      'virtual',
+    );
+    v.onEvent({ ...stamp, kind: 'step-start', step: 0, name: 'pause', keyword: 'sleep' });
+    v.stop();
+    expect(virtual).toEqual(['  step 1: pause']);
+  });
 });

@@ -107,3 +107,48 @@ describe('consistently', () => {
     expect(noState.ok ? [] : noState.errors.map((e) => e.code)).toEqual(['scenario-missing-field']);
   });
 });
+
+describe('route history', () => {
+  it('a withdrawal between two polls breaks `consistently route`, even if the route came back', async () => {
+    const { ManualClock } = await import('../../src/core/clock.js');
+    const { Timeline } = await import('../../src/scenario/timeline.js');
+    const { routeCheck } = await import('../../src/scenario/checks/route.js');
+    const s = scenario('');
+    const clock = new ManualClock(0);
+    const timeline = new Timeline(clock);
+    const update = (node: string, peer: string, withdrawn: string[]) =>
+      timeline.record({
+        kind: 'message',
+        protocol: 'bgp',
+        node,
+        peer,
+        direction: 'sent',
+        type: 'UPDATE',
+        summary: 'UPDATE',
+        withdrawn,
+      });
+    update('worker0', '198.18.0.1', ['198.18.100.10/32']); // before the window
+    clock.advance(1000);
+    update('worker0', '198.18.0.1', ['198.18.100.99/32']); // another prefix
+    const c = { s: { scenario: s, timeline }, apiVersionOf: async () => 'v1', stepStart: 0 };
+    const e = {
+      kind: 'route' as const,
+      router: 'r1',
+      prefix: '198.18.100.10/32',
+      nextHop: '198.18.0.101',
+      absent: false,
+    };
+    const history = routeCheck.history!;
+    expect(history(c as never, e, 500).ok).toBe(true);
+    clock.advance(100);
+    update('worker0', '198.18.0.1', ['198.18.100.10/32']);
+    const broken = history(c as never, e, 500);
+    expect(broken).toEqual({
+      ok: false,
+      expected: 'r1 has 198.18.100.10/32 via 198.18.0.101',
+      actual: '+1100ms worker0 withdrew 198.18.100.10/32',
+    });
+    // Another node's withdrawal does not count when the check names a next hop.
+    expect(history(c as never, { ...e, nextHop: '198.18.0.102' }, 500).ok).toBe(true);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFaultRequest, project, viewTopology } from '../../src/ui/model.js';
-import { parseUiPort } from '../../src/ui/source.js';
+import { parseUiPort } from '../../src/ui/port.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import path from 'node:path';
 

@@ -74,6 +74,7 @@ export const checkSteps: ActionDef<CheckStepAction> = {
     };
   },
   describe: (a) => `${a.kind} ${describeExpectation(a.expectation)}`,
+  maxDurationMs: (a) => a.timeoutMs,
   async act(c, a) {
     const r = await poll(c, a.expectation, a.timeoutMs);
     if (r.ok) return { result: 'pass' };

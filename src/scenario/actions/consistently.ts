@@ -2,7 +2,7 @@
  * `consistently`: a check that must hold at every instant of a window, so CI catches flaps
  * (a session leaving Established on a Service change, a route withdrawn and re-announced, BFD
  * going Down for one interval). The check is evaluated at once and at every poll; checks with
- * a recorded history (`session`) also fail on a change between two polls.
+ * a recorded history (`session`, `route`) also fail on a change between two polls.
  */
 import { ms, type Raw } from '../references.js';
 import {
@@ -28,7 +28,7 @@ export const consistentlyAction: ActionDef<ConsistentlyAction> = {
     consistently: {
       $ref: '#/definitions/consistentlyCheck',
       description:
-        'Assert that a check holds for a whole window (`for`), at every poll and, for session, at every recorded change in between; failing it once is a test failure.',
+        'Assert that a check holds for a whole window (`for`), at every poll and, for session and route, at every recorded change in between; failing it once is a test failure.',
     },
   },
   checkDefinition: 'consistentlyCheck',
@@ -56,6 +56,7 @@ export const consistentlyAction: ActionDef<ConsistentlyAction> = {
     };
   },
   describe: (a) => `consistently ${describeExpectation(a.expectation)} for ${a.forMs}ms`,
+  maxDurationMs: (a) => a.forMs,
   async act(c, a) {
     const s = c.s;
     const start = s.clock.now();
@@ -63,7 +64,7 @@ export const consistentlyAction: ActionDef<ConsistentlyAction> = {
       result: 'fail' as const,
       expected: `${r.expected}, throughout ${a.forMs} ms`,
       actual: r.actual,
-      message: `broken after ${s.clock.now() - start} ms of ${a.forMs} ms`,
+      message: `broken after ${Math.round(s.clock.now() - start)} ms of ${a.forMs} ms`,
     });
     for (;;) {
       const now = await evaluate(c, a.expectation);

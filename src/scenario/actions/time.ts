@@ -33,6 +33,7 @@ export const timeAction: ActionDef<TimeAction> = {
     return { kind: key as 'advance' | 'sleep', ms: ms(value) };
   },
   describe: (a) => `${a.kind} ${a.ms}ms`,
+  maxDurationMs: (a) => a.ms,
   async act({ s }, a) {
     await s.advance(a.ms);
   },

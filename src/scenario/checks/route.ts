@@ -73,6 +73,41 @@ export const routeCheck: CheckDef<RouteExpectation> = {
     absent: r['absent'] === true,
   }),
   describe: (e) => `route ${e.router} ${e.absent ? 'lacks' : 'has'} ${e.prefix}`,
+  /**
+   * A route that must stay: no node withdrew it from the router since `from` (an UPDATE's
+   * Withdrawn Routes or MP_UNREACH_NLRI, RFC 4271 4.3 / RFC 4760 4), even if it came back
+   * before the next poll. With a next hop, only that node's withdrawals count.
+   */
+  history({ s }, e, from) {
+    const expected = `${e.router} has ${e.prefix}${e.nextHop ? ` via ${e.nextHop}` : ''}`;
+    if (e.absent) return { ok: true, expected, actual: '' };
+    const router = s.scenario.topology.routers.find((r) => r.name === e.router);
+    const routerAddrs = [router?.addresses.ipv4?.address, router?.addresses.ipv6?.address];
+    const nodeAddrs = (name: string) => {
+      const n = s.scenario.topology.nodes.find((x) => x.name === name);
+      return [n?.addresses.ipv4?.address, n?.addresses.ipv6?.address];
+    };
+    const withdrawals = s.timeline
+      .events()
+      .filter(
+        (ev) =>
+          ev.kind === 'message' &&
+          ev.t >= from &&
+          ev.direction === 'sent' &&
+          routerAddrs.includes(ev.peer) &&
+          (ev.withdrawn ?? []).includes(e.prefix) &&
+          (!e.nextHop || nodeAddrs(ev.node).includes(e.nextHop)),
+      );
+    return {
+      ok: withdrawals.length === 0,
+      expected,
+      actual: withdrawals
+        .map(
+          (w) => `+${Math.round(w.t)}ms ${w.kind === 'message' ? w.node : ''} withdrew ${e.prefix}`,
+        )
+        .join('; '),
+    };
+  },
   async check({ s }, e) {
     const family = e.prefix.includes(':') ? 'ipv6' : 'ipv4';
     const paths = (await s.peers.routes(e.router, family))[e.prefix] ?? [];

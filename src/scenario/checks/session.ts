@@ -100,15 +100,17 @@ export const sessionCheck: CheckDef<SessionExpectation> = {
     for (const o of s.observations) {
       if (o.t < from || (e.node && o.node !== e.node) || (peer && o.peer !== peer)) continue;
       if (!matches(e.state, o))
-        problems.push(`+${o.t}ms BGPSessionState ${o.node}/${o.peer} ${o.bgp}/BFD ${o.bfd}`);
+        problems.push(
+          `+${Math.round(o.t)}ms BGPSessionState ${o.node}/${o.peer} ${o.bgp}/BFD ${o.bfd}`,
+        );
     }
     for (const ev of s.timeline.events()) {
       if (ev.t < from || (ev.kind !== 'bgp-transition' && ev.kind !== 'bfd-transition')) continue;
       if ((e.node && ev.node !== e.node) || (e.peer && ev.peer !== e.peer)) continue;
       if (ev.kind === 'bgp-transition' && e.state.bgp && ev.to !== e.state.bgp)
-        problems.push(`+${ev.t}ms ${ev.node}/${ev.peer} BGP ${ev.from} -> ${ev.to}`);
+        problems.push(`+${Math.round(ev.t)}ms ${ev.node}/${ev.peer} BGP ${ev.from} -> ${ev.to}`);
       if (ev.kind === 'bfd-transition' && e.state.bfd && BFD_COLUMN[ev.to] !== e.state.bfd)
-        problems.push(`+${ev.t}ms ${ev.node}/${ev.peer} BFD ${ev.from} -> ${ev.to}`);
+        problems.push(`+${Math.round(ev.t)}ms ${ev.node}/${ev.peer} BFD ${ev.from} -> ${ev.to}`);
     }
     return {
       ok: problems.length === 0,

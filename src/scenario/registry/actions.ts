@@ -54,6 +54,11 @@ export function describeAction(a: Action): string {
   return byKind.get(a.kind)!.describe(a);
 }
 
+/** The longest the action may take (timeout, window, pause), or undefined when unbounded. */
+export function actionMaxDurationMs(a: Action): number | undefined {
+  return byKind.get(a.kind)!.maxDurationMs?.(a);
+}
+
 /** Carries an action out; checks return their verdict, vtysh its answer, others nothing. */
 export function runAction(c: RunContext, a: Action): Promise<StepVerdict | ActionOutput | void> {
   return byKind.get(a.kind)!.act(c, a);

@@ -57,6 +57,8 @@ export interface ActionDef<A extends { kind: string }> {
   parse(ctx: StepContext, key: string, value: unknown, path: YamlPath): A;
   /** One line for generated step names and reports. */
   describe(a: A): string;
+  /** The longest it may take on the run's clock (timeout, window, pause), for progress views. */
+  maxDurationMs?(a: A): number;
   /** Carries it out; steps that check return their verdict, vtysh its answer, others nothing. */
   act(c: RunContext, a: A): Promise<StepVerdict | ActionOutput | void>;
   /** `speakersim inject <name>`: the names this module answers to and the action each makes. */

@@ -1,6 +1,7 @@
 /**
  * A self-contained HTML report: one file with inline CSS and SVG, no scripts from anywhere
- * and no network needed to view it. Per scenario: the step results, an SVG timeline with a
+ * and no network needed to view it. At the top a summary of every scenario, the ones that
+ * did not pass first (setup errors, failures, skips) with their first problem. Per scenario: the step results, an SVG timeline with a
  * swimlane per (node, peer) coloured by BGP state with BFD state underneath and markers for
  * BFD changes and NOTIFICATIONs, the resources that changed during each step, and the full
  * event list.
@@ -8,7 +9,13 @@
 import { writeFile } from 'node:fs/promises';
 import type { ResourceChangeEvent, TimelineEvent } from '../timeline.js';
 import { describeEvent, formatOffset } from './format.js';
-import { runTotals, stepOutcomes, type ScenarioRun, type StepOutcome } from './model.js';
+import {
+  failureMessage,
+  runTotals,
+  stepOutcomes,
+  type ScenarioRun,
+  type StepOutcome,
+} from './model.js';
 import { buildLanes, type Lane } from './swimlanes.js';
 import { escapeAttr as attr, escapeText as text } from './xml.js';
 
@@ -160,13 +167,61 @@ function eventList(events: readonly TimelineEvent[]): string {
   return `<details><summary>All ${events.length} events</summary><pre>${text(lines.join('\n'))}</pre></details>`;
 }
 
-function runSection(run: ScenarioRun): string {
+type Verdict = 'error' | 'fail' | 'skipped' | 'pass';
+
+/** A run's overall result: setup error or failed wait, failed expect, not run, passed. */
+function verdictOf(run: ScenarioRun, outcomes: StepOutcome[]): Verdict {
+  if (run.skipReason !== undefined) return 'skipped';
+  if (run.setupError !== undefined || outcomes.some((o) => o.result === 'error')) return 'error';
+  if (outcomes.some((o) => o.result === 'fail')) return 'fail';
+  return 'pass';
+}
+
+const VERDICT_ORDER: Record<Verdict, number> = { error: 0, fail: 1, skipped: 2, pass: 3 };
+
+/** Why a run did not pass, in one line: the setup error, the skip reason or the first failed step. */
+function firstProblem(run: ScenarioRun, outcomes: StepOutcome[]): string {
+  if (run.setupError !== undefined) return `setup: ${run.setupError}`;
+  if (run.skipReason !== undefined) return `not run: ${run.skipReason}`;
+  const o = outcomes.find((x) => x.result === 'fail' || x.result === 'error');
+  if (!o) return '';
+  return `step ${o.index + 1} ${o.name}: ${failureMessage(o)}`;
+}
+
+/** The table at the top: every scenario, the ones that did not pass first, with links. */
+function summary(runs: readonly ScenarioRun[]): string {
+  const rows = runs
+    .map((run, i) => {
+      const outcomes = stepOutcomes(run);
+      return {
+        run,
+        i,
+        outcomes,
+        verdict: verdictOf(run, outcomes),
+        totals: runTotals(run, outcomes),
+      };
+    })
+    .sort((a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || a.i - b.i);
+  const counts = (v: Verdict) => rows.filter((r) => r.verdict === v).length;
+  const head = `<p class="totals">${runs.length} scenario(s): <span class="fail">${counts('fail')} failed</span>, <span class="error">${counts('error')} errors</span>, <span class="skipped">${counts('skipped')} skipped</span>, <span class="pass">${counts('pass')} passed</span></p>`;
+  const body = rows.map(({ run, i, outcomes, verdict, totals }) => {
+    const passed = totals.tests - totals.failures - totals.errors - totals.skipped;
+    return `<tr class="summary-row" data-verdict="${verdict}"><td class="${verdict}">${verdict}</td><td><a href="#scenario-${i}">${text(run.name)}</a></td><td><code>${text(run.file)}</code></td><td>${passed}/${totals.tests}</td><td>${(totals.wallMs / 1000).toFixed(1)}s</td><td>${text(firstProblem(run, outcomes))}</td></tr>`;
+  });
+  return `<section class="summary">${head}<table class="summary"><tr><th>result</th><th>scenario</th><th>file</th><th>steps passed</th><th>took</th><th>first problem</th></tr>${body.join('')}</table></section>`;
+}
+
+function runSection(run: ScenarioRun, i: number): string {
   const outcomes = stepOutcomes(run);
   const totals = runTotals(run, outcomes);
   const passed = totals.tests - totals.failures - totals.errors - totals.skipped;
   return [
-    `<section class="scenario"><h2>${text(run.name)}</h2>`,
+    `<section class="scenario" id="scenario-${i}"><h2>${text(run.name)}</h2>`,
     run.description ? `<p>${text(run.description)}</p>` : '',
+    run.setupError !== undefined
+      ? `<p class="error">The lab or setup did not start: ${text(run.setupError)}</p>`
+      : '',
+    run.skipReason !== undefined ? `<p class="skipped">Not run: ${text(run.skipReason)}</p>` : '',
     `<p><code>${text(run.file)}</code> &middot; clock ${text(run.clock)} &middot; started ${text(run.startedAt)} &middot; ${passed} passed, ${totals.failures} failed, ${totals.errors} errors, ${totals.skipped} skipped &middot; ${(totals.timeMs / 1000).toFixed(3)}s</p>`,
     stepsTable(outcomes),
     `<h3>Sessions</h3>`,
@@ -186,6 +241,7 @@ export function htmlReport(runs: readonly ScenarioRun[], title = 'speakersim rep
     `<title>${text(title)}</title>`,
     `<style>${CSS}</style></head><body>`,
     `<h1>${text(title)}</h1>`,
+    summary(runs),
     ...runs.map(runSection),
     '</body></html>',
     '',

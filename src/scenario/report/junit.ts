@@ -11,7 +11,13 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { formatEvent } from './format.js';
-import { runTotals, stepOutcomes, type ScenarioRun, type StepOutcome } from './model.js';
+import {
+  failureMessage,
+  runTotals,
+  stepOutcomes,
+  type ScenarioRun,
+  type StepOutcome,
+} from './model.js';
 import { escapeAttr, escapeText } from './xml.js';
 
 export interface JunitOptions {
@@ -40,14 +46,6 @@ function timelineContext(run: ScenarioRun, eventIndex: number, contextEvents: nu
     `timeline (last ${context.length} events):`,
     ...context.map((e) => `  ${formatEvent(e)}`),
   ];
-}
-
-/** One line for failure@message: what went wrong, expected vs actual, and where. */
-export function failureMessage(o: StepOutcome): string {
-  const parts = [o.end?.message ?? (o.end ? `step ${o.result}` : 'step did not finish')];
-  if (o.end?.expected !== undefined) parts.push(`expected ${o.end.expected}`);
-  if (o.end?.actual !== undefined) parts.push(`actual ${o.end.actual}`);
-  return `${parts.join('; ')}${o.at ? ` (${o.at})` : ''}`;
 }
 
 function caseOpen(run: ScenarioRun, name: string, ms: number, line?: string): string {

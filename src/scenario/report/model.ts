@@ -117,6 +117,14 @@ export function stepOutcomes(run: ScenarioRun): StepOutcome[] {
     });
 }
 
+/** One line for failure@message: what went wrong, expected vs actual, and where. */
+export function failureMessage(o: StepOutcome): string {
+  const parts = [o.end?.message ?? (o.end ? `step ${o.result}` : 'step did not finish')];
+  if (o.end?.expected !== undefined) parts.push(`expected ${o.end.expected}`);
+  if (o.end?.actual !== undefined) parts.push(`actual ${o.end.actual}`);
+  return `${parts.join('; ')}${o.at ? ` (${o.at})` : ''}`;
+}
+
 export interface RunTotals {
   tests: number;
   failures: number;

@@ -3,7 +3,16 @@
  * over time, BFD state segments, and point markers for BFD changes and NOTIFICATIONs. The
  * HTML reporter draws them as SVG; keeping the geometry-free model apart keeps both small.
  */
-import type { BfdSessionState, TimelineEvent } from '../timeline.js';
+import { sessionPeerName } from '../../metallb/session-state.js';
+import type { BfdSessionState, ResourceChangeEvent, TimelineEvent } from '../timeline.js';
+
+/** BGPSessionState's BFD column -> RFC 5880 state; N/A and Unknown: no BFD session to draw. */
+const BFD_FROM_COLUMN: Record<string, BfdSessionState> = {
+  Up: 'Up',
+  Down: 'Down',
+  Init: 'Init',
+  'Admin Down': 'AdminDown',
+};
 
 export interface Segment<S extends string> {
   from: number;
@@ -43,8 +52,38 @@ export function buildLanes(events: readonly TimelineEvent[], endT: number): Lane
     }
     return b;
   };
+  // BGPSessionState objects by namespace/name: which (node, peer) each one is.
+  const crSessions = new Map<string, { node?: string; peer?: string }>();
+  /**
+   * A BFD session that never changes state (Down from the start: the peer never answers)
+   * has no transition on the timeline; the BGPSessionState's BFD column still shows it.
+   */
+  const fromSessionState = (ev: ResourceChangeEvent): void => {
+    const key = `${ev.namespace ?? ''}/${ev.name}`;
+    const info = crSessions.get(key) ?? {};
+    crSessions.set(key, info);
+    // A new object's status comes as one `.status` change; later ones field by field.
+    const status: Record<string, unknown> = {};
+    for (const c of ev.changes) {
+      if (c.path === '.status' && c.to && typeof c.to === 'object') Object.assign(status, c.to);
+      else if (c.path.startsWith('.status.')) status[c.path.slice(8)] = c.to;
+    }
+    if (typeof status['node'] === 'string') info.node = status['node'];
+    if (typeof status['peer'] === 'string') info.peer = status['peer'];
+    const bfd = typeof status['bfdStatus'] === 'string' ? status['bfdStatus'] : undefined;
+    const state = bfd !== undefined ? BFD_FROM_COLUMN[bfd] : undefined;
+    if (!state || !info.node || !info.peer) return;
+    // The lane the BGP transitions opened (keyed by address) when there is one.
+    const lane = [...lanes.values()].find(
+      (b) => b.lane.node === info.node && sessionPeerName(b.lane.peer) === info.peer,
+    );
+    const b = lane ?? get(info.node, info.peer);
+    if (!b.bfdState) b.bfdState = { state, since: ev.t };
+  };
   for (const ev of events) {
-    if (ev.kind === 'bgp-transition') {
+    if (ev.kind === 'resource-change' && ev.resourceKind === 'BGPSessionState') {
+      fromSessionState(ev);
+    } else if (ev.kind === 'bgp-transition') {
       const b = get(ev.node, ev.peer);
       const prior = b.bgpState ?? { state: ev.from, since: 0 };
       if (ev.t > prior.since) b.lane.bgp.push({ from: prior.since, to: ev.t, state: prior.state });

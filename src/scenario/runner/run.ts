@@ -11,8 +11,6 @@ import type { StepEndEvent } from '../timeline.js';
 import type { Action, Scenario, Step } from '../types.js';
 import { ScenarioSession, type SessionOptions } from './session.js';
 
-export type { Check } from '../registry/types.js';
-
 export interface ScenarioOutcome {
   scenario: Scenario;
   passed: boolean;

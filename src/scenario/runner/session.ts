@@ -20,6 +20,7 @@ import { Timeline, diffResources } from '../timeline.js';
 import type { Backend, ClockMode, Manifest, Scenario } from '../types.js';
 import { notificationName } from '../notification-names.js';
 import { applyManifest } from './apply.js';
+import { StatusMirror } from './status-mirror.js';
 import { tapBfdTransport } from './bfd-tap.js';
 import { SimulatedWorkloads } from './workloads.js';
 import { labNameFor } from '../../lab/names.js';
@@ -37,6 +38,11 @@ export interface SessionOptions {
   /** Port for the API server (0: a free one). */
   apiPort?: number;
   kubeconfigPath?: string;
+  /**
+   * An existing cluster (its kubeconfig) that gets the status CRs too (CRDs from crds/
+   * applied there); it keeps the last state when the run ends.
+   */
+  clusterKubeconfig?: string;
   /** Seed for generated names and jitter under virtual time. */
   seed?: number;
   onEvent?: (e: ReturnType<Timeline['record']>) => void;
@@ -65,15 +71,21 @@ function summarize(m: BgpMessage): {
   type: string;
   summary: string;
   notification?: { code: number; subcode: number; name: string };
+  withdrawn?: string[];
 } {
   switch (m.type) {
     case 'UPDATE': {
       const ann = m.nlri.length + (m.attributes.mpReach?.nlri.length ?? 0);
-      const wd = m.withdrawn.length + (m.attributes.mpUnreach?.withdrawn.length ?? 0);
+      const withdrawn = [...m.withdrawn, ...(m.attributes.mpUnreach?.withdrawn ?? [])].map(
+        (n) => n.prefix,
+      );
+      const wd = withdrawn.length;
       const parts = [ann ? `${ann} announced` : '', wd ? `${wd} withdrawn` : ''].filter(Boolean);
       return {
         type: 'UPDATE',
         summary: `UPDATE ${parts.length ? parts.join(', ') : 'End-of-RIB'}`,
+        // Kept for checks that look for flaps between polls (consistently + route).
+        ...(wd ? { withdrawn } : {}),
       };
     }
     case 'NOTIFICATION': {
@@ -106,6 +118,7 @@ export class ScenarioSession {
   /** Pods for Deployments, Running and Ready (workloads.ts). */
   workloads: SimulatedWorkloads | undefined;
   private stopWatches: (() => void)[] = [];
+  private mirror: StatusMirror | undefined;
   private readonly lastSeen = new Map<string, KubeResource>();
   /** Bumped by anything the runner observes; part of the settle check. */
   private activity = 0;
@@ -206,6 +219,14 @@ export class ScenarioSession {
           }),
       },
     );
+    if (this.options.clusterKubeconfig) {
+      this.mirror = await StatusMirror.start(
+        this.client,
+        KubeClient.fromKubeconfigFile(this.options.clusterKubeconfig),
+        ['metallb-system', frrNs],
+        (message) => this.record({ kind: 'log', level: 'warn', source: 'cluster', message }),
+      );
+    }
     this.runtime = await MetallbRuntime.start(
       {
         nodes: this.scenario.topology.nodes.map((n) => n.name),
@@ -277,6 +298,7 @@ export class ScenarioSession {
               type: s.type,
               summary: s.summary,
               ...(s.notification ? { notification: s.notification } : {}),
+              ...(s.withdrawn ? { withdrawn: s.withdrawn } : {}),
             });
           },
           problem: (node, error) =>
@@ -422,6 +444,11 @@ export class ScenarioSession {
       }
     }
     this.workloads?.close();
+    // The cluster keeps the scenario's last state: stop copying before the speakers stop.
+    if (this.mirror && this.runtime) {
+      await this.settle(5).catch(() => undefined);
+      await this.mirror.close();
+    }
     await this.runtime?.stop().catch(() => undefined);
     await this.peers?.down().catch(() => undefined);
     await this.server?.close().catch(() => undefined);
