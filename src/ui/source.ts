@@ -1,5 +1,4 @@
 import type { ScenarioSession } from '../scenario/runner/session.js';
-import { LiveViewError } from './errors.js';
 import { viewTopology, type FaultRequest } from './model.js';
 import type { LiveViewSource } from './server.js';
 
