@@ -16,6 +16,7 @@ import {
   closeFd,
   openTcpSocket,
   setMd5Key,
+  setTtl,
   socketFamilyOf,
   socketOptionsUnavailable,
   type PeerSocketOptions,
@@ -166,6 +167,11 @@ export class TcpTransport implements Transport {
     }
     for (const [peer, key] of wanted) setMd5Key(fd, l.family, peer, key);
     l.keyed = new Set(wanted.keys());
+    // The SYN-ACK leaves with the listener's TTL, before the accepted socket gets its own: the
+    // highest any peer here wants, so that a GTSM peer (RFC 5082) accepts it.
+    const ttls = this.peerOptions.forLocal(l.address).map((e) => e.options.ttl ?? 0);
+    const ttl = Math.max(0, ...ttls);
+    if (ttl > 0) setTtl(fd, l.family, ttl);
   }
 
   /** A socket for `host` with `opts` set before its SYN, for node:net to connect. */

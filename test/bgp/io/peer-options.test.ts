@@ -7,6 +7,7 @@ import {
   PeerOptionTable,
 } from '../../../src/bgp/io/peer-options.js';
 import {
+  bgpTtlOptions,
   encodeTcpMd5Sig,
   socketOptionsUnavailable,
   TCP_MD5SIG_SIZE,
@@ -125,4 +126,21 @@ it('the memory twin retries a held SYN when the keys are fixed', async () => {
   client.socketOptions!.set({ peerAddress: '127.0.0.1' }, { md5Key: 'right' });
   (await pending).destroy();
   expect(accepted).toBe(1);
+});
+
+describe('BGP TTL rules (as FRR)', () => {
+  it('eBGP single hop 1, multihop its count, iBGP 255; GTSM sends 255 and accepts 256 - hops', () => {
+    expect(bgpTtlOptions({ internal: false })).toEqual({ ttl: 1 });
+    expect(bgpTtlOptions({ internal: false, ebgpMultihop: 2 })).toEqual({ ttl: 2 });
+    expect(bgpTtlOptions({ internal: true })).toEqual({ ttl: 255 });
+    // RFC 5082 3: TTL 255 out; a peer one hop away arrives with 255, so the minimum is 255.
+    expect(bgpTtlOptions({ internal: false, ttlSecurityHops: 1 })).toEqual({
+      ttl: 255,
+      minTtl: 255,
+    });
+    expect(bgpTtlOptions({ internal: true, ttlSecurityHops: 3 })).toEqual({
+      ttl: 255,
+      minTtl: 253,
+    });
+  });
 });
