@@ -8,6 +8,7 @@ import { inNamespace, run } from '../../src/lab/exec.js';
 import { routerNamespace } from '../../src/lab/names.js';
 import { bgpNeighbors, waitForNeighbor } from '../../src/lab/router-state.js';
 import type { LabTopology } from '../../src/lab/topology.js';
+import { testLabTopology } from '../lab/fixtures.js';
 import { integration, labForFile } from './require.js';
 
 // RFC 2385 against FRR 8.4: r1 has `neighbor X password`; speakersim keys its sockets through
@@ -18,36 +19,21 @@ const R1 = { lab: LAB, router: 'r1' };
 const timers = { keepaliveS: 1, holdS: 3 };
 const KEY = 'frr-md5-Key1';
 const KEY6 = 'frr-md5-Key6';
-const topology: LabTopology = {
-  name: LAB,
-  segments: [{ name: 'lan', ipv4Prefix: '198.18.31.0/24', ipv6Prefix: '2001:db8:31::/64' }],
-  routers: [
-    {
-      name: 'r1',
-      asn: 64500,
-      routerId: '198.18.31.1',
-      interfaces: [{ segment: 'lan', ipv4: '198.18.31.1', ipv6: '2001:db8:31::1' }],
-      neighbors: [
-        { address: '198.18.31.10', remoteAsn: 64501, timers, connectRetryS: 1, password: KEY },
-        {
-          address: '2001:db8:31::10',
-          remoteAsn: 64501,
-          timers,
-          connectRetryS: 1,
-          password: KEY6,
-          families: ['ipv6'],
-        },
-        { address: '198.18.31.11', remoteAsn: 64501, timers, connectRetryS: 1, password: KEY },
-        { address: '198.18.31.12', remoteAsn: 64501, timers, connectRetryS: 1 },
-      ],
-    },
-  ],
-  nodes: [
-    { name: 'node1', asn: 64501, segment: 'lan', ipv4: '198.18.31.10', ipv6: '2001:db8:31::10' },
-    { name: 'node2', asn: 64501, segment: 'lan', ipv4: '198.18.31.11' },
-    { name: 'node3', asn: 64501, segment: 'lan', ipv4: '198.18.31.12' },
-  ],
+const topology: LabTopology = testLabTopology(LAB, { subnet: 31 });
+topology.nodes.push({ name: 'node3', asn: 64501, segment: 'lan', ipv4: '198.18.31.12' });
+topology.routers[0]!.neighbors.push({ address: '198.18.31.12', remoteAsn: 64501 });
+const keys: Record<string, string> = {
+  '198.18.31.10': KEY,
+  '2001:db8:31::10': KEY6,
+  '198.18.31.11': KEY,
 };
+for (const n of topology.routers[0]!.neighbors) {
+  Object.assign(
+    n,
+    { timers, connectRetryS: 1 },
+    keys[n.address] ? { password: keys[n.address] } : {},
+  );
+}
 
 /** The kernel's TcpExt drop counters inside r1's namespace (counters are per namespace). */
 async function r1Counters(): Promise<TcpOptionDropCounters> {
