@@ -13,6 +13,7 @@ import {
   TCP_MD5SIG_SIZE,
 } from '../../../src/bgp/io/socket-options.js';
 import { TcpTransport } from '../../../src/bgp/io/tcp.js';
+import type { Connection } from '../../../src/bgp/io/transport.js';
 import { peerOptionsContract } from './peer-options-contract.js';
 
 describe('struct tcp_md5sig (linux/tcp.h)', () => {
@@ -142,5 +143,24 @@ describe('BGP TTL rules (as FRR)', () => {
       ttl: 255,
       minTtl: 253,
     });
+  });
+});
+
+describe('TcpTransport where socket options cannot be set', () => {
+  const t = new TcpTransport(undefined, () => 'not Linux here');
+
+  it('says why, refuses an MD5 key or a minimum TTL, and connects plainly without a TTL', async () => {
+    expect(t.socketOptions.unavailable()).toBe('not Linux here');
+    for (const options of [{ md5Key: 'k' }, { minTtl: 255 }]) {
+      expect(() => t.socketOptions.set({ peerAddress: '127.0.0.1' }, options)).toThrow(
+        expect.objectContaining({ code: 'ERR_TRANSPORT_UNSUPPORTED' }),
+      );
+    }
+    t.socketOptions.set({ peerAddress: '127.0.0.1' }, { ttl: 1 });
+    const accepted: Connection[] = [];
+    const l = await t.listen({ host: '127.0.0.1', port: 0 }, (c) => accepted.push(c));
+    const c = await t.connect({ host: '127.0.0.1', port: l.port, timeoutMs: 2000 });
+    for (const x of [c, ...accepted]) x.destroy();
+    await l.close();
   });
 });
