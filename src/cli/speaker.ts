@@ -141,7 +141,8 @@ export async function loadSpeakerConfig(file: string): Promise<SpeakerFile> {
 export async function speakerCommand(file: string, out: Output): Promise<number> {
   const cfg = await loadSpeakerConfig(file);
   const clock = new SystemClock();
-  const speaker = new Speaker({ clock, random: systemRandom, transport: new TcpTransport(clock) });
+  const transport = new TcpTransport(clock);
+  const speaker = new Speaker({ clock, random: systemRandom, transport });
   const bfd = new BfdSessionTable({
     clock,
     random: systemRandom,
@@ -155,6 +156,10 @@ export async function speakerCommand(file: string, out: Output): Promise<number>
   const name = cfg.node ?? 'speakersim';
   for (const p of cfg.peers) {
     const localAddress = p.localAddress ?? cfg.localAddress;
+    // RFC 2385: the key goes on the socket before the SYN (throws where it cannot be set).
+    if (p.password) {
+      transport.socketOptions.set({ localAddress, peerAddress: p.address }, { md5Key: p.password });
+    }
     const neighbor = new Neighbor(
       {
         peer: {
@@ -170,7 +175,6 @@ export async function speakerCommand(file: string, out: Output): Promise<number>
           keepaliveTimeSeconds: p.keepalive,
           connectRetryTimeSeconds: p.connectRetry,
           passive: p.passive,
-          password: p.password,
           hostname: name,
         },
         ...(p.bfd && localAddress

@@ -59,6 +59,9 @@ function neighborLines(n: NeighborSpec): string[] {
   if (n.port !== undefined) lines.push(` neighbor ${a} port ${n.port}`);
   if (n.password !== undefined) lines.push(` neighbor ${a} password ${n.password}`);
   if (n.ebgpMultihop !== undefined) lines.push(` neighbor ${a} ebgp-multihop ${n.ebgpMultihop}`);
+  if (n.ttlSecurityHops !== undefined) {
+    lines.push(` neighbor ${a} ttl-security hops ${n.ttlSecurityHops}`);
+  }
   if (n.timers !== undefined) {
     lines.push(` neighbor ${a} timers ${n.timers.keepaliveS} ${n.timers.holdS}`);
   }

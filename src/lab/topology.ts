@@ -23,6 +23,8 @@ export interface NeighborSpec {
   remoteAsn: number;
   bfd?: BfdProfileSpec;
   ebgpMultihop?: number;
+  /** RFC 5082 GTSM (FRR `neighbor X ttl-security hops N`): send TTL 255, accept >= 256 - N. */
+  ttlSecurityHops?: number;
   password?: string;
   /** TCP port the neighbor listens on (FRR `neighbor X port N`); 179 when absent. */
   port?: number;
@@ -229,6 +231,13 @@ function checkNeighbor(path: string, n: NeighborSpec, ownAddresses: Set<string>)
   }
   checkAsn(`${path}.remoteAsn`, n.remoteAsn);
   if (n.ebgpMultihop !== undefined) checkInt(`${path}.ebgpMultihop`, n.ebgpMultihop, 1, 255);
+  if (n.ttlSecurityHops !== undefined) {
+    checkInt(`${path}.ttlSecurityHops`, n.ttlSecurityHops, 1, 254);
+    // FRR refuses ttl-security beside ebgp-multihop: both set the TTL.
+    if (n.ebgpMultihop !== undefined) {
+      throw new LabTopologyError(`${path}.ttlSecurityHops`, 'not with ebgpMultihop');
+    }
+  }
   if (n.port !== undefined) checkInt(`${path}.port`, n.port, 1, 65535);
   if (n.connectRetryS !== undefined) checkInt(`${path}.connectRetryS`, n.connectRetryS, 1, 65535);
   if (n.password !== undefined) {

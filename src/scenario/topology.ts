@@ -37,6 +37,7 @@ interface RawRouter {
   routerId?: string;
   addresses?: RawAddresses;
   port?: number;
+  ttlSecurityHops?: number;
   bfd?: BfdSettings;
   options?: Record<string, unknown>;
 }
@@ -181,6 +182,7 @@ export function normalizeTopology(
     routerId: r.routerId ?? routerPairs[i]!.ipv4?.address ?? '0.0.0.0',
     addresses: routerPairs[i]!,
     port: r.port ?? 179, // RFC 4271 8: BGP listens on TCP port 179
+    ...(r.ttlSecurityHops !== undefined ? { ttlSecurityHops: r.ttlSecurityHops } : {}),
     ...(r.bfd ? { bfd: r.bfd } : {}),
     options: r.options ?? {},
     at: ctx.map.valueAt([...base, 'routers', i]),

@@ -48,6 +48,8 @@ export interface RouterSpec {
   addresses: AddressPair;
   /** TCP port the router listens on for BGP (RFC 4271 8: 179). */
   port: number;
+  /** RFC 5082 GTSM towards every node (FRR `neighbor X ttl-security hops N`). */
+  ttlSecurityHops?: number;
   bfd?: BfdSettings;
   /** Backend-specific knobs, passed through untouched (`builtin`, `netns`, `compose` keys). */
   options: Record<string, unknown>;

@@ -16,6 +16,8 @@ describe('shipped scenarios', () => {
       [
         'bfd-down-recovery.yaml',
         'bgp-password.yaml',
+        'bgp-ttl-security.yaml',
+        'dual-stack-over-ipv4.yaml',
         'hold-timer-expiry.yaml',
         'invalid-config-then-fixed.yaml',
         'ipv6-service.yaml',

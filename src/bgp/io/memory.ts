@@ -6,11 +6,14 @@
  * path stalls the stream (bytes are held, as TCP would keep retransmitting) and connection
  * attempts over it never complete, until the path passes again.
  *
- * Per-peer socket options behave as Linux applies them to the handshake: a SYN whose RFC 2385
- * MD5 key (or its absence) does not match the listener's key for that peer is dropped and
- * counted (TCPMD5NotFound / TCPMD5Unexpected / TCPMD5Failure), as is one that arrives below the
- * listener's RFC 5082 minimum TTL (TCPMinTTLDrop), and so is the SYN-ACK the other way. Every
- * endpoint is one hop from every other: a segment arrives with the TTL it was sent with.
+ * Per-peer socket options behave as Linux applies them: a SYN or SYN-ACK whose RFC 2385 MD5 key
+ * (or its absence) does not match the receiver's key for that peer is dropped and counted
+ * (TCPMD5NotFound / TCPMD5Unexpected / TCPMD5Failure). A RFC 5082 minimum TTL is on the
+ * connecting socket before its SYN, but on an accepted one only after the handshake (the
+ * listener is shared by all peers, in speakersim and in FRR alike): so a SYN-ACK below the
+ * connecting side's minimum is dropped, and later segments below the accepted side's minimum
+ * stall (TCPMinTTLDrop), the handshake having succeeded. Every endpoint is one hop from every
+ * other: a segment arrives with the TTL it was sent with.
  */
 import { SystemClock, type Clock, type Timer } from '../../core/clock.js';
 import {
@@ -34,6 +37,7 @@ const DEFAULT_TTL = 64;
 function handshakeVerdict(
   from: PeerSocketOptions | undefined,
   to: PeerSocketOptions | undefined,
+  checkTtl: boolean,
 ): keyof TcpOptionDropCounters | undefined {
   const sent = from?.md5Key || undefined;
   const wanted = to?.md5Key || undefined;
@@ -42,15 +46,21 @@ function handshakeVerdict(
   if (wanted === undefined && sent !== undefined) return 'md5Unexpected';
   if (wanted !== sent) return 'md5Failure';
   // RFC 5082 3: drop what arrives with a TTL below the configured minimum.
-  if (to?.minTtl !== undefined && (from?.ttl ?? DEFAULT_TTL) < to.minTtl) return 'minTtlDrop';
+  if (checkTtl && belowMinTtl(from, to)) return 'minTtlDrop';
   return undefined;
 }
 
 /** Decides whether bytes from one address to another get through right now. */
 export type PathFilter = (from: string, to: string) => 'pass' | 'drop';
 
+function belowMinTtl(from: PeerSocketOptions | undefined, to: PeerSocketOptions | undefined) {
+  return to?.minTtl !== undefined && (from?.ttl ?? DEFAULT_TTL) < to.minTtl;
+}
+
 class MemoryConnection implements Connection {
   peer!: MemoryConnection;
+  /** This end's socket options (TTL sent, minimum TTL accepted). */
+  options: PeerSocketOptions | undefined;
   private handlers: ConnectionHandlers | undefined;
   private inbox: Buffer[] = [];
   /** Written by this side, not yet handed to the peer. */
@@ -122,6 +132,11 @@ class MemoryConnection implements Connection {
   private flush(): void {
     if (this.closed) return;
     if (!this.network.passes(this.localAddress, this.remoteAddress)) return; // stalled, kept
+    if (belowMinTtl(this.options, this.peer.options)) {
+      // RFC 5082 3: the receiver drops it; TCP keeps retransmitting: stalled, kept.
+      this.network.tcpCounters.minTtlDrop++;
+      return;
+    }
     const chunks = this.outbox.splice(0);
     this.outboxBytes = 0;
     for (const chunk of chunks) this.peer.receive(chunk);
@@ -281,6 +296,8 @@ export class MemoryNetwork {
     const server = new MemoryConnection(this, host, port, local, localPort);
     client.peer = server;
     server.peer = client;
+    client.options = p.peerOptions.lookup(local, host);
+    server.options = listener.options.lookup(host, local);
     this.connections.add(client);
     this.connections.add(server);
     listener.onConnection(server);
@@ -291,7 +308,9 @@ export class MemoryNetwork {
   private handshakeDropped(p: PendingConnect, local: string, listener: MemoryListener): boolean {
     const client = p.peerOptions.lookup(local, p.options.host);
     const server = listener.options.lookup(p.options.host, local);
-    const verdict = handshakeVerdict(client, server) ?? handshakeVerdict(server, client);
+    // The SYN meets the listener's keys; the SYN-ACK the connecting socket's keys and minimum TTL.
+    const verdict =
+      handshakeVerdict(client, server, false) ?? handshakeVerdict(server, client, true);
     if (verdict) this.tcpCounters[verdict]++;
     return verdict !== undefined;
   }

@@ -254,3 +254,18 @@ export function bgpSendTtl(peer: { internal: boolean; ebgpMultihop?: number }): 
   if (peer.internal) return MAX_TTL;
   return peer.ebgpMultihop ?? 1;
 }
+
+/**
+ * TTL options for a BGP peer. With GTSM (`ttlSecurityHops`, FRR's `ttl-security hops N`),
+ * RFC 5082 3: send with TTL 255 and accept only what arrives with at least 256 - N.
+ */
+export function bgpTtlOptions(peer: {
+  internal: boolean;
+  ebgpMultihop?: number;
+  ttlSecurityHops?: number;
+}): Pick<PeerSocketOptions, 'ttl' | 'minTtl'> {
+  if (peer.ttlSecurityHops !== undefined) {
+    return { ttl: MAX_TTL, minTtl: MAX_TTL + 1 - peer.ttlSecurityHops };
+  }
+  return { ttl: bgpSendTtl(peer) };
+}

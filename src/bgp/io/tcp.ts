@@ -16,6 +16,7 @@ import {
   closeFd,
   openTcpSocket,
   setMd5Key,
+  setTtl,
   socketFamilyOf,
   socketOptionsUnavailable,
   type PeerSocketOptions,
@@ -135,16 +136,25 @@ export class TcpTransport implements Transport {
   private readonly peerOptions = new PeerOptionTable();
   private readonly listeners = new Set<LiveListener>();
   readonly socketOptions: PeerSocketOptionControl = {
-    unavailable: () => socketOptionsUnavailable(),
+    unavailable: () => this.optionsUnavailable(),
     set: (peer, options) => this.setPeerOptions(peer, options),
   };
 
-  constructor(private readonly clock: Clock = new SystemClock()) {}
+  /** @param optionsUnavailable why socket options cannot be set here (injectable for tests). */
+  constructor(
+    private readonly clock: Clock = new SystemClock(),
+    private readonly optionsUnavailable: () => string | undefined = socketOptionsUnavailable,
+  ) {}
 
   private setPeerOptions(peer: PeerSocketSelector, options: PeerSocketOptions | undefined): void {
-    if (options && (options.md5Key || options.ttl !== undefined || options.minTtl !== undefined)) {
-      const why = socketOptionsUnavailable();
-      if (why) throw new TransportError('ERR_TRANSPORT_UNSUPPORTED', why);
+    const why = options && this.optionsUnavailable();
+    if (options && why) {
+      // Protection that cannot be set is refused, never dropped (RFC 2385, RFC 5082); the TTL
+      // sent is a courtesy to the peer and stays the system default there (README).
+      if (options.md5Key || options.minTtl !== undefined) {
+        throw new TransportError('ERR_TRANSPORT_UNSUPPORTED', why);
+      }
+      options = undefined;
     }
     this.peerOptions.set(peer, options);
     for (const l of this.listeners) this.syncListenerKeys(l);
@@ -166,6 +176,11 @@ export class TcpTransport implements Transport {
     }
     for (const [peer, key] of wanted) setMd5Key(fd, l.family, peer, key);
     l.keyed = new Set(wanted.keys());
+    // The SYN-ACK leaves with the listener's TTL, before the accepted socket gets its own: the
+    // highest any peer here wants, so that a GTSM peer (RFC 5082) accepts it.
+    const ttls = this.peerOptions.forLocal(l.address).map((e) => e.options.ttl ?? 0);
+    const ttl = Math.max(0, ...ttls);
+    if (ttl > 0) setTtl(fd, l.family, ttl);
   }
 
   /** A socket for `host` with `opts` set before its SYN, for node:net to connect. */

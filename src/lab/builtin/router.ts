@@ -14,7 +14,7 @@ import type { Random } from '../../core/random.js';
 import { Speaker } from '../../bgp/speaker.js';
 import { Neighbor } from '../../bgp/neighbor.js';
 import type { Transport } from '../../bgp/io/transport.js';
-import { bgpSendTtl } from '../../bgp/io/socket-options.js';
+import { bgpTtlOptions } from '../../bgp/io/socket-options.js';
 import {
   formatCommunity,
   formatLargeCommunity,
@@ -346,9 +346,10 @@ export class BuiltinRouter {
         { localAddress, peerAddress: spec.address },
         {
           ...(spec.password ? { md5Key: spec.password } : {}),
-          ttl: bgpSendTtl({
+          ...bgpTtlOptions({
             internal: spec.remoteAsn === this.spec.asn,
             ebgpMultihop: spec.ebgpMultihop,
+            ttlSecurityHops: spec.ttlSecurityHops,
           }),
         },
       );

@@ -65,6 +65,7 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
           remoteAsn: asn,
           ...(bfd ? { bfd } : {}),
           ...(password ? { password } : {}),
+          ...(r.ttlSecurityHops !== undefined ? { ttlSecurityHops: r.ttlSecurityHops } : {}),
           connectRetryS: 2,
           families,
         });

@@ -7,11 +7,13 @@ import {
   PeerOptionTable,
 } from '../../../src/bgp/io/peer-options.js';
 import {
+  bgpTtlOptions,
   encodeTcpMd5Sig,
   socketOptionsUnavailable,
   TCP_MD5SIG_SIZE,
 } from '../../../src/bgp/io/socket-options.js';
 import { TcpTransport } from '../../../src/bgp/io/tcp.js';
+import type { Connection } from '../../../src/bgp/io/transport.js';
 import { peerOptionsContract } from './peer-options-contract.js';
 
 describe('struct tcp_md5sig (linux/tcp.h)', () => {
@@ -125,4 +127,40 @@ it('the memory twin retries a held SYN when the keys are fixed', async () => {
   client.socketOptions!.set({ peerAddress: '127.0.0.1' }, { md5Key: 'right' });
   (await pending).destroy();
   expect(accepted).toBe(1);
+});
+
+describe('BGP TTL rules (as FRR)', () => {
+  it('eBGP single hop 1, multihop its count, iBGP 255; GTSM sends 255 and accepts 256 - hops', () => {
+    expect(bgpTtlOptions({ internal: false })).toEqual({ ttl: 1 });
+    expect(bgpTtlOptions({ internal: false, ebgpMultihop: 2 })).toEqual({ ttl: 2 });
+    expect(bgpTtlOptions({ internal: true })).toEqual({ ttl: 255 });
+    // RFC 5082 3: TTL 255 out; a peer one hop away arrives with 255, so the minimum is 255.
+    expect(bgpTtlOptions({ internal: false, ttlSecurityHops: 1 })).toEqual({
+      ttl: 255,
+      minTtl: 255,
+    });
+    expect(bgpTtlOptions({ internal: true, ttlSecurityHops: 3 })).toEqual({
+      ttl: 255,
+      minTtl: 253,
+    });
+  });
+});
+
+describe('TcpTransport where socket options cannot be set', () => {
+  const t = new TcpTransport(undefined, () => 'not Linux here');
+
+  it('says why, refuses an MD5 key or a minimum TTL, and connects plainly without a TTL', async () => {
+    expect(t.socketOptions.unavailable()).toBe('not Linux here');
+    for (const options of [{ md5Key: 'k' }, { minTtl: 255 }]) {
+      expect(() => t.socketOptions.set({ peerAddress: '127.0.0.1' }, options)).toThrow(
+        expect.objectContaining({ code: 'ERR_TRANSPORT_UNSUPPORTED' }),
+      );
+    }
+    t.socketOptions.set({ peerAddress: '127.0.0.1' }, { ttl: 1 });
+    const accepted: Connection[] = [];
+    const l = await t.listen({ host: '127.0.0.1', port: 0 }, (c) => accepted.push(c));
+    const c = await t.connect({ host: '127.0.0.1', port: l.port, timeoutMs: 2000 });
+    for (const x of [c, ...accepted]) x.destroy();
+    await l.close();
+  });
 });
