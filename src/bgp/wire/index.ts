@@ -33,7 +33,7 @@ export {
   maxMessageLength,
 } from './header.js';
 export { decodeMessage, encodeMessage } from './message.js';
-export type { DecodeResult } from './message.js';
+export type { DecodeOptions, DecodeResult } from './message.js';
 export { validateOpen, BGP_VERSION } from './open.js';
 export type { OpenExpectation } from './open.js';
 export { CapabilityCode } from './capabilities.js';
