@@ -97,6 +97,7 @@ export function expectation(ctx: StepContext, raw: Raw, path: YamlPath): Expecta
       ...(r['communities'] ? { communities: r['communities'] as string[] } : {}),
       ...(r['largeCommunities'] ? { largeCommunities: r['largeCommunities'] as string[] } : {}),
       ...(r['localPref'] !== undefined ? { localPref: Number(r['localPref']) } : {}),
+      ...(typeof r['stale'] === 'boolean' ? { stale: r['stale'] } : {}),
       absent: r['absent'] === true,
     };
   }

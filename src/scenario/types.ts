@@ -146,6 +146,8 @@ export interface RouteExpectation {
   communities?: string[];
   largeCommunities?: string[];
   localPref?: number;
+  /** RFC 4724: true, the router keeps it as stale (graceful restart); false, it does not. */
+  stale?: boolean;
   /** true: the router must lack the route (after the timeout at the latest). */
   absent: boolean;
 }

@@ -295,10 +295,12 @@ export class BuiltinRouter {
   bgpRoutes(family: 'ipv4' | 'ipv6'): BgpRouteTable & { routes: Record<string, BuiltinPath[]> } {
     const routes: Record<string, BuiltinPath[]> = {};
     for (const n of this.neighbors.values()) {
-      if (!n.peer.session.established) continue;
-      for (const [prefix, attrs] of n.peer.adjRibIn) {
-        if (addressFamily(prefix.split('/')[0]!) !== family) continue;
-        (routes[prefix] ??= []).push(this.path(prefix, attrs, n));
+      // The Adj-RIB-In holds what the session keeps: nothing after it went down, unless the
+      // peer is restarting gracefully (stale routes, RFC 4724 4.2).
+      for (const r of n.peer.adjRibIn.routes()) {
+        if (addressFamily(r.prefix.split('/')[0]!) !== family) continue;
+        const path = this.path(r.prefix, r.attributes, n);
+        (routes[r.prefix] ??= []).push(r.stale ? { ...path, stale: true } : path);
       }
     }
     // Best path: the lowest AS path length, then the lowest peer address (FRR's tie-breaks
@@ -379,6 +381,8 @@ export class BuiltinRouter {
         connectFailure: 'active',
         families,
         keepAdjRibIn: true,
+        // FRR's default: graceful restart helper for every neighbor, restart time 120 s.
+        gracefulRestart: { restartTimeSeconds: 120, helperOnly: true },
         password: spec.password,
         hostname: this.name,
       });

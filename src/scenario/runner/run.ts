@@ -284,6 +284,8 @@ export class StepRunner {
               problems.push(`large communities ${JSON.stringify(p.largeCommunities ?? [])}`);
           if (e.localPref !== undefined && p.localPref !== e.localPref)
             problems.push(`local-pref ${p.localPref ?? 'none'}`);
+          if (e.stale !== undefined && (p.stale ?? false) !== e.stale)
+            problems.push(p.stale ? 'stale' : 'not stale');
           return [...new Set(problems)];
         };
         const verdicts = paths.map(problemsOf);
@@ -303,6 +305,7 @@ export class StepRunner {
           e.nextHop && `via ${e.nextHop}`,
           e.communities && `communities ${e.communities.join(' ')}`,
           e.localPref !== undefined && `local-pref ${e.localPref}`,
+          e.stale !== undefined && (e.stale ? 'stale' : 'not stale'),
         ]
           .filter(Boolean)
           .join(' ');

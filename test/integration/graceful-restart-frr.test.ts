@@ -1,0 +1,30 @@
+import { join, resolve } from 'node:path';
+import { expect, it } from 'vitest';
+import { loadScenario } from '../../src/scenario/load.js';
+import { runScenario } from '../../src/scenario/runner/run.js';
+import { integration, serialLabFile } from './require.js';
+
+// Graceful restart (RFC 4724) against FRR 8.4 as the helper: scenarios/graceful-restart.yaml
+// on the netns backend (FRR's `show bgp ipv4 unicast json` must say "stale": true while the
+// node's speaker is stopped, and not after it is back), and how long FRR kept the route stale.
+const file = join(resolve(import.meta.dirname, '../..'), 'scenarios', 'graceful-restart.yaml');
+
+integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('graceful restart against FRR 8.4', () => {
+  serialLabFile();
+  it('FRR keeps the route stale while the speaker restarts, fresh after its End-of-RIB', async () => {
+    const scenario = await loadScenario(file);
+    const out = await runScenario(scenario, { backend: 'netns' });
+    const why = out.failures.map((f) => `${f.name}: expected ${f.expected} got ${f.actual}`);
+    expect({ error: out.error, why }).toEqual({ error: undefined, why: [] });
+    const end = (name: RegExp) =>
+      out.run.events.find((e) => e.kind === 'step-end' && name.test(e.name))?.t;
+    const stopped = end(/speaker on worker0 stops/);
+    const staleSeen = end(/keeps the route as stale/);
+    const fresh = end(/route is fresh again/);
+    expect([stopped, staleSeen, fresh].every((t) => t !== undefined)).toBe(true);
+    console.log(
+      `[graceful-restart-frr] stale seen ${staleSeen! - stopped!} ms after the stop; ` +
+        `stale on FRR for ${fresh! - stopped!} ms (stop -> End-of-RIB after the restart)`,
+    );
+  }, 300_000);
+});
