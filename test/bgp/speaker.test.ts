@@ -3,7 +3,13 @@ import { ManualClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
 import { MemoryNetwork } from '../../src/bgp/io/memory.js';
 import { Speaker, type PeerConfig } from '../../src/bgp/speaker.js';
-import { isEndOfRib, type RouteRefreshMessage } from '../../src/bgp/wire/index.js';
+import {
+  DEFAULT_CONTEXT,
+  decodeMessage,
+  isEndOfRib,
+  type RouteRefreshMessage,
+} from '../../src/bgp/wire/index.js';
+import { message as bgpMessage } from './wire/support/hex.js';
 import type { BgpMessage } from '../../src/bgp/wire/types.js';
 
 const settle = async (n = 200): Promise<void> => {
@@ -305,5 +311,52 @@ describe('Speaker', () => {
     await l.advance(2000);
     expect(again.peer.session.state).toBe('Established');
     expect(l.routerPeer.adjRibIn.size).toBe(0);
+  });
+
+  it('answers an OPEN with an optional parameter other than Capabilities with NOTIFICATION 2/4 (RFC 4271 6.2)', async () => {
+    const clock = new ManualClock();
+    const network = new MemoryNetwork(clock);
+    const router = new Speaker({
+      clock,
+      random: new SeededRandom(2),
+      transport: network.transport(),
+    });
+    router
+      .addPeer({
+        id: 'r1/198.18.0.10',
+        localAddress: '198.18.0.1',
+        localAsn: 64500,
+        routerId: '198.18.0.1',
+        peerAddress: '198.18.0.10',
+        peerAsn: 64501,
+        passive: true,
+      })
+      .session.start();
+    await router.listen('198.18.0.1', 179);
+    const c = await network
+      .transport()
+      .connect({ host: '198.18.0.1', port: 179, localAddress: '198.18.0.10' });
+    const got: Buffer[] = [];
+    c.attach({ data: (b) => got.push(b), drain: () => undefined, close: () => undefined });
+    c.write(
+      bgpMessage(
+        1,
+        `
+        04                // version 4
+        fdf5              // My AS 64501
+        005a              // hold time 90
+        c612000a          // BGP Identifier 198.18.0.10
+        04                // optional parameters length 4
+        03 02 abcd        // parameter type 3 (not Capabilities, type 2), length 2
+      `,
+      ),
+    );
+    await settle();
+    const notification = decodeMessage(Buffer.concat(got).subarray(-21), DEFAULT_CONTEXT);
+    expect(notification.ok && notification.message).toMatchObject({
+      type: 'NOTIFICATION',
+      code: 2,
+      subcode: 4,
+    });
   });
 });
