@@ -15,6 +15,7 @@ describe('shipped scenarios', () => {
     expect(files).toEqual(
       [
         'bfd-down-recovery.yaml',
+        'enhanced-route-refresh.yaml',
         'graceful-restart.yaml',
         'hold-timer-expiry.yaml',
         'invalid-config-then-fixed.yaml',

@@ -227,6 +227,18 @@ export class BuiltinRouter {
         context === 'bgp'
       ) {
         this.neighborShutdown(m[2]!, !m[1], m[3]);
+      } else if (
+        (m = cmd.match(/^clear (?:ip )?bgp(?: (ipv4|ipv6)(?: unicast)?)? (\S+) (?:soft )?in$/))
+      ) {
+        // Inbound soft reset: ask the neighbor to send its routes again (RFC 2918 ROUTE-REFRESH).
+        for (const n of this.neighbors.values()) {
+          if (m[2] !== '*' && canonicalAddress(n.spec.address) !== canonicalAddress(m[2]!))
+            continue;
+          for (const f of n.peer.session.negotiated?.families ?? []) {
+            if (!m[1] || f.afi === (m[1] === 'ipv4' ? 1 : 2))
+              n.peer.session.sendRouteRefresh(f.afi, f.safi);
+          }
+        }
       } else if ((m = cmd.match(/^clear (?:ip )?bgp (\S+)$/))) {
         for (const n of this.neighbors.values()) {
           if (m[1] === '*' || canonicalAddress(n.spec.address) === canonicalAddress(m[1]!)) {
