@@ -23,8 +23,8 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('graceful restart against FRR
     const fresh = end(/route is fresh again/);
     expect([stopped, staleSeen, fresh].every((t) => t !== undefined)).toBe(true);
     console.log(
-      `[graceful-restart-frr] stale seen ${staleSeen! - stopped!} ms after the stop; ` +
-        `stale on FRR for ${fresh! - stopped!} ms (stop -> End-of-RIB after the restart)`,
+      `[graceful-restart-frr] stale seen ${Math.round(staleSeen! - stopped!)} ms after the stop; ` +
+        `stale on FRR for ${Math.round(fresh! - stopped!)} ms (stop -> End-of-RIB after the restart)`,
     );
   }, 300_000);
 });
