@@ -151,9 +151,9 @@ function isHardReset(code: number, subcode: number): boolean {
 
 /**
  * RFC 4724 4.2 / RFC 8538 3: whether the peer's routes are kept (stale) after the session went
- * down for `reason`. A lost connection or an expired hold timer always qualify; a NOTIFICATION
+ * down for `reason`. A lost connection always qualifies; an expired hold timer or a NOTIFICATION
  * sent or received only when both sides set the N bit and it is not a Hard Reset. Stopping the
- * session ourselves (deconfiguring the peer) never does.
+ * session ourselves (deconfiguring the peer) or BFD Down never does.
  */
 export function keepsRoutesAfter(reason: TransitionReason, notificationBit: boolean): boolean {
   if (typeof reason === 'string') {
@@ -161,9 +161,12 @@ export function keepsRoutesAfter(reason: TransitionReason, notificationBit: bool
       case 'tcp-failed':
         return true;
       case 'hold-timer-expired':
-      case 'bfd-down':
       case 'collision':
         return notificationBit;
+      case 'bfd-down':
+        // BFD says forwarding to the peer is broken: keeping its routes would black-hole
+        // traffic. FRR sends this Cease/10 as a Hard Reset for the same reason.
+        return false;
       default:
         return false;
     }

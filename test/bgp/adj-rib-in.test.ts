@@ -127,6 +127,7 @@ describe('which session ends keep the routes for graceful restart', () => {
     ],
     ['UPDATE error sent, N bit', { kind: 'notification-sent', code: 3, subcode: 1 }, true, true],
     ['we stopped the session', 'admin', true, false],
+    ['BFD Down: forwarding is broken', 'bfd-down', true, false],
   ];
   it.each(rows)('%s', (_name, reason, n, kept) => {
     expect(keepsRoutesAfter(reason, n)).toBe(kept);
