@@ -3,6 +3,7 @@
  * path identifiers kept apart, stale marks per family (RFC 4724, RFC 7313), End-of-RIB seen;
  * and when a session's end keeps routes for graceful restart (RFC 4724 4.2, RFC 8538 3).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AdjRibIn } from '../../src/bgp/adj-rib-in.js';
 import { keepsRoutesAfter } from '../../src/bgp/speaker.js';
@@ -103,6 +104,81 @@ describe('AdjRibIn', () => {
     });
     expect(rib.apply(endOfRib(2, 1)).endOfRib).toEqual({ afi: 2, safi: 1 });
     expect(rib.size).toBe(1);
+  });
+});
+
+describe('AdjRibIn against a model (fast-check)', () => {
+  // Operations on a handful of prefixes and path ids in two families; the model is a Map of
+  // "family prefix#id" -> stale.
+  const prefix = fc.constantFrom('198.18.0.1/32', '198.18.0.2/32', '2001:db8::1/128');
+  const nlri = fc.record({
+    prefix,
+    pathId: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
+  });
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant('announce' as const), nlri: fc.array(nlri, { maxLength: 4 }) }),
+    fc.record({ kind: fc.constant('withdraw' as const), nlri: fc.array(nlri, { maxLength: 4 }) }),
+    fc.record({ kind: fc.constant('error' as const), nlri: fc.array(nlri, { maxLength: 4 }) }),
+    fc.record({ kind: fc.constantFrom('stale' as const, 'purge' as const), v6: fc.boolean() }),
+  );
+  it('keeps exactly what the operations leave, with the right stale marks and counts', () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 30 }), (ops) => {
+        const rib = new AdjRibIn();
+        const model = new Map<string, boolean>();
+        const key = (n: { prefix: string; pathId?: number }) => `${n.prefix}#${n.pathId ?? ''}`;
+        const isV6 = (k: string) => k.includes(':');
+        const split = (list: { prefix: string; pathId?: number }[]) => ({
+          v4: list.filter((n) => !n.prefix.includes(':')),
+          v6: list.filter((n) => n.prefix.includes(':')),
+        });
+        for (const o of ops) {
+          if (!('nlri' in o)) {
+            const family = o.v6 ? { afi: 2, safi: 1 } : { afi: 1, safi: 1 };
+            if (o.kind === 'stale') rib.markStale(family);
+            else rib.purgeStale(family);
+            for (const [k, stale] of [...model]) {
+              if (isV6(k) !== o.v6) continue;
+              if (o.kind === 'stale') model.set(k, true);
+              else if (stale) model.delete(k);
+            }
+            continue;
+          }
+          const { v4, v6: six } = split(o.nlri);
+          const u: UpdateMessage = {
+            type: 'UPDATE',
+            withdrawn: o.kind === 'withdraw' ? v4 : [],
+            nlri: o.kind === 'withdraw' ? [] : v4,
+            attributes: {
+              ...attrs,
+              ...(six.length && o.kind !== 'withdraw'
+                ? { mpReach: { afi: 2, safi: 1, nextHops: ['2001:db8::1'], nlri: six } }
+                : {}),
+              ...(six.length && o.kind === 'withdraw'
+                ? { mpUnreach: { afi: 2, safi: 1, withdrawn: six } }
+                : {}),
+            },
+          };
+          if (o.nlri.length === 0) continue; // an End-of-RIB: nothing changes
+          const byError =
+            o.kind === 'error'
+              ? [
+                  ...(v4.length ? [{ afi: 1, safi: 1, nlri: v4 }] : []),
+                  ...(six.length ? [{ afi: 2, safi: 1, nlri: six }] : []),
+                ]
+              : [];
+          rib.apply(u, byError);
+          for (const n of o.nlri) {
+            if (o.kind === 'announce') model.set(key(n), false);
+            else model.delete(key(n));
+          }
+        }
+        const got = [...rib.routes()].map((r) => [key(r), r.stale] as const);
+        expect(new Map(got)).toEqual(model);
+        expect(rib.size).toBe(model.size);
+        expect(rib.staleCount).toBe([...model.values()].filter(Boolean).length);
+      }),
+    );
   });
 });
 
