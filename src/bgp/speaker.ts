@@ -197,6 +197,8 @@ export class Peer {
   private awaitingEndOfRib = new Set<string>();
   /** RFC 7313 4: families whose EoRR is owed after the refreshed routes. */
   private owedEndOfRefresh: { afi: number; safi: number }[] = [];
+  /** RFC 7313 4: families the peer is re-sending (BoRR received, EoRR not yet). */
+  private refreshingIn = new Set<string>();
   readonly counters: PeerCounters = {
     updatesSent: 0,
     updatesReceived: 0,
@@ -458,14 +460,17 @@ export class Peer {
         return;
       case RouteRefreshSubtype.BORR:
         // RFC 7313 4: the peer re-sends this family: what it had sent is stale until EoRR.
-        if (negotiated.enhancedRouteRefresh) this.adjRibIn.markStale(family);
+        if (!negotiated.enhancedRouteRefresh) return;
+        this.refreshingIn.add(familyKey(m.afi, m.safi));
+        this.adjRibIn.markStale(family);
         return;
       case RouteRefreshSubtype.EORR:
-        // RFC 7313 4: routes still stale at EoRR were not re-sent: they are gone.
-        if (negotiated.enhancedRouteRefresh) {
-          this.adjRibIn.purgeStale(family);
-          this.counters.prefixesReceived = this.adjRibIn.size;
-        }
+        // RFC 7313 4: routes still stale at EoRR were not re-sent: they are gone. An EoRR
+        // without its BoRR marks nothing, so it purges nothing either (stale routes of a
+        // graceful restart wait for End-of-RIB).
+        if (!this.refreshingIn.delete(familyKey(m.afi, m.safi))) return;
+        this.adjRibIn.purgeStale(family);
+        this.counters.prefixesReceived = this.adjRibIn.size;
         return;
       default:
         // RFC 7313 3: other subtypes are ignored on receipt.
@@ -480,6 +485,7 @@ export class Peer {
    */
   private sessionDown(reason: TransitionReason): void {
     this.owedEndOfRefresh = [];
+    this.refreshingIn.clear();
     const gr = this.lastNegotiated?.gracefulRestart;
     const kept =
       gr !== undefined && gr.families.length > 0 && keepsRoutesAfter(reason, gr.notification)

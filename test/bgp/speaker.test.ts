@@ -246,6 +246,17 @@ describe('Speaker', () => {
     expect(l.routerPeer.adjRibIn.staleCount).toBe(0);
   });
 
+  it('ignores an EoRR that no BoRR announced: it purges nothing', async () => {
+    const l = await lab();
+    l.nodePeer.announce('192.168.122.210/32', { nextHop: '198.18.0.10' });
+    await l.advance(1000);
+    l.routerPeer.adjRibIn.markStale({ afi: 1, safi: 1 });
+    expect(l.nodePeer.session.sendRouteRefresh(1, 1, 2)).toBe(true);
+    await l.advance(200);
+    expect(l.routerPeer.adjRibIn.get('192.168.122.210/32')?.stale).toBe(true);
+    expect(l.routerPeer.session.state).toBe('Established');
+  });
+
   it('graceful restart: the helper keeps the routes stale while the node restarts, End-of-RIB refreshes them and purges the rest', async () => {
     const l = await lab({ gr: true });
     const opens: boolean[] = [];
