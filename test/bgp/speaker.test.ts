@@ -16,6 +16,18 @@ const settle = async (n = 200): Promise<void> => {
   for (let i = 0; i < n; i++) await Promise.resolve();
 };
 
+/** r1's side of the session with worker0 (198.18.0.10, AS 64501): passive, as FRR waits. */
+const ROUTER_PEER: PeerConfig = {
+  id: 'r1/198.18.0.10',
+  localAddress: '198.18.0.1',
+  localAsn: 64500,
+  routerId: '198.18.0.1',
+  peerAddress: '198.18.0.10',
+  peerAsn: 64501,
+  holdTimeSeconds: 9,
+  passive: true,
+};
+
 interface LabOptions {
   ibgp?: boolean;
   /** Graceful restart on the node (restarting speaker) and the router (helper). */
@@ -49,14 +61,9 @@ async function lab(opts: LabOptions = {}) {
     ...(opts.plainRefresh ? { enhancedRouteRefresh: false } : {}),
   });
   const cfg: PeerConfig = {
-    id: 'r1/198.18.0.10',
-    localAddress: '198.18.0.1',
+    ...ROUTER_PEER,
     localAsn: routerAsn,
-    routerId: '198.18.0.1',
-    peerAddress: '198.18.0.10',
     peerAsn: nodeAsn,
-    holdTimeSeconds: 9,
-    passive: true,
     keepAdjRibIn: true,
     ...(opts.gr
       ? { gracefulRestart: { restartTimeSeconds: 120, helperOnly: true, stalePathTimeSeconds: 60 } }
@@ -332,17 +339,7 @@ describe('Speaker', () => {
       random: new SeededRandom(2),
       transport: network.transport(),
     });
-    router
-      .addPeer({
-        id: 'r1/198.18.0.10',
-        localAddress: '198.18.0.1',
-        localAsn: 64500,
-        routerId: '198.18.0.1',
-        peerAddress: '198.18.0.10',
-        peerAsn: 64501,
-        passive: true,
-      })
-      .session.start();
+    router.addPeer(ROUTER_PEER).session.start();
     await router.listen('198.18.0.1', 179);
     const c = await network
       .transport()
