@@ -179,7 +179,8 @@ export class BuiltinRouter {
   /**
    * The vtysh subset trainers use: `show bgp ipv4|ipv6 [PREFIX]`, `show bgp neighbors`,
    * `show bfd peers` (typed JSON), `configure terminal`, `router bgp N`,
-   * `[no] neighbor X shutdown [message TEXT]`, `clear bgp X|*`, `bfd`, `profile P`,
+   * `[no] neighbor X shutdown [message TEXT]`, `clear bgp X|*`,
+   * `clear bgp [ipv4|ipv6 [unicast]] X|* [soft] in` (ROUTE-REFRESH), `bfd`, `profile P`,
    * `[no] shutdown`, `exit`/`end`. Anything else is refused with ERR_BUILTIN_VTYSH_UNSUPPORTED.
    */
   async vtysh(commands: readonly string[]): Promise<string> {
@@ -191,7 +192,7 @@ export class BuiltinRouter {
       const unsupported = () =>
         new BuiltinRouterError(
           'ERR_BUILTIN_VTYSH_UNSUPPORTED',
-          `builtin router ${this.name}: "${cmd}" is not supported (supported: show bgp ipv4|ipv6 [PREFIX] [json], show bgp neighbors [json], show bfd peers [json], configure terminal, router bgp N, [no] neighbor X shutdown, clear bgp X|*, bfd, profile P, [no] shutdown)`,
+          `builtin router ${this.name}: "${cmd}" is not supported (supported: show bgp ipv4|ipv6 [PREFIX] [json], show bgp neighbors [json], show bfd peers [json], configure terminal, router bgp N, [no] neighbor X shutdown, clear bgp X|*, clear bgp [ipv4|ipv6] X|* soft in, bfd, profile P, [no] shutdown)`,
         );
       let m: RegExpMatchArray | null;
       if ((m = cmd.match(/^show (?:ip )?bgp (ipv4|ipv6)(?: unicast)?(?: (\S+?))?(?: json)?$/))) {
@@ -306,7 +307,9 @@ export class BuiltinRouter {
   /** `show bgp ipv4|ipv6 unicast json` plus communities (FRR shows those per prefix). */
   bgpRoutes(family: 'ipv4' | 'ipv6'): BgpRouteTable & { routes: Record<string, BuiltinPath[]> } {
     const routes: Record<string, BuiltinPath[]> = {};
-    for (const n of this.neighbors.values()) {
+    // A killed bgpd has no table (its last Adj-RIB-In may still hold stale routes).
+    const neighbors = this.down.has('bgpd') ? [] : this.neighbors.values();
+    for (const n of neighbors) {
       // The Adj-RIB-In holds what the session keeps: nothing after it went down, unless the
       // peer is restarting gracefully (stale routes, RFC 4724 4.2).
       for (const r of n.peer.adjRibIn.routes()) {
