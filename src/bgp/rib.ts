@@ -44,6 +44,13 @@ export function isIpv6Prefix(prefix: string): boolean {
   return prefix.includes(':');
 }
 
+/** The unicast family of a service route. */
+export type RouteFamily = 'ipv4' | 'ipv6';
+
+export function routeFamily(prefix: string): RouteFamily {
+  return isIpv6Prefix(prefix) ? 'ipv6' : 'ipv4';
+}
+
 /**
  * Canonical key: the next hops, then one part per attribute from the codec's registry (so a
  * new attribute cannot be forgotten here), then unknown attributes as they are sent.
@@ -85,8 +92,8 @@ export class AdjRibOut {
    * what was sent is kept: in the steady state a route costs one map entry.
    */
   private dirty = new Map<string, InternedAttributes | undefined>();
-  /** A route refresh is owed: the next takePending announces every desired route. */
-  private refreshing = false;
+  /** Families a route refresh is owed for: the next takePending announces all their routes. */
+  private refreshing = new Set<RouteFamily>();
 
   constructor(private readonly table: AttributeTable = new AttributeTable()) {}
 
@@ -144,7 +151,7 @@ export class AdjRibOut {
   }
 
   hasPending(): boolean {
-    return this.dirty.size > 0 || this.refreshing;
+    return this.dirty.size > 0 || this.refreshing.size > 0;
   }
 
   /**
@@ -159,21 +166,25 @@ export class AdjRibOut {
       if (!g) groups.set(want.key, (g = { attributes: want, prefixes: [] }));
       g.prefixes.push(prefix);
     };
-    if (this.refreshing) {
-      for (const [prefix, want] of this.desired) announce(prefix, want);
-      for (const [prefix, had] of this.dirty) {
-        if (had && !this.desired.has(prefix)) withdraw.push(prefix);
-      }
-    } else {
-      for (const [prefix, had] of this.dirty) {
-        const want = this.desired.get(prefix);
-        if (want === had) continue;
-        if (want) announce(prefix, want);
-        else withdraw.push(prefix);
+    const refreshing = this.refreshing;
+    if (refreshing.size > 0) {
+      for (const [prefix, want] of this.desired) {
+        if (refreshing.has(routeFamily(prefix))) announce(prefix, want);
       }
     }
+    for (const [prefix, had] of this.dirty) {
+      const want = this.desired.get(prefix);
+      if (refreshing.has(routeFamily(prefix))) {
+        // Announced above; the peer still holds what it was sent, so an unsent withdrawal goes.
+        if (had && !want) withdraw.push(prefix);
+        continue;
+      }
+      if (want === had) continue;
+      if (want) announce(prefix, want);
+      else withdraw.push(prefix);
+    }
     this.dirty.clear();
-    this.refreshing = false;
+    this.refreshing = new Set();
     return { announce: [...groups.values()], withdraw };
   }
 
@@ -183,15 +194,17 @@ export class AdjRibOut {
    */
   peerReset(): void {
     this.dirty.clear();
-    this.refreshing = false;
+    this.refreshing = new Set();
     for (const prefix of this.desired.keys()) this.dirty.set(prefix, undefined);
   }
 
   /**
-   * ROUTE-REFRESH (RFC 2918 3): re-advertise the whole Adj-RIB-Out. The peer still holds what
+   * ROUTE-REFRESH (RFC 2918 3): re-advertise the Adj-RIB-Out of `family` (both when left out),
+   * and only that family (RFC 7313 4: the refresh is per AFI/SAFI). The peer still holds what
    * it was sent, so a withdrawal not yet sent still goes out.
    */
-  refresh(): void {
-    this.refreshing = true;
+  refresh(family?: RouteFamily): void {
+    if (family) this.refreshing.add(family);
+    else this.refreshing = new Set(['ipv4', 'ipv6']);
   }
 }

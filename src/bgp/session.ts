@@ -37,8 +37,8 @@ import {
   notificationFor,
   openAsn,
   type BgpMessage,
-  type BgpWireError,
   type CodecContext,
+  type FamilyNlri,
   type NotificationMessage,
   type RouteRefreshMessage,
   type UpdateMessage,
@@ -92,7 +92,8 @@ export interface ReceivedUpdateEvent {
   update: UpdateMessage;
   /** RFC 7606: the routes this UPDATE announces are to be treated as withdrawn. */
   treatAsWithdraw: boolean;
-  errors: BgpWireError[];
+  /** Those routes, per family (the decoder's verdict, carried by the FSM's DeliverUpdate). */
+  withdrawnByError: FamilyNlri[];
 }
 
 export interface BgpSessionListeners {
@@ -403,7 +404,11 @@ export class BgpSession {
         a.backlog = [];
         break;
       case 'DeliverUpdate':
-        // Delivered from the decode path, where the RFC 7606 verdict is known.
+        this.emit('update', {
+          update: action.update,
+          treatAsWithdraw: action.withdrawnByError.length > 0,
+          withdrawnByError: action.withdrawnByError,
+        });
         break;
       case 'SessionUp':
         a.ctx = codecContextOf(action.negotiated);
@@ -524,7 +529,7 @@ export class BgpSession {
   }
 
   private handleMessage(a: Attempt, bytes: Buffer): void {
-    const result = decodeMessage(bytes, a.ctx);
+    const result = decodeMessage(bytes, a.ctx, { framed: true });
     const now = this.components.clock.now();
     if (!result.ok) {
       const error = result.error;
@@ -563,14 +568,11 @@ export class BgpSession {
         this.feed(a, { type: 'KeepAliveMsg' });
         break;
       case 'UPDATE':
-        this.feed(a, { type: 'UpdateMsg', update: message });
-        if (a.fsm.name === 'Established') {
-          this.emit('update', {
-            update: message,
-            treatAsWithdraw: result.treatAsWithdraw,
-            errors: result.errors,
-          });
-        }
+        this.feed(a, {
+          type: 'UpdateMsg',
+          update: message,
+          withdrawnByError: result.withdrawnByError,
+        });
         break;
       case 'NOTIFICATION':
         this.feed(a, { type: 'NotifMsg', notification: message as NotificationMessage });

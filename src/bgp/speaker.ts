@@ -7,13 +7,19 @@
  * node's address. Changes are coalesced on a microtask and sent packed many prefixes per
  * UPDATE (RFC 4271 4.3), with back-pressure from the transport.
  */
-import type { Clock } from '../core/clock.js';
 import { SpeakersimError } from '../core/errors.js';
 import type { Random } from '../core/random.js';
+import type { Clock, Timer } from '../core/clock.js';
 import { AdjRibOut, AttributeTable, isIpv6Prefix, type RouteAttributes } from './rib.js';
+import { AdjRibIn } from './adj-rib-in.js';
 import { BgpSession, type BgpSessionListeners, type ReceivedUpdateEvent } from './session.js';
 import type { Connection, Listener, Transport } from './io/transport.js';
-import type { FsmConfig, PeerAsnExpectation } from './fsm/index.js';
+import type {
+  FsmConfig,
+  NegotiatedParameters,
+  PeerAsnExpectation,
+  TransitionReason,
+} from './fsm/index.js';
 import {
   AFI_IPV4,
   AFI_IPV6,
@@ -21,8 +27,13 @@ import {
   encodeMessage,
   encodeUpdates,
   endOfRib,
+  familyKey,
+  CeaseSubcode,
+  ErrorCode,
+  RouteRefreshSubtype,
   type Capability,
   type PathAttributes,
+  type RouteRefreshMessage,
 } from './wire/index.js';
 
 export type AddressFamily = 'ipv4' | 'ipv6';
@@ -46,8 +57,16 @@ export interface PeerConfig {
   passive?: boolean;
   /** Families to negotiate (RFC 4760); default both IPv4 and IPv6 unicast. */
   families?: AddressFamily[];
-  /** Advertise graceful restart (RFC 4724) with this restart time. */
-  gracefulRestart?: { restartTimeSeconds: number };
+  /**
+   * Graceful restart (RFC 4724): advertise the capability with this restart time. As a
+   * restarting speaker (the default) every family is listed with its Forwarding State bit set
+   * and the Restart State bit is set until our first End-of-RIB after we start; `helperOnly`
+   * lists no family (FRR's default helper mode: we keep the peer's routes, it keeps none of
+   * ours). Either way the peer's routes are kept as stale across its restarts (RFC 4724 4.2).
+   */
+  gracefulRestart?: GracefulRestartConfig;
+  /** Advertise RFC 7313 enhanced route refresh (capability 70); default true. */
+  enhancedRouteRefresh?: boolean;
   /** Advertise RFC 8654 extended messages. */
   extendedMessage?: boolean;
   /** TCP MD5 key: refused with ERR_BGP_TCP_MD5_UNSUPPORTED (see BgpSession). */
@@ -58,6 +77,16 @@ export interface PeerConfig {
   hostname?: string;
   /** After a failed connect: RFC 4271 Idle (default) or FRR's Active (see FsmConfig). */
   connectFailure?: 'idle' | 'active';
+}
+
+export interface GracefulRestartConfig {
+  restartTimeSeconds: number;
+  helperOnly?: boolean;
+  /**
+   * How long stale routes wait for the peer's End-of-RIB once its session is back (RFC 4724
+   * 4.2 lets the receiver bound it); FRR's `bgp graceful-restart stalepath-time` default, 360.
+   */
+  stalePathTimeSeconds?: number;
 }
 
 export interface SpeakerComponents {
@@ -87,30 +116,89 @@ function capabilitiesFor(config: PeerConfig): Capability[] {
     afi: f === 'ipv4' ? AFI_IPV4 : AFI_IPV6,
     safi: SAFI_UNICAST,
   }));
-  caps.push({ kind: 'route-refresh' }, { kind: 'enhanced-route-refresh' });
+  caps.push({ kind: 'route-refresh' });
+  if (config.enhancedRouteRefresh ?? true) caps.push({ kind: 'enhanced-route-refresh' });
   if (config.extendedMessage) caps.push({ kind: 'extended-message' });
-  if (config.gracefulRestart) {
+  const gr = config.gracefulRestart;
+  if (gr) {
     caps.push({
       kind: 'graceful-restart',
-      restarting: false,
+      // RFC 4724 3: Restart State, set by a speaker that has restarted (as FRR does for its
+      // first sessions after bgpd starts); cleared once our End-of-RIB has gone out.
+      restarting: !gr.helperOnly,
+      // RFC 8538 2: the N bit, so that a NOTIFICATION other than Hard Reset keeps routes too.
       notification: true,
-      restartTime: config.gracefulRestart.restartTimeSeconds,
-      families: families.map((f) => ({
-        afi: f === 'ipv4' ? AFI_IPV4 : AFI_IPV6,
-        safi: SAFI_UNICAST,
-        forwardingPreserved: false,
-      })),
+      restartTime: gr.restartTimeSeconds,
+      // RFC 4724 3: the families whose forwarding state we preserve across a restart (MetalLB's
+      // FRR runs `bgp graceful-restart preserve-fw-state`); none for a helper.
+      families: gr.helperOnly
+        ? []
+        : families.map((f) => ({
+            afi: f === 'ipv4' ? AFI_IPV4 : AFI_IPV6,
+            safi: SAFI_UNICAST,
+            forwardingPreserved: true,
+          })),
     });
   }
   if (config.hostname) caps.push({ kind: 'fqdn', hostname: config.hostname, domain: '' });
   return caps;
 }
 
+/** RFC 8538 3: Cease / Hard Reset ends a session for good: no graceful restart. */
+function isHardReset(code: number, subcode: number): boolean {
+  return code === ErrorCode.CEASE && subcode === CeaseSubcode.HARD_RESET;
+}
+
+/**
+ * RFC 4724 4.2 / RFC 8538 3: whether the peer's routes are kept (stale) after the session went
+ * down for `reason`. A lost connection always qualifies; an expired hold timer or a NOTIFICATION
+ * sent or received only when both sides set the N bit and it is not a Hard Reset. Stopping the
+ * session ourselves (deconfiguring the peer) or BFD Down never does.
+ */
+export function keepsRoutesAfter(reason: TransitionReason, notificationBit: boolean): boolean {
+  if (typeof reason === 'string') {
+    switch (reason) {
+      case 'tcp-failed':
+        return true;
+      case 'hold-timer-expired':
+      case 'collision':
+        return notificationBit;
+      case 'bfd-down':
+        // BFD says forwarding to the peer is broken: keeping its routes would black-hole
+        // traffic. FRR sends this Cease/10 as a Hard Reset for the same reason.
+        return false;
+      default:
+        return false;
+    }
+  }
+  switch (reason.kind) {
+    case 'notification-received':
+    case 'notification-sent':
+      return notificationBit && !isHardReset(reason.code, reason.subcode);
+    default:
+      return false;
+  }
+}
+
+const familyOf = (afi: number): AddressFamily => (afi === AFI_IPV6 ? 'ipv6' : 'ipv4');
+
 export class Peer {
   readonly session: BgpSession;
   readonly adjRibOut: AdjRibOut;
-  /** Received routes by prefix (only with keepAdjRibIn). */
-  readonly adjRibIn = new Map<string, PathAttributes>();
+  /** Received routes (only with keepAdjRibIn), with stale marks and ADD-PATH identifiers. */
+  readonly adjRibIn = new AdjRibIn();
+  /** Our graceful restart capability, whose Restart State bit is cleared after our End-of-RIB. */
+  private readonly grCapability: Extract<Capability, { kind: 'graceful-restart' }> | undefined;
+  /** What the last Established session negotiated (the session forgets it once down). */
+  private lastNegotiated: NegotiatedParameters | undefined;
+  /** RFC 4724 4.2: the peer's Restart Time, then the stale-path time once it is back. */
+  private staleTimer: Timer | undefined;
+  /** Families whose stale routes wait for the peer's End-of-RIB (RFC 4724 4.2). */
+  private awaitingEndOfRib = new Set<string>();
+  /** RFC 7313 4: families whose EoRR is owed after the refreshed routes. */
+  private owedEndOfRefresh: { afi: number; safi: number }[] = [];
+  /** RFC 7313 4: families the peer is re-sending (BoRR received, EoRR not yet). */
+  private refreshingIn = new Set<string>();
   readonly counters: PeerCounters = {
     updatesSent: 0,
     updatesReceived: 0,
@@ -126,9 +214,13 @@ export class Peer {
 
   constructor(
     readonly config: PeerConfig,
-    components: SpeakerComponents,
+    private readonly components: SpeakerComponents,
     table: AttributeTable,
   ) {
+    const capabilities = capabilitiesFor(config);
+    this.grCapability = capabilities.find(
+      (c): c is Extract<Capability, { kind: 'graceful-restart' }> => c.kind === 'graceful-restart',
+    );
     const fsm: Omit<FsmConfig, 'random'> = {
       localAsn: config.localAsn,
       bgpId: config.routerId,
@@ -137,7 +229,9 @@ export class Peer {
       keepaliveTimeSeconds: config.keepaliveTimeSeconds,
       connectRetryTimeSeconds: config.connectRetryTimeSeconds,
       passive: config.passive,
-      capabilities: capabilitiesFor(config),
+      // The FSM builds every OPEN from this list, so clearing the Restart State bit on the
+      // capability object (after our End-of-RIB) changes the OPENs that follow.
+      capabilities,
       connectFailure: config.connectFailure,
     };
     this.session = new BgpSession(
@@ -155,6 +249,8 @@ export class Peer {
     this.session.on({
       established: (n) => {
         this.counters.establishedTransitions++;
+        this.lastNegotiated = n;
+        this.peerBack(n);
         this.owedEndOfRib = n.families.filter(
           (f) => f.safi === SAFI_UNICAST && (f.afi === AFI_IPV4 || f.afi === AFI_IPV6),
         );
@@ -162,18 +258,9 @@ export class Peer {
         this.adjRibOut.peerReset();
         this.scheduleFlush();
       },
-      down: () => {
-        // RFC 4271 8.2.2: routes learned from a peer go with its session.
-        this.adjRibIn.clear();
-        this.counters.prefixesReceived = 0;
-      },
+      down: (reason) => this.sessionDown(reason),
       update: (e) => this.receiveUpdate(e),
-      routeRefresh: (m) => {
-        // RFC 2918 3 / RFC 7313 4: re-advertise the Adj-RIB-Out for the family asked.
-        if (m.subtype !== 0) return;
-        this.adjRibOut.refresh();
-        this.scheduleFlush();
-      },
+      routeRefresh: (m) => this.receiveRouteRefresh(m),
       message: (m) => {
         if (m.message.type === 'NOTIFICATION') {
           if (m.direction === 'sent') this.counters.notificationsSent++;
@@ -256,13 +343,24 @@ export class Peer {
             );
           }
         }
+        let sentEndOfRib = false;
         if (!this.adjRibOut.hasPending()) {
           // RFC 4724 2: End-of-RIB after the initial update, per family.
-          for (const f of this.owedEndOfRib.splice(0))
+          for (const f of this.owedEndOfRib.splice(0)) {
             messages.push(encodeMessage(endOfRib(f.afi, f.safi), ctx));
+            sentEndOfRib = true;
+          }
         }
         this.counters.updatesSent += messages.length;
-        if (!this.session.sendUpdates(messages)) await this.session.drained();
+        const flowing = this.session.sendUpdates(messages);
+        // RFC 4724 4.1: our restart is over once our End-of-RIB is out.
+        if (sentEndOfRib && this.grCapability) this.grCapability.restarting = false;
+        if (!this.adjRibOut.hasPending()) {
+          // RFC 7313 4: EoRR after the routes of the refreshed family.
+          for (const f of this.owedEndOfRefresh.splice(0))
+            this.session.sendRouteRefresh(f.afi, f.safi, RouteRefreshSubtype.EORR);
+        }
+        if (!flowing) await this.session.drained();
       }
     } finally {
       this.flushing = false;
@@ -328,22 +426,117 @@ export class Peer {
   private receiveUpdate(e: ReceivedUpdateEvent): void {
     this.counters.updatesReceived++;
     const u = e.update;
-    const keep = this.config.keepAdjRibIn ?? false;
-    const remove = (prefix: string): void => {
-      if (keep) this.adjRibIn.delete(prefix);
-    };
-    for (const w of u.withdrawn) remove(w.prefix);
-    for (const w of u.attributes.mpUnreach?.withdrawn ?? []) remove(w.prefix);
-    const announced = [...u.nlri, ...(u.attributes.mpReach?.nlri ?? [])];
-    if (e.treatAsWithdraw) {
-      // RFC 7606 2: treat-as-withdraw.
-      for (const n of announced) remove(n.prefix);
-    } else if (keep) {
-      for (const n of u.nlri) this.adjRibIn.set(n.prefix, u.attributes);
-      for (const n of u.attributes.mpReach?.nlri ?? []) this.adjRibIn.set(n.prefix, u.attributes);
+    if (!(this.config.keepAdjRibIn ?? false)) {
+      if (!e.treatAsWithdraw)
+        this.counters.prefixesReceived += u.nlri.length + (u.attributes.mpReach?.nlri.length ?? 0);
+      return;
     }
-    if (keep) this.counters.prefixesReceived = this.adjRibIn.size;
-    else this.counters.prefixesReceived += announced.length;
+    const applied = this.adjRibIn.apply(u, e.withdrawnByError);
+    const eor = applied.endOfRib;
+    if (eor && this.awaitingEndOfRib.delete(familyKey(eor.afi, eor.safi))) {
+      // RFC 4724 4.2: the restarted peer's End-of-RIB: what it did not send again is gone.
+      this.adjRibIn.purgeStale(eor);
+      if (this.awaitingEndOfRib.size === 0) this.stopStaleTimer();
+    }
+    this.counters.prefixesReceived = this.adjRibIn.size;
+  }
+
+  /** RFC 2918 3 / RFC 7313 4: a refresh request, or the peer's BoRR / EoRR around one. */
+  private receiveRouteRefresh(m: RouteRefreshMessage): void {
+    const negotiated = this.session.negotiated;
+    if (!negotiated) return;
+    const family = { afi: m.afi, safi: m.safi };
+    // RFC 2918 4 / RFC 7313 4: a family not negotiated is ignored.
+    if (!negotiated.families.some((f) => f.afi === m.afi && f.safi === m.safi)) return;
+    switch (m.subtype) {
+      case RouteRefreshSubtype.REQUEST:
+        // RFC 7313 4: when both advertised Enhanced Route Refresh, BoRR, the routes, EoRR.
+        if (negotiated.enhancedRouteRefresh) {
+          this.session.sendRouteRefresh(m.afi, m.safi, RouteRefreshSubtype.BORR);
+          this.owedEndOfRefresh.push(family);
+        }
+        this.adjRibOut.refresh(familyOf(m.afi));
+        this.scheduleFlush();
+        return;
+      case RouteRefreshSubtype.BORR:
+        // RFC 7313 4: the peer re-sends this family: what it had sent is stale until EoRR.
+        if (!negotiated.enhancedRouteRefresh) return;
+        this.refreshingIn.add(familyKey(m.afi, m.safi));
+        this.adjRibIn.markStale(family);
+        return;
+      case RouteRefreshSubtype.EORR:
+        // RFC 7313 4: routes still stale at EoRR were not re-sent: they are gone. An EoRR
+        // without its BoRR marks nothing, so it purges nothing either (stale routes of a
+        // graceful restart wait for End-of-RIB).
+        if (!this.refreshingIn.delete(familyKey(m.afi, m.safi))) return;
+        this.adjRibIn.purgeStale(family);
+        this.counters.prefixesReceived = this.adjRibIn.size;
+        return;
+      default:
+        // RFC 7313 3: other subtypes are ignored on receipt.
+        return;
+    }
+  }
+
+  /**
+   * The session left Established. RFC 4724 4.2: when the peer advertised graceful restart and
+   * the way the session ended allows it, its routes for the families it listed are kept as
+   * stale until it is back (or its Restart Time runs out); everything else goes (RFC 4271 8.2.2).
+   */
+  private sessionDown(reason: TransitionReason): void {
+    this.owedEndOfRefresh = [];
+    this.refreshingIn.clear();
+    const gr = this.lastNegotiated?.gracefulRestart;
+    const kept =
+      gr !== undefined && gr.families.length > 0 && keepsRoutesAfter(reason, gr.notification)
+        ? gr.families
+        : [];
+    for (const f of this.adjRibIn.familiesHeld()) {
+      if (kept.some((k) => k.afi === f.afi && k.safi === f.safi)) this.adjRibIn.markStale(f);
+      else this.adjRibIn.clear(f);
+    }
+    this.awaitingEndOfRib.clear();
+    this.stopStaleTimer();
+    if (this.adjRibIn.staleCount > 0 && gr) {
+      this.startStaleTimer(gr.peerRestartTimeSeconds);
+    }
+    this.counters.prefixesReceived = this.adjRibIn.size;
+  }
+
+  /**
+   * The session is Established again. RFC 4724 4.2: stale routes of a family the peer no
+   * longer lists with its Forwarding State bit are deleted at once; the others wait for its
+   * End-of-RIB, bounded by the stale-path time.
+   */
+  private peerBack(n: NegotiatedParameters): void {
+    this.stopStaleTimer();
+    this.awaitingEndOfRib.clear();
+    if (this.adjRibIn.staleCount === 0) return;
+    for (const f of this.adjRibIn.familiesHeld()) {
+      const listed = n.gracefulRestart?.families.find(
+        (g) => g.afi === f.afi && g.safi === f.safi && g.forwardingPreserved,
+      );
+      if (listed) this.awaitingEndOfRib.add(familyKey(f.afi, f.safi));
+      else this.adjRibIn.purgeStale(f);
+    }
+    if (this.awaitingEndOfRib.size > 0)
+      this.startStaleTimer(this.config.gracefulRestart?.stalePathTimeSeconds ?? 360);
+    this.counters.prefixesReceived = this.adjRibIn.size;
+  }
+
+  private startStaleTimer(seconds: number): void {
+    this.staleTimer = this.components.clock.setTimer(seconds * 1000, () => {
+      this.staleTimer = undefined;
+      // RFC 4724 4.2: the peer did not come back (or finish) in time: stale routes go.
+      this.awaitingEndOfRib.clear();
+      this.adjRibIn.purgeStale();
+      this.counters.prefixesReceived = this.adjRibIn.size;
+    });
+  }
+
+  private stopStaleTimer(): void {
+    this.staleTimer?.cancel();
+    this.staleTimer = undefined;
   }
 }
 

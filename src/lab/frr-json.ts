@@ -86,6 +86,8 @@ export interface BgpPath {
   med?: number;
   localPref?: number;
   weight?: number;
+  /** RFC 4724 4.2: kept from a peer that is restarting (graceful restart), until its EoR. */
+  stale?: boolean;
   nexthops: BgpNexthop[];
 }
 
@@ -300,6 +302,7 @@ export function parseBgpRoutes(text: string, family: 'ipv4' | 'ipv6'): BgpRouteT
         med: r.optNum(o, 'metric', p),
         localPref: r.optNum(o, 'locPrf', p),
         weight: r.optNum(o, 'weight', p),
+        stale: r.optBool(o, 'stale', p),
         nexthops: nexthops.map((nh, j) => {
           const np = `${p}.nexthops[${j}]`;
           const h = r.obj(nh, np);

@@ -31,6 +31,8 @@ export interface FrrNeighbor {
   /** BFD without a named profile. */
   bfd?: boolean;
   ebgpMultiHop?: boolean;
+  /** BGPPeer enableGracefulRestart: frr-k8s writes `neighbor X graceful-restart`. */
+  gracefulRestart?: boolean;
   vrf?: string;
   /** Prefixes this neighbour may receive from us. */
   advertise: string[];
@@ -230,6 +232,8 @@ function neighborLines(n: FrrNeighbor, myASN: number): string[] {
     out.push(` neighbor ${name} timers ${n.keepaliveSec} ${n.holdTimeSec}`);
   }
   if (n.connectTimeSec) out.push(` neighbor ${name} timers connect ${n.connectTimeSec}`);
+  // frr-k8s (TestSingleSessionWithGracefulRestart.golden); FRR prints it after the timers.
+  if (n.gracefulRestart) out.push(` neighbor ${name} graceful-restart`);
   return out;
 }
 
@@ -387,6 +391,7 @@ export function frrRoutersForNode(
       sourceAddress: p.sourceAddress,
       bfdProfile: p.bfdProfile || undefined,
       ebgpMultiHop: p.ebgpMultiHop,
+      gracefulRestart: p.enableGracefulRestart,
       vrf: p.vrf || undefined,
       advertise: s.routes.map((x) => x.prefix),
       communities,

@@ -224,7 +224,7 @@ end
     expect(text).not.toContain('secretpw');
   });
 
-  it('IPv6 eBGP neighbour gets disable-connected-check and an ipv6 address-family; peers sorted as FRR sorts them', () => {
+  it('IPv6 eBGP neighbour (and enableGracefulRestart, after the timers) gets disable-connected-check and an ipv6 address-family; peers sorted as FRR sorts them', () => {
     const r = {
       pools: [pool('v6', ['2001:db8::/120'])],
       peers: [
@@ -234,7 +234,13 @@ end
           sourceAddress: '2001:db8:ff::10',
         }),
         peer('a', { peerAddress: '192.168.1.9', peerASN: 64500 }),
-        peer('c', { peerAddress: '192.168.1.10', peerASN: 64500, ebgpMultiHop: true }),
+        peer('c', {
+          peerAddress: '192.168.1.10',
+          peerASN: 64500,
+          ebgpMultiHop: true,
+          enableGracefulRestart: true,
+          connectTime: '5s',
+        }),
       ],
       bgpAdvertisements: [bgpAdv('x')],
     };
@@ -245,6 +251,8 @@ end
       ' neighbor 192.168.1.9 remote-as 64500',
       ' neighbor 192.168.1.10 remote-as 64500',
       ' neighbor 192.168.1.10 ebgp-multihop 255',
+      ' neighbor 192.168.1.10 timers connect 5',
+      ' neighbor 192.168.1.10 graceful-restart',
       ' neighbor 2001:db8:ff::1 remote-as 64500',
       ' neighbor 2001:db8:ff::1 disable-connected-check',
       ' neighbor 2001:db8:ff::1 update-source 2001:db8:ff::10',

@@ -18,6 +18,8 @@ describe('shipped scenarios', () => {
         'bgp-password.yaml',
         'bgp-ttl-security.yaml',
         'dual-stack-over-ipv4.yaml',
+        'enhanced-route-refresh.yaml',
+        'graceful-restart.yaml',
         'hold-timer-expiry.yaml',
         'invalid-config-then-fixed.yaml',
         'ipv6-service.yaml',

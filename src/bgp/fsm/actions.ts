@@ -4,6 +4,7 @@
  * before the DropTcp that follows it).
  */
 import type { OpenMessage, UpdateMessage } from '../wire/types.js';
+import type { FamilyNlri } from '../wire/update.js';
 import type { NegotiatedParameters } from './negotiated.js';
 import type { TransitionReason } from './reasons.js';
 
@@ -36,8 +37,11 @@ export type FsmAction =
   | { type: 'SendNotification'; code: number; subcode: number; data: Buffer }
   /** Free per-connection resources (buffers, codec context). */
   | { type: 'ReleaseResources' }
-  /** Hand a received UPDATE to the RIB (Established only). */
-  | { type: 'DeliverUpdate'; update: UpdateMessage }
+  /**
+   * Hand a received UPDATE to the Adj-RIB-In (Established only): the one delivery path. The
+   * routes in `withdrawnByError` are withdrawn instead of announced (RFC 7606 2).
+   */
+  | { type: 'DeliverUpdate'; update: UpdateMessage; withdrawnByError: FamilyNlri[] }
   /** Entered Established: start advertising; switch the codec to `negotiated`. */
   | { type: 'SessionUp'; negotiated: NegotiatedParameters }
   /** Left Established: delete all routes learned from this peer (RFC 4271 8.2.2). */

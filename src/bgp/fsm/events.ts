@@ -4,6 +4,7 @@
  * messages, decode errors and timer expiries into these.
  */
 import type { NotificationMessage, OpenMessage, UpdateMessage } from '../wire/types.js';
+import type { FamilyNlri } from '../wire/update.js';
 
 /** A NOTIFICATION to send: code, subcode and data, as RFC 4271 4.5 lays it out. */
 export interface NotificationToSend {
@@ -57,7 +58,11 @@ export type FsmEvent =
   /** 25: any other NOTIFICATION (a 2/1 sent here is handled as event 24). */
   | { type: 'NotifMsg'; notification: NotificationMessage }
   | { type: 'KeepAliveMsg' } // 26
-  | { type: 'UpdateMsg'; update: UpdateMessage } // 27
+  /**
+   * 27. `withdrawnByError`: the routes RFC 7606 treat-as-withdraw turns into withdrawals (the
+   * decoder's verdict), handed on with the UPDATE in DeliverUpdate.
+   */
+  | { type: 'UpdateMsg'; update: UpdateMessage; withdrawnByError?: FamilyNlri[] }
   /** 28: an UPDATE error that resets the session (RFC 4271 6.3, RFC 7606 "session reset"). */
   | { type: 'UpdateMsgErr'; notification: NotificationToSend }
   // speakersim extensions

@@ -74,7 +74,10 @@ export function hasValidPayload(event: FsmEvent): boolean {
     case 'NotifMsgVerErr':
       return isReceivedNotification(e.notification);
     case 'UpdateMsg':
-      return isObject(e.update);
+      return (
+        isObject(e.update) &&
+        (e.withdrawnByError === undefined || Array.isArray(e.withdrawnByError))
+      );
     case 'ManualStop':
       return e.shutdownCommunication === undefined || typeof e.shutdownCommunication === 'string';
     default:

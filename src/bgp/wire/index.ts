@@ -9,8 +9,9 @@
  * merging (RFC 6793), ADD-PATH (RFC 7911), End-of-RIB (RFC 4724), NOTIFICATION (RFC 4271,
  * 4486, 8538, 9384, 9003), KEEPALIVE and ROUTE-REFRESH (RFC 2918, 7313).
  *
- * Data flow: bytes from the transport -> BgpFramer.push (whole message buffers, header checked)
- * -> decodeMessage(buf, ctx) -> { ok, message, errors, treatAsWithdraw } or { ok: false, error }.
+ * Data flow: bytes from the transport -> BgpFramer.push (whole message buffers, marker and
+ * length checked) -> decodeMessage(buf, ctx, { framed: true }) (not checked again) ->
+ * { ok, message, errors, treatAsWithdraw, withdrawnByError } or { ok: false, error }.
  * A failed decode carries a BgpWireError; notificationFor(error) is the NOTIFICATION to send
  * when error.sendNotification is true, and error.handling is its RFC 7606 handling.
  * Outbound: encodeMessage(msg, ctx) for single messages, encodeUpdates(batch, ctx) to pack
@@ -33,7 +34,7 @@ export {
   maxMessageLength,
 } from './header.js';
 export { decodeMessage, encodeMessage } from './message.js';
-export type { DecodeResult } from './message.js';
+export type { DecodeOptions, DecodeResult } from './message.js';
 export { validateOpen, BGP_VERSION } from './open.js';
 export type { OpenExpectation } from './open.js';
 export { CapabilityCode } from './capabilities.js';

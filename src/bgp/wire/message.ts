@@ -1,7 +1,8 @@
 /**
  * Whole messages: decodeMessage (Buffer in, typed message out, never throws) and
- * encodeMessage (typed message in, Buffer out). The header checks of RFC 4271 6.1 happen here
- * too, so a buffer that did not come through BgpFramer is checked just the same.
+ * encodeMessage (typed message in, Buffer out). The marker and length checks of RFC 4271 6.1
+ * happen in BgpFramer for a stream, and here for a buffer that did not come through it
+ * (`framed: false`, the default); the per-type length and type checks happen here always.
  */
 import type { BgpMessage, CodecContext } from './types.js';
 import { MessageType } from './types.js';
@@ -37,12 +38,24 @@ export type DecodeResult =
     }
   | { ok: false; error: BgpWireError };
 
+export interface DecodeOptions {
+  /**
+   * The buffer is one message as BgpFramer returned it: its marker and length were checked
+   * there (RFC 4271 6.1), so they are not checked a second time. Only for framer output.
+   */
+  framed?: boolean;
+}
+
 /** Decodes one whole message (header included). Never throws for any input. */
-export function decodeMessage(buf: Buffer, ctx: CodecContext): DecodeResult {
+export function decodeMessage(
+  buf: Buffer,
+  ctx: CodecContext,
+  options: DecodeOptions = {},
+): DecodeResult {
   const errors: BgpWireError[] = [];
   try {
     if (buf.length < HEADER_LENGTH) throw lengthError(buf.length, 'buffer shorter than a header');
-    const length = checkHeader(buf, 0, maxMessageLength(ctx));
+    const length = options.framed ? buf.length : checkHeader(buf, 0, maxMessageLength(ctx));
     // The buffer must hold exactly the message the header announces.
     if (length !== buf.length) throw lengthError(length, `buffer holds ${buf.length} octets`);
     const type = buf[18]!;

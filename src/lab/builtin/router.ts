@@ -151,7 +151,8 @@ export class BuiltinRouter {
   /**
    * The vtysh subset trainers use: `show bgp summary`, `show bgp ipv4|ipv6 [PREFIX]`,
    * `show bfd peers` (FRR's layouts, vtysh.ts), `show bgp neighbors` (typed JSON), `configure terminal`, `router bgp N`,
-   * `[no] neighbor X shutdown [message TEXT]`, `clear bgp X|*`, `bfd`, `profile P`,
+   * `[no] neighbor X shutdown [message TEXT]`, `clear bgp X|*`,
+   * `clear bgp [ipv4|ipv6 [unicast]] X|* [soft] in` (ROUTE-REFRESH), `bfd`, `profile P`,
    * `[no] shutdown`, `exit`/`end`. Anything else is refused with ERR_BUILTIN_VTYSH_UNSUPPORTED.
    */
   async vtysh(commands: readonly string[]): Promise<string> {
@@ -163,7 +164,7 @@ export class BuiltinRouter {
       const unsupported = () =>
         new BuiltinRouterError(
           'ERR_BUILTIN_VTYSH_UNSUPPORTED',
-          `builtin router ${this.name}: "${cmd}" is not supported (supported: show bgp summary [json], show bgp ipv4|ipv6 [unicast] [PREFIX] [json], show bgp neighbors [json], show bfd peers [json], configure terminal, router bgp N, [no] neighbor X shutdown, clear bgp X|*, bfd, profile P, [no] shutdown)`,
+          `builtin router ${this.name}: "${cmd}" is not supported (supported: show bgp summary [json], show bgp ipv4|ipv6 [unicast] [PREFIX] [json], show bgp neighbors [json], show bfd peers [json], configure terminal, router bgp N, [no] neighbor X shutdown, clear bgp X|*, clear bgp [ipv4|ipv6] X|* soft in, bfd, profile P, [no] shutdown)`,
         );
       let m: RegExpMatchArray | null;
       // show bgp summary / ipv4|ipv6 / bfd peers, in FRR 8.4's layouts (vtysh.ts).
@@ -192,6 +193,18 @@ export class BuiltinRouter {
         context === 'bgp'
       ) {
         this.neighborShutdown(m[2]!, !m[1], m[3]);
+      } else if (
+        (m = cmd.match(/^clear (?:ip )?bgp(?: (ipv4|ipv6)(?: unicast)?)? (\S+) (?:soft )?in$/))
+      ) {
+        // Inbound soft reset: ask the neighbor to send its routes again (RFC 2918 ROUTE-REFRESH).
+        for (const n of this.neighbors.values()) {
+          if (m[2] !== '*' && canonicalAddress(n.spec.address) !== canonicalAddress(m[2]!))
+            continue;
+          for (const f of n.neighbor.session.negotiated?.families ?? []) {
+            if (!m[1] || f.afi === (m[1] === 'ipv4' ? 1 : 2))
+              n.neighbor.session.sendRouteRefresh(f.afi, f.safi);
+          }
+        }
       } else if ((m = cmd.match(/^clear (?:ip )?bgp (\S+)$/))) {
         for (const n of this.neighbors.values()) {
           if (m[1] === '*' || canonicalAddress(n.spec.address) === canonicalAddress(m[1]!)) {
@@ -269,11 +282,15 @@ export class BuiltinRouter {
   /** `show bgp ipv4|ipv6 unicast json` plus communities (FRR shows those per prefix). */
   bgpRoutes(family: 'ipv4' | 'ipv6'): BgpRouteTable & { routes: Record<string, BuiltinPath[]> } {
     const routes: Record<string, BuiltinPath[]> = {};
-    for (const n of this.neighbors.values()) {
-      if (!n.neighbor.session.established) continue;
-      for (const [prefix, attrs] of n.neighbor.peer.adjRibIn) {
-        if (addressFamily(prefix.split('/')[0]!) !== family) continue;
-        (routes[prefix] ??= []).push(this.path(prefix, attrs, n));
+    // A killed bgpd has no table (its last Adj-RIB-In may still hold stale routes).
+    const neighbors = this.down.has('bgpd') ? [] : this.neighbors.values();
+    for (const n of neighbors) {
+      // The Adj-RIB-In holds what the session keeps: nothing after it went down, unless the
+      // peer is restarting gracefully (stale routes, RFC 4724 4.2).
+      for (const r of n.neighbor.peer.adjRibIn.routes()) {
+        if (addressFamily(r.prefix.split('/')[0]!) !== family) continue;
+        const path = this.path(r.prefix, r.attributes, n);
+        (routes[r.prefix] ??= []).push(r.stale ? { ...path, stale: true } : path);
       }
     }
     // Best path: the lowest AS path length, then the lowest peer address (FRR's tie-breaks
@@ -372,6 +389,8 @@ export class BuiltinRouter {
             connectFailure: 'active',
             families,
             keepAdjRibIn: true,
+            // FRR's default: graceful restart helper for every neighbor, restart time 120 s.
+            gracefulRestart: { restartTimeSeconds: 120, helperOnly: true },
             hostname: this.name,
           },
           // FRR bgpd asks bfdd for a multihop session (RFC 5883) when ebgp-multihop is set.

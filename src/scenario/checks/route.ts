@@ -10,6 +10,8 @@ export interface RouteExpectation {
   communities?: string[];
   largeCommunities?: string[];
   localPref?: number;
+  /** RFC 4724: true, the router keeps it as stale (graceful restart); false, it does not. */
+  stale?: boolean;
   /** true: the router must lack the route (after the timeout at the latest). */
   absent: boolean;
 }
@@ -55,6 +57,11 @@ export const routeCheck: CheckDef<RouteExpectation> = {
           minimum: 0,
           maximum: 4294967295,
         },
+        stale: {
+          type: 'boolean',
+          description:
+            'true: the router keeps the route as stale (graceful restart helper, RFC 4724); false: it does not.',
+        },
         absent: {
           type: 'boolean',
           description: 'true: the router must not have the route.',
@@ -70,6 +77,7 @@ export const routeCheck: CheckDef<RouteExpectation> = {
     ...(r['communities'] ? { communities: r['communities'] as string[] } : {}),
     ...(r['largeCommunities'] ? { largeCommunities: r['largeCommunities'] as string[] } : {}),
     ...(r['localPref'] !== undefined ? { localPref: Number(r['localPref']) } : {}),
+    ...(typeof r['stale'] === 'boolean' ? { stale: r['stale'] } : {}),
     absent: r['absent'] === true,
   }),
   describe: (e) => `route ${e.router} ${e.absent ? 'lacks' : 'has'} ${e.prefix}`,
@@ -124,6 +132,8 @@ export const routeCheck: CheckDef<RouteExpectation> = {
           problems.push(`large communities ${JSON.stringify(p.largeCommunities ?? [])}`);
       if (e.localPref !== undefined && p.localPref !== e.localPref)
         problems.push(`local-pref ${p.localPref ?? 'none'}`);
+      if (e.stale !== undefined && (p.stale ?? false) !== e.stale)
+        problems.push(p.stale ? 'stale' : 'not stale');
       return [...new Set(problems)];
     };
     const verdicts = paths.map(problemsOf);
@@ -143,6 +153,7 @@ export const routeCheck: CheckDef<RouteExpectation> = {
       e.nextHop && `via ${e.nextHop}`,
       e.communities && `communities ${e.communities.join(' ')}`,
       e.localPref !== undefined && `local-pref ${e.localPref}`,
+      e.stale !== undefined && (e.stale ? 'stale' : 'not stale'),
     ]
       .filter(Boolean)
       .join(' ');

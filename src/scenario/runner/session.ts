@@ -98,6 +98,11 @@ function summarize(m: BgpMessage): {
     }
     case 'OPEN':
       return { type: 'OPEN', summary: `OPEN AS ${m.myAsn} hold ${m.holdTime}s id ${m.bgpId}` };
+    case 'ROUTE-REFRESH': {
+      // RFC 7313 3: subtype 0 a request, 1 Beginning of Route Refresh, 2 End of Route Refresh.
+      const what = ['request', 'BoRR', 'EoRR'][m.subtype] ?? `subtype ${m.subtype}`;
+      return { type: m.type, summary: `ROUTE-REFRESH ${m.afi}/${m.safi} ${what}` };
+    }
     default:
       return { type: m.type, summary: m.type };
   }

@@ -55,7 +55,11 @@ export const established: StateHandler = (tx, event) => {
       return;
     case 'UpdateMsg':
       // RFC 4271 8.2.2 event 27: hand over the UPDATE, restart the HoldTimer.
-      tx.emit({ type: 'DeliverUpdate', update: event.update });
+      tx.emit({
+        type: 'DeliverUpdate',
+        update: event.update,
+        withdrawnByError: event.withdrawnByError ?? [],
+      });
       if (negotiated) restartHoldTimer(tx, negotiated);
       return;
     case 'UpdateMsgErr':

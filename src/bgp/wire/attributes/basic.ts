@@ -1,11 +1,10 @@
 /** ORIGIN, NEXT_HOP, MULTI_EXIT_DISC, LOCAL_PREF, ATOMIC_AGGREGATE (RFC 4271 5.1). */
 import { AttrType } from '../types.js';
 import { encodeError } from '../errors.js';
-import { formatIpv4 } from '../ip.js';
 import {
   OPTIONAL_NON_TRANSITIVE,
   WELL_KNOWN,
-  ipv4,
+  ipv4Attribute,
   u32Attribute,
   type AttributeDescriptor,
 } from './descriptor.js';
@@ -32,22 +31,8 @@ export const ORIGIN: AttributeDescriptor = {
   key: (attrs) => attrs.origin ?? 0,
 };
 
-export const NEXT_HOP: AttributeDescriptor = {
-  type: AttrType.NEXT_HOP,
-  name: 'NEXT_HOP',
-  flags: WELL_KNOWN,
-  malformed: 'treat-as-withdraw', // RFC 7606 7.3
-  decode(input, attrs) {
-    // Its meaning is checked in decodeUpdate, which knows whether IPv4 NLRI use it.
-    if (input.len !== 4) input.lengthError();
-    else attrs.nextHop = formatIpv4(input.msg, input.start);
-  },
-  encode(attrs, _ctx, add) {
-    if (attrs.nextHop !== undefined)
-      add(WELL_KNOWN, AttrType.NEXT_HOP, ipv4(attrs.nextHop, 'NEXT_HOP'));
-  },
-  key: (attrs) => attrs.nextHop,
-};
+// Its meaning is checked in decodeUpdate, which knows whether IPv4 NLRI use it.
+export const NEXT_HOP = ipv4Attribute(AttrType.NEXT_HOP, 'NEXT_HOP', WELL_KNOWN, 'nextHop');
 
 export const MULTI_EXIT_DISC = u32Attribute(
   AttrType.MULTI_EXIT_DISC,

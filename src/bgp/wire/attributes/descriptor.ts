@@ -9,7 +9,7 @@ import type { AsPathSegment, Aggregator, CodecContext, PathAttributes } from '..
 import { AttrFlag } from '../types.js';
 import type { BgpWireError, BgpWireErrorCode, ErrorHandling } from '../errors.js';
 import { encodeError } from '../errors.js';
-import { parseIpv4 } from '../ip.js';
+import { formatIpv4, parseIpv4 } from '../ip.js';
 
 export const WELL_KNOWN = AttrFlag.TRANSITIVE; // RFC 4271 5: Optional 0, Transitive 1
 export const OPTIONAL_TRANSITIVE = AttrFlag.OPTIONAL | AttrFlag.TRANSITIVE;
@@ -76,28 +76,67 @@ export function ipv4(s: string, what: string): Buffer {
   return b;
 }
 
-/** A one-value 4-octet attribute (MED, LOCAL_PREF): decode, encode and key alike. */
-export function u32Attribute(
+/** The PathAttributes fields whose type is exactly T (not a narrower one such as Origin). */
+type FieldOf<T> = {
+  [K in keyof PathAttributes]-?: [NonNullable<PathAttributes[K]>] extends [T]
+    ? [T] extends [NonNullable<PathAttributes[K]>]
+      ? K
+      : never
+    : never;
+}[keyof PathAttributes];
+
+/**
+ * A one-value attribute of 4 octets: malformed unless 4 octets long, treat-as-withdraw (RFC
+ * 7606 7.3 NEXT_HOP, 7.4 MED, 7.5 LOCAL_PREF, 7.9 ORIGINATOR_ID; RFC 9234 5 OTC). `accept`
+ * false: the attribute is discarded whatever it holds.
+ */
+function fourOctetAttribute<T>(
   type: number,
   name: string,
   flags: number,
-  field: 'med' | 'localPref',
-  accept: (ctx: CodecContext) => boolean = () => true,
+  field: FieldOf<T>,
+  read: (msg: Buffer, off: number) => T,
+  write: (v: T, what: string) => Buffer,
+  accept: (ctx: CodecContext) => boolean,
 ): AttributeDescriptor {
+  // FieldOf<T> guarantees attrs[field] holds a T; TypeScript cannot follow that through the
+  // index, hence the one view of PathAttributes as a record of T here.
+  type Slots = Partial<Record<FieldOf<T>, T>>;
   return {
     type,
     name,
     flags,
-    malformed: 'treat-as-withdraw', // RFC 7606 7.4 (MED), 7.5 (LOCAL_PREF)
+    malformed: 'treat-as-withdraw',
     decode(input, attrs) {
       if (!accept(input.ctx)) return;
       if (input.len !== 4) input.lengthError();
-      else attrs[field] = input.msg.readUInt32BE(input.start);
+      else (attrs as Slots)[field] = read(input.msg, input.start);
     },
     encode(attrs, _ctx, add) {
-      const v = attrs[field];
-      if (v !== undefined) add(flags, type, u32(v, name));
+      const v = (attrs as Slots)[field];
+      if (v !== undefined) add(flags, type, write(v, name));
     },
-    key: (attrs) => attrs[field],
+    key: (attrs) => (attrs as Slots)[field],
   };
+}
+
+/** A 4-octet integer attribute (MED, LOCAL_PREF, ONLY_TO_CUSTOMER). */
+export function u32Attribute(
+  type: number,
+  name: string,
+  flags: number,
+  field: FieldOf<number>,
+  accept: (ctx: CodecContext) => boolean = () => true,
+): AttributeDescriptor {
+  return fourOctetAttribute(type, name, flags, field, (m, o) => m.readUInt32BE(o), u32, accept);
+}
+
+/** A 4-octet address attribute (NEXT_HOP, ORIGINATOR_ID). */
+export function ipv4Attribute(
+  type: number,
+  name: string,
+  flags: number,
+  field: FieldOf<string>,
+): AttributeDescriptor {
+  return fourOctetAttribute(type, name, flags, field, formatIpv4, ipv4, () => true);
 }

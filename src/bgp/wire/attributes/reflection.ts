@@ -1,27 +1,19 @@
 /** ORIGINATOR_ID and CLUSTER_LIST (RFC 4456 8). */
 import { AttrType } from '../types.js';
 import { formatIpv4 } from '../ip.js';
-import { OPTIONAL_NON_TRANSITIVE, ipv4, type AttributeDescriptor } from './descriptor.js';
+import {
+  OPTIONAL_NON_TRANSITIVE,
+  ipv4,
+  ipv4Attribute,
+  type AttributeDescriptor,
+} from './descriptor.js';
 
-export const ORIGINATOR_ID: AttributeDescriptor = {
-  type: AttrType.ORIGINATOR_ID,
-  name: 'ORIGINATOR_ID',
-  flags: OPTIONAL_NON_TRANSITIVE,
-  malformed: 'treat-as-withdraw', // RFC 7606 7.9
-  decode(input, attrs) {
-    if (input.len !== 4) input.lengthError();
-    else attrs.originatorId = formatIpv4(input.msg, input.start);
-  },
-  encode(attrs, _ctx, add) {
-    if (attrs.originatorId !== undefined)
-      add(
-        OPTIONAL_NON_TRANSITIVE,
-        AttrType.ORIGINATOR_ID,
-        ipv4(attrs.originatorId, 'ORIGINATOR_ID'),
-      );
-  },
-  key: (attrs) => attrs.originatorId,
-};
+export const ORIGINATOR_ID = ipv4Attribute(
+  AttrType.ORIGINATOR_ID,
+  'ORIGINATOR_ID',
+  OPTIONAL_NON_TRANSITIVE,
+  'originatorId',
+);
 
 export const CLUSTER_LIST: AttributeDescriptor = {
   type: AttrType.CLUSTER_LIST,

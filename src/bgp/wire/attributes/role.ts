@@ -4,21 +4,12 @@
  * to the policy layer above.
  */
 import { AttrType } from '../types.js';
-import { OPTIONAL_TRANSITIVE, u32, type AttributeDescriptor } from './descriptor.js';
+import { OPTIONAL_TRANSITIVE, u32Attribute } from './descriptor.js';
 
-export const ONLY_TO_CUSTOMER: AttributeDescriptor = {
-  type: AttrType.ONLY_TO_CUSTOMER,
-  name: 'ONLY_TO_CUSTOMER',
-  flags: OPTIONAL_TRANSITIVE,
-  // RFC 9234 5: a length other than 4 is malformed, handled as treat-as-withdraw.
-  malformed: 'treat-as-withdraw',
-  decode(input, attrs) {
-    if (input.len !== 4) input.lengthError();
-    else attrs.onlyToCustomer = input.msg.readUInt32BE(input.start);
-  },
-  encode(attrs, _ctx, add) {
-    if (attrs.onlyToCustomer !== undefined)
-      add(OPTIONAL_TRANSITIVE, AttrType.ONLY_TO_CUSTOMER, u32(attrs.onlyToCustomer, 'OTC'));
-  },
-  key: (attrs) => attrs.onlyToCustomer,
-};
+// RFC 9234 5: a length other than 4 is malformed, handled as treat-as-withdraw.
+export const ONLY_TO_CUSTOMER = u32Attribute(
+  AttrType.ONLY_TO_CUSTOMER,
+  'ONLY_TO_CUSTOMER',
+  OPTIONAL_TRANSITIVE,
+  'onlyToCustomer',
+);
