@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -259,7 +260,17 @@ export class ApiServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+    // A request the HTTP parser refuses (an unknown method, a malformed header) gets 400 Bad
+    // Request, as Go's net/http answers, instead of a reset connection.
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (err.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () =>
+        socket.destroy(),
+      );
+    });
     const server = this.server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>
@@ -330,7 +341,7 @@ export class ApiServer {
         throw new ApiStatusError(401, 'Unauthorized', 'Unauthorized');
       }
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url);
     let segments: string[];
     try {
       segments = url.pathname
@@ -681,6 +692,19 @@ const PATCH_TYPES: Record<string, PatchType> = {
   'application/apply-patch+yaml': 'apply',
   'application/apply-patch+cbor': 'apply',
 };
+
+/**
+ * The request target as a URL. An origin-form target is joined to a base by text, not resolved
+ * against it: `//x/y` is a path (with an empty first segment), not a host `x`.
+ */
+function requestUrl(target: string | undefined): URL {
+  const text = target ?? '/';
+  try {
+    return new URL(text.startsWith('/') ? `http://localhost${text}` : text);
+  } catch {
+    throw badRequest('the request target is not a valid URL');
+  }
+}
 
 /** The real server names an unnamed writer after its User-Agent's program name. */
 function withManager(options: WriteOptions, req: http.IncomingMessage): WriteOptions {
