@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
 import { ApiServer } from '../../src/k8s/api-server.js';
+import { call as callServer } from './helpers.js';
 import { MAX_NESTING_DEPTH, MAX_REQUEST_BODY_BYTES } from '../../src/k8s/api/request-body.js';
 import { ObjectStore } from '../../src/k8s/store/object-store.js';
 
@@ -11,33 +12,12 @@ import { ObjectStore } from '../../src/k8s/store/object-store.js';
  * fieldValidation on builtin kinds, and label selector syntax.
  */
 
-interface Status {
-  kind: string;
-  reason?: string;
-  code: number;
-  message: string;
-  details?: { kind?: string; group?: string; causes?: Array<{ reason: string; field?: string }> };
-}
-
 let server: ApiServer;
 const CM = '/api/v1/namespaces/default/configmaps';
 const POOLS = '/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools';
 
-async function call(
-  method: string,
-  path: string,
-  body?: string,
-  contentType = 'application/json',
-): Promise<{ code: number; body: Status & Record<string, unknown>; warning: string }> {
-  const init: RequestInit = { method, headers: { 'Content-Type': contentType } };
-  if (body !== undefined) init.body = body;
-  const res = await fetch(server.url + path, init);
-  return {
-    code: res.status,
-    body: (await res.json()) as Status & Record<string, unknown>,
-    warning: res.headers.get('warning') ?? '',
-  };
-}
+const call = (method: string, path: string, body?: string, contentType?: string) =>
+  callServer(server, method, path, body, contentType);
 
 const configMap = (name: string, data: Record<string, string>, extra: object = {}): string =>
   JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data, ...extra });

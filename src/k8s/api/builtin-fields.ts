@@ -1,4 +1,5 @@
 import type { StatusCause } from '../errors.js';
+import { UNMANAGED_METADATA } from '../patch/field-set.js';
 import type { KubeObject } from '../resource-type.js';
 import { isRecord } from '../resource-type.js';
 
@@ -9,22 +10,14 @@ import { isRecord } from '../resource-type.js';
  * top-level fields and ObjectMeta; fields below `spec` and `status` are kept as sent.
  */
 
+/** ObjectMeta's fields: the server-owned ones and those clients set. */
 const OBJECT_META = new Set([
-  'name',
+  ...UNMANAGED_METADATA,
   'generateName',
-  'namespace',
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
   'labels',
   'annotations',
   'ownerReferences',
   'finalizers',
-  'managedFields',
 ]);
 
 const SPEC_STATUS = ['spec', 'status'];
