@@ -76,6 +76,11 @@ export interface ApiServerOptions {
   historyBytes?: number;
   /** Largest stored object in JSON bytes (etcd's 1.5 MiB by default). */
   maxObjectBytes?: number;
+  /**
+   * Every interval, the watch history before the previous interval's resourceVersion is
+   * forgotten, as kube-apiserver compacts etcd (--etcd-compaction-interval, 5 minutes); 0 never.
+   */
+  compactionIntervalMs?: number;
   /** Log records between snapshots (durable store). */
   compactEvery?: number;
   bookmarkIntervalMs?: number;
@@ -99,6 +104,7 @@ export class ApiServer {
   private watchGate: Promise<void> | undefined;
   private openWatchGate: (() => void) | undefined;
   private address = '';
+  private compaction: { cancel(): void } | undefined;
   /** The folder of a kubeconfig written to a temp location, removed by close(). */
   private tempDir: string | undefined;
   kubeconfigPath = '';
@@ -127,6 +133,7 @@ export class ApiServer {
     try {
       server.bootstrap();
       await server.listen();
+      server.scheduleCompaction();
     } catch (err) {
       await server.close();
       throw err;
@@ -144,6 +151,7 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    this.compaction?.cancel();
     for (const close of this.openWatches) close();
     const server = this.server;
     if (server) {
@@ -173,6 +181,19 @@ export class ApiServer {
       byVersion.set(version, text);
     }
     return text;
+  }
+
+  /** Compacts the watch history to the resourceVersion one interval ago, every interval. */
+  private scheduleCompaction(): void {
+    const interval = this.options.compactionIntervalMs ?? 5 * 60_000;
+    if (interval <= 0) return;
+    let previous = this.store.currentRv();
+    const tick = (): void => {
+      this.store.compactHistory(previous);
+      previous = this.store.currentRv();
+      this.compaction = this.timers.setTimer(interval, tick);
+    };
+    this.compaction = this.timers.setTimer(interval, tick);
   }
 
   /** Ends every open watch stream, as an API server restart or a proxy timeout would. */

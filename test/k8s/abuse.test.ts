@@ -239,6 +239,36 @@ describe('watch history bounds', () => {
     expect(store.historyByteCount()).toBeLessThanOrEqual(1024 * 1024);
   });
 
+  it('compaction forgets what is older than one interval, a deleted object too; resuming there is 410', async () => {
+    const timers = new ManualClock();
+    const compacting = await ApiServer.start({
+      crdDir: false,
+      timers,
+      compactionIntervalMs: 300_000,
+    });
+    try {
+      const send = (method: string, path: string, body?: string) =>
+        callServer(compacting, method, path, body);
+      const created = await send('POST', CM, configMap('gone', { x: 'g'.repeat(512 * 1024) }));
+      const rv = Number((created.body['metadata'] as { resourceVersion: string }).resourceVersion);
+      await send('DELETE', `${CM}/gone`);
+      expect(compacting.store.historyByteCount()).toBeGreaterThan(1024 * 1024);
+      timers.advance(300_000); // compacts to where the server started: the big versions stay
+      expect(compacting.store.eventsSince(rv)).toBeDefined();
+      timers.advance(300_000); // compacts past them
+      expect(compacting.store.historyByteCount()).toBeLessThan(1024);
+      expect(compacting.store.eventsSince(rv)).toBeUndefined();
+      const watch = await fetch(`${compacting.url}${CM}?watch=true&resourceVersion=${rv}`);
+      const event = JSON.parse((await watch.text()).split('\n')[0] ?? '{}') as {
+        type: string;
+        object: { code: number };
+      };
+      expect([event.type, event.object.code]).toEqual(['ERROR', 410]);
+    } finally {
+      await compacting.close();
+    }
+  });
+
   it('refuses an object over maxObjectBytes and leaves the store as it was', () => {
     const store = new ObjectStore({ maxObjectBytes: 1000 });
     store.put('k', { metadata: { name: 'a' } }, 'ADDED');
