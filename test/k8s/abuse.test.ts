@@ -93,6 +93,15 @@ describe('API server under abuse', () => {
     expect([yamlDash.code, yamlDash.body.reason]).toEqual([400, 'BadRequest']);
     const flowYaml = await call('POST', CM, `x: ${'{a: '.repeat(20_000)}`, 'application/yaml');
     expect(flowYaml.code).toBe(400);
+    // Wide is not deep: 5,000 keys of one flow mapping on one line are one level.
+    const keys = Array.from({ length: 5_000 }, (_, i) => `k${i}: v`).join(', ');
+    const wide = await call(
+      'POST',
+      CM,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: wide}\ndata: {${keys}}\n`,
+      'application/yaml',
+    );
+    expect(wide.code).toBe(201);
     // At the limit (the body's outer object is one level): accepted; the unknown field goes.
     const limit = await call(
       'POST',

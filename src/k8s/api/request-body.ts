@@ -156,8 +156,8 @@ export function scanJson(text: string): string[] {
 }
 
 /**
- * An upper bound on YAML nesting that needs no parse: flow brackets outside quotes, plus the
- * compact block indicators (`- - - x`) of one line. Nesting by indentation alone cannot pass
+ * A bound on YAML nesting that needs no parse: flow brackets outside quotes, plus the compact
+ * block indicators (`- - - x`) of one line. Nesting by indentation alone cannot pass
  * ~2,500 levels within the body limit (level n needs n columns): the parser handles that, and
  * depthOf() checks what it built.
  */
@@ -180,7 +180,10 @@ function checkYamlDepth(text: string): void {
     } else if (c === 0x5b || c === 0x7b) flow++;
     else if ((c === 0x5d || c === 0x7d) && flow > 0) flow--;
     else if (
-      (c === 0x2d /* - */ || c === 0x3f /* ? */ || c === 0x3a) /* : */ &&
+      // Block indicators nest on one line only as `- - x` or `? ? x`, and only outside flow
+      // collections (where `- ` is text and `{a: 1, b: 2}` is one level).
+      flow === 0 &&
+      (c === 0x2d /* - */ || c === 0x3f) /* ? */ &&
       /\s/.test(text[i + 1] ?? ' ')
     )
       lineIndicators++;
