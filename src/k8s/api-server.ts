@@ -416,7 +416,7 @@ export class ApiServer {
       String(req.headers['content-type'] ?? '')
         .split(';')[0]
         ?.trim() ?? '';
-    const body = parseBody(await readBody(req), contentType);
+    const body = await parseBody(await readBody(req), contentType);
     const options = withManager(this.writeOptions(query), req);
     if (method === 'PUT') {
       this.sendJson(res, 200, writeScale(this.service, type, namespace, name, body, options));
@@ -590,7 +590,7 @@ export class ApiServer {
       const options = this.writeOptions(query);
       const body = /protobuf/i.test(contentType)
         ? decodeProtobufObject(raw)
-        : parseBody(raw.toString('utf8'), contentType, options.duplicateFields);
+        : await parseBody(raw.toString('utf8'), contentType, options.duplicateFields);
       const created = this.service.create(type, namespace ?? '', body, withManager(options, req));
       warnings.push(...(options.warnings ?? []));
       send(201, created);
@@ -600,7 +600,7 @@ export class ApiServer {
     if (method === 'PUT') {
       if (name === undefined) throw methodNotAllowed('PUT needs a resource name');
       const options = this.writeOptions(query);
-      const body = parseBody(
+      const body = await parseBody(
         await readBody(req),
         String(req.headers['content-type'] ?? ''),
         options.duplicateFields,
@@ -629,7 +629,7 @@ export class ApiServer {
       // The real server validates PatchOptions before it reads the body.
       const options = this.writeOptions(query, patchType === 'apply');
       const text = await readBody(req);
-      const patch = parseBody(
+      const patch = await parseBody(
         text,
         patchType === 'apply' ? 'application/yaml' : 'application/json',
         options.duplicateFields,
@@ -674,7 +674,7 @@ export class ApiServer {
       const preconditions: { uid?: string; resourceVersion?: string; orphan?: boolean } = {};
       if (query.get('propagationPolicy') === 'Orphan') preconditions.orphan = true;
       if (text.trim()) {
-        const body = parseBody(text, String(req.headers['content-type'] ?? ''));
+        const body = await parseBody(text, String(req.headers['content-type'] ?? ''));
         const pre = isRecord(body) && isRecord(body['preconditions']) ? body['preconditions'] : {};
         if (typeof pre['uid'] === 'string') preconditions.uid = pre['uid'];
         if (typeof pre['resourceVersion'] === 'string')

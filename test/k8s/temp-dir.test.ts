@@ -16,13 +16,15 @@ import { ownedTempDirs } from '../../src/k8s/temp-dir.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const CHILD = `
+import { existsSync } from 'node:fs';
 import { ApiServer } from './src/k8s/api-server.ts';
 const mode = process.argv[process.argv.length - 1];
 const server = await ApiServer.start({ crdDir: false });
 if (mode === 'graceful') {
   process.once('SIGTERM', () => setTimeout(() => { console.log('graceful'); process.exit(0); }, 50));
 }
-console.log(server.kubeconfigPath);
+// The child checks the file itself: in 'exit' mode it is gone before the parent could look.
+console.log(JSON.stringify({ kubeconfig: server.kubeconfigPath, exists: existsSync(server.kubeconfigPath) }));
 if (mode === 'exit') process.exit(0);
 if (mode === 'throw') setTimeout(() => { throw new Error('boom'); }, 10);
 setInterval(() => undefined, 1000);
@@ -73,8 +75,11 @@ describe('the kubeconfig temp folder', () => {
     ['graceful', { code: 0, signal: null }],
   ] as const)('is removed on %s', async (mode, expected) => {
     const child = startChild(['--input-type=module', '-e', CHILD, mode]);
-    const kubeconfig = await firstLine(child);
-    expect(fs.existsSync(kubeconfig)).toBe(true);
+    const { kubeconfig, exists } = JSON.parse(await firstLine(child)) as {
+      kubeconfig: string;
+      exists: boolean;
+    };
+    expect(exists).toBe(true);
     if (mode === 'SIGTERM' || mode === 'SIGINT' || mode === 'graceful')
       child.kill(mode === 'graceful' ? 'SIGTERM' : mode);
     expect(await exited(child)).toEqual(expected);
