@@ -220,6 +220,33 @@ describe('API server under abuse', () => {
     expect((ignore.body['metadata'] as Record<string, unknown>)['nope']).toBeUndefined();
   });
 
+  it('a typo in a Service spec is dropped as the real server drops it, and refused under Strict', async () => {
+    const svc = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'typo' },
+      spec: {
+        type: 'LoadBalancer',
+        loadBalancerIp: '198.18.0.10',
+        ports: [{ port: 80, protocl: 'TCP' }],
+      },
+    });
+    const strict = await call(
+      'POST',
+      '/api/v1/namespaces/default/services?fieldValidation=Strict',
+      svc,
+    );
+    expect([strict.code, strict.body.message]).toEqual([
+      400,
+      'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.loadBalancerIp", unknown field "spec.ports[0].protocl"',
+    ]);
+    const ignored = await call('POST', '/api/v1/namespaces/default/services', svc);
+    expect(ignored.code).toBe(201);
+    const spec = ignored.body['spec'] as Record<string, unknown>;
+    expect(spec['loadBalancerIp']).toBeUndefined();
+    expect(spec['ports']).toEqual([expect.not.objectContaining({ protocl: 'TCP' })]);
+  });
+
   it('invalid label selectors are 400, valid ones still select', async () => {
     for (const bad of [
       'a===b!',
