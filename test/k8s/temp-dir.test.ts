@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +86,37 @@ describe('the kubeconfig temp folder', () => {
     expect(await exited(child)).toEqual(expected);
     expect(fs.existsSync(path.dirname(kubeconfig))).toBe(false);
   });
+
+  /** `speakersim run` with its own temp folder (TMPDIR), so other processes' folders don't count. */
+  function runCli(tmp: string): ChildProcess {
+    return spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'run', 'scenarios/bfd-down-recovery.yaml'],
+      { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, TMPDIR: tmp } },
+    );
+  }
+  const kubeDirs = (tmp: string): string[] =>
+    fs.readdirSync(tmp).filter((f) => f.startsWith('speakersim-kube-'));
+
+  it('speakersim run leaves none, after a normal run and after SIGINT mid-run', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'speakersim-tmpdir-'));
+    try {
+      const done = runCli(tmp);
+      expect(await exited(done)).toEqual({ code: 0, signal: null });
+      expect(kubeDirs(tmp)).toEqual([]);
+      const interrupted = runCli(tmp);
+      // Interrupt once the run has made its folder.
+      for (let i = 0; i < 600 && kubeDirs(tmp).length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(kubeDirs(tmp)).toHaveLength(1);
+      interrupted.kill('SIGINT');
+      await exited(interrupted);
+      expect(kubeDirs(tmp)).toEqual([]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('the apiserver command removes it on SIGTERM', async () => {
     const child = startChild(['src/k8s/main.ts', '--no-crds']);
