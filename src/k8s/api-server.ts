@@ -281,14 +281,21 @@ export class ApiServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    // A request the HTTP parser refuses (an unknown method, a malformed header) gets 400 Bad
-    // Request, as Go's net/http answers, instead of a reset connection.
+    // A request the HTTP parser refuses gets an answer, as Go's net/http gives one, instead of
+    // a reset connection: 431 for oversized headers, 408 for a request too slow to arrive,
+    // 400 for the rest (an unknown method, a malformed header).
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
       if (err.code === 'ECONNRESET' || !socket.writable) {
         socket.destroy();
         return;
       }
-      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () =>
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? '408 Request Timeout'
+            : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () =>
         socket.destroy(),
       );
     });

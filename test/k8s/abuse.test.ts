@@ -1,3 +1,4 @@
+import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
@@ -39,6 +40,23 @@ describe('API server under abuse', () => {
     expect([r.code, r.body.reason, r.body.code]).toEqual([413, 'RequestEntityTooLarge', 413]);
     expect(r.body.message).toContain(String(MAX_REQUEST_BODY_BYTES));
     expect((await call('GET', `${CM}/big`)).code).toBe(404);
+  });
+
+  it('requests the HTTP parser refuses get 400 or 431 instead of a reset connection', async () => {
+    const raw = (request: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect(server.port, '127.0.0.1', () => socket.end(request));
+        let answer = '';
+        socket.setEncoding('utf8').on('data', (d: string) => (answer += d));
+        socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+        socket.on('error', reject);
+      });
+    expect(await raw('BREW /api/v1/namespaces HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(
+      'HTTP/1.1 400 Bad Request',
+    );
+    expect(await raw(`GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).toBe(
+      'HTTP/1.1 431 Request Header Fields Too Large',
+    );
   });
 
   it('ConfigMap data over 1 MiB is 422 Invalid on data', async () => {
