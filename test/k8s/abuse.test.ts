@@ -351,6 +351,40 @@ describe('watch history bounds', () => {
     }
   });
 
+  it('a watcher that stops reading is disconnected after 32 MiB of events instead of buffering all', async () => {
+    const watched = await ApiServer.start({ crdDir: false });
+    try {
+      const socket = net.connect(watched.port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(`GET ${CM}?watch=true HTTP/1.1\r\nHost: x\r\n\r\n`);
+      socket.pause(); // reads nothing from here on
+      await new Promise((r) => setTimeout(r, 100));
+      const UPDATES = 60;
+      for (let i = 0; i < UPDATES; i++) {
+        const body = configMap('flood', {
+          x: String(i).padStart(4, '0') + 'f'.repeat(2 ** 20 - 100),
+        });
+        const r = await callServer(watched, i ? 'PUT' : 'POST', i ? `${CM}/flood` : CM, body);
+        expect(r.code).toBe(i ? 200 : 201);
+      }
+      // The stream was ended: reading now gets what was queued, then the end, not 60 events.
+      let text = '';
+      socket.setEncoding('utf8').on('data', (d: string) => (text += d));
+      socket.resume();
+      const ended = await Promise.race([
+        new Promise((r) => socket.once('end', () => r(true))),
+        new Promise((r) => setTimeout(() => r(false), 20_000)),
+      ]);
+      socket.destroy();
+      expect(ended).toBe(true);
+      const events = text.split('\n').filter((l) => l.includes('"type":"')).length;
+      expect(events).toBeGreaterThan(0);
+      expect(events).toBeLessThan(UPDATES);
+    } finally {
+      await watched.close();
+    }
+  }, 60_000);
+
   it('refuses an object over maxObjectBytes and leaves the store as it was', () => {
     const store = new ObjectStore({ maxObjectBytes: 1000 });
     store.put('k', { metadata: { name: 'a' } }, 'ADDED');
