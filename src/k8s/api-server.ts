@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -77,6 +78,11 @@ export interface ApiServerOptions {
   historyBytes?: number;
   /** Largest stored object in JSON bytes (etcd's 1.5 MiB by default). */
   maxObjectBytes?: number;
+  /**
+   * Every interval, the watch history before the previous interval's resourceVersion is
+   * forgotten, as kube-apiserver compacts etcd (--etcd-compaction-interval, 5 minutes); 0 never.
+   */
+  compactionIntervalMs?: number;
   /** Log records between snapshots (durable store). */
   compactEvery?: number;
   bookmarkIntervalMs?: number;
@@ -107,6 +113,7 @@ export class ApiServer {
   private watchGate: Promise<void> | undefined;
   private openWatchGate: (() => void) | undefined;
   private address = '';
+  private compaction: { cancel(): void } | undefined;
   /** The folder of a kubeconfig written to a temp location, removed by close(). */
   private tempDir: string | undefined;
   kubeconfigPath = '';
@@ -138,6 +145,7 @@ export class ApiServer {
     try {
       server.bootstrap();
       await server.listen();
+      server.scheduleCompaction();
     } catch (err) {
       await server.close();
       throw err;
@@ -155,6 +163,7 @@ export class ApiServer {
   }
 
   async close(): Promise<void> {
+    this.compaction?.cancel();
     for (const close of this.openWatches) close();
     const server = this.server;
     if (server) {
@@ -184,6 +193,19 @@ export class ApiServer {
       byVersion.set(version, text);
     }
     return text;
+  }
+
+  /** Compacts the watch history to the resourceVersion one interval ago, every interval. */
+  private scheduleCompaction(): void {
+    const interval = this.options.compactionIntervalMs ?? 5 * 60_000;
+    if (interval <= 0) return;
+    let previous = this.store.currentRv();
+    const tick = (): void => {
+      this.store.compactHistory(previous);
+      previous = this.store.currentRv();
+      this.compaction = this.timers.setTimer(interval, tick);
+    };
+    this.compaction = this.timers.setTimer(interval, tick);
   }
 
   /** Ends every open watch stream, as an API server restart or a proxy timeout would. */
@@ -271,7 +293,24 @@ export class ApiServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    this.server.on('clientError', (_err, socket) => socket.destroy());
+    // A request the HTTP parser refuses gets an answer, as Go's net/http gives one, instead of
+    // a reset connection: 431 for oversized headers, 408 for a request too slow to arrive,
+    // 400 for the rest (an unknown method, a malformed header).
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (err.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? '408 Request Timeout'
+            : '400 Bad Request';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () =>
+        socket.destroy(),
+      );
+    });
     const server = this.server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) =>
@@ -342,7 +381,7 @@ export class ApiServer {
         throw new ApiStatusError(401, 'Unauthorized', 'Unauthorized');
       }
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req.url);
     let segments: string[];
     try {
       segments = url.pathname
@@ -396,7 +435,7 @@ export class ApiServer {
       String(req.headers['content-type'] ?? '')
         .split(';')[0]
         ?.trim() ?? '';
-    const body = parseBody(await readBody(req), contentType);
+    const body = await parseBody(await readBody(req), contentType);
     const options = withManager(this.writeOptions(query), req);
     if (method === 'PUT') {
       this.sendJson(res, 200, writeScale(this.service, type, namespace, name, body, options));
@@ -570,7 +609,7 @@ export class ApiServer {
       const options = this.writeOptions(query);
       const body = /protobuf/i.test(contentType)
         ? decodeProtobufObject(raw)
-        : parseBody(raw.toString('utf8'), contentType, options.duplicateFields);
+        : await parseBody(raw.toString('utf8'), contentType, options.duplicateFields);
       const created = this.service.create(type, namespace ?? '', body, withManager(options, req));
       warnings.push(...(options.warnings ?? []));
       send(201, created);
@@ -580,7 +619,7 @@ export class ApiServer {
     if (method === 'PUT') {
       if (name === undefined) throw methodNotAllowed('PUT needs a resource name');
       const options = this.writeOptions(query);
-      const body = parseBody(
+      const body = await parseBody(
         await readBody(req),
         String(req.headers['content-type'] ?? ''),
         options.duplicateFields,
@@ -609,7 +648,7 @@ export class ApiServer {
       // The real server validates PatchOptions before it reads the body.
       const options = this.writeOptions(query, patchType === 'apply');
       const text = await readBody(req);
-      const patch = parseBody(
+      const patch = await parseBody(
         text,
         patchType === 'apply' ? 'application/yaml' : 'application/json',
         options.duplicateFields,
@@ -654,7 +693,7 @@ export class ApiServer {
       const preconditions: { uid?: string; resourceVersion?: string; orphan?: boolean } = {};
       if (query.get('propagationPolicy') === 'Orphan') preconditions.orphan = true;
       if (text.trim()) {
-        const body = parseBody(text, String(req.headers['content-type'] ?? ''));
+        const body = await parseBody(text, String(req.headers['content-type'] ?? ''));
         const pre = isRecord(body) && isRecord(body['preconditions']) ? body['preconditions'] : {};
         if (typeof pre['uid'] === 'string') preconditions.uid = pre['uid'];
         if (typeof pre['resourceVersion'] === 'string')
@@ -693,6 +732,19 @@ const PATCH_TYPES: Record<string, PatchType> = {
   'application/apply-patch+yaml': 'apply',
   'application/apply-patch+cbor': 'apply',
 };
+
+/**
+ * The request target as a URL. An origin-form target is joined to a base by text, not resolved
+ * against it: `//x/y` is a path (with an empty first segment), not a host `x`.
+ */
+function requestUrl(target: string | undefined): URL {
+  const text = target ?? '/';
+  try {
+    return new URL(text.startsWith('/') ? `http://localhost${text}` : text);
+  } catch {
+    throw badRequest('the request target is not a valid URL');
+  }
+}
 
 /** The real server names an unnamed writer after its User-Agent's program name. */
 function withManager(options: WriteOptions, req: http.IncomingMessage): WriteOptions {

@@ -1,7 +1,9 @@
+import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
 import { ApiServer } from '../../src/k8s/api-server.js';
+import { call as callServer } from './helpers.js';
 import { MAX_NESTING_DEPTH, MAX_REQUEST_BODY_BYTES } from '../../src/k8s/api/request-body.js';
 import { ObjectStore } from '../../src/k8s/store/object-store.js';
 
@@ -11,33 +13,12 @@ import { ObjectStore } from '../../src/k8s/store/object-store.js';
  * fieldValidation on builtin kinds, and label selector syntax.
  */
 
-interface Status {
-  kind: string;
-  reason?: string;
-  code: number;
-  message: string;
-  details?: { kind?: string; group?: string; causes?: Array<{ reason: string; field?: string }> };
-}
-
 let server: ApiServer;
 const CM = '/api/v1/namespaces/default/configmaps';
 const POOLS = '/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools';
 
-async function call(
-  method: string,
-  path: string,
-  body?: string,
-  contentType = 'application/json',
-): Promise<{ code: number; body: Status & Record<string, unknown>; warning: string }> {
-  const init: RequestInit = { method, headers: { 'Content-Type': contentType } };
-  if (body !== undefined) init.body = body;
-  const res = await fetch(server.url + path, init);
-  return {
-    code: res.status,
-    body: (await res.json()) as Status & Record<string, unknown>,
-    warning: res.headers.get('warning') ?? '',
-  };
-}
+const call = (method: string, path: string, body?: string, contentType?: string) =>
+  callServer(server, method, path, body, contentType);
 
 const configMap = (name: string, data: Record<string, string>, extra: object = {}): string =>
   JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data, ...extra });
@@ -59,6 +40,23 @@ describe('API server under abuse', () => {
     expect([r.code, r.body.reason, r.body.code]).toEqual([413, 'RequestEntityTooLarge', 413]);
     expect(r.body.message).toContain(String(MAX_REQUEST_BODY_BYTES));
     expect((await call('GET', `${CM}/big`)).code).toBe(404);
+  });
+
+  it('requests the HTTP parser refuses get 400 or 431 instead of a reset connection', async () => {
+    const raw = (request: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect(server.port, '127.0.0.1', () => socket.end(request));
+        let answer = '';
+        socket.setEncoding('utf8').on('data', (d: string) => (answer += d));
+        socket.on('close', () => resolve(answer.split('\r\n')[0] ?? ''));
+        socket.on('error', reject);
+      });
+    expect(await raw('BREW /api/v1/namespaces HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(
+      'HTTP/1.1 400 Bad Request',
+    );
+    expect(await raw(`GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`)).toBe(
+      'HTTP/1.1 431 Request Header Fields Too Large',
+    );
   });
 
   it('ConfigMap data over 1 MiB is 422 Invalid on data', async () => {
@@ -113,6 +111,23 @@ describe('API server under abuse', () => {
     expect([yamlDash.code, yamlDash.body.reason]).toEqual([400, 'BadRequest']);
     const flowYaml = await call('POST', CM, `x: ${'{a: '.repeat(20_000)}`, 'application/yaml');
     expect(flowYaml.code).toBe(400);
+    // Nesting hidden from a scan that is not a YAML lexer: quotes in plain scalars, quoted ']'.
+    const hidden = await call(
+      'POST',
+      CM,
+      `x: it's\ny: [${"a', ']', b', [".repeat(200_000)}`,
+      'application/yaml',
+    );
+    expect([hidden.code, hidden.body.reason]).toEqual([400, 'BadRequest']);
+    // Wide is not deep: 5,000 keys of one flow mapping on one line are one level.
+    const keys = Array.from({ length: 5_000 }, (_, i) => `k${i}: v`).join(', ');
+    const wide = await call(
+      'POST',
+      CM,
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: wide}\ndata: {${keys}}\n`,
+      'application/yaml',
+    );
+    expect(wide.code).toBe(201);
     // At the limit (the body's outer object is one level): accepted; the unknown field goes.
     const limit = await call(
       'POST',
@@ -127,6 +142,26 @@ describe('API server under abuse', () => {
     expect(limit.body['x']).toBeUndefined();
     const over = await call('POST', POOLS, `{"x":${deep(MAX_NESTING_DEPTH)}}`);
     expect([over.code, over.body.reason]).toEqual([400, 'BadRequest']);
+  });
+
+  it('a large YAML body is parsed off the server thread: other clients are answered meanwhile', async () => {
+    const lines = Array.from({ length: 20_000 }, (_, i) => `  k${i}: "value ${i}"`).join('\n');
+    const yaml = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: slow-yaml}\ndata:\n${lines}\n`;
+    let answeredAt = 0;
+    let probes = 0;
+    const posting = call('POST', CM, yaml, 'application/yaml').then((r) => {
+      answeredAt = performance.now();
+      return r;
+    });
+    // Probe until the YAML request is answered; each probe must be answered on its own.
+    while (answeredAt === 0) {
+      const probe = await call('GET', '/api/v1/namespaces/default');
+      expect(probe.code).toBe(200);
+      if (answeredAt === 0) probes++;
+    }
+    expect((await posting).code).toBe(201);
+    // Parsing ~0.5 MB of YAML takes hundreds of ms: probes got answers while it ran.
+    expect(probes).toBeGreaterThan(1);
   });
 
   it('a second field manager applies its own fields without a conflict on .metadata', async () => {
@@ -203,6 +238,33 @@ describe('API server under abuse', () => {
     expect((ignore.body['metadata'] as Record<string, unknown>)['nope']).toBeUndefined();
   });
 
+  it('a typo in a Service spec is dropped as the real server drops it, and refused under Strict', async () => {
+    const svc = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'typo' },
+      spec: {
+        type: 'LoadBalancer',
+        loadBalancerIp: '198.18.0.10',
+        ports: [{ port: 80, protocl: 'TCP' }],
+      },
+    });
+    const strict = await call(
+      'POST',
+      '/api/v1/namespaces/default/services?fieldValidation=Strict',
+      svc,
+    );
+    expect([strict.code, strict.body.message]).toEqual([
+      400,
+      'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.loadBalancerIp", unknown field "spec.ports[0].protocl"',
+    ]);
+    const ignored = await call('POST', '/api/v1/namespaces/default/services', svc);
+    expect(ignored.code).toBe(201);
+    const spec = ignored.body['spec'] as Record<string, unknown>;
+    expect(spec['loadBalancerIp']).toBeUndefined();
+    expect(spec['ports']).toEqual([expect.not.objectContaining({ protocl: 'TCP' })]);
+  });
+
   it('invalid label selectors are 400, valid ones still select', async () => {
     for (const bad of [
       'a===b!',
@@ -258,6 +320,70 @@ describe('watch history bounds', () => {
     // The deleted object's versions age out as later writes arrive.
     expect(store.historyByteCount()).toBeLessThanOrEqual(1024 * 1024);
   });
+
+  it('compaction forgets what is older than one interval, a deleted object too; resuming there is 410', async () => {
+    const timers = new ManualClock();
+    const compacting = await ApiServer.start({
+      crdDir: false,
+      timers,
+      compactionIntervalMs: 300_000,
+    });
+    try {
+      const send = (method: string, path: string, body?: string) =>
+        callServer(compacting, method, path, body);
+      const created = await send('POST', CM, configMap('gone', { x: 'g'.repeat(512 * 1024) }));
+      const rv = Number((created.body['metadata'] as { resourceVersion: string }).resourceVersion);
+      await send('DELETE', `${CM}/gone`);
+      expect(compacting.store.historyByteCount()).toBeGreaterThan(1024 * 1024);
+      timers.advance(300_000); // compacts to where the server started: the big versions stay
+      expect(compacting.store.eventsSince(rv)).toBeDefined();
+      timers.advance(300_000); // compacts past them
+      expect(compacting.store.historyByteCount()).toBeLessThan(1024);
+      expect(compacting.store.eventsSince(rv)).toBeUndefined();
+      const watch = await fetch(`${compacting.url}${CM}?watch=true&resourceVersion=${rv}`);
+      const event = JSON.parse((await watch.text()).split('\n')[0] ?? '{}') as {
+        type: string;
+        object: { code: number };
+      };
+      expect([event.type, event.object.code]).toEqual(['ERROR', 410]);
+    } finally {
+      await compacting.close();
+    }
+  });
+
+  it('a watcher that stops reading is disconnected after 32 MiB of events instead of buffering all', async () => {
+    const watched = await ApiServer.start({ crdDir: false });
+    try {
+      const socket = net.connect(watched.port, '127.0.0.1');
+      await new Promise((r) => socket.once('connect', r));
+      socket.write(`GET ${CM}?watch=true HTTP/1.1\r\nHost: x\r\n\r\n`);
+      socket.pause(); // reads nothing from here on
+      await new Promise((r) => setTimeout(r, 100));
+      const UPDATES = 60;
+      for (let i = 0; i < UPDATES; i++) {
+        const body = configMap('flood', {
+          x: String(i).padStart(4, '0') + 'f'.repeat(2 ** 20 - 100),
+        });
+        const r = await callServer(watched, i ? 'PUT' : 'POST', i ? `${CM}/flood` : CM, body);
+        expect(r.code).toBe(i ? 200 : 201);
+      }
+      // The stream was ended: reading now gets what was queued, then the end, not 60 events.
+      let text = '';
+      socket.setEncoding('utf8').on('data', (d: string) => (text += d));
+      socket.resume();
+      const ended = await Promise.race([
+        new Promise((r) => socket.once('end', () => r(true))),
+        new Promise((r) => setTimeout(() => r(false), 20_000)),
+      ]);
+      socket.destroy();
+      expect(ended).toBe(true);
+      const events = text.split('\n').filter((l) => l.includes('"type":"')).length;
+      expect(events).toBeGreaterThan(0);
+      expect(events).toBeLessThan(UPDATES);
+    } finally {
+      await watched.close();
+    }
+  }, 60_000);
 
   it('refuses an object over maxObjectBytes and leaves the store as it was', () => {
     const store = new ObjectStore({ maxObjectBytes: 1000 });

@@ -2,39 +2,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
 import { ApiServer } from '../../src/k8s/api-server.js';
+import { call as callServer, type StatusBody } from './helpers.js';
 
 /**
  * Bad input gets what a real API server answers: the HTTP code and a Status body with the
  * same reason (and field causes for 422). The server keeps serving afterwards.
  */
 
-interface Status {
-  kind: string;
-  status: string;
-  reason: string;
-  code: number;
-  details?: {
-    name?: string;
-    group?: string;
-    kind?: string;
-    causes?: Array<{ reason: string; field?: string }>;
-  };
-}
-
 let server: ApiServer;
 const POOLS = '/apis/metallb.io/v1beta1/namespaces/metallb-system/ipaddresspools';
 
-async function call(
-  method: string,
-  path: string,
-  body?: string,
-  contentType = 'application/json',
-): Promise<{ code: number; body: Status & Record<string, unknown> }> {
-  const init: RequestInit = { method, headers: { 'Content-Type': contentType } };
-  if (body !== undefined) init.body = body;
-  const res = await fetch(server.url + path, init);
-  return { code: res.status, body: (await res.json()) as Status & Record<string, unknown> };
-}
+const call = (method: string, path: string, body?: string, contentType?: string) =>
+  callServer(server, method, path, body, contentType);
 
 const pool = (name: string, spec: unknown = { addresses: ['198.18.0.0/24'] }) =>
   JSON.stringify({
@@ -276,7 +255,7 @@ describe('bad input', () => {
       const text = await res.text();
       const event = JSON.parse(text.trim().split('\n')[0] ?? '{}') as {
         type: string;
-        object: Status;
+        object: StatusBody;
       };
       expect([event.type, event.object.code, event.object.reason]).toEqual([
         'ERROR',

@@ -100,3 +100,43 @@ export function dedent(text: string): string {
   );
   return lines.map((l) => l.slice(indent)).join('\n');
 }
+
+/** A Status (or any object) the API server answered, as tests read it. */
+export interface StatusBody {
+  kind: string;
+  status?: string;
+  reason?: string;
+  code: number;
+  message: string;
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: Array<{ reason: string; field?: string }>;
+  };
+}
+
+export interface CallResult {
+  code: number;
+  body: StatusBody & Record<string, unknown>;
+  /** The Warning header (fieldValidation=Warn, deprecations). */
+  warning: string;
+}
+
+/** One request with a body of the given content type; the answer parsed as JSON. */
+export async function call(
+  server: ApiServer,
+  method: string,
+  path: string,
+  body?: string,
+  contentType = 'application/json',
+): Promise<CallResult> {
+  const init: RequestInit = { method, headers: { 'Content-Type': contentType } };
+  if (body !== undefined) init.body = body;
+  const res = await fetch(server.url + path, init);
+  return {
+    code: res.status,
+    body: (await res.json()) as StatusBody & Record<string, unknown>,
+    warning: res.headers.get('warning') ?? '',
+  };
+}

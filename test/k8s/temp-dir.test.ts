@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -16,13 +17,15 @@ import { ownedTempDirs } from '../../src/k8s/temp-dir.js';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const CHILD = `
+import { existsSync } from 'node:fs';
 import { ApiServer } from './src/k8s/api-server.ts';
 const mode = process.argv[process.argv.length - 1];
 const server = await ApiServer.start({ crdDir: false });
 if (mode === 'graceful') {
   process.once('SIGTERM', () => setTimeout(() => { console.log('graceful'); process.exit(0); }, 50));
 }
-console.log(server.kubeconfigPath);
+// The child checks the file itself: in 'exit' mode it is gone before the parent could look.
+console.log(JSON.stringify({ kubeconfig: server.kubeconfigPath, exists: existsSync(server.kubeconfigPath) }));
 if (mode === 'exit') process.exit(0);
 if (mode === 'throw') setTimeout(() => { throw new Error('boom'); }, 10);
 setInterval(() => undefined, 1000);
@@ -73,13 +76,47 @@ describe('the kubeconfig temp folder', () => {
     ['graceful', { code: 0, signal: null }],
   ] as const)('is removed on %s', async (mode, expected) => {
     const child = startChild(['--input-type=module', '-e', CHILD, mode]);
-    const kubeconfig = await firstLine(child);
-    expect(fs.existsSync(kubeconfig)).toBe(true);
+    const { kubeconfig, exists } = JSON.parse(await firstLine(child)) as {
+      kubeconfig: string;
+      exists: boolean;
+    };
+    expect(exists).toBe(true);
     if (mode === 'SIGTERM' || mode === 'SIGINT' || mode === 'graceful')
       child.kill(mode === 'graceful' ? 'SIGTERM' : mode);
     expect(await exited(child)).toEqual(expected);
     expect(fs.existsSync(path.dirname(kubeconfig))).toBe(false);
   });
+
+  /** `speakersim run` with its own temp folder (TMPDIR), so other processes' folders don't count. */
+  function runCli(tmp: string): ChildProcess {
+    return spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'run', 'scenarios/bfd-down-recovery.yaml'],
+      { cwd: repoRoot, stdio: 'ignore', env: { ...process.env, TMPDIR: tmp } },
+    );
+  }
+  const kubeDirs = (tmp: string): string[] =>
+    fs.readdirSync(tmp).filter((f) => f.startsWith('speakersim-kube-'));
+
+  it('speakersim run leaves none, after a normal run and after SIGINT mid-run', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'speakersim-tmpdir-'));
+    try {
+      const done = runCli(tmp);
+      expect(await exited(done)).toEqual({ code: 0, signal: null });
+      expect(kubeDirs(tmp)).toEqual([]);
+      const interrupted = runCli(tmp);
+      // Interrupt once the run has made its folder.
+      for (let i = 0; i < 600 && kubeDirs(tmp).length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(kubeDirs(tmp)).toHaveLength(1);
+      interrupted.kill('SIGINT');
+      await exited(interrupted);
+      expect(kubeDirs(tmp)).toEqual([]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('the apiserver command removes it on SIGTERM', async () => {
     const child = startChild(['src/k8s/main.ts', '--no-crds']);

@@ -1,4 +1,5 @@
 import type { StatusCause } from '../errors.js';
+import { UNMANAGED_METADATA } from '../patch/field-set.js';
 import type { KubeObject } from '../resource-type.js';
 import { isRecord } from '../resource-type.js';
 
@@ -6,41 +7,69 @@ import { isRecord } from '../resource-type.js';
  * The fields of builtin kinds that speakersim knows, for `fieldValidation` and pruning: the
  * real server decodes builtin kinds into Go structs, so a field the struct lacks is dropped
  * (Ignore), reported as a warning (Warn) or refused (Strict). speakersim knows every kind's
- * top-level fields and ObjectMeta; fields below `spec` and `status` are kept as sent.
+ * top-level fields, ObjectMeta, and the Service's spec and ports (where a typo such as
+ * `loadBalancerIp` changes what MetalLB does); other fields below are kept as sent.
  */
 
-const OBJECT_META = new Set([
-  'name',
-  'generateName',
-  'namespace',
-  'selfLink',
-  'uid',
-  'resourceVersion',
-  'generation',
-  'creationTimestamp',
-  'deletionTimestamp',
-  'deletionGracePeriodSeconds',
-  'labels',
-  'annotations',
-  'ownerReferences',
-  'finalizers',
-  'managedFields',
-]);
+/** Known fields of an object; `null`: anything below is accepted. A list's items share one. */
+interface Known {
+  [field: string]: Known | null;
+}
 
-const SPEC_STATUS = ['spec', 'status'];
+/** ObjectMeta's fields: the server-owned ones and those clients set. */
+const OBJECT_META: Known = Object.fromEntries(
+  [
+    ...UNMANAGED_METADATA,
+    'generateName',
+    'labels',
+    'annotations',
+    'ownerReferences',
+    'finalizers',
+  ].map((f) => [f, null]),
+);
 
-const TOP_LEVEL: Record<string, string[]> = {
+const opaque = (...fields: string[]): Known => Object.fromEntries(fields.map((f) => [f, null]));
+
+/** core/v1 ServiceSpec and ServicePort (Kubernetes 1.32). */
+const SERVICE_SPEC: Known = {
+  ...opaque(
+    'selector',
+    'clusterIP',
+    'clusterIPs',
+    'type',
+    'externalIPs',
+    'sessionAffinity',
+    'loadBalancerIP',
+    'loadBalancerSourceRanges',
+    'externalName',
+    'externalTrafficPolicy',
+    'healthCheckNodePort',
+    'publishNotReadyAddresses',
+    'sessionAffinityConfig',
+    'ipFamilies',
+    'ipFamilyPolicy',
+    'allocateLoadBalancerNodePorts',
+    'loadBalancerClass',
+    'internalTrafficPolicy',
+    'trafficDistribution',
+  ),
+  ports: opaque('name', 'protocol', 'appProtocol', 'port', 'targetPort', 'nodePort'),
+};
+
+const SPEC_STATUS = opaque('spec', 'status');
+
+const KINDS: Record<string, Known> = {
   Namespace: SPEC_STATUS,
-  Service: SPEC_STATUS,
+  Service: { spec: SERVICE_SPEC, status: opaque('loadBalancer', 'conditions') },
   Node: SPEC_STATUS,
   Pod: SPEC_STATUS,
   Deployment: SPEC_STATUS,
   CustomResourceDefinition: SPEC_STATUS,
-  Endpoints: ['subsets'],
-  Secret: ['data', 'stringData', 'type', 'immutable'],
-  ConfigMap: ['data', 'binaryData', 'immutable'],
-  EndpointSlice: ['addressType', 'endpoints', 'ports'],
-  Event: [
+  Endpoints: opaque('subsets'),
+  Secret: opaque('data', 'stringData', 'type', 'immutable'),
+  ConfigMap: opaque('data', 'binaryData', 'immutable'),
+  EndpointSlice: opaque('addressType', 'endpoints', 'ports'),
+  Event: opaque(
     'involvedObject',
     'reason',
     'message',
@@ -55,33 +84,41 @@ const TOP_LEVEL: Record<string, string[]> = {
     'related',
     'reportingComponent',
     'reportingInstance',
-  ],
+  ),
 };
+
+/** Removes the fields `known` lacks from `value` (and its list items); returns their paths. */
+function prune(value: unknown, known: Known, path: string, unknown: string[]): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => prune(item, known, `${path}[${i}]`, unknown));
+    return;
+  }
+  if (!isRecord(value)) return;
+  for (const key of Object.keys(value)) {
+    const childPath = path ? `${path}.${key}` : key;
+    if (!Object.hasOwn(known, key)) {
+      unknown.push(childPath);
+      delete value[key];
+      continue;
+    }
+    const below = known[key];
+    if (below) prune(value[key], below, childPath, unknown);
+  }
+}
 
 /** Removes metadata fields ObjectMeta does not have; returns their paths. */
 export function pruneUnknownMetadata(obj: KubeObject): string[] {
   const unknown: string[] = [];
-  const meta = obj.metadata;
-  if (!isRecord(meta)) return unknown;
-  for (const key of Object.keys(meta)) {
-    if (OBJECT_META.has(key)) continue;
-    unknown.push(`metadata.${key}`);
-    delete meta[key];
-  }
+  prune(obj.metadata, OBJECT_META, 'metadata', unknown);
   return unknown;
 }
 
-/** Removes top-level and metadata fields a builtin kind does not have; returns their paths. */
+/** Removes the fields a builtin kind does not have that speakersim knows of; returns their paths. */
 export function pruneUnknownBuiltin(kind: string, obj: KubeObject): string[] {
-  const known = TOP_LEVEL[kind];
+  const known = KINDS[kind];
   const unknown = pruneUnknownMetadata(obj);
   if (!known) return unknown;
-  for (const key of Object.keys(obj)) {
-    if (key === 'apiVersion' || key === 'kind' || key === 'metadata' || known.includes(key))
-      continue;
-    unknown.push(key);
-    delete obj[key];
-  }
+  prune(obj, { ...known, apiVersion: null, kind: null, metadata: null }, '', unknown);
   return unknown;
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { parse as parseYaml } from 'yaml';
 import { ApiStatusError, badRequest } from '../errors.js';
+import { YamlWorker } from './yaml-worker.js';
 
 /**
  * Request bodies: JSON, or YAML for apply patches and `Content-Type: application/yaml`.
@@ -10,8 +10,9 @@ import { ApiStatusError, badRequest } from '../errors.js';
  * larger than the protobuf stored). Nesting deeper than 1,000 levels is 400: the real decoder
  * (Go's encoding/json) stops at 10,000, but speakersim's field sets, merges and validation are
  * recursive and exhaust the stack near 2,000, and no Kubernetes object nests beyond a few dozen.
- * The depth is checked by a linear scan before any parser runs, so a hostile body costs one
- * pass over at most 3 MiB instead of a recursive parse.
+ * JSON depth is checked by a linear scan before JSON.parse runs, so a hostile body costs one
+ * pass over at most 3 MiB; YAML is lexed, parsed and measured on a worker thread
+ * (yaml-worker.ts), so a slow or hostile YAML body never holds the server's thread.
  */
 
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -54,11 +55,17 @@ function tooDeep(): ApiStatusError {
   return badRequest(`the request body is nested deeper than ${MAX_NESTING_DEPTH} levels`);
 }
 
+const yamlWorker = new YamlWorker(MAX_NESTING_DEPTH);
+
 /**
  * Parses a body. Keys that appear twice in one JSON object are appended to `duplicates` as
  * dotted paths (the last one wins, as in JSON.parse; fieldValidation decides what to do).
  */
-export function parseBody(text: string, contentType: string, duplicates?: string[]): unknown {
+export async function parseBody(
+  text: string,
+  contentType: string,
+  duplicates?: string[],
+): Promise<unknown> {
   if (/protobuf|cbor/i.test(contentType)) {
     // Only JSON and YAML bodies are understood; a real server would decode these too.
     throw new ApiStatusError(
@@ -85,15 +92,13 @@ export function parseBody(text: string, contentType: string, duplicates?: string
       }
     }
   }
-  checkYamlDepth(text);
-  let value: unknown;
-  try {
-    value = parseYaml(text, { uniqueKeys: false, maxAliasCount: 100 }) as unknown;
-  } catch {
-    throw badRequest('the request body is not valid YAML');
+  const parsed = await yamlWorker.parse(text);
+  if (parsed.ok) return parsed.value;
+  if (parsed.why === 'too-deep') throw tooDeep();
+  if (parsed.why === 'too-slow') {
+    throw badRequest('the request body is YAML that takes too long to parse');
   }
-  if (depthOf(value) > MAX_NESTING_DEPTH) throw tooDeep();
-  return value;
+  throw badRequest('the request body is not valid YAML');
 }
 
 /**
@@ -153,52 +158,4 @@ export function scanJson(text: string): string[] {
   }
   // The outermost container is not part of a field path.
   return duplicates.map((d) => d.replace(/^\./, ''));
-}
-
-/**
- * An upper bound on YAML nesting that needs no parse: flow brackets outside quotes, plus the
- * compact block indicators (`- - - x`) of one line. Nesting by indentation alone cannot pass
- * ~2,500 levels within the body limit (level n needs n columns): the parser handles that, and
- * depthOf() checks what it built.
- */
-function checkYamlDepth(text: string): void {
-  let flow = 0;
-  let lineIndicators = 0;
-  let quote = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (quote) {
-      if (c === quote) quote = 0;
-      else if (c === 0x0a) lineIndicators = 0;
-      continue;
-    }
-    if (c === 0x0a) lineIndicators = 0;
-    else if (c === 0x22 || c === 0x27) quote = c;
-    else if (c === 0x23 /* # */ && (i === 0 || /\s/.test(text[i - 1] as string))) {
-      while (i < text.length && text.charCodeAt(i) !== 0x0a) i++;
-      lineIndicators = 0;
-    } else if (c === 0x5b || c === 0x7b) flow++;
-    else if ((c === 0x5d || c === 0x7d) && flow > 0) flow--;
-    else if (
-      (c === 0x2d /* - */ || c === 0x3f /* ? */ || c === 0x3a) /* : */ &&
-      /\s/.test(text[i + 1] ?? ' ')
-    )
-      lineIndicators++;
-    if (flow + lineIndicators > MAX_NESTING_DEPTH) throw tooDeep();
-  }
-}
-
-/** Nesting depth of a parsed value, without recursion. */
-export function depthOf(value: unknown): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop() as [unknown, number];
-    if (v === null || typeof v !== 'object') continue;
-    const depth = d + 1;
-    if (depth > max) max = depth;
-    if (depth > MAX_NESTING_DEPTH) return depth;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth]);
-  }
-  return max;
 }

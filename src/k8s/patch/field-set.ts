@@ -52,7 +52,7 @@ export function schemaListKinds(schema: OpenApiSchema | undefined): ListKindReso
 }
 
 /** Metadata fields that belong to the server or the object's identity, never to a manager. */
-const UNMANAGED_METADATA = new Set([
+export const UNMANAGED_METADATA = new Set([
   'name',
   'namespace',
   'uid',

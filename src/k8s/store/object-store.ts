@@ -161,6 +161,22 @@ export class ObjectStore {
     return object;
   }
 
+  /**
+   * Forgets the history up to and including `rv`, as etcd compaction does: watches from
+   * before it get 410 Gone, and the versions it held (a deleted object's too) are freed.
+   */
+  compactHistory(rv: number): void {
+    let drop = 0;
+    let bytes = this.historyBytes;
+    while (drop < this.history.length && (this.history[drop] as StoreEvent).rv <= rv) {
+      bytes -= this.eventBytes(this.history[drop] as StoreEvent);
+      drop++;
+    }
+    if (drop > 0) this.history.splice(0, drop);
+    this.historyBytes = bytes;
+    this.oldestResumable = Math.max(this.oldestResumable, Math.min(rv, this.rv));
+  }
+
   /** Events after `rv` (for a watch resuming there), or undefined when they are gone. */
   eventsSince(rv: number): StoreEvent[] | undefined {
     if (rv < this.oldestResumable) return undefined;
