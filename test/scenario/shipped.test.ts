@@ -15,6 +15,7 @@ describe('shipped scenarios', () => {
     expect(files).toEqual(
       [
         'bfd-down-recovery.yaml',
+        'bfd-multihop-echo.yaml',
         'hold-timer-expiry.yaml',
         'invalid-config-then-fixed.yaml',
         'ipv6-service.yaml',

@@ -75,7 +75,7 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
   const peers = scenario.resources
     .flatMap((r) => r.manifests)
     .filter((m: Manifest) => m.kind === 'BGPPeer') as (Manifest & {
-    spec?: { peerAddress?: string; myASN?: number; peerPort?: number };
+    spec?: { peerAddress?: string; myASN?: number; peerPort?: number; ebgpMultiHop?: boolean };
   })[];
   const segment = { name: 'lan', ipv4Prefix: t.subnets.ipv4, ipv6Prefix: t.subnets.ipv6 };
   const routers: LabRouterSpec[] = t.routers.map((r) => {
@@ -100,6 +100,9 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
           address: nodeAddr,
           remoteAsn: asn,
           ...(bfd ? { bfd } : {}),
+          // The router side of a BGPPeer with ebgpMultiHop: FRR's bare `ebgp-multihop` (255),
+          // which also makes BFD on the session multihop (RFC 5883).
+          ...(peer?.spec?.ebgpMultiHop ? { ebgpMultihop: 255 } : {}),
           connectRetryS: 2,
           families: [fam],
         });
