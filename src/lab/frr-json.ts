@@ -1,4 +1,5 @@
 import { VtyshJsonError } from './errors.js';
+import type { NeighborMessageCounters } from '../bgp/neighbor.js';
 import { bfdStatusString } from '../metallb/session-state.js';
 
 /**
@@ -47,16 +48,8 @@ export interface BgpNeighbor {
   bfd?: BgpNeighborBfd;
   /** As BGPSessionState shows it: N/A without BFD; BFD Init shows as Down. */
   crBfdStatus: CrBfdStatus;
-  messages?: {
-    opensSent: number;
-    opensRecv: number;
-    updatesSent: number;
-    updatesRecv: number;
-    keepalivesSent: number;
-    keepalivesRecv: number;
-    notificationsSent: number;
-    notificationsRecv: number;
-  };
+  /** FRR's messageStats; the builtin router fills it from its Neighbor's counters. */
+  messages?: NeighborMessageCounters;
   connectionsEstablished?: number;
   connectionsDropped?: number;
   lastResetDueTo?: string;
