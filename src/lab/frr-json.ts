@@ -1,6 +1,7 @@
 import { VtyshJsonError } from './errors.js';
 import type { NeighborMessageCounters } from '../bgp/neighbor.js';
 import { bfdStatusString } from '../metallb/session-state.js';
+import type { BFDStatusString } from '../metallb/types.js';
 
 /**
  * Typed readers for FRR 8.4's vtysh JSON (`show bgp neighbors json`, `show bgp ipv4|ipv6
@@ -24,7 +25,7 @@ export const BGP_STATES = [
 export type BgpState = (typeof BGP_STATES)[number];
 
 /** BGPSessionState.status.bfdStatus vocabulary (reference §3). */
-export type CrBfdStatus = 'N/A' | 'Up' | 'Down' | 'Admin Down' | 'Unknown';
+export type CrBfdStatus = BFDStatusString;
 
 export interface BgpNeighborBfd {
   /** FRR's text as is: Up, Down, Init, Admin Down, Unknown. */
