@@ -221,6 +221,10 @@ export class BfdSessionTable {
     if (!multihop && !session.config.auth && datagram.ttl !== undefined && datagram.ttl !== 255) {
       return 'ttl-not-255';
     }
+    const minimumTtl = session.config.minimumTtl;
+    if (multihop && minimumTtl !== undefined && datagram.ttl !== undefined) {
+      if (datagram.ttl < minimumTtl) return 'ttl-below-minimum';
+    }
     return undefined;
   }
 

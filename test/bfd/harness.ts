@@ -46,6 +46,8 @@ export async function memoryPair(
     b?: Partial<BfdSessionConfig>;
     latencyMs?: number;
     seed?: number;
+    /** Which port the two tables listen on: 3784 (default) or 4784. */
+    transports?: 'single-hop' | 'multihop';
   } = {},
 ): Promise<MemoryPair> {
   const clock = new ManualClock();
@@ -62,8 +64,9 @@ export async function memoryPair(
   });
   const tableA = new BfdSessionTable({ clock, random });
   const tableB = new BfdSessionTable({ clock, random });
-  tableA.addTransport(await net.createTransport({ localAddress: A_ADDR }));
-  tableB.addTransport(await net.createTransport({ localAddress: B_ADDR }));
+  const multihop = opts.transports === 'multihop';
+  tableA.addTransport(await net.transportFactory(A_ADDR, { multihop }), { multihop });
+  tableB.addTransport(await net.transportFactory(B_ADDR, { multihop }), { multihop });
   const a = await tableA.addSession({ localAddress: A_ADDR, peerAddress: B_ADDR, ...opts.a });
   const b = await tableB.addSession({ localAddress: B_ADDR, peerAddress: A_ADDR, ...opts.b });
   return {

@@ -6,6 +6,7 @@ import {
   BfdState,
   InMemoryBfdNetwork,
   encodeControlPacket,
+  resolveSessionParams,
   type BfdControlPacket,
 } from '../../src/bfd/index.js';
 import { A_ADDR, B_ADDR, controlPacket, memoryPair, type MemoryPair } from './harness.js';
@@ -93,6 +94,24 @@ describe('BFD security: spoofed packets are discarded and counted', () => {
     expect(downToA(p, { multihop: true })).toBe('hop-mode-mismatch');
     expect(p.a.state).toBe(BfdState.Up);
     await p.close();
+  });
+
+  it('a multihop session with a minimum TTL discards packets below it (RFC 5883 5: ttl-below-minimum)', async () => {
+    const p = await memoryPair({
+      a: { multihop: true, minimumTtl: 254 },
+      b: { multihop: true },
+      transports: 'multihop',
+    });
+    p.clock.advance(5_000);
+    expect(p.a.state).toBe(BfdState.Up);
+    expect(downToA(p, { multihop: true, ttl: 253 })).toBe('ttl-below-minimum');
+    expect(p.a.state).toBe(BfdState.Up);
+    expect(downToA(p, { multihop: true, ttl: 254 })).toBeUndefined();
+    expect(p.a.state).toBe(BfdState.Down);
+    await p.close();
+    expect(() =>
+      resolveSessionParams({ localAddress: A_ADDR, peerAddress: B_ADDR, minimumTtl: 256 }),
+    ).toThrow(expect.objectContaining({ code: 'BFD_CONFIG_INVALID', field: 'minimumTtl' }));
   });
 
   it('discriminators come from the injected Random, never Math.random', async () => {

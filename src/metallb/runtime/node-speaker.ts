@@ -328,6 +328,7 @@ export class NodeSpeaker {
                   peerAddress: parsed.address,
                   multihop,
                   ...bfd.timers,
+                  ...(multihop ? { minimumTtl: bfd.minimumTtl } : {}),
                 },
               }
             : {}),
