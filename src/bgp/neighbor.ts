@@ -268,8 +268,3 @@ export class Neighbor {
     }
   }
 }
-
-/** `createNeighbor(init)(components)`: config apart from dependencies. */
-export function createNeighbor(init: NeighborInit): (components: NeighborComponents) => Neighbor {
-  return (components) => new Neighbor(init, components);
-}
