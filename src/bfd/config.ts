@@ -28,6 +28,11 @@ export interface BfdSessionConfig {
   peerPort?: number;
   /** RFC 5883 multihop session (keyed apart from single hop sessions). */
   multihop?: boolean;
+  /**
+   * Multihop only (RFC 5883 5): discard packets received with a lower TTL, where the transport
+   * reports received TTLs (node:dgram does not; see BfdDatagram.ttl). FRR's default is 254.
+   */
+  minimumTtl?: number;
   /** RFC 5881 3: one session per (local, peer) pair per interface; and per VRF. */
   interface?: string;
   vrf?: string;
@@ -93,6 +98,11 @@ export function resolveSessionParams(config: BfdSessionConfig): BfdSessionParams
   // RFC 5880 4.1: Detect Mult is one byte, and 6.8.6 discards 0.
   if (!Number.isInteger(detectMult) || detectMult < 1 || detectMult > 255) {
     throw new BfdConfigError('detectMult', `detectMult ${detectMult}`);
+  }
+  const ttl = config.minimumTtl;
+  // An IPv4 TTL / IPv6 Hop Limit is one octet; 0 would accept nothing worth checking.
+  if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1 || ttl > 255)) {
+    throw new BfdConfigError('minimumTtl', `minimumTtl ${ttl}`);
   }
   return {
     // RFC 5880 4.1: "The value zero is reserved" for Desired Min TX Interval.

@@ -18,7 +18,8 @@
  *   `.sessions()`, `await .removeSession(s)`, `await .close()`, `.discards` (by reason).
  *   `createBfdSession(config)(components)` builds a single session on a channel you own.
  * - BfdSessionConfig: localAddress, peerAddress, peerPort?, multihop?, interface?, vrf?,
- *   desiredMinTxMs? (300), requiredMinRxMs? (300), detectMult? (3), passive?, auth?
+ *   desiredMinTxMs? (300), requiredMinRxMs? (300), detectMult? (3), passive?, minimumTtl?
+ *   (multihop, RFC 5883 5), auth?
  *   ({ type: BfdAuthType, keys: [{ keyId, secret }], txKeyId? }); echo/demand: refused.
  * - BfdSession: `.on('up' | 'down' | 'init' | 'adminDown' | 'stateChange', (e:
  *   BfdStateChangeEvent) => void)` (e.from, e.to, e.diagnostic: BfdDiagnostic,

@@ -167,7 +167,9 @@ export class BfdSessionTable {
       session = this.byDiscriminator.get(packet.yourDiscriminator);
     } else {
       // RFC 5880 6.8.6: with Your Discriminator zero, "the session MUST be selected based on
-      // some combination of other fields" - RFC 5881 3: addresses and interface.
+      // some combination of other fields" - RFC 5881 3: addresses and interface; RFC 5883 4
+      // (multihop, no interface to go by): the source and destination address pair, one
+      // multihop session per pair, told apart from single hop by the port it arrived on.
       session = this.byKey.get(
         sessionKey({
           localAddress: datagram.to.address,
@@ -218,6 +220,10 @@ export class BfdSessionTable {
     // checkable where the transport reports the TTL (node:dgram does not; see BfdDatagram.ttl).
     if (!multihop && !session.config.auth && datagram.ttl !== undefined && datagram.ttl !== 255) {
       return 'ttl-not-255';
+    }
+    const minimumTtl = session.config.minimumTtl;
+    if (multihop && minimumTtl !== undefined && datagram.ttl !== undefined) {
+      if (datagram.ttl < minimumTtl) return 'ttl-below-minimum';
     }
     return undefined;
   }

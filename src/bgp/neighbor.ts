@@ -60,8 +60,6 @@ export interface NeighborMessageCounters {
   keepalivesRecv: number;
   notificationsSent: number;
   notificationsRecv: number;
-  routeRefreshSent: number;
-  routeRefreshRecv: number;
 }
 
 export interface NeighborCounters {
@@ -77,15 +75,16 @@ export interface NeighborCounters {
   bfdTeardowns: number;
 }
 
-const MESSAGE_COUNTER: Record<
-  SessionMessageEvent['type'],
-  [keyof NeighborMessageCounters, keyof NeighborMessageCounters]
+const MESSAGE_COUNTER: Partial<
+  Record<
+    SessionMessageEvent['type'],
+    [keyof NeighborMessageCounters, keyof NeighborMessageCounters]
+  >
 > = {
   OPEN: ['opensSent', 'opensRecv'],
   UPDATE: ['updatesSent', 'updatesRecv'],
   KEEPALIVE: ['keepalivesSent', 'keepalivesRecv'],
   NOTIFICATION: ['notificationsSent', 'notificationsRecv'],
-  'ROUTE-REFRESH': ['routeRefreshSent', 'routeRefreshRecv'],
 };
 
 function emptyCounters(): NeighborCounters {
@@ -99,8 +98,6 @@ function emptyCounters(): NeighborCounters {
       keepalivesRecv: 0,
       notificationsSent: 0,
       notificationsRecv: 0,
-      routeRefreshSent: 0,
-      routeRefreshRecv: 0,
     },
     establishedTransitions: 0,
     bfdUpTransitions: 0,
@@ -270,9 +267,4 @@ export class Neighbor {
       }
     }
   }
-}
-
-/** `createNeighbor(init)(components)`: config apart from dependencies. */
-export function createNeighbor(init: NeighborInit): (components: NeighborComponents) => Neighbor {
-  return (components) => new Neighbor(init, components);
 }

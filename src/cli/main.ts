@@ -307,11 +307,27 @@ async function main(): Promise<void> {
             demandOption: true,
             describe: 'speaker YAML (see examples/speaker.yaml)',
           })
+          .option('shutdown-message', {
+            type: 'string',
+            default: 'speakersim speaker stopped',
+            describe:
+              'RFC 9003 shutdown communication in the Cease/2 sent on Ctrl-C; --no-shutdown-message sends none',
+          })
           .example(
             '$0 speaker --config examples/speaker.yaml',
             'peer with the routers it lists and advertise its routes',
           ),
-      async (a) => exit(await (await import('./speaker.js')).speakerCommand(a.config, out)),
+      async (a) => {
+        // yargs turns --no-shutdown-message into false.
+        const message = a.shutdownMessage as string | false | undefined;
+        return exit(
+          await (
+            await import('./speaker.js')
+          ).speakerCommand(a.config, out, {
+            shutdownMessage: message === false ? '' : message,
+          }),
+        );
+      },
     )
     .demandCommand(1, 'name a command; see --help')
     .strict()

@@ -1,24 +1,37 @@
 /**
  * `speakersim speaker --config FILE`: one standalone speaker peering with any router (FRR,
  * BIRD, a hardware box in a lab), advertising the routes the file lists, with BFD beside each
- * session if asked. It prints every transition and runs until Ctrl-C (Cease/2 on the way out).
+ * session if asked. It listens on TCP 179 too (so passive peers come up), prints every
+ * transition and every route the peers send (Adj-RIB-In; SIGUSR1 prints the whole table),
+ * re-reads the file on SIGHUP (announcing and withdrawing the difference), and on Ctrl-C takes
+ * BFD administratively down (RFC 5880 6.8.16, so peers do not see a failure) and sends Cease/2
+ * with the shutdown communication (RFC 9003), or none with `--no-shutdown-message`.
  */
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { Ajv } from 'ajv';
-import { SystemClock } from '../core/clock.js';
-import { systemRandom } from '../core/random.js';
+import { SystemClock, type Clock } from '../core/clock.js';
+import { systemRandom, type Random } from '../core/random.js';
 import { TcpTransport } from '../bgp/io/tcp.js';
+import type { Transport } from '../bgp/io/transport.js';
 import { Speaker } from '../bgp/speaker.js';
 import { Neighbor } from '../bgp/neighbor.js';
-import { parseCommunity, parseLargeCommunity } from '../bgp/wire/index.js';
+import type { RouteAttributes } from '../bgp/rib.js';
+import {
+  describeNotification,
+  formatCommunity,
+  parseCommunity,
+  parseLargeCommunity,
+  type PathAttributes,
+} from '../bgp/wire/index.js';
 import {
   BFD_STATE_NAMES,
   BfdSessionTable,
+  BfdState,
   bfdPortFor,
   createUdpBfdTransport,
+  type BfdTransportFactory,
 } from '../bfd/index.js';
-import { describeNotification } from '../bgp/wire/index.js';
 import type { Output } from './output.js';
 
 const schema = {
@@ -30,6 +43,8 @@ const schema = {
     localAddress: { type: 'string' },
     asn: { type: 'integer', minimum: 1, maximum: 4294967295 },
     routerId: { type: 'string' },
+    /** TCP port to accept BGP connections on (RFC 4271 8: either side opens); 0: do not listen. */
+    listenPort: { type: 'integer', minimum: 0, maximum: 65535 },
     peers: {
       type: 'array',
       minItems: 1,
@@ -91,6 +106,7 @@ interface SpeakerFile {
   localAddress?: string;
   asn: number;
   routerId?: string;
+  listenPort?: number;
   peers: {
     address: string;
     asn: number | 'internal' | 'external';
@@ -138,27 +154,151 @@ export async function loadSpeakerConfig(file: string): Promise<SpeakerFile> {
   return value as SpeakerFile;
 }
 
-export async function speakerCommand(file: string, out: Output): Promise<number> {
-  const cfg = await loadSpeakerConfig(file);
-  const clock = new SystemClock();
-  const transport = new TcpTransport(clock);
-  const speaker = new Speaker({ clock, random: systemRandom, transport });
-  const bfd = new BfdSessionTable({
-    clock,
-    random: systemRandom,
-    openTransport: (localAddress, { multihop }) =>
-      createUdpBfdTransport({
-        localAddress,
-        listenPort: bfdPortFor(multihop),
-        random: systemRandom,
-      }),
-  });
-  const name = cfg.node ?? 'speakersim';
-  for (const p of cfg.peers) {
+type PeerFile = SpeakerFile['peers'][number];
+
+export interface StandaloneSpeakerComponents {
+  clock: Clock;
+  random: Random;
+  bgpTransport: Transport;
+  bfdTransport: BfdTransportFactory;
+  out: Output;
+}
+
+function routeText(prefix: string, a: PathAttributes): string {
+  const nextHop = a.mpReach?.nextHops[0] ?? a.nextHop ?? '-';
+  const path = (a.asPath ?? []).flatMap((seg) => seg.asns).join(' ');
+  const communities = (a.communities ?? []).map((c) => formatCommunity(c)).join(' ');
+  return `${prefix} via ${nextHop} as-path [${path}]${communities ? ` communities ${communities}` : ''}`;
+}
+
+/**
+ * The standalone speaker behind the command, with its network injected so tests run it over
+ * in-memory transports against builtin routers.
+ */
+export class StandaloneSpeaker {
+  private readonly speaker: Speaker;
+  private readonly bfd: BfdSessionTable;
+  /** Neighbors by peer address, with the file entry each was built from. */
+  private readonly neighbors = new Map<string, { entry: string; neighbor: Neighbor }>();
+  private readonly listening = new Set<string>();
+  private cfg: SpeakerFile | undefined;
+
+  constructor(private readonly c: StandaloneSpeakerComponents) {
+    this.speaker = new Speaker({ clock: c.clock, random: c.random, transport: c.bgpTransport });
+    this.bfd = new BfdSessionTable({
+      clock: c.clock,
+      random: c.random,
+      openTransport: c.bfdTransport,
+    });
+  }
+
+  get name(): string {
+    return this.cfg?.node ?? 'speakersim';
+  }
+
+  neighbor(address: string): Neighbor | undefined {
+    return this.neighbors.get(address)?.neighbor;
+  }
+
+  /**
+   * Makes the running speaker what `cfg` says: new peers start, removed peers stop (Cease/2),
+   * changed peers restart, and every peer's Adj-RIB-Out becomes the file's routes (the
+   * difference is announced and withdrawn).
+   */
+  async apply(cfg: SpeakerFile): Promise<void> {
+    // Every route is resolved before anything changes: a bad file leaves the speaker as it was.
+    const routes = new Map(cfg.peers.map((p) => [p.address, this.routesFor(cfg, p)]));
+    this.cfg = cfg;
+    const wanted = new Map(cfg.peers.map((p) => [p.address, p]));
+    for (const [address, n] of [...this.neighbors]) {
+      const p = wanted.get(address);
+      if (p && JSON.stringify(p) === n.entry) continue;
+      this.neighbors.delete(address);
+      await n.neighbor.close('speakersim speaker: peer removed from the configuration');
+    }
+    for (const p of cfg.peers) {
+      if (!this.neighbors.has(p.address)) await this.addPeer(cfg, p);
+      const n = this.neighbors.get(p.address)!.neighbor;
+      n.peer.setRoutes(routes.get(p.address)!);
+    }
+    const port = cfg.listenPort ?? 179;
+    if (port === 0) return;
+    for (const p of cfg.peers) {
+      const local = p.localAddress ?? cfg.localAddress;
+      if (local) await this.listen(local, port);
+    }
+  }
+
+  /** Prints every peer's Adj-RIB-In, as `show bgp neighbors X received-routes` would. */
+  printAdjRibIn(): void {
+    for (const [address, { neighbor }] of this.neighbors) {
+      const rib = [...neighbor.peer.adjRibIn].sort(([a], [b]) => a.localeCompare(b));
+      this.c.out.line(`${address} Adj-RIB-In: ${rib.length} route(s)`);
+      for (const [prefix, attrs] of rib) this.c.out.line(`  ${routeText(prefix, attrs)}`);
+    }
+  }
+
+  /**
+   * BFD AdminDown first (RFC 5880 6.8.16; RFC 5882 3.2: the peer must not take it as a
+   * failure), then Cease/2 with the shutdown communication, if any (RFC 9003).
+   */
+  async stop(shutdownMessage: string | undefined): Promise<void> {
+    for (const { neighbor } of this.neighbors.values()) {
+      const bfd = neighbor.bfd;
+      if (bfd && bfd.state !== BfdState.AdminDown) bfd.adminDown();
+    }
+    await this.speaker.close(shutdownMessage || undefined);
+  }
+
+  /** Closes BFD sessions and transports (after stop() had time to send). */
+  async close(): Promise<void> {
+    await this.bfd.close();
+  }
+
+  private async listen(address: string, port: number): Promise<void> {
+    const key = `${address}|${port}`;
+    if (this.listening.has(key)) return;
+    this.listening.add(key);
+    try {
+      await this.speaker.listen(address, port);
+    } catch (error) {
+      this.c.out.error(
+        `listen on ${address}:${port}: ${(error as Error).message} (passive peers cannot connect; port 179 needs root or CAP_NET_BIND_SERVICE)`,
+      );
+    }
+  }
+
+  private routesFor(cfg: SpeakerFile, p: PeerFile): [string, RouteAttributes][] {
+    const localAddress = p.localAddress ?? cfg.localAddress;
+    return (cfg.routes ?? []).flatMap((r): [string, RouteAttributes][] => {
+      const nextHop = r.nextHop ?? localAddress;
+      if (!nextHop) throw new Error(`route ${r.prefix} needs nextHop (or localAddress)`);
+      if (r.prefix.includes(':') !== nextHop.includes(':')) return [];
+      return [
+        [
+          r.prefix,
+          {
+            nextHop,
+            ...(r.localPref !== undefined ? { localPref: r.localPref } : {}),
+            ...(r.med !== undefined ? { med: r.med } : {}),
+            communities: (r.communities ?? []).map((c) => parseCommunity(c)),
+            largeCommunities: (r.largeCommunities ?? []).map((c) => parseLargeCommunity(c)),
+          },
+        ],
+      ];
+    });
+  }
+
+  private async addPeer(cfg: SpeakerFile, p: PeerFile): Promise<void> {
+    const { clock, out } = this.c;
+    const name = this.name;
     const localAddress = p.localAddress ?? cfg.localAddress;
     // RFC 2385: the key goes on the socket before the SYN (throws where it cannot be set).
     if (p.password) {
-      transport.socketOptions.set({ localAddress, peerAddress: p.address }, { md5Key: p.password });
+      const socketOptions = this.c.bgpTransport.socketOptions;
+      if (!socketOptions)
+        throw new Error(`${p.address}: this BGP transport cannot key sockets (TCP MD5)`);
+      socketOptions.set({ localAddress, peerAddress: p.address }, { md5Key: p.password });
     }
     const neighbor = new Neighbor(
       {
@@ -176,6 +316,7 @@ export async function speakerCommand(file: string, out: Output): Promise<number>
           connectRetryTimeSeconds: p.connectRetry,
           passive: p.passive,
           hostname: name,
+          keepAdjRibIn: true,
         },
         ...(p.bfd && localAddress
           ? {
@@ -191,8 +332,9 @@ export async function speakerCommand(file: string, out: Output): Promise<number>
             }
           : {}),
       },
-      { clock, speaker, bfdTable: bfd },
+      { clock, speaker: this.speaker, bfdTable: this.bfd },
     );
+    this.neighbors.set(p.address, { entry: JSON.stringify(p), neighbor });
     const at = () => new Date(clock.wallNow()).toISOString();
     neighbor.on({
       bgpTransition: (e) =>
@@ -214,30 +356,72 @@ export async function speakerCommand(file: string, out: Output): Promise<number>
           `${p.address}: ${x instanceof Error ? `${(x as { code?: string }).code ?? x.name}: ${x.message}` : String(x)}`,
         ),
     });
-    for (const r of cfg.routes ?? []) {
-      const nextHop = r.nextHop ?? localAddress;
-      if (!nextHop) throw new Error(`${file}: route ${r.prefix} needs nextHop (or localAddress)`);
-      if (r.prefix.includes(':') !== nextHop.includes(':')) continue;
-      neighbor.peer.announce(r.prefix, {
-        nextHop,
-        ...(r.localPref !== undefined ? { localPref: r.localPref } : {}),
-        ...(r.med !== undefined ? { med: r.med } : {}),
-        communities: (r.communities ?? []).map((c) => parseCommunity(c)),
-        largeCommunities: (r.largeCommunities ?? []).map((c) => parseLargeCommunity(c)),
-      });
-    }
+    // Adj-RIB-In changes as they arrive: the Peer has applied the UPDATE when this runs.
+    let shown = new Map<string, string>();
+    neighbor.peer.on({
+      update: () => {
+        const now = new Map<string, string>();
+        for (const [prefix, attrs] of neighbor.peer.adjRibIn)
+          now.set(prefix, routeText(prefix, attrs));
+        for (const [prefix, text] of now)
+          if (shown.get(prefix) !== text) out.line(`${at()} ${p.address} received ${text}`);
+        for (const prefix of shown.keys())
+          if (!now.has(prefix)) out.line(`${at()} ${p.address} withdrawn ${prefix}`);
+        shown = now;
+      },
+      down: () => {
+        shown = new Map();
+      },
+    });
     await neighbor.start();
   }
+}
+
+export async function speakerCommand(
+  file: string,
+  out: Output,
+  options: { shutdownMessage?: string } = {},
+): Promise<number> {
+  const cfg = await loadSpeakerConfig(file);
+  const clock = new SystemClock();
+  const s = new StandaloneSpeaker({
+    clock,
+    random: systemRandom,
+    bgpTransport: new TcpTransport(clock),
+    bfdTransport: (localAddress, { multihop }) =>
+      createUdpBfdTransport({
+        localAddress,
+        listenPort: bfdPortFor(multihop),
+        random: systemRandom,
+      }),
+    out,
+  });
+  await s.apply(cfg);
   out.line(
-    `speaker ${name} (AS ${cfg.asn}) started with ${cfg.peers.length} peer(s); Ctrl-C stops it`,
+    `speaker ${s.name} (AS ${cfg.asn}) started with ${cfg.peers.length} peer(s); Ctrl-C stops it, SIGHUP re-reads ${file}, SIGUSR1 prints the Adj-RIB-In`,
   );
+  const reload = (): void => {
+    void loadSpeakerConfig(file)
+      .then(async (next) => {
+        await s.apply(next);
+        out.line(`${new Date().toISOString()} re-read ${file}: ${next.peers.length} peer(s)`);
+      })
+      // A bad file changes nothing: the running configuration stays.
+      .catch((error: Error) => out.error(`re-reading ${file}: ${error.message}; unchanged`));
+  };
+  const dump = (): void => s.printAdjRibIn();
+  process.on('SIGHUP', reload);
+  process.on('SIGUSR1', dump);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await speaker.close('speakersim speaker stopped');
-  await bfd.close();
+  process.off('SIGHUP', reload);
+  process.off('SIGUSR1', dump);
+  await s.stop(options.shutdownMessage ?? 'speakersim speaker stopped');
+  // Time for the AdminDown packets and the NOTIFICATIONs to leave before the sockets close.
   await new Promise((r) => setTimeout(r, 200));
+  await s.close();
   return 0;
 }

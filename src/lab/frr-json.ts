@@ -1,5 +1,7 @@
 import { VtyshJsonError } from './errors.js';
+import type { NeighborMessageCounters } from '../bgp/neighbor.js';
 import { bfdStatusString } from '../metallb/session-state.js';
+import type { BFDStatusString } from '../metallb/types.js';
 
 /**
  * Typed readers for FRR 8.4's vtysh JSON (`show bgp neighbors json`, `show bgp ipv4|ipv6
@@ -23,7 +25,7 @@ export const BGP_STATES = [
 export type BgpState = (typeof BGP_STATES)[number];
 
 /** BGPSessionState.status.bfdStatus vocabulary (reference §3). */
-export type CrBfdStatus = 'N/A' | 'Up' | 'Down' | 'Admin Down' | 'Unknown';
+export type CrBfdStatus = BFDStatusString;
 
 export interface BgpNeighborBfd {
   /** FRR's text as is: Up, Down, Init, Admin Down, Unknown. */
@@ -47,16 +49,8 @@ export interface BgpNeighbor {
   bfd?: BgpNeighborBfd;
   /** As BGPSessionState shows it: N/A without BFD; BFD Init shows as Down. */
   crBfdStatus: CrBfdStatus;
-  messages?: {
-    opensSent: number;
-    opensRecv: number;
-    updatesSent: number;
-    updatesRecv: number;
-    keepalivesSent: number;
-    keepalivesRecv: number;
-    notificationsSent: number;
-    notificationsRecv: number;
-  };
+  /** FRR's messageStats; the builtin router fills it from its Neighbor's counters. */
+  messages?: NeighborMessageCounters;
   connectionsEstablished?: number;
   connectionsDropped?: number;
   lastResetDueTo?: string;

@@ -23,7 +23,10 @@ export type BfdProfileTimers = Pick<
 
 export interface BfdProfileSession {
   timers: BfdProfileTimers;
-  /** FRR `minimum-ttl` for multihop: node:dgram cannot read received TTLs, so not enforced. */
+  /**
+   * FRR `minimum-ttl` for multihop: checked where the transport reports received TTLs (the
+   * in-memory one); node:dgram cannot read them, so over UDP it is not enforced.
+   */
   minimumTtl: number;
   /**
    * Set when the profile asks for echo mode. The session still runs, in asynchronous mode

@@ -1,6 +1,7 @@
 import { ManualClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
 import {
+  BfdState,
   BfdSessionTable,
   InMemoryBfdNetwork,
   decodeControlPacket,
@@ -45,6 +46,8 @@ export async function memoryPair(
     b?: Partial<BfdSessionConfig>;
     latencyMs?: number;
     seed?: number;
+    /** Which port the two tables listen on: 3784 (default) or 4784. */
+    transports?: 'single-hop' | 'multihop';
   } = {},
 ): Promise<MemoryPair> {
   const clock = new ManualClock();
@@ -61,8 +64,9 @@ export async function memoryPair(
   });
   const tableA = new BfdSessionTable({ clock, random });
   const tableB = new BfdSessionTable({ clock, random });
-  tableA.addTransport(await net.createTransport({ localAddress: A_ADDR }));
-  tableB.addTransport(await net.createTransport({ localAddress: B_ADDR }));
+  const multihop = opts.transports === 'multihop';
+  tableA.addTransport(await net.transportFactory(A_ADDR, { multihop }), { multihop });
+  tableB.addTransport(await net.transportFactory(B_ADDR, { multihop }), { multihop });
   const a = await tableA.addSession({ localAddress: A_ADDR, peerAddress: B_ADDR, ...opts.a });
   const b = await tableB.addSession({ localAddress: B_ADDR, peerAddress: A_ADDR, ...opts.b });
   return {
@@ -81,5 +85,26 @@ export async function memoryPair(
       await tableA.close();
       await tableB.close();
     },
+  };
+}
+
+/** An RFC 5880 4.1 Control packet with no authentication: Down, 300 ms, x3, unless overridden. */
+export function controlPacket(fields: Partial<BfdControlPacket> = {}): BfdControlPacket {
+  return {
+    version: 1,
+    diagnostic: 0,
+    state: BfdState.Down,
+    poll: false,
+    final: false,
+    controlPlaneIndependent: false,
+    demand: false,
+    multipoint: false,
+    detectMult: 3,
+    myDiscriminator: 1,
+    yourDiscriminator: 0,
+    desiredMinTxUs: 300_000,
+    requiredMinRxUs: 300_000,
+    requiredMinEchoRxUs: 0,
+    ...fields,
   };
 }

@@ -6,85 +6,67 @@ import {
   BfdState,
   InMemoryBfdNetwork,
   encodeControlPacket,
+  resolveSessionParams,
   type BfdControlPacket,
 } from '../../src/bfd/index.js';
-import { A_ADDR, B_ADDR, memoryPair } from './harness.js';
+import { A_ADDR, B_ADDR, controlPacket, memoryPair, type MemoryPair } from './harness.js';
 
 /** A Control packet as the peer (or a spoofer) would send it. */
-function control(fields: Partial<BfdControlPacket>): Buffer {
-  return encodeControlPacket({
-    version: 1,
-    diagnostic: 0,
-    state: BfdState.Down,
-    poll: false,
-    final: false,
-    controlPlaneIndependent: false,
-    demand: false,
-    multipoint: false,
-    detectMult: 3,
-    myDiscriminator: 1,
-    yourDiscriminator: 0,
-    desiredMinTxUs: 300_000,
-    requiredMinRxUs: 300_000,
-    requiredMinEchoRxUs: 0,
-    ...fields,
-  });
+const control = (fields: Partial<BfdControlPacket>): Buffer =>
+  encodeControlPacket(controlPacket(fields));
+
+/**
+ * Hands table A one Down packet that names A's session (Your Discriminator) and claims to be
+ * from B: by default exactly what B would send; each option changes one thing.
+ */
+function downToA(
+  p: MemoryPair,
+  o: { from?: string; myDiscriminator?: number; ttl?: number; multihop?: boolean } = {},
+) {
+  return p.tableA.handleDatagram(
+    {
+      payload: control({
+        state: BfdState.Down,
+        myDiscriminator: o.myDiscriminator ?? p.b.localDiscriminator,
+        yourDiscriminator: p.a.localDiscriminator,
+      }),
+      from: { address: o.from ?? B_ADDR, port: 49152 },
+      to: { address: A_ADDR, port: o.multihop ? 4784 : 3784 },
+      ttl: o.ttl ?? 255,
+    },
+    { multihop: o.multihop ?? false },
+  );
+}
+
+async function upPair(): Promise<MemoryPair> {
+  const p = await memoryPair();
+  p.clock.advance(5_000);
+  expect(p.a.state).toBe(BfdState.Up);
+  return p;
 }
 
 describe('BFD security: spoofed packets are discarded and counted', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('a Down naming the session from another local address is discarded (source-address-mismatch); the session stays Up', async () => {
-    const p = await memoryPair();
-    p.clock.advance(5_000);
-    expect(p.a.state).toBe(BfdState.Up);
+    const p = await upPair();
     const downs: unknown[] = [];
     p.a.on('down', (e) => downs.push(e));
-    const reason = p.tableA.handleDatagram({
-      payload: control({
-        state: BfdState.Down,
-        myDiscriminator: p.b.localDiscriminator,
-        yourDiscriminator: p.a.localDiscriminator,
-      }),
-      from: { address: '198.18.0.99', port: 49152 },
-      to: { address: A_ADDR, port: 3784 },
-      ttl: 255,
-    });
-    expect(reason).toBe('source-address-mismatch');
+    expect(downToA(p, { from: '198.18.0.99' })).toBe('source-address-mismatch');
     expect(p.a.state).toBe(BfdState.Up);
     expect(downs).toHaveLength(0);
     expect(p.a.counters.discards['source-address-mismatch']).toBe(1);
     expect(p.tableA.discards['source-address-mismatch']).toBe(1);
     // The same packet from the real peer address is taken: the check is the address, not the packet.
-    const real = p.tableA.handleDatagram({
-      payload: control({
-        state: BfdState.Down,
-        myDiscriminator: p.b.localDiscriminator,
-        yourDiscriminator: p.a.localDiscriminator,
-      }),
-      from: { address: B_ADDR, port: 49152 },
-      to: { address: A_ADDR, port: 3784 },
-      ttl: 255,
-    });
-    expect(real).toBeUndefined();
+    expect(downToA(p)).toBeUndefined();
     expect(p.a.state).toBe(BfdState.Down);
     await p.close();
   });
 
   it('while Up, a packet with another My Discriminator is discarded (remote-discriminator-changed)', async () => {
-    const p = await memoryPair();
-    p.clock.advance(5_000);
-    const reason = p.tableA.handleDatagram({
-      payload: control({
-        state: BfdState.Down,
-        myDiscriminator: (p.b.localDiscriminator % 0xfffffffe) + 1,
-        yourDiscriminator: p.a.localDiscriminator,
-      }),
-      from: { address: B_ADDR, port: 49152 },
-      to: { address: A_ADDR, port: 3784 },
-      ttl: 255,
-    });
-    expect(reason).toBe('remote-discriminator-changed');
+    const p = await upPair();
+    const other = (p.b.localDiscriminator % 0xfffffffe) + 1;
+    expect(downToA(p, { myDiscriminator: other })).toBe('remote-discriminator-changed');
     expect(p.a.state).toBe(BfdState.Up);
     expect(p.a.remoteDiscriminator).toBe(p.b.localDiscriminator);
     expect(p.a.counters.discards['remote-discriminator-changed']).toBe(1);
@@ -101,42 +83,35 @@ describe('BFD security: spoofed packets are discarded and counted', () => {
   });
 
   it('a single-hop packet received with TTL below 255 is discarded (RFC 5881 5: ttl-not-255)', async () => {
-    const p = await memoryPair();
-    p.clock.advance(5_000);
-    const reason = p.tableA.handleDatagram({
-      payload: control({
-        state: BfdState.Down,
-        myDiscriminator: p.b.localDiscriminator,
-        yourDiscriminator: p.a.localDiscriminator,
-      }),
-      from: { address: B_ADDR, port: 49152 },
-      to: { address: A_ADDR, port: 3784 },
-      ttl: 254,
-    });
-    expect(reason).toBe('ttl-not-255');
+    const p = await upPair();
+    expect(downToA(p, { ttl: 254 })).toBe('ttl-not-255');
     expect(p.a.state).toBe(BfdState.Up);
     await p.close();
   });
 
   it('a packet for a single-hop session arriving on the multihop port is discarded (hop-mode-mismatch)', async () => {
-    const p = await memoryPair();
-    p.clock.advance(5_000);
-    const reason = p.tableA.handleDatagram(
-      {
-        payload: control({
-          state: BfdState.Down,
-          myDiscriminator: p.b.localDiscriminator,
-          yourDiscriminator: p.a.localDiscriminator,
-        }),
-        from: { address: B_ADDR, port: 49152 },
-        to: { address: A_ADDR, port: 4784 },
-        ttl: 255,
-      },
-      { multihop: true },
-    );
-    expect(reason).toBe('hop-mode-mismatch');
+    const p = await upPair();
+    expect(downToA(p, { multihop: true })).toBe('hop-mode-mismatch');
     expect(p.a.state).toBe(BfdState.Up);
     await p.close();
+  });
+
+  it('a multihop session with a minimum TTL discards packets below it (RFC 5883 5: ttl-below-minimum)', async () => {
+    const p = await memoryPair({
+      a: { multihop: true, minimumTtl: 254 },
+      b: { multihop: true },
+      transports: 'multihop',
+    });
+    p.clock.advance(5_000);
+    expect(p.a.state).toBe(BfdState.Up);
+    expect(downToA(p, { multihop: true, ttl: 253 })).toBe('ttl-below-minimum');
+    expect(p.a.state).toBe(BfdState.Up);
+    expect(downToA(p, { multihop: true, ttl: 254 })).toBeUndefined();
+    expect(p.a.state).toBe(BfdState.Down);
+    await p.close();
+    expect(() =>
+      resolveSessionParams({ localAddress: A_ADDR, peerAddress: B_ADDR, minimumTtl: 256 }),
+    ).toThrow(expect.objectContaining({ code: 'BFD_CONFIG_INVALID', field: 'minimumTtl' }));
   });
 
   it('discriminators come from the injected Random, never Math.random', async () => {
@@ -145,8 +120,7 @@ describe('BFD security: spoofed packets are discarded and counted', () => {
       const clock = new ManualClock();
       const random = new SeededRandom(seed);
       const net = new InMemoryBfdNetwork({ clock, random });
-      const table = new BfdSessionTable({ clock, random });
-      table.addTransport(await net.createTransport({ localAddress: A_ADDR }));
+      const table = new BfdSessionTable({ clock, random, openTransport: net.transportFactory });
       const discs = [];
       for (let i = 2; i < 6; i++) {
         const s = await table.addSession({ localAddress: A_ADDR, peerAddress: `198.18.0.${i}` });

@@ -14,7 +14,7 @@ import {
   type BfdControlPacket,
   type BfdDatagram,
 } from '../../src/bfd/index.js';
-import { A_ADDR, B_ADDR, memoryPair } from './harness.js';
+import { A_ADDR, B_ADDR, controlPacket, memoryPair } from './harness.js';
 
 describe('BFD session runtime on a ManualClock', () => {
   it('comes Up through Init, emitting typed events in order', async () => {
@@ -158,23 +158,7 @@ describe('BFD session runtime on a ManualClock', () => {
     });
     s.start();
     const peer = (state: BfdState, extra: Partial<BfdControlPacket> = {}): void => {
-      const p: BfdControlPacket = {
-        version: 1,
-        diagnostic: 0,
-        state,
-        poll: false,
-        final: false,
-        controlPlaneIndependent: false,
-        demand: false,
-        multipoint: false,
-        detectMult: 3,
-        myDiscriminator: 77,
-        yourDiscriminator: 5,
-        desiredMinTxUs: 300_000,
-        requiredMinRxUs: 300_000,
-        requiredMinEchoRxUs: 0,
-        ...extra,
-      };
+      const p = controlPacket({ state, myDiscriminator: 77, yourDiscriminator: 5, ...extra });
       s.receive(p, encodeControlPacket(p));
     };
     peer(BfdState.Init);

@@ -10,6 +10,7 @@ import {
   encodeControlPacket,
   type BfdControlPacket,
 } from '../../src/bfd/index.js';
+import { controlPacket } from './harness.js';
 
 const { AdminDown, Down, Init, Up } = BfdState;
 const PEER_DISCR = 0x0badcafe;
@@ -35,22 +36,13 @@ async function sessionAt(local: BfdState): Promise<{ s: BfdSession; clock: Manua
 }
 
 function packetFrom(state: BfdState, yourDiscriminator: number): BfdControlPacket {
-  return {
-    version: 1,
+  return controlPacket({
     diagnostic: state === AdminDown ? BfdDiagnostic.AdministrativelyDown : 0,
     state,
-    poll: false,
-    final: false,
-    controlPlaneIndependent: false,
-    demand: false,
-    multipoint: false,
-    detectMult: 3,
     myDiscriminator: PEER_DISCR,
     yourDiscriminator,
     desiredMinTxUs: 1_000_000,
-    requiredMinRxUs: 300_000,
-    requiredMinEchoRxUs: 0,
-  };
+  });
 }
 
 function inject(s: BfdSession, state: BfdState) {

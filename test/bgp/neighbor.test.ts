@@ -196,6 +196,27 @@ describe('Neighbor: BGP + BFD + coupling in one composition', () => {
     expect(p.a.table.sessions()).toEqual([]);
   });
 
+  it('a listener that throws is reported as a problem and does not stop the coupling', async () => {
+    const p = await pair();
+    await p.b.neighbor.start();
+    await p.a.neighbor.start();
+    await p.until(
+      'up',
+      () => p.a.neighbor.session.established && p.a.neighbor.bfd?.state === BfdState.Up,
+    );
+    const problems: unknown[] = [];
+    p.a.neighbor.on({
+      bfdTransition: () => {
+        throw new Error('listener bug');
+      },
+      problem: (e) => problems.push(e),
+    });
+    p.bfdNet.setFilter((d) => d.from.address === B);
+    await p.until('BGP leaves Established', () => !p.a.neighbor.session.established, 1_000);
+    expect(p.a.neighbor.counters.bfdTeardowns).toBe(1);
+    expect(problems).toEqual([expect.objectContaining({ message: 'listener bug' })]);
+  });
+
   it('bfdCoupling: the decision table', () => {
     const { Up, Down, Init, AdminDown } = BfdState;
     expect(bfdCoupling({ from: Init, to: Up }, Up)).toBe('bfdUp');

@@ -2,15 +2,15 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
 import { TcpTransport } from '../../src/bgp/io/tcp.js';
-import { Speaker, type Peer } from '../../src/bgp/speaker.js';
-import { Neighbor } from '../../src/bgp/neighbor.js';
+import { Speaker } from '../../src/bgp/speaker.js';
+import type { Neighbor } from '../../src/bgp/neighbor.js';
 import { BfdSessionTable, createUdpBfdTransport, type BfdSession } from '../../src/bfd/index.js';
 import { bfdSessionStatus } from '../../src/metallb/bfd-profile.js';
 import { BfdDiagnostic, BfdState } from '../../src/bfd/wire/constants.js';
 import { labDown, labUp } from '../../src/lab/lifecycle.js';
-import { dropBfd, restorePackets } from '../../src/lab/faults.js';
 import { bfdPeers, vtyshCommands, waitFor, waitForNeighbor } from '../../src/lab/router-state.js';
 import type { LabTopology } from '../../src/lab/topology.js';
+import { bfdLossAndRecovery, labNodeNeighbor } from './bfd-lab.js';
 import { integration, serialLabFile } from './require.js';
 
 // speakersim BFD (RFC 5880/5881 over node:dgram, bound to each node's address) against FRR 8.4
@@ -67,9 +67,8 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
       random,
       openTransport: (localAddress) => createUdpBfdTransport({ localAddress, random }),
     });
-    const bgp: Record<string, Peer> = {};
+    const neighbors: Record<string, Neighbor> = {};
     const bfd: Record<string, BfdSession> = {};
-    const notifications: { node: string; direction: string; code: number; subcode: number }[] = [];
 
     beforeAll(async () => {
       await labUp(topology, { cleanupOnExit: true });
@@ -77,46 +76,13 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
         ['node1', N1, slow],
         ['node2', N2, fast],
       ] as const) {
-        const n = new Neighbor(
-          {
-            peer: {
-              id: node,
-              node,
-              localAddress: addr,
-              localAsn: 64501,
-              routerId: addr,
-              peerAddress: RTR,
-              peerAsn: 64500,
-              connectRetryTimeSeconds: 1,
-              families: ['ipv4'],
-            },
-            bfd: {
-              localAddress: addr,
-              peerAddress: RTR,
-              desiredMinTxMs: profile.transmitIntervalMs,
-              requiredMinRxMs: profile.receiveIntervalMs,
-              detectMult: profile.detectMultiplier,
-            },
-          },
+        const n = labNodeNeighbor(
+          { node, address: addr, router: RTR, profile },
           { clock, speaker, bfdTable: table },
         );
-        n.on({
-          message: (m) => {
-            if (m.message.type === 'NOTIFICATION') {
-              notifications.push({
-                node,
-                direction: m.direction,
-                code: m.message.code,
-                subcode: m.message.subcode,
-              });
-            }
-          },
-        });
         await n.start();
-        const p = n.peer;
-        const b = n.bfd!;
-        bgp[node] = p;
-        bfd[node] = b;
+        neighbors[node] = n;
+        bfd[node] = n.bfd!;
       }
     }, 60_000);
 
@@ -163,57 +129,15 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
       ['node2', N2, fast],
     ] as const) {
       it(`${node}: dropping BFD towards it in the router namespace -> Down within detect x interval + 50 ms, BGP leaves Established; restore -> Up, then Established`, async () => {
-        const b = bfd[node]!;
-        const p = bgp[node]!;
-        await waitFor(
-          `${node} Established with BFD Up`,
-          async () => (p.session.established && b.state === BfdState.Up ? true : undefined),
-          20_000,
-          20,
-        );
-        const downAt = new Promise<number>((resolve) => {
-          const off = b.on('down', (e) => {
-            off();
-            resolve(e.wallAt);
-          });
+        await bfdLossAndRecovery({
+          label: `bfd-frr ${node} (${profile.transmitIntervalMs} ms x 3)`,
+          router: R1,
+          peer: addr,
+          neighbor: neighbors[node]!,
+          receiveIntervalMs: profile.receiveIntervalMs,
+          detectMult: profile.detectMultiplier,
+          holdDownMs: 2500,
         });
-        // One way (towards the node), so the node is the one that detects: with both ways dropped FRR
-        // can detect first and tear BGP down itself, and the NOTIFICATION would be FRR's.
-        const fault = await dropBfd(R1, { peer: addr, direction: 'to-node' });
-        const t0 = Date.now();
-        try {
-          const at = await downAt;
-          const detectMs = at - t0;
-          console.log(
-            `[bfd-frr] ${node} (${profile.transmitIntervalMs} ms x 3): Down ${detectMs} ms after the drop rule`,
-          );
-          expect(detectMs).toBeLessThanOrEqual(3 * profile.receiveIntervalMs + 50);
-          expect(b.diagnostic).toBe(BfdDiagnostic.ControlDetectionTimeExpired);
-          await waitFor(
-            `${node} leaves Established`,
-            async () => (!p.session.established ? true : undefined),
-            5_000,
-            10,
-          );
-          expect(notifications).toContainEqual({ node, direction: 'sent', code: 6, subcode: 10 });
-          // BGP does not come back while BFD is down (FRR `neighbor X bfd` behaviour).
-          await new Promise((r) => setTimeout(r, 2500));
-          expect(p.session.established).toBe(false);
-        } finally {
-          await restorePackets(fault);
-        }
-        await waitFor(
-          `${node} BFD Up again`,
-          async () => (b.state === BfdState.Up ? true : undefined),
-          20_000,
-          20,
-        );
-        await waitFor(
-          `${node} Established again`,
-          async () => (p.session.established ? true : undefined),
-          30_000,
-          50,
-        );
       }, 90_000);
     }
 
@@ -245,7 +169,7 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
         expect(peer.status).toBe('shutdown');
         // RFC 5882 3.2: a remote AdminDown is not a path failure, so BGP stays Established.
         await new Promise((r) => setTimeout(r, 1000));
-        expect(bgp['node1']!.session.established).toBe(true);
+        expect(neighbors['node1']!.session.established).toBe(true);
       } finally {
         await vtyshCommands(R1, ['configure terminal', 'bfd', 'profile slow', 'no shutdown']);
       }

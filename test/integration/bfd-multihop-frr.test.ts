@@ -3,13 +3,13 @@ import { SystemClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
 import { TcpTransport } from '../../src/bgp/io/tcp.js';
 import { Speaker } from '../../src/bgp/speaker.js';
-import { Neighbor } from '../../src/bgp/neighbor.js';
+import type { Neighbor } from '../../src/bgp/neighbor.js';
 import { BfdSessionTable, bfdPortFor, createUdpBfdTransport } from '../../src/bfd/index.js';
-import { BfdDiagnostic, BfdState } from '../../src/bfd/wire/constants.js';
+import { BfdState } from '../../src/bfd/wire/constants.js';
 import { labDown, labUp } from '../../src/lab/lifecycle.js';
-import { dropBfd, restorePackets } from '../../src/lab/faults.js';
 import { bfdPeers, waitFor, waitForNeighbor } from '../../src/lab/router-state.js';
 import type { LabTopology } from '../../src/lab/topology.js';
+import { bfdLossAndRecovery, labNodeNeighbor } from './bfd-lab.js';
 import { integration, serialLabFile } from './require.js';
 
 // A BGPPeer with ebgpMultiHop and a bfdProfile, against FRR 8.4: bgpd with `neighbor X
@@ -59,46 +59,14 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
         return createUdpBfdTransport({ localAddress, listenPort: bfdPortFor(multihop), random });
       },
     });
-    const notifications: { direction: string; code: number; subcode: number }[] = [];
     let neighbor: Neighbor;
 
     beforeAll(async () => {
       await labUp(topology, { cleanupOnExit: true });
-      neighbor = new Neighbor(
-        {
-          peer: {
-            id: 'node1',
-            node: 'node1',
-            localAddress: NODE,
-            localAsn: 64501,
-            routerId: NODE,
-            peerAddress: RTR,
-            peerAsn: 64500,
-            connectRetryTimeSeconds: 1,
-            families: ['ipv4'],
-          },
-          bfd: {
-            localAddress: NODE,
-            peerAddress: RTR,
-            multihop: true,
-            desiredMinTxMs: profile.transmitIntervalMs,
-            requiredMinRxMs: profile.receiveIntervalMs,
-            detectMult: profile.detectMultiplier,
-          },
-        },
+      neighbor = labNodeNeighbor(
+        { node: 'node1', address: NODE, router: RTR, profile, multihop: true },
         { clock, speaker, bfdTable: table },
       );
-      neighbor.on({
-        message: (m) => {
-          if (m.message.type === 'NOTIFICATION') {
-            notifications.push({
-              direction: m.direction,
-              code: m.message.code,
-              subcode: m.message.subcode,
-            });
-          }
-        },
-      });
       await neighbor.start();
     }, 60_000);
 
@@ -134,51 +102,14 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
     }, 60_000);
 
     it('dropping BFD towards the node: Down (Diag 1) within 3 x 100 ms + 50 ms, Cease/10; restore: Up, Established', async () => {
-      const bfd = neighbor.bfd!;
-      await waitFor(
-        'Established with BFD Up',
-        async () => (neighbor.session.established && bfd.state === BfdState.Up ? true : undefined),
-        30_000,
-        20,
-      );
-      const downAt = new Promise<number>((resolve) => {
-        const off = bfd.on('down', (e) => {
-          off();
-          resolve(e.wallAt);
-        });
+      await bfdLossAndRecovery({
+        label: 'bfd-multihop-frr',
+        router: R1,
+        peer: NODE,
+        neighbor,
+        receiveIntervalMs: profile.receiveIntervalMs,
+        detectMult: profile.detectMultiplier,
       });
-      const fault = await dropBfd(R1, { peer: NODE, direction: 'to-node' });
-      const t0 = Date.now();
-      try {
-        const detectMs = (await downAt) - t0;
-        console.log(
-          `[bfd-multihop-frr] multihop detection: Down ${detectMs} ms after the drop rule`,
-        );
-        expect(detectMs).toBeLessThanOrEqual(3 * profile.receiveIntervalMs + 50);
-        expect(bfd.diagnostic).toBe(BfdDiagnostic.ControlDetectionTimeExpired);
-        await waitFor(
-          'leaves Established',
-          async () => (!neighbor.session.established ? true : undefined),
-          5_000,
-          10,
-        );
-        expect(notifications).toContainEqual({ direction: 'sent', code: 6, subcode: 10 });
-        expect(neighbor.counters.bfdTeardowns).toBe(1);
-      } finally {
-        await restorePackets(fault);
-      }
-      await waitFor(
-        'BFD Up again',
-        async () => (bfd.state === BfdState.Up ? true : undefined),
-        20_000,
-        20,
-      );
-      await waitFor(
-        'Established again',
-        async () => (neighbor.session.established ? true : undefined),
-        30_000,
-        50,
-      );
     }, 90_000);
   },
 );

@@ -15,6 +15,7 @@ describe('shipped scenarios', () => {
     expect(files).toEqual(
       [
         'bfd-down-recovery.yaml',
+        'bfd-multihop-echo.yaml',
         'bgp-password.yaml',
         'bgp-ttl-security.yaml',
         'dual-stack-over-ipv4.yaml',

@@ -61,6 +61,11 @@ export const BFD_DISCARD_REASONS = [
    * equal to 255" (checked where the transport reports the TTL).
    */
   'ttl-not-255',
+  /**
+   * RFC 5883 5: a multihop session cannot require 255, but "an implementation MAY ... check
+   * the TTL ... against a configured minimum" (FRR `minimum-ttl`, BFDProfile minimumTtl).
+   */
+  'ttl-below-minimum',
 ] as const;
 
 export type BfdDiscardReason = (typeof BFD_DISCARD_REASONS)[number];

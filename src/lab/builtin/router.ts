@@ -260,16 +260,7 @@ export class BuiltinRouter {
         ...(bfdInfo ? { bfd: bfdInfo } : {}),
         // The same mapping the FRR reader applies to FRR's own output.
         crBfdStatus: crBfdStatus(bfdInfo),
-        messages: {
-          opensSent: messages.opensSent,
-          opensRecv: messages.opensRecv,
-          updatesSent: messages.updatesSent,
-          updatesRecv: messages.updatesRecv,
-          keepalivesSent: messages.keepalivesSent,
-          keepalivesRecv: messages.keepalivesRecv,
-          notificationsSent: messages.notificationsSent,
-          notificationsRecv: messages.notificationsRecv,
-        },
+        messages: { ...messages },
         connectionsEstablished: neighbor.counters.establishedTransitions,
         ...(lastNotification
           ? { lastNotification: { code: lastNotification.code, subcode: lastNotification.subcode } }

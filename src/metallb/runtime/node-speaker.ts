@@ -343,6 +343,7 @@ export class NodeSpeaker {
                   peerAddress: parsed.address,
                   multihop,
                   ...bfd.timers,
+                  ...(multihop ? { minimumTtl: bfd.minimumTtl } : {}),
                 },
               }
             : {}),

@@ -66,6 +66,9 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
           ...(bfd ? { bfd } : {}),
           ...(password ? { password } : {}),
           ...(r.ttlSecurityHops !== undefined ? { ttlSecurityHops: r.ttlSecurityHops } : {}),
+          // The router side of a BGPPeer with ebgpMultiHop: FRR's bare `ebgp-multihop` (255),
+          // which also makes BFD on the session multihop (RFC 5883).
+          ...(peer?.spec?.ebgpMultiHop ? { ebgpMultihop: 255 } : {}),
           connectRetryS: 2,
           families,
         });

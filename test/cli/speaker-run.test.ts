@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { SeededRandom } from '../../src/core/random.js';
+import { MemoryNetwork } from '../../src/bgp/io/memory.js';
+import { InMemoryBfdNetwork } from '../../src/bfd/io/memory-transport.js';
+import { BuiltinRouter } from '../../src/lab/builtin/router.js';
+import { StandaloneSpeaker, type loadSpeakerConfig } from '../../src/cli/speaker.js';
+import type { Output } from '../../src/cli/output.js';
+
+// `speakersim speaker` against a builtin router, over in-memory BGP and BFD, in virtual time.
+type SpeakerFile = Awaited<ReturnType<typeof loadSpeakerConfig>>;
+const NODE = '198.18.0.10';
+const RTR = '198.18.0.1';
+
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 50; i++) await Promise.resolve();
+};
+
+async function setup(opts: { passive?: boolean; listenPort?: number } = {}) {
+  const clock = new ManualClock(Date.UTC(2026, 11, 3, 10, 0, 0));
+  const random = new SeededRandom(4);
+  const bgpNet = new MemoryNetwork(clock);
+  const bfdNet = new InMemoryBfdNetwork({ clock, random });
+  const router = new BuiltinRouter(
+    {
+      name: 'r1',
+      asn: 64500,
+      routerId: RTR,
+      interfaces: [{ segment: 'lan', ipv4: RTR }],
+      neighbors: [
+        {
+          address: NODE,
+          remoteAsn: 64501,
+          connectRetryS: 2,
+          bfd: {
+            name: 'p',
+            receiveIntervalMs: 100,
+            transmitIntervalMs: 100,
+            detectMultiplier: 3,
+            passive: false,
+          },
+        },
+      ],
+      originate: { ipv4: ['198.18.200.0/24'] },
+    },
+    { clock, random, bgpTransport: bgpNet.transport(), bfdTransport: bfdNet.transportFactory },
+  );
+  await router.start();
+  const lines: string[] = [];
+  const out: Output = {
+    line: (t) => lines.push(t),
+    error: (t) => lines.push(`ERROR ${t}`),
+    status: () => undefined,
+  };
+  const speaker = new StandaloneSpeaker({
+    clock,
+    random,
+    bgpTransport: bgpNet.transport(),
+    bfdTransport: bfdNet.transportFactory,
+    out,
+  });
+  const cfg = (routes: string[]): SpeakerFile => ({
+    node: 'node1',
+    asn: 64501,
+    localAddress: NODE,
+    ...(opts.listenPort !== undefined ? { listenPort: opts.listenPort } : {}),
+    peers: [
+      {
+        address: RTR,
+        asn: 64500,
+        connectRetry: 1,
+        ...(opts.passive ? { passive: true } : {}),
+        bfd: { receiveInterval: 100, transmitInterval: 100, detectMultiplier: 3 },
+      },
+    ],
+    routes: routes.map((prefix) => ({ prefix })),
+  });
+  const until = async (what: string, cond: () => boolean, maxMs = 20_000) => {
+    for (let t = 0; t <= maxMs && !cond(); t += 10) {
+      clock.advance(10);
+      await settle();
+    }
+    if (!cond()) throw new Error(`timed out: ${what}`);
+  };
+  const established = () => router.bgpNeighbors()[NODE]?.state === 'Established';
+  const routerRoutes = () => Object.keys(router.bgpRoutes('ipv4').routes).sort();
+  return { clock, router, speaker, lines, cfg, until, established, routerRoutes };
+}
+
+describe('speakersim speaker (StandaloneSpeaker)', () => {
+  it('comes up, shows what the router sends (Adj-RIB-In), and SIGHUP-style apply announces and withdraws the difference', async () => {
+    const t = await setup();
+    await t.speaker.apply(t.cfg(['198.18.100.10/32', '198.18.100.11/32']));
+    await t.until('Established', t.established);
+    await t.until('routes at r1', () => t.routerRoutes().length === 2);
+    expect(t.routerRoutes()).toEqual(['198.18.100.10/32', '198.18.100.11/32']);
+    expect(t.lines.some((l) => l.includes(`${RTR} received 198.18.200.0/24 via ${RTR}`))).toBe(
+      true,
+    );
+    const sessions = t.router.bgpNeighbors()[NODE]!.connectionsEstablished;
+    await t.speaker.apply(t.cfg(['198.18.100.11/32', '198.18.100.12/32']));
+    await t.until('new routes at r1', () => t.routerRoutes().includes('198.18.100.12/32'));
+    await t.until('withdrawn at r1', () => !t.routerRoutes().includes('198.18.100.10/32'));
+    expect(t.routerRoutes()).toEqual(['198.18.100.11/32', '198.18.100.12/32']);
+    // Same peer settings: no session reset, only UPDATEs.
+    expect(t.router.bgpNeighbors()[NODE]!.connectionsEstablished).toBe(sessions);
+    t.lines.length = 0;
+    t.speaker.printAdjRibIn();
+    expect(t.lines).toEqual([
+      `${RTR} Adj-RIB-In: 1 route(s)`,
+      `  198.18.200.0/24 via ${RTR} as-path [64500]`,
+    ]);
+  });
+
+  it('a route with no next hop and no localAddress is refused before anything changes', async () => {
+    const t = await setup();
+    await t.speaker.apply(t.cfg(['198.18.100.10/32']));
+    await t.until('Established', t.established);
+    const bad = t.cfg(['198.18.100.20/32']);
+    delete bad.localAddress;
+    await expect(t.speaker.apply(bad)).rejects.toThrow(/needs nextHop/);
+    await t.until('still there', () => t.routerRoutes().includes('198.18.100.10/32'));
+    expect(t.routerRoutes()).not.toContain('198.18.100.20/32');
+  });
+
+  it('listens on 179 so a passive peer comes up; with listenPort 0 it cannot', async () => {
+    const closed = await setup({ passive: true, listenPort: 0 });
+    await closed.speaker.apply(closed.cfg([]));
+    await expect(closed.until('Established', closed.established, 5_000)).rejects.toThrow(
+      /timed out/,
+    );
+    const open = await setup({ passive: true });
+    await open.speaker.apply(open.cfg([]));
+    await open.until('Established', open.established);
+  });
+
+  it('stop: BFD AdminDown to the router, then Cease/2 with or without the shutdown message', async () => {
+    for (const message of ['maintenance window', '']) {
+      const t = await setup();
+      await t.speaker.apply(t.cfg(['198.18.100.10/32']));
+      await t.until('Established with BFD Up', () => {
+        const n = t.router.bgpNeighbors()[NODE];
+        return n?.state === 'Established' && n.crBfdStatus === 'Up';
+      });
+      const sent: { code: number; subcode: number; text: string | undefined; len: number }[] = [];
+      t.speaker.neighbor(RTR)!.on({
+        message: (m) => {
+          if (m.message.type === 'NOTIFICATION' && m.direction === 'sent')
+            sent.push({
+              code: m.message.code,
+              subcode: m.message.subcode,
+              // RFC 9003 2: a length octet, then the UTF-8 text.
+              text: m.message.data.length ? m.message.data.subarray(1).toString('utf8') : undefined,
+              len: m.message.data.length,
+            });
+        },
+      });
+      await t.speaker.stop(message);
+      await t.until('router sees BFD AdminDown', () => {
+        const p = t.router.bfdPeers()[0];
+        return p?.remoteDiagnostic === 'administratively down';
+      });
+      expect(t.router.bfdPeers()[0]!.status).toBe('down');
+      expect(sent).toEqual([
+        message
+          ? { code: 6, subcode: 2, text: message, len: 1 + message.length }
+          : { code: 6, subcode: 2, text: undefined, len: 0 },
+      ]);
+      expect(t.router.bgpNeighbors()[NODE]!.lastNotification).toEqual({ code: 6, subcode: 2 });
+      await t.speaker.close();
+    }
+  });
+});
