@@ -2,6 +2,7 @@
 /**
  * The speakersim command line: thin yargs wrappers over the library (no protocol logic here).
  */
+import type { FrrMetricsNames } from '../metallb/metrics.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { validateScenarioFiles } from '../scenario/load.js';
@@ -70,6 +71,11 @@ async function main(): Promise<void> {
             describe:
               'write BGPSessionState every DURATION like frr-k8s (e.g. 2m) instead of on every change',
           })
+          .option('frr-metrics', {
+            choices: ['metallb', 'frrk8s'],
+            describe:
+              "names of the BGP/BFD metrics: MetalLB's FRR sidecar (metallb_*) or frr-k8s (frrk8s_*)",
+          })
           .option('seed', { type: 'number', describe: 'random seed for virtual-time runs' })
           .example(
             '$0 run scenarios/bfd-down-recovery.yaml',
@@ -105,6 +111,7 @@ async function main(): Promise<void> {
               ...(a.pcap ? { pcap: a.pcap } : {}),
               ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
               ...(poll !== undefined ? { pollSessionState: poll } : {}),
+              ...(a.frrMetrics ? { frrMetrics: a.frrMetrics as FrrMetricsNames } : {}),
               ...(a.seed !== undefined ? { seed: a.seed } : {}),
             },
             out,

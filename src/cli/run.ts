@@ -3,6 +3,7 @@
  * them one by one, printing progress, and writes the reports asked for. Exit code 0 only when
  * every scenario passed.
  */
+import type { FrrMetricsNames } from '../metallb/metrics.js';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { relative } from 'node:path';
@@ -28,6 +29,8 @@ export interface RunCommandOptions {
   pcap?: string;
   frrK8sNamespace?: string;
   pollSessionState?: number;
+  /** Names of the BGP/BFD series (metallb_* or frrk8s_*). */
+  frrMetrics?: FrrMetricsNames;
   seed?: number;
 }
 
@@ -93,6 +96,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       pcap: o.pcap !== undefined,
       ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
       ...(o.pollSessionState !== undefined ? { sessionStatePollMs: o.pollSessionState } : {}),
+      ...(o.frrMetrics ? { frrMetricsNames: o.frrMetrics } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
       onEvent: progressView(out),
     });

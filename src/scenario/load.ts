@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, visit } from 'yaml';
 import { parseDuration } from './duration.js';
 import { ScenarioError, ScenarioErrorCode, ScenarioLoadError, sortErrors } from './errors.js';
 import { loadResourceSource, type LoadContext } from './resources.js';
@@ -56,6 +56,29 @@ export function parseScenario(text: string, file: string): ParseResult {
   }
   if (errors.length) return { ok: false, errors: sortErrors(errors) };
 
+  // An alias whose anchor comes later (or never) throws from toJS: report it where it stands.
+  let unresolved: { offset: number; source: string } | undefined;
+  visit(doc, {
+    Alias(_k, node) {
+      if (unresolved || node.resolve(doc)) return;
+      unresolved = { offset: node.range?.[0] ?? 0, source: node.source };
+    },
+  });
+  if (unresolved) {
+    const pos = map.at(unresolved.offset);
+    return {
+      ok: false,
+      errors: [
+        new ScenarioError(
+          ScenarioErrorCode.YamlSyntax,
+          file,
+          pos.line,
+          pos.col,
+          `YAML syntax: alias *${unresolved.source} names no anchor defined before it`,
+        ),
+      ],
+    };
+  }
   const data: unknown = doc.toJS({ maxAliasCount: 100 });
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     const pos = map.valueAt([]);

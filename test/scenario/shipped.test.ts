@@ -19,6 +19,7 @@ describe('shipped scenarios', () => {
         'invalid-config-then-fixed.yaml',
         'ipv6-service.yaml',
         'l2-failover-statuses.yaml',
+        'metrics.yaml',
         'node-loses-endpoint.yaml',
         'peer-admin-shutdown.yaml',
         'pool-exhausted.yaml',

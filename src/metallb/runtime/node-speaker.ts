@@ -24,7 +24,17 @@ import type { KubeClient, KubeResource, ObjectRef } from '../../k8s/client.js';
 import { planBgp, type BgpPlan } from '../announce.js';
 import type { MetallbConfig, ParsedPeer } from '../config.js';
 import { frrRoutersForNode, renderRunningConfig } from '../frr-config.js';
-import type { MetallbMetrics } from '../metrics.js';
+import {
+  MessageTally,
+  recordConfigUpdate,
+  type AnnouncedService,
+  type BfdPeerSample,
+  type BgpPeerSample,
+  type SpeakerMetrics,
+} from '../metrics.js';
+import type { BfdDiscardReason } from '../../bfd/wire/discard.js';
+import { ingressIPs } from '../service-ip.js';
+import { formatIP } from '../ip.js';
 import { nodeAddress } from '../nodes.js';
 import { SERVICE_BGP_STATUS_LABELS, serviceBgpStatusObject } from '../announce.js';
 import { bgpSessionStateObject, sessionPeerName, SESSION_STATE_LABELS } from '../session-state.js';
@@ -76,6 +86,8 @@ interface PeerRuntime {
   bgp?: Peer;
   bfd?: BfdSession;
   uncouple?: () => void;
+  /** BGP messages by type, for the FRR collectors' counters. */
+  tally: MessageTally;
 }
 
 export class NodeSpeaker {
@@ -100,6 +112,8 @@ export class NodeSpeaker {
   /** BGPSessionStates this speaker wrote, by `address|vrf`, with the status last written. */
   private readonly sessionObjects = new Map<string, { ref: ObjectRef; status: unknown }>();
   private flushing: Promise<void> | undefined;
+  /** Services this node announces (metallb_speaker_announced), by protocol. */
+  private announced: AnnouncedService[] = [];
 
   constructor(
     readonly options: NodeSpeakerOptions,
@@ -108,7 +122,7 @@ export class NodeSpeaker {
     private readonly writer: StatusWriter,
     private readonly components: NodeSpeakerComponents,
     private readonly events: SpeakerEvents,
-    private readonly metrics?: MetallbMetrics,
+    private readonly metrics?: SpeakerMetrics,
   ) {
     this.speaker = new Speaker({
       clock: components.clock,
@@ -157,10 +171,10 @@ export class NodeSpeaker {
     const key = this.cache.configKey();
     if (key !== this.configKey) {
       this.configKey = key;
-      this.configStatus = this.lastValid.apply(
-        this.cache.resources(),
-        this.components.clock.wallNow(),
-      ).status;
+      const applied = this.lastValid.apply(this.cache.resources(), this.components.clock.wallNow());
+      this.configStatus = applied.status;
+      if (this.metrics)
+        recordConfigUpdate(this.metrics.k8sClient, !applied.error, applied.config !== undefined);
     }
     const config = this.lastValid.config;
     const nodeObj = this.cache.nodes().find((n) => n.metadata.name === this.node);
@@ -201,10 +215,6 @@ export class NodeSpeaker {
             ],
           ] as const;
         }),
-      );
-      this.metrics?.bgpAnnouncedPrefixes.set(
-        { peer: this.peerLabel(rt), vrf: rt.parsed.vrf },
-        s.routes.length,
       );
     }
     this.pending = { config, plan };
@@ -273,7 +283,12 @@ export class NodeSpeaker {
     config: MetallbConfig,
     node: Node,
   ): Promise<void> {
-    const rt: PeerRuntime = { name, parsed, key: this.sessionKey(parsed, config, node) };
+    const rt: PeerRuntime = {
+      name,
+      parsed,
+      key: this.sessionKey(parsed, config, node),
+      tally: new MessageTally(),
+    };
     this.peers.set(name, rt);
     if (!parsed.address) {
       this.events.problem(
@@ -318,34 +333,17 @@ export class NodeSpeaker {
       return;
     }
     if (localAddress) await this.listenOn(localAddress);
-    const label = { peer: this.peerLabel(rt), vrf: parsed.vrf };
     rt.bgp.on({
       transition: (e) => {
         this.events.bgpTransition(this.node, name, e);
-        this.metrics?.bgpSessionUp.set(label, e.to === 'Established' ? 1 : 0);
         this.sessionChanged(name);
       },
       message: (m) => {
         this.events.message(this.node, name, m, { address: localAddress });
-        if (m.direction === 'sent' && m.type === 'UPDATE') this.metrics?.bgpUpdatesSent.inc(label);
-        if (m.direction === 'received' && m.type === 'UPDATE')
-          this.metrics?.bgpUpdatesReceived.inc(label);
-        if (m.direction === 'sent' && m.type === 'NOTIFICATION')
-          this.metrics?.bgpNotificationsSent.inc(label);
-        if (m.type === 'KEEPALIVE')
-          (m.direction === 'sent'
-            ? this.metrics?.bgpKeepalivesSent
-            : this.metrics?.bgpKeepalivesReceived
-          )?.inc(label);
-        if (m.type === 'OPEN')
-          (m.direction === 'sent'
-            ? this.metrics?.bgpOpensSent
-            : this.metrics?.bgpOpensReceived
-          )?.inc(label);
+        rt.tally.record(m.direction, m.type);
       },
       problem: (p) => this.events.problem(this.node, p.error),
     });
-    this.metrics?.bgpSessionUp.set(label, 0);
     if (parsed.bfdProfile && localAddress) {
       const profile = config.bfdProfiles.get(parsed.bfdProfile);
       const params = bfdProfileToParams({
@@ -370,9 +368,6 @@ export class NodeSpeaker {
         });
         rt.bfd.on('stateChange', (e) => {
           this.events.bfdTransition(this.node, name, e);
-          this.metrics?.bfdSessionUp.set(label, bfdStatusString(e.to) === 'Up' ? 1 : 0);
-          if (bfdStatusString(e.to) === 'Up') this.metrics?.bfdSessionUpEvents.inc(label);
-          else if (bfdStatusString(e.from) === 'Up') this.metrics?.bfdSessionDownEvents.inc(label);
           this.sessionChanged(name);
         });
         rt.uncouple = coupleBfd(rt.bgp.session, rt.bfd);
@@ -410,13 +405,67 @@ export class NodeSpeaker {
     rt.uncouple?.();
     if (rt.bgp) this.speaker.removePeer(rt.bgp.id);
     if (rt.bfd) await this.bfdTable.removeSession(rt.bfd);
-    this.metrics?.bgpSessionUp.remove({ peer: this.peerLabel(rt), vrf: rt.parsed.vrf });
     await this.deleteSessionState(rt.parsed);
   }
 
-  private peerLabel(rt: PeerRuntime): string {
-    const port = rt.parsed.port && rt.parsed.port !== 179 ? `:${rt.parsed.port}` : '';
-    return `${rt.parsed.address ?? rt.parsed.iface ?? rt.name}${port}`;
+  // --- metrics --------------------------------------------------------------------------------
+
+  /** What the FRR collectors and the speaker's gauges read at a scrape (metrics.ts). */
+  metricSamples(): {
+    bgp: BgpPeerSample[];
+    bfd: BfdPeerSample[];
+    announced: AnnouncedService[];
+    bfdDiscards: Partial<Record<BfdDiscardReason, number>>;
+  } {
+    const bgp: BgpPeerSample[] = [];
+    const bfd: BfdPeerSample[] = [];
+    const discards: Partial<Record<BfdDiscardReason, number>> = { ...this.bfdTable.discards };
+    for (const rt of this.peers.values()) {
+      if (!rt.bgp || !rt.parsed.address) continue;
+      const established = rt.bgp.session.state === 'Established';
+      bgp.push({
+        address: rt.parsed.address,
+        port: rt.parsed.port ?? 179,
+        vrf: rt.parsed.vrf,
+        established,
+        prefixesSent: established ? rt.bgp.adjRibOut.size : 0,
+        prefixesReceived: rt.bgp.counters.prefixesReceived,
+        messages: rt.tally,
+      });
+      if (!rt.bfd) continue;
+      const c = rt.bfd.counters;
+      bfd.push({
+        address: rt.parsed.address,
+        vrf: rt.parsed.vrf,
+        up: bfdStatusString(rt.bfd.state) === 'Up',
+        controlPacketsIn: c.packetsReceived,
+        controlPacketsOut: c.packetsSent,
+        upEvents: c.upTransitions,
+        downEvents: c.downTransitions,
+      });
+      for (const [reason, n] of Object.entries(c.discards) as [BfdDiscardReason, number][])
+        discards[reason] = (discards[reason] ?? 0) + n;
+    }
+    return { bgp, bfd, announced: [...this.announced], bfdDiscards: discards };
+  }
+
+  /** metallb_speaker_announced: the services this node announces, one series per IP. */
+  private setAnnounced(
+    protocol: AnnouncedService['protocol'],
+    services: { serviceName: string; serviceNamespace: string }[],
+  ): void {
+    const byKey = new Map(
+      this.cache.services().map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]),
+    );
+    const next = this.announced.filter((a) => a.protocol !== protocol);
+    for (const d of services) {
+      const key = `${d.serviceNamespace}/${d.serviceName}`;
+      const svc = byKey.get(key);
+      if (!svc) continue;
+      for (const ip of ingressIPs(svc))
+        next.push({ service: key, protocol, node: this.node, ip: formatIP(ip) });
+    }
+    this.announced = next;
   }
 
   // --- BGPSessionState ------------------------------------------------------------------------
@@ -568,6 +617,7 @@ export class NodeSpeaker {
 
   private async writeServiceStatuses(plan: BgpPlan): Promise<void> {
     const desired = plan.statuses.filter((s) => s.node === this.node);
+    this.setAnnounced('bgp', desired);
     // Deleted when no peer remains for the (Service, node) (§5).
     await this.syncServiceStatuses(
       'ServiceBGPStatus',
@@ -584,6 +634,7 @@ export class NodeSpeaker {
       endpointSlices: this.cache.endpointSlices(),
       ...(this.options.speakerNodes ? { speakerNodes: this.options.speakerNodes() } : {}),
     }).filter((d) => d.node === this.node);
+    this.setAnnounced('layer2', desired);
     await this.syncServiceStatuses(
       'ServiceL2Status',
       desired.map((d) => serviceL2StatusObject(d, this.options.metallbNamespace)),

@@ -195,11 +195,23 @@ describe('MetalLB runtime against a builtin router', () => {
     ]);
     expect(
       await rt.nodeRegistry('worker0')!.getSingleMetricAsString('metallb_bgp_session_up'),
-    ).toContain('metallb_bgp_session_up{peer="198.18.0.1",vrf=""} 1');
+    ).toContain('metallb_bgp_session_up{peer="198.18.0.1:179",vrf="default"} 1');
+    // The controller's allocator gauges, as MetalLB's updatePoolStats sets them.
+    const controller = await rt.registry.metrics();
+    expect(controller).toContain('metallb_allocator_addresses_total{pool="bgp-pool"} 11');
+    expect(controller).toContain('metallb_allocator_addresses_in_use_total{pool="bgp-pool"} 1');
+    expect(controller).toContain('metallb_allocator_services_allocated_total{pool="bgp-pool"} 1');
+    expect(controller).toContain('metallb_k8s_client_config_loaded_bool 1');
     const metrics = await serveMetrics(rt);
     try {
       const text = await (await fetch(`${metrics.url}/metrics/worker0`)).text();
-      expect(text).toContain('metallb_bgp_session_up{peer="198.18.0.1",vrf=""} 1');
+      expect(text).toContain('metallb_bgp_session_up{peer="198.18.0.1:179",vrf="default"} 1');
+      expect(text).toMatch(
+        /^metallb_bgp_updates_total\{peer="198.18.0.1:179",vrf="default"\} [1-9]/m,
+      );
+      expect(text).toContain(
+        'metallb_speaker_announced{service="default/test-service",protocol="bgp",node="worker0",ip="192.168.122.210"} 1',
+      );
       expect((await fetch(`${metrics.url}/metrics/nosuchnode`)).status).toBe(404);
     } finally {
       await metrics.close();
