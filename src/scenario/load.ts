@@ -147,6 +147,7 @@ export function parseScenario(text: string, file: string): ParseResult {
       backend,
       clock,
       admission: raw['admission'] !== false,
+      ...(raw['frrMetrics'] ? { frrMetrics: raw['frrMetrics'] as 'metallb' | 'frrk8s' } : {}),
       defaults,
       topology,
       resources,

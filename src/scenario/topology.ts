@@ -38,6 +38,7 @@ interface RawRouter {
   addresses?: RawAddresses;
   port?: number;
   bfd?: BfdSettings;
+  originate?: { ipv4?: string[]; ipv6?: string[] };
   options?: Record<string, unknown>;
 }
 interface RawNode {
@@ -182,6 +183,7 @@ export function normalizeTopology(
     addresses: routerPairs[i]!,
     port: r.port ?? 179, // RFC 4271 8: BGP listens on TCP port 179
     ...(r.bfd ? { bfd: r.bfd } : {}),
+    ...(r.originate ? { originate: r.originate } : {}),
     options: r.options ?? {},
     at: ctx.map.valueAt([...base, 'routers', i]),
   }));

@@ -47,6 +47,8 @@ export interface RouterSpec {
   /** TCP port the router listens on for BGP (RFC 4271 8: 179). */
   port: number;
   bfd?: BfdSettings;
+  /** Prefixes the router originates and advertises to the nodes. */
+  originate?: { ipv4?: string[]; ipv6?: string[] };
   /** Backend-specific knobs, passed through untouched (`builtin`, `netns`, `compose` keys). */
   options: Record<string, unknown>;
   at: SourcePosition;
@@ -230,6 +232,8 @@ export interface Scenario {
   clock: ClockMode;
   /** False: the API server stores what MetalLB's webhooks and CEL rules would refuse. */
   admission: boolean;
+  /** Names of the BGP/BFD metrics (metallb_* or frrk8s_*); undefined: the run's choice. */
+  frrMetrics?: 'metallb' | 'frrk8s';
   defaults: { timeoutMs: number; namespace: string };
   topology: Topology;
   resources: ResourceSet[];

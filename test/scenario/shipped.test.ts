@@ -17,6 +17,7 @@ describe('shipped scenarios', () => {
         'bfd-down-recovery.yaml',
         'hold-timer-expiry.yaml',
         'invalid-config-then-fixed.yaml',
+        'frr-configuration.yaml',
         'ipv6-service.yaml',
         'l2-failover-statuses.yaml',
         'metrics.yaml',

@@ -25,6 +25,13 @@ import { planBgp, type BgpPlan } from '../announce.js';
 import type { MetallbConfig, ParsedPeer } from '../config.js';
 import { frrRoutersForNode, renderRunningConfig } from '../frr-config.js';
 import {
+  acceptsRoute,
+  receiveKey,
+  FrrConversionError,
+  receivePolicies,
+  type ReceivePolicy,
+} from '../frr-configuration.js';
+import {
   MessageTally,
   recordConfigUpdate,
   type AnnouncedService,
@@ -112,6 +119,8 @@ export class NodeSpeaker {
   /** BGPSessionStates this speaker wrote, by `address|vrf`, with the status last written. */
   private readonly sessionObjects = new Map<string, { ref: ObjectRef; status: unknown }>();
   private flushing: Promise<void> | undefined;
+  /** FRRConfiguration toReceive policies by receiveKey, as last rendered. */
+  private receive = new Map<string, ReceivePolicy>();
   /** Services this node announces (metallb_speaker_announced), by protocol. */
   private announced: AnnouncedService[] = [];
 
@@ -324,6 +333,8 @@ export class NodeSpeaker {
         password: parsed.password || parsed.secretPassword || undefined,
         gracefulRestart: parsed.enableGracefulRestart ? { restartTimeSeconds: 120 } : undefined,
         hostname: this.node,
+        // Kept so that FRRConfiguration toReceive can say which received routes are accepted.
+        keepAdjRibIn: true,
         // frr-k8s runs FRR: an unreachable peer shows Active, as the seed's table does.
         connectFailure: 'active',
       });
@@ -429,7 +440,7 @@ export class NodeSpeaker {
         vrf: rt.parsed.vrf,
         established,
         prefixesSent: established ? rt.bgp.adjRibOut.size : 0,
-        prefixesReceived: rt.bgp.counters.prefixesReceived,
+        prefixesReceived: this.acceptedOf(rt).length,
         messages: rt.tally,
       });
       if (!rt.bfd) continue;
@@ -695,8 +706,43 @@ export class NodeSpeaker {
     for (const gone of byKey.values()) for (const o of gone) await this.writer.delete(o);
   }
 
+  /** The routes a peer sent that its FRRConfiguration toReceive lets in (FRR's route-map in). */
+  private acceptedOf(rt: PeerRuntime): string[] {
+    if (!rt.bgp || !rt.parsed.address) return [];
+    const policy = this.receive.get(receiveKey(rt.parsed.myASN, rt.parsed.vrf, rt.parsed.address));
+    return [...rt.bgp.adjRibIn.keys()].filter((p) => acceptsRoute(policy, p)).sort();
+  }
+
+  /** Accepted routes by BGPPeer name: what FRR on the node would install from each peer. */
+  acceptedRoutes(): { peer: string; address: string; prefixes: string[] }[] {
+    return [...this.peers.values()].map((rt) => ({
+      peer: rt.name,
+      address: rt.parsed.address ?? '',
+      prefixes: this.acceptedOf(rt),
+    }));
+  }
+
   private async writeFrrNodeState(config: MetallbConfig, plan: BgpPlan): Promise<void> {
     const routers = frrRoutersForNode(this.node, [...config.peers.values()], plan);
+    // frr-k8s merges the FRRConfigurations that select this node with MetalLB's; a piece it
+    // cannot convert fails the conversion and none of them applies.
+    let conversion = 'success';
+    const nodeObj = this.cache.nodes().find((n) => n.metadata.name === this.node);
+    try {
+      this.receive = nodeObj
+        ? receivePolicies(nodeObj, this.cache.frrConfigurations())
+        : new Map<string, ReceivePolicy>();
+    } catch (error) {
+      if (!(error instanceof FrrConversionError)) throw error;
+      this.receive = new Map();
+      conversion = `failed: ${error.message}`;
+      this.events.problem(this.node, error);
+    }
+    for (const r of routers)
+      for (const n of r.neighbors) {
+        const policy = n.addr ? this.receive.get(receiveKey(r.myASN, r.vrf, n.addr)) : undefined;
+        if (policy) n.receive = policy;
+      }
     const runningConfig = renderRunningConfig({
       hostname: this.node,
       routers,
@@ -704,7 +750,7 @@ export class NodeSpeaker {
         routers.some((r) => r.neighbors.some((n) => n.bfdProfile === p.name)),
       ),
     });
-    const status = { runningConfig, lastReloadResult: 'success', lastConversionResult: 'success' };
+    const status = { runningConfig, lastReloadResult: 'success', lastConversionResult: conversion };
     const ref = {
       apiVersion: 'frrk8s.metallb.io/v1beta1',
       kind: 'FRRNodeState',

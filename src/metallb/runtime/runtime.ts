@@ -73,7 +73,7 @@ export class MetallbRuntime {
   ) {
     const ns = init.metallbNamespace ?? METALLB_NAMESPACE;
     this.metrics = createControllerMetrics(this.registry);
-    this.cache = new ClusterCache(components.client, ns);
+    this.cache = new ClusterCache(components.client, ns, init.frrK8sNamespace ?? 'frr-k8s-system');
     const given = components.events ?? {};
     this.events = {
       bgpTransition: (...a) => given.bgpTransition?.(...a),

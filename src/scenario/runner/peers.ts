@@ -115,6 +115,7 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
         },
       ],
       neighbors,
+      ...(r.originate ? { originate: r.originate } : {}),
     };
   });
   return {

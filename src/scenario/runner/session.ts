@@ -215,7 +215,10 @@ export class ScenarioSession {
         nodes: this.scenario.topology.nodes.map((n) => n.name),
         frrK8sNamespace: frrNs,
         sessionStatePollMs: this.options.sessionStatePollMs,
-        ...(this.options.frrMetricsNames ? { frrMetricsNames: this.options.frrMetricsNames } : {}),
+        // The run's --frr-metrics wins over the scenario's frrMetrics.
+        ...((this.options.frrMetricsNames ?? this.scenario.frrMetrics)
+          ? { frrMetricsNames: this.options.frrMetricsNames ?? this.scenario.frrMetrics }
+          : {}),
       },
       {
         client: this.client,
