@@ -200,120 +200,87 @@ export function createSpeakerMetrics(
   source: SpeakerMetricsSource,
   names: FrrMetricsNames = 'metallb',
 ): SpeakerMetrics {
-  const bgpName = (n: string) => `${names}_bgp_${n}`;
-  const bfdName = (n: string) => `${names}_bfd_${n}`;
-  const bgp = (pick: (s: BgpPeerSample) => number) => () =>
-    source
-      .bgp()
-      .map(
-        (s) =>
-          [{ peer: bgpPeerLabel(names, s.address, s.port), vrf: vrfLabel(s.vrf) }, pick(s)] as [
-            Record<PeerLabels, string>,
-            number,
+  type Kind = 'gauge' | 'counter';
+  // [name after `<names>_bgp_`, type, help, value] in the order of the collectors' Describe.
+  const bgp: [string, Kind, string, (s: BgpPeerSample) => number][] = [
+    ['session_up', 'gauge', 'BGP session state (1 is up, 0 is down)', (s) => +s.established],
+    [
+      'announced_prefixes_total',
+      'gauge',
+      'Number of prefixes currently being advertised on the BGP session',
+      (s) => s.prefixesSent,
+    ],
+    ...(names === 'frrk8s'
+      ? ([
+          [
+            'received_prefixes_total',
+            'gauge',
+            'Number of prefixes currently being received on the BGP session',
+            (s) => s.prefixesReceived,
           ],
-      );
-  const bfd = (pick: (s: BfdPeerSample) => number) => () =>
-    source
-      .bfd()
-      .map(
-        (s) =>
-          [{ peer: s.address, vrf: vrfLabel(s.vrf) }, pick(s)] as [
-            Record<PeerLabels, string>,
-            number,
-          ],
-      );
-  const g = (name: string, help: string, v: () => [Record<PeerLabels, string>, number][]) =>
-    scraped(registry, 'gauge', name, help, v);
-  const c = (name: string, help: string, v: () => [Record<PeerLabels, string>, number][]) =>
-    scraped(registry, 'counter', name, help, v);
-
-  g(
-    bgpName('session_up'),
-    'BGP session state (1 is up, 0 is down)',
-    bgp((s) => (s.established ? 1 : 0)),
-  );
-  g(
-    bgpName('announced_prefixes_total'),
-    'Number of prefixes currently being advertised on the BGP session',
-    bgp((s) => s.prefixesSent),
-  );
-  if (names === 'frrk8s') {
-    g(
-      bgpName('received_prefixes_total'),
-      'Number of prefixes currently being received on the BGP session',
-      bgp((s) => s.prefixesReceived),
+        ] as [string, Kind, string, (s: BgpPeerSample) => number][])
+      : []),
+    // FRR's msgStats, one counter each.
+    ...(
+      [
+        ['opens_sent', 'Number of BGP open messages sent', 'opensSent'],
+        ['opens_received', 'Number of BGP open messages received', 'opensReceived'],
+        ['notifications_sent', 'Number of BGP notification messages sent', 'notificationsSent'],
+        ['updates_total', 'Number of BGP UPDATE messages sent', 'updatesSent'],
+        ['updates_total_received', 'Number of BGP UPDATE messages received', 'updatesReceived'],
+        ['keepalives_sent', 'Number of BGP keepalive messages sent', 'keepalivesSent'],
+        ['keepalives_received', 'Number of BGP keepalive messages received', 'keepalivesReceived'],
+        ['route_refresh_sent', 'Number of BGP route refresh messages sent', 'routeRefreshSent'],
+        ['total_sent', 'Number of total BGP messages sent', 'totalSent'],
+        ['total_received', 'Number of total BGP messages received', 'totalReceived'],
+      ] as const
+    ).map(
+      ([name, help, key]) =>
+        [name, 'counter', help, (s: BgpPeerSample) => s.messages[key]] as [
+          string,
+          Kind,
+          string,
+          (s: BgpPeerSample) => number,
+        ],
+    ),
+  ];
+  // Echo mode is refused (README, known limits), so no echo packet is ever sent or received;
+  // zebra tells bfdd of interface changes and the simulated node has none: those stay at 0.
+  const bfd: [string, Kind, string, (s: BfdPeerSample) => number][] = [
+    ['session_up', 'gauge', 'BFD session state (1 is up, 0 is down)', (s) => +s.up],
+    [
+      'control_packet_input',
+      'counter',
+      'Number of received BFD control packets',
+      (s) => s.controlPacketsIn,
+    ],
+    [
+      'control_packet_output',
+      'counter',
+      'Number of sent BFD control packets',
+      (s) => s.controlPacketsOut,
+    ],
+    ['echo_packet_input', 'counter', 'Number of received BFD echo packets', () => 0],
+    ['echo_packet_output', 'counter', 'Number of sent BFD echo packets', () => 0],
+    ['session_up_events', 'counter', 'Number of BFD session up events', (s) => s.upEvents],
+    ['session_down_events', 'counter', 'Number of BFD session down events', (s) => s.downEvents],
+    ['zebra_notifications', 'counter', 'Number of BFD zebra notifications', () => 0],
+  ];
+  for (const [name, type, help, pick] of bgp) {
+    scraped(registry, type, `${names}_bgp_${name}`, help, () =>
+      source
+        .bgp()
+        .map((s) => [
+          { peer: bgpPeerLabel(names, s.address, s.port), vrf: vrfLabel(s.vrf) },
+          pick(s),
+        ]),
     );
   }
-  const m = (k: keyof MessageTally) => bgp((s) => s.messages[k] as number);
-  c(bgpName('opens_sent'), 'Number of BGP open messages sent', m('opensSent'));
-  c(bgpName('opens_received'), 'Number of BGP open messages received', m('opensReceived'));
-  c(
-    bgpName('notifications_sent'),
-    'Number of BGP notification messages sent',
-    m('notificationsSent'),
-  );
-  c(bgpName('updates_total'), 'Number of BGP UPDATE messages sent', m('updatesSent'));
-  c(
-    bgpName('updates_total_received'),
-    'Number of BGP UPDATE messages received',
-    m('updatesReceived'),
-  );
-  c(bgpName('keepalives_sent'), 'Number of BGP keepalive messages sent', m('keepalivesSent'));
-  c(
-    bgpName('keepalives_received'),
-    'Number of BGP keepalive messages received',
-    m('keepalivesReceived'),
-  );
-  c(
-    bgpName('route_refresh_sent'),
-    'Number of BGP route refresh messages sent',
-    m('routeRefreshSent'),
-  );
-  c(bgpName('total_sent'), 'Number of total BGP messages sent', m('totalSent'));
-  c(bgpName('total_received'), 'Number of total BGP messages received', m('totalReceived'));
-
-  g(
-    bfdName('session_up'),
-    'BFD session state (1 is up, 0 is down)',
-    bfd((s) => (s.up ? 1 : 0)),
-  );
-  c(
-    bfdName('control_packet_input'),
-    'Number of received BFD control packets',
-    bfd((s) => s.controlPacketsIn),
-  );
-  c(
-    bfdName('control_packet_output'),
-    'Number of sent BFD control packets',
-    bfd((s) => s.controlPacketsOut),
-  );
-  // Echo mode is refused (README, known limits): no echo packet is ever sent or received.
-  c(
-    bfdName('echo_packet_input'),
-    'Number of received BFD echo packets',
-    bfd(() => 0),
-  );
-  c(
-    bfdName('echo_packet_output'),
-    'Number of sent BFD echo packets',
-    bfd(() => 0),
-  );
-  c(
-    bfdName('session_up_events'),
-    'Number of BFD session up events',
-    bfd((s) => s.upEvents),
-  );
-  c(
-    bfdName('session_down_events'),
-    'Number of BFD session down events',
-    bfd((s) => s.downEvents),
-  );
-  // Zebra tells bfdd about interface and address changes; the simulated node has no zebra.
-  c(
-    bfdName('zebra_notifications'),
-    'Number of BFD zebra notifications',
-    bfd(() => 0),
-  );
+  for (const [name, type, help, pick] of bfd) {
+    scraped(registry, type, `${names}_bfd_${name}`, help, () =>
+      source.bfd().map((s) => [{ peer: s.address, vrf: vrfLabel(s.vrf) }, pick(s)]),
+    );
+  }
 
   new Counter<'reason'>({
     name: 'speakersim_bfd_discarded_packets_total',

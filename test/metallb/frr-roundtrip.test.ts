@@ -131,6 +131,15 @@ function showRunning(configText: string): string {
   return vtysh(['-c', 'show running-config']).stdout?.toString() ?? '';
 }
 
+/** The installed bgpd's version, as `show running-config` prints it. */
+function frrVersion(): string {
+  return (
+    execFileSync(join(FRR, 'bgpd'), ['--version'])
+      .toString()
+      .match(/bgpd version (\d+\.\d+(\.\d+)?)/)?.[1] ?? '8.4.4'
+  );
+}
+
 /** Loads `rendered` into FRR and expects `show running-config` to print it back unchanged. */
 function expectRoundTrip(rendered: string): void {
   // FRR prints the real password; frr-k8s retracts it before publishing. Load a real one.
@@ -220,10 +229,7 @@ describe.skipIf(skipReason !== '')(
         hostname: 'worker0',
         routers: frrRoutersForNode('worker0', [...cfg.config.peers.values()], plan),
         bfdProfiles: [...cfg.config.bfdProfiles.values()],
-        frrVersion:
-          execFileSync(join(FRR, 'bgpd'), ['--version'])
-            .toString()
-            .match(/bgpd version (\d+\.\d+(\.\d+)?)/)?.[1] ?? '8.4.4',
+        frrVersion: frrVersion(),
         // In a fresh namespace zebra reports forwarding off; vtysh adds this machine's name.
         ipForwarding: false,
         vtyshHostname: hostname(),
@@ -267,10 +273,7 @@ describe.skipIf(skipReason !== '')(
           },
         ],
         bfdProfiles: [],
-        frrVersion:
-          execFileSync(join(FRR, 'bgpd'), ['--version'])
-            .toString()
-            .match(/bgpd version (\d+\.\d+(\.\d+)?)/)?.[1] ?? '8.4.4',
+        frrVersion: frrVersion(),
         ipForwarding: false,
         vtyshHostname: hostname(),
       });
