@@ -144,6 +144,44 @@ export function receivePolicies(
   return out;
 }
 
+/**
+ * What speakersim does not apply of the FRRConfigurations selecting `node` (everything but
+ * toReceive on the neighbours MetalLB configures): one line each, for the run's warnings, so
+ * that nothing is dropped silently. `known`: receiveKeys of MetalLB's neighbours on the node.
+ */
+export function unappliedParts(
+  node: Node,
+  configs: readonly FRRConfiguration[],
+  known: ReadonlySet<string>,
+): string[] {
+  const out: string[] = [];
+  for (const c of configs) {
+    const sel = c.spec?.nodeSelector;
+    if (sel && !selectorMatches(sel, node.metadata.labels ?? {})) continue;
+    const name = `FRRConfiguration ${c.metadata.namespace ?? ''}/${c.metadata.name ?? ''}`;
+    const spec = (c.spec ?? {}) as Record<string, unknown>;
+    if (spec['raw']) out.push(`${name}: raw configuration is not applied`);
+    for (const r of c.spec?.bgp?.routers ?? []) {
+      const router = r as Record<string, unknown>;
+      for (const k of ['prefixes', 'imports', 'evpn'] as const)
+        if (router[k] !== undefined) out.push(`${name}: router ${r.asn} ${k} is not applied`);
+      for (const n of r.neighbors ?? []) {
+        const who = n.address ?? n.interface ?? '?';
+        if (!n.address || !known.has(receiveKey(r.asn, r.vrf, n.address))) {
+          out.push(`${name}: neighbor ${who} is no BGPPeer of this node: not peered`);
+          continue;
+        }
+        const extra = Object.keys(n).filter((k) => !['address', 'asn', 'toReceive'].includes(k));
+        if (extra.length)
+          out.push(
+            `${name}: neighbor ${who}: ${extra.sort().join(', ')} not applied (toReceive is)`,
+          );
+      }
+    }
+  }
+  return out;
+}
+
 /** FRR prefix-list matching: inside the prefix, length exact or within ge/le. */
 export function filterMatches(f: IncomingFilter, prefix: string): boolean {
   const route = maskOf(prefix);

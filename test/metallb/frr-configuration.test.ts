@@ -4,6 +4,7 @@ import {
   filterMatches,
   receiveKey,
   receivePolicies,
+  unappliedParts,
   type FRRConfiguration,
   type IncomingFilter,
 } from '../../src/metallb/frr-configuration.js';
@@ -195,6 +196,23 @@ describe('runningConfig with toReceive (frr-k8s prefixlists.tmpl, as FRR prints 
     expect(lists(neighbor({ all: true, filters: [] })).slice(0, 2)).toEqual([
       'ip prefix-list 198.18.0.1-inpl-ipv4 seq 1 permit any',
       'ipv6 prefix-list 198.18.0.1-inpl-ipv4 seq 2 permit any',
+    ]);
+  });
+});
+
+describe('what is not applied is said, never dropped silently', () => {
+  it('neighbours MetalLB does not peer with, fields beside toReceive, raw config', () => {
+    const w0 = node('worker0');
+    const c = cfg('x', [
+      { address: '198.18.0.1', asn: 64500, toReceive: { allowed: { mode: 'all' } } },
+      { address: '198.18.0.9', asn: 64509 },
+      { address: '198.18.0.1', port: 180 } as never,
+    ]);
+    (c.spec as Record<string, unknown>)['raw'] = { rawConfig: 'router bgp 1' };
+    expect(unappliedParts(w0, [c], new Set([receiveKey(64501, '', '198.18.0.1')]))).toEqual([
+      'FRRConfiguration frr-k8s-system/x: raw configuration is not applied',
+      'FRRConfiguration frr-k8s-system/x: neighbor 198.18.0.9 is no BGPPeer of this node: not peered',
+      'FRRConfiguration frr-k8s-system/x: neighbor 198.18.0.1: port not applied (toReceive is)',
     ]);
   });
 });

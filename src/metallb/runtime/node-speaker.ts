@@ -29,6 +29,7 @@ import {
   receiveKey,
   FrrConversionError,
   receivePolicies,
+  unappliedParts,
   type ReceivePolicy,
 } from '../frr-configuration.js';
 import {
@@ -119,6 +120,8 @@ export class NodeSpeaker {
   /** BGPSessionStates this speaker wrote, by `address|vrf`, with the status last written. */
   private readonly sessionObjects = new Map<string, { ref: ObjectRef; status: unknown }>();
   private flushing: Promise<void> | undefined;
+  /** FRRConfiguration findings already reported (unappliedParts). */
+  private readonly frrWarned = new Set<string>();
   /** FRRConfiguration toReceive policies by receiveKey, as last rendered. */
   private receive = new Map<string, ReceivePolicy>();
   /** Services this node announces (metallb_speaker_announced), by protocol. */
@@ -738,11 +741,22 @@ export class NodeSpeaker {
       conversion = `failed: ${error.message}`;
       this.events.problem(this.node, error);
     }
+    const known = new Set<string>();
     for (const r of routers)
       for (const n of r.neighbors) {
-        const policy = n.addr ? this.receive.get(receiveKey(r.myASN, r.vrf, n.addr)) : undefined;
+        if (!n.addr) continue;
+        known.add(receiveKey(r.myASN, r.vrf, n.addr));
+        const policy = this.receive.get(receiveKey(r.myASN, r.vrf, n.addr));
         if (policy) n.receive = policy;
       }
+    if (nodeObj) {
+      // Said once per distinct finding, not on every pass.
+      for (const line of unappliedParts(nodeObj, this.cache.frrConfigurations(), known)) {
+        if (this.frrWarned.has(line)) continue;
+        this.frrWarned.add(line);
+        this.events.problem(this.node, new SpeakersimError('ERR_FRRK8S_UNSUPPORTED', line));
+      }
+    }
     const runningConfig = renderRunningConfig({
       hostname: this.node,
       routers,
