@@ -2,6 +2,7 @@
 /**
  * The speakersim command line: thin yargs wrappers over the library (no protocol logic here).
  */
+import type { FrrMetricsNames } from '../metallb/metrics.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { parseDuration } from '../scenario/duration.js';
@@ -99,6 +100,11 @@ async function main(): Promise<void> {
             describe:
               'also write the status CRs (BGPSessionState, ServiceBGPStatus, ...) into this existing cluster (kubectl apply -f crds/ there first)',
           })
+          .option('frr-metrics', {
+            choices: ['metallb', 'frrk8s'],
+            describe:
+              "names of the BGP/BFD metrics: MetalLB's FRR sidecar (metallb_*) or frr-k8s (frrk8s_*)",
+          })
           .example(
             '$0 run scenarios/bfd-down-recovery.yaml',
             'builtin peers, virtual time: no root, no FRR',
@@ -127,6 +133,7 @@ async function main(): Promise<void> {
               ...(a.pcap ? { pcap: a.pcap } : {}),
               ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
               ...(poll !== undefined ? { pollSessionState: poll } : {}),
+              ...(a.frrMetrics ? { frrMetrics: a.frrMetrics as FrrMetricsNames } : {}),
               ...(a.seed !== undefined ? { seed: a.seed } : {}),
               allowOutsideFiles: a.allowOutsideFiles,
               ui: parseUiPort(a.ui),

@@ -3,6 +3,7 @@
  * them one by one, printing progress, and writes the reports asked for. Exit code 0 only when
  * every scenario passed.
  */
+import type { FrrMetricsNames } from '../metallb/metrics.js';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
@@ -32,6 +33,8 @@ export interface RunCommandOptions {
   pcap?: string;
   frrK8sNamespace?: string;
   pollSessionState?: number;
+  /** Names of the BGP/BFD series (metallb_* or frrk8s_*). */
+  frrMetrics?: FrrMetricsNames;
   seed?: number;
   /** Scenarios may name files outside their folder. */
   allowOutsideFiles?: boolean;
@@ -114,6 +117,7 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       pcap: o.pcap !== undefined,
       ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
       ...(o.pollSessionState !== undefined ? { sessionStatePollMs: o.pollSessionState } : {}),
+      ...(o.frrMetrics ? { frrMetricsNames: o.frrMetrics } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
       ...(o.kubeconfig ? { clusterKubeconfig: o.kubeconfig } : {}),
       onEvent: view.onEvent,

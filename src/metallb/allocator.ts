@@ -116,6 +116,13 @@ export class Allocator {
     return poolCounters(p.cidrs, p.avoidBuggyIPs, inUse?.ipv4.size ?? 0, inUse?.ipv6.size ?? 0);
   }
 
+  /** Services holding an address of the pool (metallb_allocator_services_allocated_total). */
+  servicesInPool(name: string): number {
+    let n = 0;
+    for (const a of this.allocated.values()) if (a.pool === name) n++;
+    return n;
+  }
+
   isPoolCompatibleWithService(p: ParsedPool, svc: Service): boolean {
     const sa = p.serviceAllocation;
     if (!sa) return true;

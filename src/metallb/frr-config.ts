@@ -11,6 +11,7 @@ import type { BgpPlan } from './announce.js';
 import { comparePrefixes, isInternalPeer } from './announce.js';
 import { formatCommunity } from './community.js';
 import { compareIP, parseIP } from './ip.js';
+import { matcherText, type ReceivePolicy } from './frr-configuration.js';
 
 export type NeighborFamily = 'ipv4' | 'ipv6' | 'dual';
 
@@ -40,6 +41,8 @@ export interface FrrNeighbor {
   communities: Map<string, string[]>;
   /** LOCAL_PREF -> prefixes carrying it. */
   localPrefs: Map<number, string[]>;
+  /** What the neighbour may send (FRRConfiguration toReceive); none: nothing is accepted. */
+  receive?: ReceivePolicy;
 }
 
 export interface FrrRouter {
@@ -204,10 +207,15 @@ function writeNeighborPolicy(w: PolicyWriter, n: FrrNeighbor): void {
   }
   w.routeMap(`${id}-out`, id, [`match ip address prefix-list ${id}-allowed-ipv4`]);
   w.routeMap(`${id}-out`, id, [`match ipv6 address prefix-list ${id}-allowed-ipv6`]);
-  // MetalLB accepts nothing from its peers: the incoming lists deny everything.
+  // Incoming (frr-k8s prefixlists.tmpl): the FRRConfiguration selectors, then `permit any`
+  // for mode all, else `deny any` for a family with no selector. MetalLB alone accepts nothing.
   const inName = `${id}-inpl-${n.family}`;
-  w.prefixList('ipv4', inName, 'deny', 'any');
-  w.prefixList('ipv6', inName, 'deny', 'any');
+  const filters = n.receive?.filters ?? [];
+  for (const f of filters) w.prefixList(f.family, inName, 'permit', matcherText(f));
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    if (n.receive?.all) w.prefixList(family, inName, 'permit', 'any');
+    else if (!filters.some((f) => f.family === family)) w.prefixList(family, inName, 'deny', 'any');
+  }
   w.routeMap(`${id}-in`, id, [`match ip address prefix-list ${inName}`]);
   w.routeMap(`${id}-in`, id, [`match ipv6 address prefix-list ${inName}`]);
 }

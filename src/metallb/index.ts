@@ -11,7 +11,8 @@
  *        pool counters (pool.ts), Events; ConfigurationState "controller" (validate.ts)
  *     -> speaker: planBgp (announce.ts) -> per node/peer routes + ServiceBGPStatus;
  *        planL2 (l2.ts) -> ServiceL2Status; frrRoutersForNode + renderRunningConfig
- *        (frr-config.ts) -> FRRNodeState; bgpSessionStateObject (session-state.ts);
+ *        (frr-config.ts; FRRConfiguration toReceive from frr-configuration.ts) -> FRRNodeState;
+ *        bgpSessionStateObject (session-state.ts);
  *        ConfigurationState "speaker-<node>" (validate.ts)
  *   webhook.ts, admission.ts: what MetalLB's webhooks refuse, as an API server admission hook
  *   (the CRDs' CEL rules are evaluated by the API server from crds/).
@@ -34,6 +35,7 @@ export * from './announce.js';
 export * from './l2.js';
 export * from './session-state.js';
 export * from './frr-config.js';
+export * from './frr-configuration.js';
 export * from './metrics.js';
 export * from './webhook.js';
 export * from './admission.js';

@@ -413,6 +413,21 @@ export interface ClusterResources {
   namespaces: Namespace[];
 }
 
+/** A cluster with none of the inputs. */
+export function emptyClusterResources(): ClusterResources {
+  return {
+    pools: [],
+    peers: [],
+    bfdProfiles: [],
+    bgpAdvertisements: [],
+    l2Advertisements: [],
+    communities: [],
+    passwordSecrets: {},
+    nodes: [],
+    namespaces: [],
+  };
+}
+
 export const METALLB_NAMESPACE = 'metallb-system';
 
 /** Legacy Endpoints as EndpointSlices, so the announcement rules need one input shape. */

@@ -14,7 +14,7 @@ import type {
   IPAddressPool,
   L2Advertisement,
 } from './types.js';
-import { METALLB_NAMESPACE } from './types.js';
+import { emptyClusterResources, METALLB_NAMESPACE } from './types.js';
 
 export type WebhookKind =
   'IPAddressPool' | 'BGPPeer' | 'BGPAdvertisement' | 'L2Advertisement' | 'BFDProfile' | 'Community';
@@ -118,14 +118,7 @@ export function admissionReview<K extends WebhookKind>(
   const others = current.filter((o) => o.metadata.name !== obj.metadata.name);
   const next = operation === 'DELETE' ? others : [...others, obj];
   const candidate: ClusterResources = {
-    pools: [],
-    peers: [],
-    bfdProfiles: [],
-    bgpAdvertisements: [],
-    l2Advertisements: [],
-    communities: [],
-    passwordSecrets: {},
-    nodes: [],
+    ...emptyClusterResources(),
     namespaces: existing.namespaces,
   };
   for (const k of JUDGED_WITH[kind])

@@ -150,6 +150,7 @@ export function parseScenario(text: string, file: string, options: LoadOptions =
       backend,
       clock,
       admission: raw['admission'] !== false,
+      ...(raw['frrMetrics'] ? { frrMetrics: raw['frrMetrics'] as 'metallb' | 'frrk8s' } : {}),
       defaults,
       ...(raw['pollSessionState'] !== undefined
         ? { sessionStatePollMs: parseDuration(String(raw['pollSessionState'])) ?? 0 }

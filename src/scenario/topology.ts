@@ -39,6 +39,7 @@ interface RawRouter {
   port?: number;
   ttlSecurityHops?: number;
   bfd?: BfdSettings;
+  originate?: { ipv4?: string[]; ipv6?: string[] };
   options?: Record<string, unknown>;
 }
 interface RawNode {
@@ -184,6 +185,7 @@ export function normalizeTopology(
     port: r.port ?? 179, // RFC 4271 8: BGP listens on TCP port 179
     ...(r.ttlSecurityHops !== undefined ? { ttlSecurityHops: r.ttlSecurityHops } : {}),
     ...(r.bfd ? { bfd: r.bfd } : {}),
+    ...(r.originate ? { originate: r.originate } : {}),
     options: r.options ?? {},
     at: ctx.map.valueAt([...base, 'routers', i]),
   }));

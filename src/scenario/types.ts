@@ -51,6 +51,8 @@ export interface RouterSpec {
   /** RFC 5082 GTSM towards every node (FRR `neighbor X ttl-security hops N`). */
   ttlSecurityHops?: number;
   bfd?: BfdSettings;
+  /** Prefixes the router originates and advertises to the nodes. */
+  originate?: { ipv4?: string[]; ipv6?: string[] };
   /** Backend-specific knobs, passed through untouched (`builtin`, `netns`, `compose` keys). */
   options: Record<string, unknown>;
   at: SourcePosition;
@@ -144,6 +146,8 @@ export interface Scenario {
   clock: ClockMode;
   /** False: the API server stores what MetalLB's webhooks and CEL rules would refuse. */
   admission: boolean;
+  /** Names of the BGP/BFD metrics (metallb_* or frrk8s_*); undefined: the run's choice. */
+  frrMetrics?: 'metallb' | 'frrk8s';
   defaults: { timeoutMs: number; namespace: string };
   /** `pollSessionState`: write BGPSessionState every N ms (frr-k8s poll mode); absent: on change. */
   sessionStatePollMs?: number;

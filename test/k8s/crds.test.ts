@@ -48,6 +48,8 @@ const crds: Crd[] = fs
 
 // Fact sheet section 2: kind -> [group, scope, columns as "Name=path(type)[pN]"].
 const EXPECTED: Record<string, [string, string, string[]]> = {
+  // frr-k8s's own CRD, as upstream ships it (no printer columns).
+  FRRConfiguration: ['frrk8s.metallb.io', 'Namespaced', []],
   BGPSessionState: [
     'frrk8s.metallb.io',
     'Namespaced',
@@ -199,6 +201,7 @@ describe('CRD manifests', () => {
     expect(withStatus).toEqual([
       'BGPSessionState',
       'ConfigurationState',
+      'FRRConfiguration',
       'FRRNodeState',
       'IPAddressPool',
       'ServiceBGPStatus',

@@ -11,6 +11,7 @@ import type {
   Node,
   Service,
 } from '../../src/metallb/types.js';
+import { emptyClusterResources } from '../../src/metallb/types.js';
 
 const NS = 'metallb-system';
 
@@ -63,18 +64,7 @@ export function node(
 }
 
 export function resources(r: Partial<ClusterResources>): ClusterResources {
-  return {
-    pools: [],
-    peers: [],
-    bfdProfiles: [],
-    bgpAdvertisements: [],
-    l2Advertisements: [],
-    communities: [],
-    passwordSecrets: {},
-    nodes: [],
-    namespaces: [],
-    ...r,
-  };
+  return { ...emptyClusterResources(), ...r };
 }
 
 export function service(

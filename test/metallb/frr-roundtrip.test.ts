@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { planBgp } from '../../src/metallb/announce.js';
 import { buildConfig } from '../../src/metallb/config.js';
-import { frrRoutersForNode, renderRunningConfig } from '../../src/metallb/frr-config.js';
+import {
+  frrRoutersForNode,
+  renderRunningConfig,
+  type FrrNeighbor,
+} from '../../src/metallb/frr-config.js';
 import { bfd, bgpAdv, community, node, peer, pool, resources, service, slice } from './fixtures.js';
 
 const FRR = '/usr/lib/frr';
@@ -127,6 +131,32 @@ function showRunning(configText: string): string {
   return vtysh(['-c', 'show running-config']).stdout?.toString() ?? '';
 }
 
+/** The installed bgpd's version, as `show running-config` prints it. */
+function frrVersion(): string {
+  return (
+    execFileSync(join(FRR, 'bgpd'), ['--version'])
+      .toString()
+      .match(/bgpd version (\d+\.\d+(\.\d+)?)/)?.[1] ?? '8.4.4'
+  );
+}
+
+/** Loads `rendered` into FRR and expects `show running-config` to print it back unchanged. */
+function expectRoundTrip(rendered: string): void {
+  // FRR prints the real password; frr-k8s retracts it before publishing. Load a real one.
+  const loaded = rendered.replace('password <retracted>', 'password pw');
+  const shown = showRunning(loaded)
+    .replace(/log file \S+/, 'log file /etc/frr/frr.log')
+    .replace('password pw', 'password <retracted>');
+  // vtysh mixes its own host name into the daemons' `hostname` when it applies a file;
+  // host names are not under test here (the golden unit test covers them).
+  const withoutHostnames = (t: string) =>
+    t
+      .split('\n')
+      .filter((l) => !l.startsWith('hostname '))
+      .join('\n');
+  expect(withoutHostnames(shown)).toBe(withoutHostnames(rendered));
+}
+
 describe.skipIf(skipReason !== '')(
   'FRR round trip (real FRR prints our running-config back unchanged)',
   () => {
@@ -199,27 +229,56 @@ describe.skipIf(skipReason !== '')(
         hostname: 'worker0',
         routers: frrRoutersForNode('worker0', [...cfg.config.peers.values()], plan),
         bfdProfiles: [...cfg.config.bfdProfiles.values()],
-        frrVersion:
-          execFileSync(join(FRR, 'bgpd'), ['--version'])
-            .toString()
-            .match(/bgpd version (\d+\.\d+(\.\d+)?)/)?.[1] ?? '8.4.4',
+        frrVersion: frrVersion(),
         // In a fresh namespace zebra reports forwarding off; vtysh adds this machine's name.
         ipForwarding: false,
         vtyshHostname: hostname(),
       });
-      // FRR prints the real password; frr-k8s retracts it before publishing. Load a real one.
-      const loaded = rendered.replace('password <retracted>', 'password pw');
-      const shown = showRunning(loaded)
-        .replace(/log file \S+/, 'log file /etc/frr/frr.log')
-        .replace('password pw', 'password <retracted>');
-      // vtysh mixes its own host name into the daemons' `hostname` when it applies a file;
-      // host names are not under test here (the golden unit test covers them).
-      const withoutHostnames = (t: string) =>
-        t
-          .split('\n')
-          .filter((l) => !l.startsWith('hostname '))
-          .join('\n');
-      expect(withoutHostnames(shown)).toBe(withoutHostnames(rendered));
+      expectRoundTrip(rendered);
+    });
+
+    it('FRRConfiguration toReceive: selectors with ge/le in both families, and mode all', () => {
+      const neighbor = (addr: string, receive: FrrNeighbor['receive']): FrrNeighbor => ({
+        addr,
+        asn: '64500',
+        family: addr.includes(':') ? 'ipv6' : 'ipv4',
+        advertise: [],
+        communities: new Map(),
+        localPrefs: new Map(),
+        receive,
+      });
+      const rendered = renderRunningConfig({
+        hostname: 'worker0',
+        routers: [
+          {
+            myASN: 64501,
+            vrf: '',
+            neighbors: [
+              neighbor('192.168.1.1', {
+                all: false,
+                filters: [
+                  { prefix: '10.0.0.0/8', family: 'ipv4', ge: 16, le: 24 },
+                  { prefix: '172.16.0.0/12', family: 'ipv4', le: 20 },
+                  { prefix: '192.168.0.0/16', family: 'ipv4' },
+                  { prefix: '2001:db8::/32', family: 'ipv6', ge: 48 },
+                ],
+              }),
+              neighbor('192.168.1.2', { all: true, filters: [] }),
+              neighbor('2001:db8:ff::1', {
+                all: false,
+                filters: [{ prefix: '10.1.0.0/16', family: 'ipv4' }],
+              }),
+            ],
+            prefixes: [],
+          },
+        ],
+        bfdProfiles: [],
+        frrVersion: frrVersion(),
+        ipForwarding: false,
+        vtyshHostname: hostname(),
+      });
+      expect(rendered).toContain('permit 10.0.0.0/8 ge 16 le 24');
+      expectRoundTrip(rendered);
     });
   },
 );

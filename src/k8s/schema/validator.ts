@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { StatusCause } from '../errors.js';
@@ -22,6 +23,20 @@ function newAjv(): Ajv {
     ajv.addFormat(numeric, { type: 'number', validate: () => true });
   }
   ajv.addFormat('byte', /^[A-Za-z0-9+/]*={0,2}$/);
+  // Kubernetes' `cidr` format: what Go's net.ParseCIDR accepts (FRRConfiguration uses it).
+  ajv.addFormat('cidr', {
+    type: 'string',
+    validate: (s: string) => {
+      const [ip, len, ...rest] = s.split('/');
+      const v = isIP(ip ?? '');
+      return (
+        rest.length === 0 &&
+        v !== 0 &&
+        /^\d{1,3}$/.test(len ?? '') &&
+        Number(len) <= (v === 4 ? 32 : 128)
+      );
+    },
+  });
   return ajv;
 }
 

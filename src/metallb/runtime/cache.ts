@@ -4,6 +4,7 @@
  * cluster alike. Any change to an input kind fires `onChange`; reconcilers are level-triggered
  * and read the whole picture from here.
  */
+import type { FRRConfiguration } from '../frr-configuration.js';
 import type { Informer, ObjectCache } from '@kubernetes/client-node';
 import type { KubeClient, KubeResource } from '../../k8s/client.js';
 import { configInputKey } from './writer.js';
@@ -28,6 +29,8 @@ export interface WatchedKind {
   kind: string;
   /** Only objects in the MetalLB namespace count (MetalLB's own kinds, Secrets). */
   metallbNamespaced: boolean;
+  /** Only objects in frr-k8s's namespace count (FRRConfiguration: frr-k8s reads no other). */
+  frrK8sNamespaced?: boolean;
 }
 
 export const WATCHED_KINDS: readonly WatchedKind[] = [
@@ -72,6 +75,13 @@ export const WATCHED_KINDS: readonly WatchedKind[] = [
     metallbNamespaced: false,
   },
   { key: 'namespaces', apiVersion: 'v1', kind: 'Namespace', metallbNamespaced: false },
+  {
+    key: 'frrConfigurations',
+    apiVersion: 'frrk8s.metallb.io/v1beta1',
+    kind: 'FRRConfiguration',
+    metallbNamespaced: false,
+    frrK8sNamespaced: true,
+  },
 ];
 
 type AnyInformer = Informer<KubeResource> & ObjectCache<KubeResource>;
@@ -86,6 +96,7 @@ export class ClusterCache {
   constructor(
     private readonly client: KubeClient,
     readonly metallbNamespace: string,
+    readonly frrK8sNamespace = 'frr-k8s-system',
   ) {}
 
   onChange(fn: (kind: string) => void): void {
@@ -97,7 +108,11 @@ export class ClusterCache {
       const inf = await this.client.informer(
         k.apiVersion,
         k.kind,
-        k.metallbNamespaced ? { namespace: this.metallbNamespace } : {},
+        k.metallbNamespaced
+          ? { namespace: this.metallbNamespace }
+          : k.frrK8sNamespaced
+            ? { namespace: this.frrK8sNamespace }
+            : {},
       );
       const fire = (): void => {
         this.generation++;
@@ -134,6 +149,10 @@ export class ClusterCache {
 
   endpointSlices(): EndpointSlice[] {
     return this.items<EndpointSlice>('endpointSlices');
+  }
+
+  frrConfigurations(): FRRConfiguration[] {
+    return this.items<FRRConfiguration>('frrConfigurations');
   }
 
   /** `configInputKey(resources())`, computed once per generation rather than once per node. */

@@ -14,6 +14,12 @@ import {
   type ConvergeResult,
 } from '../converge.js';
 import { poolStatusFromCounters } from '../pool.js';
+import {
+  forgetPoolMetrics,
+  recordConfigUpdate,
+  recordPoolMetrics,
+  type ControllerMetrics,
+} from '../metrics.js';
 import { ANNOTATION, serviceKey } from '../service-ip.js';
 import type { IPAddressPool, Service } from '../types.js';
 import { LastValidConfig, rfc3339 } from '../validate.js';
@@ -29,12 +35,15 @@ export class MetallbController {
   /** Last event message posted per Service, so a pending Service does not flood Events. */
   private readonly lastEvent = new Map<string, string>();
   private known = new Set<string>();
+  /** Pools with allocator series, so a deleted pool's go too. */
+  private readonly measuredPools = new Set<string>();
 
   constructor(
     private readonly cache: ClusterCache,
     private readonly writer: StatusWriter,
     private readonly clock: Clock,
     random: Random,
+    private readonly metrics?: ControllerMetrics,
   ) {
     this.allocator = new Allocator(random);
   }
@@ -45,6 +54,8 @@ export class MetallbController {
     if (key !== this.configKey) {
       this.configKey = key;
       const r = this.lastValid.apply(resources, this.clock.wallNow());
+      if (this.metrics)
+        recordConfigUpdate(this.metrics.k8sClient, !r.error, r.config !== undefined);
       await this.writer.configurationState({ component: 'controller' }, r.status);
       if (r.config) this.allocator.setPools(r.config);
     }
@@ -115,9 +126,17 @@ export class MetallbController {
   }
 
   private async writePools(pools: IPAddressPool[]): Promise<void> {
+    const seen = new Set<string>();
     for (const pool of pools) {
       const counters = this.allocator.countersForPool(pool.metadata.name!);
       if (!counters) continue;
+      seen.add(pool.metadata.name!);
+      if (this.metrics) {
+        // MetalLB's allocator updates these on every assignment and release (updatePoolStats).
+        const services = this.allocator.servicesInPool(pool.metadata.name!);
+        recordPoolMetrics(this.metrics, pool.metadata.name!, counters, services);
+        this.measuredPools.add(pool.metadata.name!);
+      }
       const status = poolStatusFromCounters(counters);
       if (sameJson(pool.status ?? {}, status)) continue;
       await this.writer.patchStatus(
@@ -128,6 +147,10 @@ export class MetallbController {
         },
         { status },
       );
+    }
+    for (const gone of [...this.measuredPools].filter((p) => !seen.has(p))) {
+      if (this.metrics) forgetPoolMetrics(this.metrics, gone);
+      this.measuredPools.delete(gone);
     }
   }
 }

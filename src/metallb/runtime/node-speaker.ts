@@ -25,7 +25,25 @@ import type { KubeClient, KubeResource, ObjectRef } from '../../k8s/client.js';
 import { planBgp, type BgpPlan } from '../announce.js';
 import { peerSocketOptions, type MetallbConfig, type ParsedPeer } from '../config.js';
 import { frrRoutersForNode, renderRunningConfig } from '../frr-config.js';
-import type { MetallbMetrics } from '../metrics.js';
+import {
+  acceptsRoute,
+  receiveKey,
+  FrrConversionError,
+  receivePolicies,
+  unappliedParts,
+  type ReceivePolicy,
+} from '../frr-configuration.js';
+import {
+  MessageTally,
+  recordConfigUpdate,
+  type AnnouncedService,
+  type BfdPeerSample,
+  type BgpPeerSample,
+  type SpeakerMetrics,
+} from '../metrics.js';
+import type { BfdDiscardReason } from '../../bfd/wire/discard.js';
+import { ingressIPs } from '../service-ip.js';
+import { formatIP } from '../ip.js';
 import { nodeAddress } from '../nodes.js';
 import { SERVICE_BGP_STATUS_LABELS, serviceBgpStatusObject } from '../announce.js';
 import { bgpSessionStateObject, sessionPeerName, SESSION_STATE_LABELS } from '../session-state.js';
@@ -78,6 +96,8 @@ interface PeerRuntime {
   neighbor?: Neighbor;
   /** The connections whose socket options (MD5 key, TTL) this peer set on the transport. */
   socketSelector?: { localAddress?: string; peerAddress: string };
+  /** BGP messages by type, for the FRR collectors' counters. */
+  tally: MessageTally;
 }
 
 export class NodeSpeaker {
@@ -103,6 +123,12 @@ export class NodeSpeaker {
   /** BGPSessionStates this speaker wrote, by `address|vrf`, with the status last written. */
   private readonly sessionObjects = new Map<string, { ref: ObjectRef; status: unknown }>();
   private flushing: Promise<void> | undefined;
+  /** FRRConfiguration findings already reported (unappliedParts). */
+  private readonly frrWarned = new Set<string>();
+  /** FRRConfiguration toReceive policies by receiveKey, as last rendered. */
+  private receive = new Map<string, ReceivePolicy>();
+  /** Services this node announces (metallb_speaker_announced), by protocol. */
+  private announced: AnnouncedService[] = [];
 
   constructor(
     readonly options: NodeSpeakerOptions,
@@ -111,7 +137,7 @@ export class NodeSpeaker {
     private readonly writer: StatusWriter,
     private readonly components: NodeSpeakerComponents,
     private readonly events: SpeakerEvents,
-    private readonly metrics?: MetallbMetrics,
+    private readonly metrics?: SpeakerMetrics,
   ) {
     this.speaker = new Speaker({
       clock: components.clock,
@@ -171,10 +197,10 @@ export class NodeSpeaker {
     const key = this.cache.configKey();
     if (key !== this.configKey) {
       this.configKey = key;
-      this.configStatus = this.lastValid.apply(
-        this.cache.resources(),
-        this.components.clock.wallNow(),
-      ).status;
+      const applied = this.lastValid.apply(this.cache.resources(), this.components.clock.wallNow());
+      this.configStatus = applied.status;
+      if (this.metrics)
+        recordConfigUpdate(this.metrics.k8sClient, !applied.error, applied.config !== undefined);
     }
     const config = this.lastValid.config;
     const nodeObj = this.cache.nodes().find((n) => n.metadata.name === this.node);
@@ -215,10 +241,6 @@ export class NodeSpeaker {
             ],
           ] as const;
         }),
-      );
-      this.metrics?.bgpAnnouncedPrefixes.set(
-        { peer: this.peerLabel(rt), vrf: rt.parsed.vrf },
-        s.routes.length,
       );
     }
     this.pending = { config, plan };
@@ -287,7 +309,12 @@ export class NodeSpeaker {
     config: MetallbConfig,
     node: Node,
   ): Promise<void> {
-    const rt: PeerRuntime = { name, parsed, key: this.sessionKey(parsed, config, node) };
+    const rt: PeerRuntime = {
+      name,
+      parsed,
+      key: this.sessionKey(parsed, config, node),
+      tally: new MessageTally(),
+    };
     this.peers.set(name, rt);
     if (!parsed.address) {
       this.events.problem(
@@ -333,6 +360,8 @@ export class NodeSpeaker {
             families,
             gracefulRestart: parsed.enableGracefulRestart ? { restartTimeSeconds: 120 } : undefined,
             hostname: this.node,
+            // Kept so that FRRConfiguration toReceive can say which received routes are accepted.
+            keepAdjRibIn: true,
             // frr-k8s runs FRR: an unreachable peer shows Active, as the seed's table does.
             connectFailure: 'active',
           },
@@ -359,42 +388,22 @@ export class NodeSpeaker {
     if (bfd?.echoNotTransmitted && parsed.bfdProfile) {
       await this.reportEchoNotTransmitted(parsed.bfdProfile, bfd.echoNotTransmitted.reason);
     }
-    const label = { peer: this.peerLabel(rt), vrf: parsed.vrf };
     rt.neighbor.on({
       // Neighbor's order: a BFD change reaches bfdTransition before the BGP teardown it causes.
       bfdTransition: (e) => {
         this.events.bfdTransition(this.node, name, e);
-        this.metrics?.bfdSessionUp.set(label, e.to === BfdState.Up ? 1 : 0);
-        if (e.to === BfdState.Up) this.metrics?.bfdSessionUpEvents.inc(label);
-        else if (e.from === BfdState.Up) this.metrics?.bfdSessionDownEvents.inc(label);
         this.sessionChanged(name);
       },
       bgpTransition: (e) => {
         this.events.bgpTransition(this.node, name, e);
-        this.metrics?.bgpSessionUp.set(label, e.to === 'Established' ? 1 : 0);
         this.sessionChanged(name);
       },
       message: (m) => {
         this.events.message(this.node, name, m, { address: localAddress });
-        if (m.direction === 'sent' && m.type === 'UPDATE') this.metrics?.bgpUpdatesSent.inc(label);
-        if (m.direction === 'received' && m.type === 'UPDATE')
-          this.metrics?.bgpUpdatesReceived.inc(label);
-        if (m.direction === 'sent' && m.type === 'NOTIFICATION')
-          this.metrics?.bgpNotificationsSent.inc(label);
-        if (m.type === 'KEEPALIVE')
-          (m.direction === 'sent'
-            ? this.metrics?.bgpKeepalivesSent
-            : this.metrics?.bgpKeepalivesReceived
-          )?.inc(label);
-        if (m.type === 'OPEN')
-          (m.direction === 'sent'
-            ? this.metrics?.bgpOpensSent
-            : this.metrics?.bgpOpensReceived
-          )?.inc(label);
+        rt.tally.record(m.direction, m.type);
       },
       problem: (error) => this.events.problem(this.node, error),
     });
-    this.metrics?.bgpSessionUp.set(label, 0);
     await rt.neighbor.start();
     this.sessionChanged(name);
   }
@@ -445,13 +454,69 @@ export class NodeSpeaker {
     await rt.neighbor?.close();
     if (rt.socketSelector)
       this.components.bgpTransport.socketOptions?.set(rt.socketSelector, undefined);
-    this.metrics?.bgpSessionUp.remove({ peer: this.peerLabel(rt), vrf: rt.parsed.vrf });
     await this.deleteSessionState(rt.parsed);
   }
 
-  private peerLabel(rt: PeerRuntime): string {
-    const port = rt.parsed.port && rt.parsed.port !== 179 ? `:${rt.parsed.port}` : '';
-    return `${rt.parsed.address ?? rt.parsed.iface ?? rt.name}${port}`;
+  // --- metrics --------------------------------------------------------------------------------
+
+  /** What the FRR collectors and the speaker's gauges read at a scrape (metrics.ts). */
+  metricSamples(): {
+    bgp: BgpPeerSample[];
+    bfd: BfdPeerSample[];
+    announced: AnnouncedService[];
+    bfdDiscards: Partial<Record<BfdDiscardReason, number>>;
+  } {
+    const bgp: BgpPeerSample[] = [];
+    const bfd: BfdPeerSample[] = [];
+    const discards: Partial<Record<BfdDiscardReason, number>> = { ...this.bfdTable.discards };
+    for (const rt of this.peers.values()) {
+      const peer = rt.neighbor?.peer;
+      if (!peer || !rt.parsed.address) continue;
+      const established = peer.session.state === 'Established';
+      bgp.push({
+        address: rt.parsed.address,
+        port: rt.parsed.port ?? 179,
+        vrf: rt.parsed.vrf,
+        established,
+        prefixesSent: established ? peer.adjRibOut.size : 0,
+        prefixesReceived: this.acceptedOf(rt).length,
+        messages: rt.tally,
+      });
+      const bfdSession = rt.neighbor?.bfd;
+      if (!bfdSession) continue;
+      const c = bfdSession.counters;
+      bfd.push({
+        address: rt.parsed.address,
+        vrf: rt.parsed.vrf,
+        up: bfdSession.state === BfdState.Up,
+        controlPacketsIn: c.packetsReceived,
+        controlPacketsOut: c.packetsSent,
+        upEvents: c.upTransitions,
+        downEvents: c.downTransitions,
+      });
+      for (const [reason, n] of Object.entries(c.discards) as [BfdDiscardReason, number][])
+        discards[reason] = (discards[reason] ?? 0) + n;
+    }
+    return { bgp, bfd, announced: [...this.announced], bfdDiscards: discards };
+  }
+
+  /** metallb_speaker_announced: the services this node announces, one series per IP. */
+  private setAnnounced(
+    protocol: AnnouncedService['protocol'],
+    services: { serviceName: string; serviceNamespace: string }[],
+  ): void {
+    const byKey = new Map(
+      this.cache.services().map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]),
+    );
+    const next = this.announced.filter((a) => a.protocol !== protocol);
+    for (const d of services) {
+      const key = `${d.serviceNamespace}/${d.serviceName}`;
+      const svc = byKey.get(key);
+      if (!svc) continue;
+      for (const ip of ingressIPs(svc))
+        next.push({ service: key, protocol, node: this.node, ip: formatIP(ip) });
+    }
+    this.announced = next;
   }
 
   // --- BGPSessionState ------------------------------------------------------------------------
@@ -603,6 +668,7 @@ export class NodeSpeaker {
 
   private async writeServiceStatuses(plan: BgpPlan): Promise<void> {
     const desired = plan.statuses.filter((s) => s.node === this.node);
+    this.setAnnounced('bgp', desired);
     // Deleted when no peer remains for the (Service, node) (§5).
     await this.syncServiceStatuses(
       'ServiceBGPStatus',
@@ -619,6 +685,7 @@ export class NodeSpeaker {
       endpointSlices: this.cache.endpointSlices(),
       ...(this.options.speakerNodes ? { speakerNodes: this.options.speakerNodes() } : {}),
     }).filter((d) => d.node === this.node);
+    this.setAnnounced('layer2', desired);
     await this.syncServiceStatuses(
       'ServiceL2Status',
       desired.map((d) => serviceL2StatusObject(d, this.options.metallbNamespace)),
@@ -679,8 +746,56 @@ export class NodeSpeaker {
     for (const gone of byKey.values()) for (const o of gone) await this.writer.delete(o);
   }
 
+  /** The routes a peer sent that its FRRConfiguration toReceive lets in (FRR's route-map in). */
+  private acceptedOf(rt: PeerRuntime): string[] {
+    const peer = rt.neighbor?.peer;
+    if (!peer || !rt.parsed.address) return [];
+    const policy = this.receive.get(receiveKey(rt.parsed.myASN, rt.parsed.vrf, rt.parsed.address));
+    const prefixes = new Set([...peer.adjRibIn.routes()].map((r) => r.prefix));
+    return [...prefixes].filter((p) => acceptsRoute(policy, p)).sort();
+  }
+
+  /** Accepted routes by BGPPeer name: what FRR on the node would install from each peer. */
+  acceptedRoutes(): { peer: string; address: string; prefixes: string[] }[] {
+    return [...this.peers.values()].map((rt) => ({
+      peer: rt.name,
+      address: rt.parsed.address ?? '',
+      prefixes: this.acceptedOf(rt),
+    }));
+  }
+
   private async writeFrrNodeState(config: MetallbConfig, plan: BgpPlan): Promise<void> {
     const routers = frrRoutersForNode(this.node, [...config.peers.values()], plan);
+    // frr-k8s merges the FRRConfigurations that select this node with MetalLB's; a piece it
+    // cannot convert fails the conversion and none of them applies.
+    let conversion = 'success';
+    const nodeObj = this.cache.nodes().find((n) => n.metadata.name === this.node);
+    try {
+      this.receive = nodeObj
+        ? receivePolicies(nodeObj, this.cache.frrConfigurations())
+        : new Map<string, ReceivePolicy>();
+    } catch (error) {
+      if (!(error instanceof FrrConversionError)) throw error;
+      this.receive = new Map();
+      conversion = `failed: ${error.message}`;
+      this.events.problem(this.node, error);
+    }
+    const known = new Set<string>();
+    for (const r of routers)
+      for (const n of r.neighbors) {
+        if (!n.addr) continue;
+        known.add(receiveKey(r.myASN, r.vrf, n.addr));
+        const policy = this.receive.get(receiveKey(r.myASN, r.vrf, n.addr));
+        if (policy) n.receive = policy;
+      }
+    if (nodeObj) {
+      // Said once per distinct finding, not on every pass.
+      for (const line of unappliedParts(nodeObj, this.cache.frrConfigurations(), known)) {
+        if (this.frrWarned.has(line)) continue;
+        this.frrWarned.add(line);
+        this.events.problem(this.node, new SpeakersimError('ERR_FRRK8S_UNSUPPORTED', line));
+      }
+    }
     const runningConfig = renderRunningConfig({
       hostname: this.node,
       routers,
@@ -688,7 +803,7 @@ export class NodeSpeaker {
         routers.some((r) => r.neighbors.some((n) => n.bfdProfile === p.name)),
       ),
     });
-    const status = { runningConfig, lastReloadResult: 'success', lastConversionResult: 'success' };
+    const status = { runningConfig, lastReloadResult: 'success', lastConversionResult: conversion };
     const ref = {
       apiVersion: 'frrk8s.metallb.io/v1beta1',
       kind: 'FRRNodeState',

@@ -9,7 +9,13 @@ import type { Random } from '../../core/random.js';
 import type { Transport } from '../../bgp/io/transport.js';
 import type { BfdTransportFactory } from '../../bfd/io/transport.js';
 import type { KubeClient } from '../../k8s/client.js';
-import { createMetallbMetrics, type MetallbMetrics } from '../metrics.js';
+import {
+  createControllerMetrics,
+  createSpeakerMetrics,
+  type ControllerMetrics,
+  type FrrMetricsNames,
+  type SpeakerMetrics,
+} from '../metrics.js';
 import { METALLB_NAMESPACE } from '../types.js';
 import { ClusterCache } from './cache.js';
 import { MetallbController } from './controller.js';
@@ -26,6 +32,8 @@ export interface MetallbRuntimeInit {
   frrK8sNamespace?: string;
   /** 0 (default): BGPSessionState on every change; > 0: poll like frr-k8s (120000 there). */
   sessionStatePollMs?: number;
+  /** Names of the BGP/BFD series: MetalLB's FRR sidecar (`metallb_*`) or frr-k8s (`frrk8s_*`). */
+  frrMetricsNames?: FrrMetricsNames;
 }
 
 export interface MetallbRuntimeComponents {
@@ -40,10 +48,10 @@ export interface MetallbRuntimeComponents {
 export class MetallbRuntime {
   /** The controller's metrics (pools); each speaker has a registry of its own, as each pod does. */
   readonly registry = new Registry();
-  readonly metrics: MetallbMetrics;
+  readonly metrics: ControllerMetrics;
   private readonly nodeRegistries = new Map<
     string,
-    { registry: Registry; metrics: MetallbMetrics }
+    { registry: Registry; metrics: SpeakerMetrics }
   >();
   readonly cache: ClusterCache;
   private readonly writer: StatusWriter;
@@ -64,8 +72,8 @@ export class MetallbRuntime {
     private readonly components: MetallbRuntimeComponents,
   ) {
     const ns = init.metallbNamespace ?? METALLB_NAMESPACE;
-    this.metrics = createMetallbMetrics(this.registry);
-    this.cache = new ClusterCache(components.client, ns);
+    this.metrics = createControllerMetrics(this.registry);
+    this.cache = new ClusterCache(components.client, ns, init.frrK8sNamespace ?? 'frr-k8s-system');
     const given = components.events ?? {};
     this.events = {
       bgpTransition: (...a) => given.bgpTransition?.(...a),
@@ -90,6 +98,7 @@ export class MetallbRuntime {
       this.writer,
       components.clock,
       components.random,
+      this.metrics,
     );
     for (const node of init.nodes) this.speakers.set(node, this.newSpeaker(node));
   }
@@ -179,7 +188,19 @@ export class MetallbRuntime {
     let m = this.nodeRegistries.get(node);
     if (!m) {
       const registry = new Registry();
-      m = { registry, metrics: createMetallbMetrics(registry) };
+      // The registry outlives a restart of the node's speaker: it reads whichever runs now.
+      const now = () => this.speakers.get(node)?.metricSamples();
+      const metrics = createSpeakerMetrics(
+        registry,
+        {
+          bgp: () => now()?.bgp ?? [],
+          bfd: () => now()?.bfd ?? [],
+          announced: () => now()?.announced ?? [],
+          bfdDiscards: () => now()?.bfdDiscards ?? {},
+        },
+        this.init.frrMetricsNames,
+      );
+      m = { registry, metrics };
       this.nodeRegistries.set(node, m);
     }
     return new NodeSpeaker(

@@ -86,6 +86,7 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
         },
       ],
       neighbors,
+      ...(r.originate ? { originate: r.originate } : {}),
     };
   });
   return {

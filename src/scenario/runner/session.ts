@@ -12,6 +12,7 @@ import { SeededRandom, systemRandom, type Random } from '../../core/random.js';
 import { ApiServer } from '../../k8s/api-server.js';
 import { KubeClient, type KubeResource } from '../../k8s/client.js';
 import { MetallbRuntime } from '../../metallb/runtime/runtime.js';
+import type { FrrMetricsNames } from '../../metallb/metrics.js';
 import { describeNotification } from '../../bgp/wire/index.js';
 import type { BgpMessage } from '../../bgp/wire/types.js';
 import { BFD_STATE_NAMES } from '../../bfd/state-names.js';
@@ -33,6 +34,8 @@ export interface SessionOptions {
   frrK8sNamespace?: string;
   /** Write BGPSessionState every N ms like frr-k8s (default: on every change). */
   sessionStatePollMs?: number;
+  /** Names of the BGP/BFD metrics: MetalLB's FRR sidecar (default) or frr-k8s's. */
+  frrMetricsNames?: FrrMetricsNames;
   /** Record every BGP message (and BFD packet) for a pcap file. */
   pcap?: boolean;
   /** Port for the API server (0: a free one). */
@@ -237,6 +240,10 @@ export class ScenarioSession {
         nodes: this.scenario.topology.nodes.map((n) => n.name),
         frrK8sNamespace: frrNs,
         sessionStatePollMs: this.options.sessionStatePollMs ?? this.scenario.sessionStatePollMs,
+        // The run's --frr-metrics wins over the scenario's frrMetrics.
+        ...((this.options.frrMetricsNames ?? this.scenario.frrMetrics)
+          ? { frrMetricsNames: this.options.frrMetricsNames ?? this.scenario.frrMetrics }
+          : {}),
       },
       {
         client: this.client,

@@ -1,18 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SystemClock } from '../../../src/core/clock.js';
 import { SeededRandom } from '../../../src/core/random.js';
-import { MemoryNetwork } from '../../../src/bgp/io/memory.js';
-import { InMemoryBfdNetwork } from '../../../src/bfd/io/memory-transport.js';
-import { KubeClient, type KubeResource } from '../../../src/k8s/client.js';
-import { BuiltinRouter } from '../../../src/lab/builtin/router.js';
-import { MetallbRuntime } from '../../../src/metallb/runtime/runtime.js';
+import type { KubeClient } from '../../../src/k8s/client.js';
+import { type KubeResource } from '../../../src/k8s/client.js';
+import { waitFor } from './wait-for.js';
+import { startRuntimeLab } from './lab.js';
 import { l2ElectionOrder } from '../../../src/metallb/l2.js';
 import { kubectlAvailable, parseTable, startHarness } from '../../k8s/helpers.js';
 
 // What a node's speaker wrote goes away with its pods (ownerReferences + the API server's
 // garbage collector), and the new L2 leader removes the old leader's object: after a failover
 // kubectl shows one ServiceL2Status, as on a real cluster.
-const clock = new SystemClock();
 const NS = 'metallb-system';
 const FRR_NS = 'frr-k8s-system';
 const NODES = [
@@ -23,20 +20,6 @@ const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 15_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const statusOf = (o: KubeResource) => (o as { status?: Record<string, unknown> }).status ?? {};
 const owners = (o: KubeResource) =>
@@ -49,52 +32,13 @@ async function setup() {
   });
   cleanups.push(() => h.close());
   const random = new SeededRandom(11);
-  const client = KubeClient.fromKubeconfigFile(h.server.kubeconfigPath);
-  const bgpNet = new MemoryNetwork(clock);
-  const bfdNet = new InMemoryBfdNetwork({ clock, random });
-  const router = new BuiltinRouter(
-    {
-      name: 'r1',
-      asn: 64500,
-      routerId: '198.18.0.1',
-      interfaces: [{ segment: 'lan', ipv4: '198.18.0.1' }],
-      neighbors: NODES.map((n) => ({
-        address: n.ip,
-        remoteAsn: 64501,
-        timers: { keepaliveS: 1, holdS: 3 },
-      })),
-    },
-    {
-      clock,
-      random,
-      bgpTransport: bgpNet.transport(),
-      bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
-    },
-  );
-  await router.start();
-  cleanups.push(() => router.stop());
-  for (const n of NODES) {
-    await client.create({
-      apiVersion: 'v1',
-      kind: 'Node',
-      metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name } },
-    });
-    await client.patchStatus(
-      { apiVersion: 'v1', kind: 'Node', metadata: { name: n.name } },
-      { status: { addresses: [{ type: 'InternalIP', address: n.ip }] } },
-    );
-  }
-  const rt = await MetallbRuntime.start(
-    { nodes: NODES.map((n) => n.name), frrK8sNamespace: FRR_NS },
-    {
-      client,
-      clock,
-      random,
-      bgpTransport: bgpNet.transport(),
-      bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
-    },
-  );
-  cleanups.push(() => rt.stop());
+  const { client, rt } = await startRuntimeLab({
+    kubeconfigPath: h.server.kubeconfigPath,
+    nodes: NODES,
+    random,
+    frrK8sNamespace: FRR_NS,
+    cleanups,
+  });
   const objects: KubeResource[] = [
     {
       apiVersion: 'metallb.io/v1beta1',

@@ -1,34 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SystemClock } from '../../../src/core/clock.js';
 import { SeededRandom } from '../../../src/core/random.js';
-import { MemoryNetwork } from '../../../src/bgp/io/memory.js';
-import { InMemoryBfdNetwork } from '../../../src/bfd/io/memory-transport.js';
 import { ApiServer } from '../../../src/k8s/api-server.js';
-import { KubeClient } from '../../../src/k8s/client.js';
-import { BuiltinRouter } from '../../../src/lab/builtin/router.js';
-import { MetallbRuntime } from '../../../src/metallb/runtime/runtime.js';
+import { waitFor } from './wait-for.js';
+import { startRuntimeLab } from './lab.js';
 import { serveMetrics } from '../../../src/metallb/runtime/metrics-server.js';
 
 // The seed's BGP example end to end on builtin peers: controller, speaker, builtin router.
-const clock = new SystemClock();
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  ms = 10_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function setup() {
   const random = new SeededRandom(5);
@@ -38,49 +19,13 @@ async function setup() {
     namespaces: ['metallb-system', 'frr-k8s-system'],
   });
   cleanups.push(() => server.close());
-  const client = KubeClient.fromKubeconfigFile(server.kubeconfigPath);
-  const bgpNet = new MemoryNetwork(clock);
-  const bfdNet = new InMemoryBfdNetwork({ clock, random });
-  const router = new BuiltinRouter(
-    {
-      name: 'r1',
-      asn: 64500,
-      routerId: '198.18.0.1',
-      interfaces: [{ segment: 'lan', ipv4: '198.18.0.1' }],
-      neighbors: [
-        { address: '198.18.0.10', remoteAsn: 64501, timers: { keepaliveS: 1, holdS: 3 } },
-      ],
-    },
-    {
-      clock,
-      random,
-      bgpTransport: bgpNet.transport(),
-      bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
-    },
-  );
-  await router.start();
-  cleanups.push(() => router.stop());
-  await client.create({
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: 'worker0', labels: { 'kubernetes.io/hostname': 'worker0' } },
+  const lab = await startRuntimeLab({
+    kubeconfigPath: server.kubeconfigPath,
+    nodes: [{ name: 'worker0', ip: '198.18.0.10' }],
+    random,
+    cleanups,
   });
-  await client.patchStatus(
-    { apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker0' } },
-    { status: { addresses: [{ type: 'InternalIP', address: '198.18.0.10' }] } },
-  );
-  const rt = await MetallbRuntime.start(
-    { nodes: ['worker0'] },
-    {
-      client,
-      clock,
-      random,
-      bgpTransport: bgpNet.transport(),
-      bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
-    },
-  );
-  cleanups.push(() => rt.stop());
-  return { server, client, router, rt };
+  return { server, ...lab };
 }
 
 describe('MetalLB runtime against a builtin router', () => {
@@ -195,11 +140,23 @@ describe('MetalLB runtime against a builtin router', () => {
     ]);
     expect(
       await rt.nodeRegistry('worker0')!.getSingleMetricAsString('metallb_bgp_session_up'),
-    ).toContain('metallb_bgp_session_up{peer="198.18.0.1",vrf=""} 1');
+    ).toContain('metallb_bgp_session_up{peer="198.18.0.1:179",vrf="default"} 1');
+    // The controller's allocator gauges, as MetalLB's updatePoolStats sets them.
+    const controller = await rt.registry.metrics();
+    expect(controller).toContain('metallb_allocator_addresses_total{pool="bgp-pool"} 11');
+    expect(controller).toContain('metallb_allocator_addresses_in_use_total{pool="bgp-pool"} 1');
+    expect(controller).toContain('metallb_allocator_services_allocated_total{pool="bgp-pool"} 1');
+    expect(controller).toContain('metallb_k8s_client_config_loaded_bool 1');
     const metrics = await serveMetrics(rt);
     try {
       const text = await (await fetch(`${metrics.url}/metrics/worker0`)).text();
-      expect(text).toContain('metallb_bgp_session_up{peer="198.18.0.1",vrf=""} 1');
+      expect(text).toContain('metallb_bgp_session_up{peer="198.18.0.1:179",vrf="default"} 1');
+      expect(text).toMatch(
+        /^metallb_bgp_updates_total\{peer="198.18.0.1:179",vrf="default"\} [1-9]/m,
+      );
+      expect(text).toContain(
+        'metallb_speaker_announced{service="default/test-service",protocol="bgp",node="worker0",ip="192.168.122.210"} 1',
+      );
       expect((await fetch(`${metrics.url}/metrics/nosuchnode`)).status).toBe(404);
     } finally {
       await metrics.close();

@@ -1,0 +1,72 @@
+/**
+ * The MetalLB runtime against one builtin router (r1, 198.18.0.1, AS 64500) on in-memory
+ * transports, with a Node object per simulated node: what the runtime tests share.
+ */
+import { SystemClock } from '../../../src/core/clock.js';
+import type { Random } from '../../../src/core/random.js';
+import { MemoryNetwork } from '../../../src/bgp/io/memory.js';
+import { InMemoryBfdNetwork } from '../../../src/bfd/io/memory-transport.js';
+import { KubeClient } from '../../../src/k8s/client.js';
+import { BuiltinRouter } from '../../../src/lab/builtin/router.js';
+import { MetallbRuntime } from '../../../src/metallb/runtime/runtime.js';
+
+export async function startRuntimeLab(options: {
+  kubeconfigPath: string;
+  nodes: { name: string; ip: string }[];
+  random: Random;
+  frrK8sNamespace?: string;
+  cleanups: (() => Promise<void>)[];
+}): Promise<{ client: KubeClient; router: BuiltinRouter; rt: MetallbRuntime }> {
+  const { random, cleanups, nodes } = options;
+  const clock = new SystemClock();
+  const client = KubeClient.fromKubeconfigFile(options.kubeconfigPath);
+  const bgpNet = new MemoryNetwork(clock);
+  const bfdNet = new InMemoryBfdNetwork({ clock, random });
+  const router = new BuiltinRouter(
+    {
+      name: 'r1',
+      asn: 64500,
+      routerId: '198.18.0.1',
+      interfaces: [{ segment: 'lan', ipv4: '198.18.0.1' }],
+      neighbors: nodes.map((n) => ({
+        address: n.ip,
+        remoteAsn: 64501,
+        timers: { keepaliveS: 1, holdS: 3 },
+      })),
+    },
+    {
+      clock,
+      random,
+      bgpTransport: bgpNet.transport(),
+      bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
+    },
+  );
+  await router.start();
+  cleanups.push(() => router.stop());
+  for (const n of nodes) {
+    await client.create({
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name } },
+    });
+    await client.patchStatus(
+      { apiVersion: 'v1', kind: 'Node', metadata: { name: n.name } },
+      { status: { addresses: [{ type: 'InternalIP', address: n.ip }] } },
+    );
+  }
+  const rt = await MetallbRuntime.start(
+    {
+      nodes: nodes.map((n) => n.name),
+      ...(options.frrK8sNamespace ? { frrK8sNamespace: options.frrK8sNamespace } : {}),
+    },
+    {
+      client,
+      clock,
+      random,
+      bgpTransport: bgpNet.transport(),
+      bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
+    },
+  );
+  cleanups.push(() => rt.stop());
+  return { client, router, rt };
+}
