@@ -189,22 +189,14 @@ describe('BFD session table', () => {
   }
 
   const down = (your: number): Buffer =>
-    encodeControlPacket({
-      version: 1,
-      diagnostic: 0,
-      state: your ? BfdState.Init : BfdState.Down,
-      poll: false,
-      final: false,
-      controlPlaneIndependent: false,
-      demand: false,
-      multipoint: false,
-      detectMult: 3,
-      myDiscriminator: 99,
-      yourDiscriminator: your,
-      desiredMinTxUs: 1_000_000,
-      requiredMinRxUs: 300_000,
-      requiredMinEchoRxUs: 0,
-    });
+    encodeControlPacket(
+      controlPacket({
+        state: your ? BfdState.Init : BfdState.Down,
+        myDiscriminator: 99,
+        yourDiscriminator: your,
+        desiredMinTxUs: 1_000_000,
+      }),
+    );
 
   it('keeps one session per (local, peer, interface, VRF) and unique discriminators', async () => {
     const { t } = await table();

@@ -75,7 +75,16 @@ async function pair(opts: { bfdA?: boolean; multihop?: boolean } = {}) {
     for (let t = 0; t <= maxMs && !cond(); t += 5) await advance(5);
     if (!cond()) throw new Error(`timed out: ${what}`);
   };
-  return { clock, bfdNet, a, b, advance, until };
+  /** Starts both sides and waits until A is Established with BFD Up. */
+  const up = async () => {
+    await b.neighbor.start();
+    await a.neighbor.start();
+    await until(
+      'Established + BFD Up',
+      () => a.neighbor.session.established && a.neighbor.bfd?.state === BfdState.Up,
+    );
+  };
+  return { clock, bfdNet, a, b, advance, until, up };
 }
 
 type Row = [string, string];
@@ -91,12 +100,7 @@ function history(n: Neighbor): Row[] {
 describe('Neighbor: BGP + BFD + coupling in one composition', () => {
   it('a BFD failure is seen as (Established, Down) before (Idle, Down), with Cease/10 sent and counted', async () => {
     const p = await pair();
-    await p.b.neighbor.start();
-    await p.a.neighbor.start();
-    await p.until('Established + BFD Up', () => {
-      const n = p.a.neighbor;
-      return n.session.established && n.bfd?.state === BfdState.Up;
-    });
+    await p.up();
     const rows = history(p.a.neighbor);
     // A listener that subscribes late sees the same order: the order is the Neighbor's, not
     // the subscription order.
@@ -134,12 +138,7 @@ describe('Neighbor: BGP + BFD + coupling in one composition', () => {
 
   it("the peer's AdminDown takes BFD Down but leaves BGP up (RFC 5882 3.2), no teardown counted", async () => {
     const p = await pair();
-    await p.b.neighbor.start();
-    await p.a.neighbor.start();
-    await p.until(
-      'up',
-      () => p.a.neighbor.session.established && p.a.neighbor.bfd?.state === BfdState.Up,
-    );
+    await p.up();
     p.b.neighbor.bfd!.adminDown();
     await p.until('BFD Down', () => p.a.neighbor.bfd!.state === BfdState.Down, 1_000);
     await p.advance(500);
@@ -183,9 +182,7 @@ describe('Neighbor: BGP + BFD + coupling in one composition', () => {
 
   it('startBfd takes over the session bfdd already runs for the key (bgpd restart)', async () => {
     const p = await pair();
-    await p.b.neighbor.start();
-    await p.a.neighbor.start();
-    await p.until('BFD Up', () => p.a.neighbor.bfd?.state === BfdState.Up);
+    await p.up();
     const running = p.a.neighbor.bfd!;
     p.a.neighbor.abort();
     expect(p.a.neighbor.bfd).toBeUndefined();
@@ -198,12 +195,7 @@ describe('Neighbor: BGP + BFD + coupling in one composition', () => {
 
   it('a listener that throws is reported as a problem and does not stop the coupling', async () => {
     const p = await pair();
-    await p.b.neighbor.start();
-    await p.a.neighbor.start();
-    await p.until(
-      'up',
-      () => p.a.neighbor.session.established && p.a.neighbor.bfd?.state === BfdState.Up,
-    );
+    await p.up();
     const problems: unknown[] = [];
     p.a.neighbor.on({
       bfdTransition: () => {

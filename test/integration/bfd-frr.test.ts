@@ -9,8 +9,7 @@ import { bfdSessionStatus } from '../../src/metallb/bfd-profile.js';
 import { BfdDiagnostic, BfdState } from '../../src/bfd/wire/constants.js';
 import { labDown, labUp } from '../../src/lab/lifecycle.js';
 import { bfdPeers, vtyshCommands, waitFor, waitForNeighbor } from '../../src/lab/router-state.js';
-import type { LabTopology } from '../../src/lab/topology.js';
-import { bfdLossAndRecovery, labNodeNeighbor } from './bfd-lab.js';
+import { bfdLab, bfdLossAndRecovery, labNodeNeighbor } from './bfd-lab.js';
 import { integration, serialLabFile } from './require.js';
 
 // speakersim BFD (RFC 5880/5881 over node:dgram, bound to each node's address) against FRR 8.4
@@ -34,26 +33,13 @@ const fast = {
 const N1 = '198.18.22.10';
 const N2 = '198.18.22.11';
 const RTR = '198.18.22.1';
-const topology: LabTopology = {
+const topology = bfdLab({
   name: LAB,
-  segments: [{ name: 'lan', ipv4Prefix: '198.18.22.0/24' }],
-  routers: [
-    {
-      name: 'r1',
-      asn: 64500,
-      routerId: RTR,
-      interfaces: [{ segment: 'lan', ipv4: RTR }],
-      neighbors: [
-        { address: N1, remoteAsn: 64501, bfd: slow, connectRetryS: 2 },
-        { address: N2, remoteAsn: 64501, bfd: fast, connectRetryS: 2 },
-      ],
-    },
-  ],
-  nodes: [
-    { name: 'node1', asn: 64501, segment: 'lan', ipv4: N1 },
-    { name: 'node2', asn: 64501, segment: 'lan', ipv4: N2 },
-  ],
-};
+  prefix: '198.18.22.0/24',
+  router: RTR,
+  nodes: { node1: N1, node2: N2 },
+  neighbor: (address) => ({ bfd: address === N1 ? slow : fast }),
+});
 
 integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
   'speakersim BFD against FRR bfdd, coupled to BGP',

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { Neighbor, type NeighborComponents } from '../../src/bgp/neighbor.js';
-import type { BfdProfileSpec } from '../../src/lab/topology.js';
+import type { BfdProfileSpec, LabTopology, NeighborSpec } from '../../src/lab/topology.js';
 import { BfdDiagnostic, BfdState } from '../../src/bfd/wire/constants.js';
 import { dropBfd, restorePackets } from '../../src/lab/faults.js';
 import { waitFor } from '../../src/lab/router-state.js';
@@ -109,4 +109,38 @@ export function labNodeNeighbor(
     },
     components,
   );
+}
+
+/**
+ * One FRR router r1 (AS 64500) at `router` on one /24 with simulated nodes (AS 64501): the lab
+ * the BFD tests use. `nodes` maps node name to address; each node gets a neighbor entry with
+ * `neighbor(address)`'s settings.
+ */
+export function bfdLab(o: {
+  name: string;
+  prefix: string;
+  router: string;
+  nodes: Record<string, string>;
+  neighbor: (address: string) => Omit<NeighborSpec, 'address' | 'remoteAsn'>;
+}): LabTopology {
+  const nodes = Object.entries(o.nodes);
+  return {
+    name: o.name,
+    segments: [{ name: 'lan', ipv4Prefix: o.prefix }],
+    routers: [
+      {
+        name: 'r1',
+        asn: 64500,
+        routerId: o.router,
+        interfaces: [{ segment: 'lan', ipv4: o.router }],
+        neighbors: nodes.map(([, address]) => ({
+          address,
+          remoteAsn: 64501,
+          connectRetryS: 2,
+          ...o.neighbor(address),
+        })),
+      },
+    ],
+    nodes: nodes.map(([name, ipv4]) => ({ name, asn: 64501, segment: 'lan', ipv4 })),
+  };
 }

@@ -8,8 +8,7 @@ import { BfdSessionTable, bfdPortFor, createUdpBfdTransport } from '../../src/bf
 import { BfdState } from '../../src/bfd/wire/constants.js';
 import { labDown, labUp } from '../../src/lab/lifecycle.js';
 import { bfdPeers, waitFor, waitForNeighbor } from '../../src/lab/router-state.js';
-import type { LabTopology } from '../../src/lab/topology.js';
-import { bfdLossAndRecovery, labNodeNeighbor } from './bfd-lab.js';
+import { bfdLab, bfdLossAndRecovery, labNodeNeighbor } from './bfd-lab.js';
 import { integration, serialLabFile } from './require.js';
 
 // A BGPPeer with ebgpMultiHop and a bfdProfile, against FRR 8.4: bgpd with `neighbor X
@@ -25,22 +24,13 @@ const profile = {
   detectMultiplier: 3,
   passive: false,
 };
-const topology: LabTopology = {
+const topology = bfdLab({
   name: LAB,
-  segments: [{ name: 'lan', ipv4Prefix: '198.18.47.0/24' }],
-  routers: [
-    {
-      name: 'r1',
-      asn: 64500,
-      routerId: RTR,
-      interfaces: [{ segment: 'lan', ipv4: RTR }],
-      neighbors: [
-        { address: NODE, remoteAsn: 64501, bfd: profile, ebgpMultihop: 2, connectRetryS: 2 },
-      ],
-    },
-  ],
-  nodes: [{ name: 'node1', asn: 64501, segment: 'lan', ipv4: NODE }],
-};
+  prefix: '198.18.47.0/24',
+  router: RTR,
+  nodes: { node1: NODE },
+  neighbor: () => ({ bfd: profile, ebgpMultihop: 2 }),
+});
 const R1 = { lab: LAB, router: 'r1' };
 
 integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
