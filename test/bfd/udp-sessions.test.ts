@@ -1,3 +1,4 @@
+import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../src/core/clock.js';
 import { systemRandom } from '../../src/core/random.js';
@@ -6,9 +7,11 @@ import {
   BfdSessionTable,
   BfdState,
   createUdpBfdTransport,
+  encodeControlPacket,
   type BfdSession,
   type BfdStateChangeEvent,
 } from '../../src/bfd/index.js';
+import { controlPacket } from './harness.js';
 
 /**
  * Two real sessions over node:dgram on 127.0.0.1 (different listen ports), on real time. The
@@ -88,6 +91,44 @@ describe('two BFD sessions over UDP on 127.0.0.1 (SystemClock)', () => {
     expect(latency).toBeLessThan(1_000);
     expect(latency).toBeGreaterThan(0);
     expect(sa.counters.discards['no-session']).toBe(0);
+  });
+
+  it('a spoofed Down from another loopback address is discarded; the same packet from the peer is not', async () => {
+    const a = await endpoint();
+    const b = await endpoint();
+    const base = { localAddress: '127.0.0.1', peerAddress: '127.0.0.1', desiredMinTxMs: 50 };
+    const sa = await a.table.addSession({ ...base, peerPort: b.port });
+    const up = waitFor(sa, 'up', 10_000);
+    const sb = await b.table.addSession({ ...base, peerPort: a.port });
+    await up;
+    const forged = encodeControlPacket(
+      controlPacket({
+        myDiscriminator: sb.localDiscriminator,
+        yourDiscriminator: sa.localDiscriminator,
+      }),
+    );
+    const sendFrom = async (address: string): Promise<void> => {
+      const s = createSocket('udp4');
+      await new Promise<void>((res) => s.bind({ address, port: 0 }, res));
+      // RFC 5881 5: TTL 255, as a spoofer on the link would send it.
+      s.setTTL(255);
+      await new Promise<void>((res, rej) =>
+        s.send(forged, a.port, '127.0.0.1', (e) => (e ? rej(e) : res())),
+      );
+      s.close();
+    };
+    const discarded = new Promise<string>((resolve) => {
+      const off = sa.on('discard', (r) => {
+        off();
+        resolve(r);
+      });
+    });
+    await sendFrom('127.0.0.2');
+    expect(await discarded).toBe('source-address-mismatch');
+    expect(sa.state).toBe(BfdState.Up);
+    const down = waitFor(sa, 'down', 5_000);
+    await sendFrom('127.0.0.1');
+    expect((await down).diagnostic).toBe(BfdDiagnostic.NeighborSignaledSessionDown);
   });
 
   it('comes Up over ::1 as well', async () => {
