@@ -58,11 +58,6 @@ export interface BgpSessionInit {
   fsm: Omit<FsmConfig, 'random'>;
   /** Give up on a TCP connect after this long; default 30 s. ConnectRetryTimer also bounds it. */
   connectTimeoutMs?: number;
-  /**
-   * TCP MD5 signature key (RFC 2385). Node has no TCP_MD5SIG socket option, so a session with a
-   * password is refused with ERR_BGP_TCP_MD5_UNSUPPORTED rather than run unprotected.
-   */
-  password?: string;
 }
 
 export interface BgpSessionComponents {
@@ -152,12 +147,6 @@ export class BgpSession {
     readonly init: BgpSessionInit,
     private readonly components: BgpSessionComponents,
   ) {
-    if (init.password !== undefined && init.password !== '') {
-      throw new BgpSessionError(
-        'ERR_BGP_TCP_MD5_UNSUPPORTED',
-        `peer ${init.peerAddress} has a password: TCP MD5 signatures (RFC 2385) need the TCP_MD5SIG socket option, which Node does not expose; refusing to run the session without it`,
-      );
-    }
     this.name = init.name ?? `${init.localAddress ?? '*'}->${init.peerAddress}`;
     this.fsmConfig = { ...init.fsm, random: components.random };
     this.main = this.newAttempt('local');

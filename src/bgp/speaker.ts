@@ -69,8 +69,6 @@ export interface PeerConfig {
   enhancedRouteRefresh?: boolean;
   /** Advertise RFC 8654 extended messages. */
   extendedMessage?: boolean;
-  /** TCP MD5 key: refused with ERR_BGP_TCP_MD5_UNSUPPORTED (see BgpSession). */
-  password?: string;
   /** Keep received routes (Adj-RIB-In) and not only count them. */
   keepAdjRibIn?: boolean;
   /** Hostname for the FQDN capability FRR shows in `show bgp neighbors`. */
@@ -240,7 +238,6 @@ export class Peer {
         peerAddress: config.peerAddress,
         peerPort: config.peerPort,
         localAddress: config.localAddress,
-        password: config.password,
         fsm,
       },
       components,

@@ -1,8 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/core/clock.js';
-import { SeededRandom } from '../../../src/core/random.js';
-import { MemoryNetwork } from '../../../src/bgp/io/memory.js';
-import { BgpSession } from '../../../src/bgp/session.js';
 import {
   BgpFramer,
   DEFAULT_CONTEXT,
@@ -166,21 +162,6 @@ describe('BgpSession over the in-memory transport, virtual time', () => {
       (m) => m.who === 'router' && m.direction === 'sent' && m.message.type === 'NOTIFICATION',
     );
     expect(n?.message).toMatchObject({ code: 3, subcode: 1 });
-  });
-
-  it('refuses a peer with a password instead of ignoring it', () => {
-    const clock = new ManualClock();
-    expect(
-      () =>
-        new BgpSession(
-          {
-            peerAddress: '198.18.0.1',
-            password: 'secret',
-            fsm: { localAsn: 64501, bgpId: '198.18.0.10', peerAsn: 64500 },
-          },
-          { clock, random: new SeededRandom(1), transport: new MemoryNetwork(clock).transport() },
-        ),
-    ).toThrow(expect.objectContaining({ code: 'ERR_BGP_TCP_MD5_UNSUPPORTED' }));
   });
 
   it('is deterministic: two runs give the same transitions at the same virtual times', async () => {
