@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { composeUnavailable } from '../../src/lab/compose.js';
 import { labDown, labUp, type LabInfo } from '../../src/lab/lifecycle.js';
 import type { LabTopology } from '../../src/lab/topology.js';
 
@@ -9,7 +10,7 @@ import type { LabTopology } from '../../src/lab/topology.js';
  * pass by skipping.
  */
 
-export type Need = 'root' | 'frr' | 'vtysh' | 'ip' | 'nft';
+export type Need = 'root' | 'frr' | 'vtysh' | 'ip' | 'nft' | 'docker';
 
 const checks: Record<Need, () => string | undefined> = {
   root: () =>
@@ -24,6 +25,8 @@ const checks: Record<Need, () => string | undefined> = {
     existsSync('/usr/sbin/ip') || existsSync('/sbin/ip') ? undefined : 'needs ip (iproute2)',
   nft: () =>
     existsSync('/usr/sbin/nft') || existsSync('/sbin/nft') ? undefined : 'needs nft (nftables)',
+  // A Docker engine (DOCKER_HOST), compose v1 or v2 and the FRR image (.ci/run builds it).
+  docker: () => composeUnavailable(),
 };
 
 /** Reasons why these needs are not met here (empty when all are). */
