@@ -140,9 +140,18 @@ async function main(): Promise<void> {
               .positional('scenario', { type: 'string', demandOption: true })
               .option('backend', { choices: BACKENDS })
               .option('frr-k8s-namespace', { type: 'string' })
+              .option('detach', {
+                type: 'boolean',
+                default: false,
+                describe: 'return once the lab is up; it keeps running in the background',
+              })
               .example(
                 'sudo $0 lab up scenarios/seed-bgp-session-state.yaml --backend netns',
                 'real FRR; prints the kubeconfig and vtysh commands',
+              )
+              .example(
+                'sudo $0 lab up scenarios/seed-bgp-session-state.yaml --backend compose --detach',
+                'FRR containers; back to the prompt once the lab is up',
               ),
           async (a) =>
             exit(
@@ -151,6 +160,7 @@ async function main(): Promise<void> {
                 {
                   ...(a.backend ? { backend: a.backend as Backend } : {}),
                   ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
+                  detach: a.detach,
                 },
                 out,
               ),
@@ -158,7 +168,7 @@ async function main(): Promise<void> {
         )
         .command(
           'down [name]',
-          'Stop a running lab (and with --force remove netns leftovers of a crashed one)',
+          'Stop a running lab (the only one when no name is given; with --force also remove the leftovers of a crashed one)',
           (yy) =>
             yy
               .positional('name', { type: 'string' })
