@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { composeLeftovers, containerName } from '../../src/lab/compose.js';
-import { labDown, labUp } from '../../src/lab/lifecycle.js';
+import { labDown, labStatus, labUp } from '../../src/lab/lifecycle.js';
 import { listLinks } from '../../src/lab/kernel.js';
 import { bridgeName } from '../../src/lab/names.js';
 import { loadScenario } from '../../src/scenario/load.js';
@@ -89,6 +89,18 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft', 'docker'])('labs that never co
     expect(ambiguous.stderr).toContain('LAB_AMBIGUOUS');
     const inject = cli('inject', 'drop-bfd', '--lab', 'contract-b', '--router', 'r1');
     expect(inject.status, inject.stderr).toBe(0);
+    const all = { zebra: true, bgpd: true, bfdd: true, staticd: true };
+    const before = await labStatus('contract-b');
+    expect([before.state, before.routers[0]!.daemons]).toEqual(['up', all]);
+    // A killed daemon is really gone (the container's init reaps it) until it is restarted.
+    expect(cli('inject', 'kill', '--lab', 'contract-b', '--daemon', 'bfdd').status).toBe(0);
+    const killed = await labStatus('contract-b');
+    expect([killed.state, killed.routers[0]!.daemons]).toEqual([
+      'degraded',
+      { ...all, bfdd: false },
+    ]);
+    expect(cli('inject', 'restart', '--lab', 'contract-b', '--daemon', 'bfdd').status).toBe(0);
+    expect((await labStatus('contract-b')).state).toBe('up');
     const links = listLinks();
     for (const lab of ['contract', 'contract-b', 'side-netns']) {
       expect(links).toContain(bridgeName(lab, 0));
