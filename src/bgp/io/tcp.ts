@@ -38,6 +38,9 @@ import {
 /** Output above this many queued bytes makes `write` ask the caller to wait for `drain`. */
 const HIGH_WATER_MARK = 256 * 1024;
 
+/** How long a gracefully ended connection may wait for the peer before it is destroyed. */
+const END_LINGER_MS = 3_000;
+
 class TcpConnection implements Connection {
   readonly localAddress: string;
   readonly localPort: number;
@@ -101,6 +104,11 @@ class TcpConnection implements Connection {
 
   end(): void {
     this.socket.end();
+    // A FIN the peer never acknowledges (its namespace or container is gone) would keep the
+    // socket in FIN-WAIT-1, and the process alive, for minutes: give the close a bound.
+    const linger = setTimeout(() => this.socket.destroy(), END_LINGER_MS);
+    linger.unref();
+    this.socket.once('close', () => clearTimeout(linger));
   }
 
   destroy(): void {
