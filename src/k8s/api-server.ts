@@ -220,7 +220,7 @@ export class ApiServer {
         .filter((f) => /\.ya?ml$/.test(f))
         .sort();
     } catch (err) {
-      throw new SpeakersimError('K8S_CRD_DIR_UNREADABLE', `cannot read CRD folder ${dir}`, {
+      throw new SpeakersimError('ERR_K8S_CRD_DIR_UNREADABLE', `cannot read CRD folder ${dir}`, {
         cause: err,
       });
     }
@@ -275,7 +275,7 @@ export class ApiServer {
       server.once('error', (err) =>
         reject(
           new SpeakersimError(
-            'K8S_LISTEN_FAILED',
+            'ERR_K8S_LISTEN_FAILED',
             `cannot listen on ${this.options.host ?? '127.0.0.1'}:${this.options.port ?? 0}`,
             {
               cause: err,

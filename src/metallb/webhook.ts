@@ -108,7 +108,7 @@ export function admissionReview<K extends WebhookKind>(
     const user = existing.peers.find((p) => p.spec.bfdProfile === obj.metadata.name);
     if (!user) return undefined;
     return deny({
-      code: 'BFD_PROFILE_IN_USE',
+      code: 'ERR_METALLB_BFD_PROFILE_IN_USE',
       message: `failed to delete BFDProfile ${obj.metadata.name ?? ''}, used by BGPPeer ${user.metadata.name ?? ''}`,
       transient: false,
     });
