@@ -12,7 +12,7 @@ import {
 } from '../../src/bfd/index.js';
 
 /**
- * One contract, two transports (ARCHITECTURE.md): node:dgram on loopback and the in-memory
+ * One contract, two transports (every transport has an in-memory twin): node:dgram on loopback and the in-memory
  * twin must behave the same for everything the BFD runtime relies on.
  */
 interface TransportUnderTest {
