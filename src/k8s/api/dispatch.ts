@@ -59,7 +59,19 @@ export class VerbDispatcher {
   private watchGate: Promise<void> | undefined;
   private openWatchGate: (() => void) | undefined;
 
-  constructor(private readonly deps: DispatchDeps) {}
+  private readonly registry: ResourceRegistry;
+  private readonly service: ResourceService;
+  private readonly store: ObjectStore;
+  private readonly clock: Clock;
+  private readonly timers: Clock;
+
+  constructor(private readonly deps: DispatchDeps) {
+    this.registry = deps.registry;
+    this.service = deps.service;
+    this.store = deps.store;
+    this.clock = deps.clock;
+    this.timers = deps.timers;
+  }
 
   /**
    * JSON of a stored object at a served version, computed once and shared by all watchers
@@ -74,7 +86,7 @@ export class VerbDispatcher {
     }
     let text = byVersion.get(version);
     if (text === undefined) {
-      text = JSON.stringify(this.deps.service.present(type, obj));
+      text = JSON.stringify(this.service.present(type, obj));
       byVersion.set(version, text);
     }
     return text;
@@ -167,7 +179,7 @@ export class VerbDispatcher {
 
     if (method === 'GET') {
       const reply = nonResourceReply(
-        this.deps.registry,
+        this.registry,
         segments,
         accept,
         this.deps.address().replace(/^https?:\/\//, ''),
@@ -182,7 +194,7 @@ export class VerbDispatcher {
         return;
       }
     }
-    const route = resolveResourcePath(this.deps.registry, segments);
+    const route = resolveResourcePath(this.registry, segments);
     if (!route)
       throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
     await this.serveResource(req, res, route, url.searchParams, accept, method);
@@ -199,7 +211,7 @@ export class VerbDispatcher {
     query: URLSearchParams,
   ): Promise<void> {
     if (method === 'GET') {
-      this.sendJson(res, 200, getScale(this.deps.service, type, namespace, name));
+      this.sendJson(res, 200, getScale(this.service, type, namespace, name));
       return;
     }
     const contentType =
@@ -209,18 +221,14 @@ export class VerbDispatcher {
     const body = await parseBody(await readBody(req), contentType);
     const options = withManager(this.writeOptions(query), req);
     if (method === 'PUT') {
-      this.sendJson(res, 200, writeScale(this.deps.service, type, namespace, name, body, options));
+      this.sendJson(res, 200, writeScale(this.service, type, namespace, name, body, options));
       return;
     }
     if (method === 'PATCH') {
       const apply = SCALE_PATCHES[contentType];
       if (!apply) throw unsupportedMediaType(contentType);
-      const patched = apply(getScale(this.deps.service, type, namespace, name), body);
-      this.sendJson(
-        res,
-        200,
-        writeScale(this.deps.service, type, namespace, name, patched, options),
-      );
+      const patched = apply(getScale(this.service, type, namespace, name), body);
+      this.sendJson(res, 200, writeScale(this.service, type, namespace, name, patched, options));
       return;
     }
     throw methodNotAllowed(`method ${method} is not allowed on scale`);
@@ -288,7 +296,7 @@ export class VerbDispatcher {
       renderTable(
         type,
         objects,
-        this.deps.clock.wallNow(),
+        this.clock.wallNow(),
         listMeta,
         query.get('includeObject') ?? 'Metadata',
       );
@@ -300,7 +308,7 @@ export class VerbDispatcher {
 
     if (method === 'GET') {
       if (name !== undefined) {
-        const obj = this.deps.service.get(type, namespace ?? '', name);
+        const obj = this.service.get(type, namespace ?? '', name);
         send(
           200,
           asTable ? table([obj], { resourceVersion: obj.metadata?.resourceVersion ?? '' }) : obj,
@@ -315,11 +323,11 @@ export class VerbDispatcher {
         const watchNs = type.namespaced ? namespace : undefined;
         startWatch(
           res,
-          this.deps.store,
-          this.deps.timers,
+          this.store,
+          this.timers,
           {
             type,
-            key: this.deps.service.key(type),
+            key: this.service.key(type),
             namespace: watchNs,
             labelSelector,
             fieldSelector,
@@ -329,7 +337,7 @@ export class VerbDispatcher {
             bookmarkIntervalMs: this.deps.bookmarkIntervalMs ?? 60_000,
             encode: (obj) => {
               if (asTable) {
-                const presented = this.deps.service.present(type, obj);
+                const presented = this.service.present(type, obj);
                 return JSON.stringify(
                   table([presented], {
                     resourceVersion: presented.metadata?.resourceVersion ?? '',
@@ -339,7 +347,7 @@ export class VerbDispatcher {
               return this.serialized(type, obj);
             },
           },
-          () => this.deps.store.list(this.deps.service.key(type), watchNs),
+          () => this.store.list(this.service.key(type), watchNs),
           (close) => {
             this.openWatches.add(close);
             const done = (): void => {
@@ -359,7 +367,7 @@ export class VerbDispatcher {
       if (Number.isInteger(limit) && limit > 0) listOptions.limit = limit;
       const cont = query.get('continue');
       if (cont) listOptions.continueToken = cont;
-      const result = this.deps.service.list(type, namespace, listOptions);
+      const result = this.service.list(type, namespace, listOptions);
       const listMeta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
       if (result.continueToken) listMeta['continue'] = result.continueToken;
       if (result.remainingItemCount !== undefined)
@@ -385,12 +393,7 @@ export class VerbDispatcher {
       const body = /protobuf/i.test(contentType)
         ? decodeProtobufObject(raw)
         : await parseBody(raw.toString('utf8'), contentType, options.duplicateFields);
-      const created = this.deps.service.create(
-        type,
-        namespace ?? '',
-        body,
-        withManager(options, req),
-      );
+      const created = this.service.create(type, namespace ?? '', body, withManager(options, req));
       warnings.push(...(options.warnings ?? []));
       send(201, created);
       return;
@@ -404,7 +407,7 @@ export class VerbDispatcher {
         String(req.headers['content-type'] ?? ''),
         options.duplicateFields,
       );
-      const updated = this.deps.service.update(
+      const updated = this.service.update(
         type,
         namespace ?? '',
         name,
@@ -433,7 +436,7 @@ export class VerbDispatcher {
         patchType === 'apply' ? 'application/yaml' : 'application/json',
         options.duplicateFields,
       );
-      const result = this.deps.service.patch(
+      const result = this.service.patch(
         type,
         namespace ?? '',
         name,
@@ -456,9 +459,9 @@ export class VerbDispatcher {
         const listOptions: Parameters<ResourceService['list']>[2] = {};
         if (labelSelector) listOptions.labelSelector = labelSelector;
         if (fieldSelector) listOptions.fieldSelector = fieldSelector;
-        for (const obj of this.deps.service.list(type, namespace, listOptions).items) {
+        for (const obj of this.service.list(type, namespace, listOptions).items) {
           removed.push(
-            this.deps.service.delete(type, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''),
+            this.service.delete(type, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''),
           );
         }
         send(200, {
@@ -485,7 +488,7 @@ export class VerbDispatcher {
           preconditions.orphan = true;
         }
       }
-      const deleted = this.deps.service.delete(
+      const deleted = this.service.delete(
         type,
         namespace ?? '',
         name,
