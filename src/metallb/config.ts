@@ -724,12 +724,7 @@ function bgpAdvertisementFromCR(
   duplicateIn(s.ipAddressPools, 'ipAddressPools');
   duplicateIn(s.communities, 'community');
   duplicateIn(s.peers, 'peers');
-  selectorsUsable(
-    s.ipAddressPoolSelectors,
-    'ERR_METALLB_ADVERTISEMENT_INVALID',
-    'ipAddressPoolSelectors',
-  );
-  selectorsUsable(s.nodeSelectors, 'ERR_METALLB_ADVERTISEMENT_INVALID', 'nodeSelectors');
+  advertisementSelectorsUsable(s);
   const aggregationLength = s.aggregationLength ?? 32;
   if (aggregationLength > 32) {
     fail(
@@ -910,15 +905,23 @@ function targetPools(
   return [...new Set([...(names ?? []), ...selectedPoolNames(crs, selectors)])];
 }
 
-function attachL2(l2: L2Advertisement, r: ClusterResources, pools: Map<string, ParsedPool>): void {
-  const s = l2.spec;
-  duplicateIn(s.ipAddressPools, 'ipAddressPools');
+/** Both advertisement kinds refuse the same unusable pool and node selectors. */
+function advertisementSelectorsUsable(s: {
+  ipAddressPoolSelectors?: Parameters<typeof selectorsUsable>[0];
+  nodeSelectors?: Parameters<typeof selectorsUsable>[0];
+}): void {
   selectorsUsable(
     s.ipAddressPoolSelectors,
     'ERR_METALLB_ADVERTISEMENT_INVALID',
     'ipAddressPoolSelectors',
   );
   selectorsUsable(s.nodeSelectors, 'ERR_METALLB_ADVERTISEMENT_INVALID', 'nodeSelectors');
+}
+
+function attachL2(l2: L2Advertisement, r: ClusterResources, pools: Map<string, ParsedPool>): void {
+  const s = l2.spec;
+  duplicateIn(s.ipAddressPools, 'ipAddressPools');
+  advertisementSelectorsUsable(s);
   const adv: ParsedL2Advertisement = {
     name: l2.metadata.name ?? '',
     nodes: selectedNodes(r.nodes, s.nodeSelectors),
