@@ -1,15 +1,23 @@
 /**
  * `speakersim lab up|down|status` and `speakersim inject`: a lab that stays up for a class.
  * `lab up` runs the scenario's topology and resources (not its steps) in real time, serves the
- * API server, and listens on a loopback control port for `inject` and `status`; its state file
- * (in the OS temp folder) says where. Ctrl-C, SIGTERM or `lab down` tear everything down.
+ * API server, and listens on a loopback control port for `inject`, `status` and `down`. The
+ * lab's record and its control token (0600) live in the lab registry's private run directory
+ * (src/lab/registry.ts); every control request carries the token, which clients read from that
+ * file or SPEAKERSIM_LAB_TOKEN, never from argv. Ctrl-C, SIGTERM or `lab down` tear it down.
  */
+import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ScenarioSession } from '../scenario/runner/session.js';
 import type { Action, Backend } from '../scenario/types.js';
 import { injectAction } from '../scenario/registry/actions.js';
+import { LAB_RUN_ROOT, labNameFor } from '../lab/names.js';
+import { readState } from '../lab/state.js';
+import { LAB_NAME_PATTERN } from '../lab/topology.js';
+import { LabRegistry, tokenMatches, type LabRecord } from '../lab/registry.js';
+import { isAlive } from '../lab/proc.js';
 import { style, type Output } from './output.js';
 import {
   injectHints,
@@ -19,45 +27,64 @@ import {
   type StatusSession,
 } from '../ui/status.js';
 
-const STATE_DIR = path.join(tmpdir(), 'speakersim', 'labs');
+/** Control requests above this size are refused (an inject body is a few hundred bytes). */
+const MAX_CONTROL_BODY = 64 * 1024;
 
-interface LabState {
-  name: string;
-  pid: number;
-  control: string;
-  kubeconfig: string;
-  backend: Backend;
-  scenario: string;
-  /** The live view's URL when `lab up --ui` serves one. */
-  ui?: string;
-}
-
-function statePath(name: string): string {
-  return path.join(STATE_DIR, `${name}.json`);
-}
-
-function readState(name?: string): LabState | undefined {
-  if (!existsSync(STATE_DIR)) return undefined;
-  const names = name ? [`${name}.json`] : readdirSync(STATE_DIR).filter((f) => f.endsWith('.json'));
-  for (const f of names) {
-    try {
-      return JSON.parse(readFileSync(path.join(STATE_DIR, f), 'utf8')) as LabState;
-    } catch {
-      // A stale or unreadable file: try the next.
-    }
-  }
-  return undefined;
-}
-
-async function call(state: LabState, route: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${state.control}${route}`, {
+async function call(
+  registry: LabRegistry,
+  lab: LabRecord,
+  route: string,
+  body?: unknown,
+): Promise<unknown> {
+  if (!lab.control) throw new Error(`lab ${lab.name} is still starting`);
+  const res = await fetch(`${lab.control}${route}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      authorization: `Bearer ${registry.token(lab.name)}`,
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const json = (await res.json()) as { error?: string };
   if (!res.ok) throw new Error(json.error ?? `HTTP ${res.status}`);
   return json;
+}
+
+function failed(out: Output, e: unknown): number {
+  const code = (e as { code?: string }).code;
+  out.error(`${code ? `${code}: ` : ''}${e instanceof Error ? e.message : String(e)}`);
+  return 1;
+}
+
+/**
+ * `lab up --detach`: runs the same command as a child in its own session with output in a log
+ * file, waits until the child's lab is up (its record has a control port) or the child exits,
+ * and prints what the child printed.
+ */
+async function detach(argv: string[], name: string, registry: LabRegistry, out: Output) {
+  const log = `${registry.ensureDir()}/${name}.log`;
+  const fd = openSync(log, 'w', 0o600);
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, ...argv.filter((a) => a !== '--detach' && a !== '-d')],
+    { detached: true, stdio: ['ignore', fd, fd], env: process.env },
+  );
+  closeSync(fd);
+  child.unref();
+  const pid = child.pid ?? -1;
+  for (;;) {
+    const r = registry.read(name);
+    if (r?.pid === pid && r.control) {
+      out.line(readFileSync(log, 'utf8').trimEnd());
+      out.line(`  (detached: process ${pid}, log ${log})`);
+      return 0;
+    }
+    if (!isAlive(pid) || child.exitCode !== null) {
+      out.error(readFileSync(log, 'utf8').trimEnd());
+      return 1;
+    }
+    await delay(100);
+  }
 }
 
 export async function labUpCommand(
@@ -68,39 +95,94 @@ export async function labUpCommand(
     allowOutsideFiles?: boolean;
     sessionStatePollMs?: number;
     ui?: number;
+    detach?: boolean;
+    argv?: string[];
   },
   out: Output,
 ): Promise<number> {
   // Imported here so that `inject` and `lab status` start without the runner (start-up time).
-  const { loadScenario } = await import('../scenario/load.js');
+  const { checkRunSettings, loadScenario } = await import('../scenario/load.js');
   const { ScenarioSession } = await import('../scenario/runner/session.js');
   const { StepRunner } = await import('../scenario/runner/run.js');
   const { serveMetrics } = await import('../metallb/runtime/metrics-server.js');
   const { LiveViewServer } = await import('../ui/server.js');
   const { sessionSource } = await import('../ui/source.js');
   const { bfdSessionStatus } = await import('../metallb/bfd-profile.js');
-  const scenario = await loadScenario(file, { allowOutsideFiles: o.allowOutsideFiles === true });
+  const registry = new LabRegistry();
+  let scenario;
+  try {
+    scenario = await loadScenario(file, { allowOutsideFiles: o.allowOutsideFiles === true });
+  } catch (e) {
+    return failed(out, e);
+  }
+  const name = labNameFor(scenario.topology.lab);
+  const backend = o.backend ?? scenario.backend;
+  // The same rules as `run`: allowed address ranges for real backends, clock for the backend.
+  const checked = checkRunSettings(scenario, { backend, clock: 'real' });
+  if (checked.errors.length) {
+    for (const e of checked.errors) out.error(e.message);
+    return 1;
+  }
+  const running = registry.read(name);
+  if (running && isAlive(running.pid)) {
+    out.error(
+      `LAB_ALREADY_UP: lab ${name} is already up (process ${running.pid}); run \`speakersim lab down ${name}\` first`,
+    );
+    return 1;
+  }
+  if (o.detach) return detach(o.argv ?? process.argv.slice(1), name, registry, out);
+
+  const record: LabRecord = { name, pid: process.pid, backend, scenario: file };
+  let token: string;
+  try {
+    token = registry.claim(record);
+  } catch (e) {
+    return failed(out, e);
+  }
   // Live view (--ui) first: a port in use fails before any lab exists. Its fault buttons run
   // the same actions as `speakersim inject`.
-  const ui = o.ui === undefined ? undefined : await LiveViewServer.start({ port: o.ui });
-  const session = await ScenarioSession.start(scenario, {
-    ...(o.backend ? { backend: o.backend } : {}),
-    clock: 'real',
-    ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
-    ...(o.sessionStatePollMs !== undefined ? { sessionStatePollMs: o.sessionStatePollMs } : {}),
-  });
+  let ui: Awaited<ReturnType<typeof LiveViewServer.start>> | undefined;
+  let session: ScenarioSession;
+  try {
+    ui = o.ui === undefined ? undefined : await LiveViewServer.start({ port: o.ui });
+    session = await ScenarioSession.start(scenario, {
+      backend,
+      clock: 'real',
+      ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
+      ...(o.sessionStatePollMs !== undefined ? { sessionStatePollMs: o.sessionStatePollMs } : {}),
+    });
+  } catch (e) {
+    // Only this lab's record goes: a refused start never touches another lab.
+    await ui?.close();
+    registry.remove(name);
+    return failed(out, e);
+  }
   const runner = new StepRunner(session);
   const metrics = await serveMetrics(session.runtime);
   await ui?.attach(sessionSource(session, (r) => runner.act(injectAction(r.fault, r))));
-  const name = scenario.topology.lab;
   let closing = false;
   const server = http.createServer((req, res) => {
     const reply = (code: number, body: unknown) => {
       res.writeHead(code, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     };
+    // Any local user can reach 127.0.0.1: only holders of the lab's token get in.
+    if (!tokenMatches(req.headers.authorization, token)) {
+      reply(401, { error: 'missing or wrong control token' });
+      req.resume();
+      return;
+    }
     let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString()));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_CONTROL_BODY) {
+        reply(413, { error: 'request too large' });
+        req.destroy();
+        return;
+      }
+      text += c.toString();
+    });
     req.on('end', () => {
       void (async () => {
         try {
@@ -135,19 +217,12 @@ export async function labUpCommand(
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const control = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  mkdirSync(STATE_DIR, { recursive: true });
-  writeFileSync(
-    statePath(name),
-    JSON.stringify({
-      name,
-      pid: process.pid,
-      control,
-      kubeconfig: session.kubeconfigPath,
-      backend: session.backend,
-      scenario: file,
-      ...(ui ? { ui: ui.url } : {}),
-    } satisfies LabState),
-  );
+  registry.update({
+    ...record,
+    control,
+    kubeconfig: session.kubeconfigPath,
+    ...(ui ? { ui: ui.url } : {}),
+  });
   const shutdown = async (): Promise<void> => {
     if (closing) return;
     closing = true;
@@ -156,7 +231,7 @@ export async function labUpCommand(
     await ui?.close();
     await metrics.close();
     await session.close();
-    rmSync(statePath(name), { force: true });
+    registry.remove(name);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());
@@ -169,6 +244,7 @@ export async function labUpCommand(
   for (const line of session.peers.describe()) out.line(`  ${line}`);
   for (const hint of injectHints(scenario, name)) out.line(`  ${hint}`);
   out.line(`  speakersim lab status ${name} --watch`);
+  out.line(`  control token: ${registry.tokenPath(name)} (or SPEAKERSIM_LAB_TOKEN)`);
   out.line(`  speakersim lab down ${name}   (or Ctrl-C here)`);
   await new Promise(() => undefined);
   return 0;
@@ -179,30 +255,54 @@ export async function labDownCommand(
   o: { force?: boolean },
   out: Output,
 ): Promise<number> {
-  const state = readState(name);
-  if (state) {
+  const registry = new LabRegistry();
+  let lab: LabRecord | undefined;
+  try {
+    lab = registry.resolve(name);
+  } catch (e) {
+    // Nothing running (of that name): --force still sweeps what crashed labs left.
+    if (!(o.force && (e as { code?: string }).code === 'LAB_NOT_FOUND')) return failed(out, e);
+  }
+  if (lab) {
     try {
-      await call(state, '/down', {});
-      out.line(`lab ${state.name}: shutting down`);
+      await call(registry, lab, '/down', {});
+      out.line(`lab ${lab.name}: shutting down`);
+      for (let i = 0; i < 600 && isAlive(lab.pid); i++) await delay(100);
     } catch {
-      out.line(`lab ${state.name}: control port not answering (process gone?)`);
+      out.line(`lab ${lab.name}: control port not answering (process gone?)`);
     }
-    rmSync(statePath(state.name), { force: true });
   }
   if (o.force) {
-    const { labDown: netnsLabDown } = await import('../lab/lifecycle.js');
-    const report = await netnsLabDown(
-      (name ?? state?.name ?? 'lab').replace(/[^a-z0-9]/g, '').slice(0, 5),
-      { force: true },
-    );
-    out.line(`removed leftovers: ${JSON.stringify(report)}`);
-  } else if (!state) {
-    out.error(
-      `no running lab${name ? ` named ${name}` : ''}; use --force to sweep netns leftovers`,
-    );
-    return 1;
+    if (lab) registry.remove(lab.name);
+    // A named lab, else every lab whose owner is gone (a live owner's lab is never swept).
+    const targets = lab ? [lab.name] : name !== undefined ? [labNameFor(name)] : orphanedLabs();
+    for (const target of targets) {
+      const { labDown: sweepLab } = await import('../lab/lifecycle.js');
+      const report = await sweepLab(target, { force: true });
+      out.line(`lab ${target}: removed leftovers: ${JSON.stringify(report)}`);
+    }
+    if (targets.length === 0) out.line('no leftovers of crashed labs');
   }
   return 0;
+}
+
+/** Labs with a state directory whose owning process is gone. */
+function orphanedLabs(): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(LAB_RUN_ROOT);
+  } catch {
+    return [];
+  }
+  return entries.filter((lab) => {
+    if (!LAB_NAME_PATTERN.test(lab)) return false;
+    try {
+      const state = readState(lab, LAB_RUN_ROOT);
+      return state !== undefined && !isAlive(state.ownerPid);
+    } catch {
+      return true; // An unreadable state file belongs to nobody.
+    }
+  });
 }
 
 export async function labStatusCommand(
@@ -210,13 +310,15 @@ export async function labStatusCommand(
   out: Output,
   o: { watch?: boolean; intervalMs?: number } = {},
 ): Promise<number> {
-  const state = readState(name);
-  if (!state) {
-    out.line(`no running lab${name ? ` named ${name}` : ''}`);
-    return 1;
+  const registry = new LabRegistry();
+  let lab: LabRecord;
+  try {
+    lab = registry.resolve(name);
+  } catch (e) {
+    return failed(out, e);
   }
   const read = async () =>
-    (await call(state, '/status')) as {
+    (await call(registry, lab, '/status')) as {
       name: string;
       backend: string;
       kubeconfig: string;
@@ -226,19 +328,19 @@ export async function labStatusCommand(
     s.nodes.flatMap((n) => n.sessions.map((x) => ({ node: n.node, ...x })));
   const first = await read();
   out.line(`lab ${first.name} (backend ${first.backend}), KUBECONFIG=${first.kubeconfig}`);
-  if (state.ui) out.line(`live view: ${state.ui}`);
+  if (lab.ui) out.line(`live view: ${lab.ui}`);
   let last = rows(first);
   const widths = statusWidths(last);
   for (const l of statusTable(last, widths)) out.line(l);
   if (!o.watch) return 0;
   // --watch: like `kubectl get -w`, one more line per session whose BGP or BFD state changes.
   for (;;) {
-    await new Promise((r) => setTimeout(r, o.intervalMs ?? 250));
+    await delay(o.intervalMs ?? 250);
     let next: StatusSession[];
     try {
       next = rows(await read());
     } catch {
-      out.line(`lab ${state.name} stopped answering (shut down?)`);
+      out.line(`lab ${lab.name} stopped answering (shut down?)`);
       return 1;
     }
     for (const l of statusChanges(last, next, widths)) out.line(l);
@@ -251,19 +353,21 @@ export async function injectCommand(
   o: { lab?: string; router?: string; node?: string; daemon?: string; command?: string[] },
   out: Output,
 ): Promise<number> {
-  const state = readState(o.lab);
-  if (!state) {
-    out.error(
-      `no running lab${o.lab ? ` named ${o.lab}` : ''}: start one with \`speakersim lab up <scenario>\``,
-    );
-    return 1;
+  const registry = new LabRegistry();
+  let lab: LabRecord;
+  try {
+    lab = registry.resolve(o.lab);
+  } catch (e) {
+    return failed(out, e);
   }
-  const answer = (await call(state, '/inject', injectAction(fault, o))) as { output?: string };
+  const answer = (await call(registry, lab, '/inject', injectAction(fault, o))) as {
+    output?: string;
+  };
   // vtysh: the router's answer, as vtysh prints it (FRR's, or a builtin router's in its layout).
   if (answer.output !== undefined) {
     if (answer.output !== '') out.line(answer.output.replace(/\n$/, ''));
     return 0;
   }
-  out.line(`${fault}: done (lab ${state.name})`);
+  out.line(`${fault}: done (lab ${lab.name})`);
   return 0;
 }

@@ -179,6 +179,11 @@ async function main(): Promise<void> {
               .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
               .option('poll-session-state', POLL_OPTION)
               .option('ui', UI_OPTION)
+              .option('detach', {
+                type: 'boolean',
+                default: false,
+                describe: 'return once the lab is up; it keeps running in the background',
+              })
               .example(
                 '$0 lab up scenarios/bfd-down-recovery.yaml --ui',
                 'builtin routers in real time, with the live view in the browser',
@@ -186,6 +191,10 @@ async function main(): Promise<void> {
               .example(
                 'sudo $0 lab up scenarios/seed-bgp-session-state.yaml --backend netns',
                 'real FRR; prints the kubeconfig and vtysh commands',
+              )
+              .example(
+                'sudo $0 lab up scenarios/seed-bgp-session-state.yaml --backend compose --detach',
+                'FRR containers; back to the prompt once the lab is up',
               ),
           async (a) =>
             exit(
@@ -201,6 +210,7 @@ async function main(): Promise<void> {
                     ? { sessionStatePollMs: pollOption(a.pollSessionState)! }
                     : {}),
                   ui: parseUiPort(a.ui),
+                  detach: a.detach,
                 },
                 out,
               ),
@@ -208,7 +218,7 @@ async function main(): Promise<void> {
         )
         .command(
           'down [name]',
-          'Stop a running lab (and with --force remove netns leftovers of a crashed one)',
+          'Stop a running lab (the only one when no name is given; with --force also remove the leftovers of a crashed one)',
           (yy) =>
             yy
               .positional('name', { type: 'string' })

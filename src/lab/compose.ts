@@ -9,7 +9,7 @@ import { run, runSync } from './exec.js';
 import { bridgeName, labRunDir, routerNamespace } from './names.js';
 import { renderRouterFiles } from './render.js';
 import type { LabTopology, SegmentSpec } from './topology.js';
-import { canonicalAddress, prefixLength } from './topology.js';
+import { canonicalAddress, prefixLength, usedSegmentPrefixes } from './topology.js';
 
 /**
  * The compose form of a lab: the same LabTopology becomes a generated compose project, one FRR
@@ -88,13 +88,14 @@ export function composeProject(
         driver: 'bridge',
         // No uplink and never-routed subnets only (the same rule as the netns lab).
         internal: true,
-        enable_ipv6: s.ipv6Prefix !== undefined,
+        enable_ipv6: usedSegmentPrefixes(t, s).some((p) => p.includes(':')),
         driver_opts: { 'com.docker.network.bridge.name': bridgeName(t.name, si) },
         labels,
         ipam: {
-          config: [s.ipv4Prefix, s.ipv6Prefix]
-            .filter((p): p is string => p !== undefined)
-            .map((subnet) => ({ subnet, gateway: gatewayFor(t, subnet) })),
+          config: usedSegmentPrefixes(t, s).map((subnet) => ({
+            subnet,
+            gateway: gatewayFor(t, subnet),
+          })),
         },
       },
     ]),

@@ -2,6 +2,7 @@ import { Address4, Address6 } from 'ip-address';
 import { runSync } from './exec.js';
 import { linkPrefix, ownedName } from './names.js';
 import type { LabTopology } from './topology.js';
+import { usedSegmentPrefixes } from './topology.js';
 
 /**
  * The lab puts connected routes for its segments into the host namespace. If a segment
@@ -34,9 +35,7 @@ function overlaps(a: string, b: string): boolean {
 /** Host routes (not the lab's own, not default, not link-local) that overlap a lab segment. */
 export function conflictingRoutes(t: LabTopology, routes: HostRoute[]): HostRoute[] {
   const prefix = linkPrefix(t.name);
-  const segments = t.segments.flatMap((s) =>
-    [s.ipv4Prefix, s.ipv6Prefix].filter((p): p is string => p !== undefined),
-  );
+  const segments = t.segments.flatMap((s) => usedSegmentPrefixes(t, s));
   return routes.filter(
     (r) =>
       r.dst !== 'default' &&

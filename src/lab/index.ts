@@ -1,5 +1,9 @@
 /**
- * lab/: the peers speakersim talks to, as real FRR 8.4 routers in Linux network namespaces.
+ * lab/: the peers speakersim talks to, behind one PeerBackend interface (peer-backend.ts,
+ * factory in backends.ts): builtin speakersim routers (builtin/), real FRR 8.4 routers in Linux
+ * network namespaces (netns-backend.ts), or the same FRR in compose containers
+ * (compose-backend.ts, compose.ts). The rest of this header is the netns lab, which the compose
+ * lab shares (state file, guard, teardown, faults' nft rules, readers).
  *
  * Data flow: a LabTopology (topology.ts, validated) -> wiring steps (netns.ts: bridges with the
  * simulated nodes' addresses in the host namespace, one veth per router into its namespace) ->
@@ -8,7 +12,8 @@
  * under /run/speakersim/<lab> (state.ts). labDown/teardown.ts removes it all, also after a
  * crash (by state file and by the `ssim-<lab>-` prefix). Router state comes back through vtysh
  * JSON as typed values (frr-json.ts, router-state.ts); faults.ts and nft.ts break things on
- * purpose. compose.yaml runs the same rendered frr/ configs in FRR containers instead.
+ * purpose. compose.ts renders the same topology as a compose project; registry.ts keeps the
+ * running `lab up` processes and their control tokens.
  *
  * Protocol references for the faults and checks: RFC 4271 (BGP, TCP 179, hold time),
  * RFC 5880/5881/5883 (BFD, UDP 3784/3785/4784).
@@ -43,3 +48,14 @@ export * from './router-state.js';
 export * from './faults.js';
 export { faultTag, nftFaultRules, BFD_PORTS, BGP_PORT } from './nft.js';
 export type { PacketFault } from './nft.js';
+export * from './peer-backend.js';
+export { createPeerBackend } from './backends.js';
+export type { PeerBackendDeps } from './backends.js';
+export {
+  composeProject,
+  composeUnavailable,
+  composeLeftovers,
+  DEFAULT_FRR_IMAGE,
+  frrImage,
+} from './compose.js';
+export * from './registry.js';

@@ -11,7 +11,7 @@ import {
   settleAll,
   startRouterDaemons,
 } from './daemons.js';
-import { checkComposePrerequisites, composeUp, containerName } from './compose.js';
+import { checkComposePrerequisites, composeUp, containerName, inContainer } from './compose.js';
 import { LabNotFoundError, LabPrerequisiteError } from './errors.js';
 import { run } from './exec.js';
 import { guardLab, unguardLab } from './guard.js';
@@ -284,6 +284,7 @@ export async function labStatus(lab: string, options: LabOptions = {}): Promise<
   const state = readState(lab, runRoot);
   if (!state)
     return { lab, state: 'down', routers: [], nodes: [], leftovers: labLeftovers(lab, runRoot) };
+  if (state.backend === 'compose') return composeStatus(state);
   const namespaces = new Set(listNamespaces());
   const routers = routerInfo(state).map((r) => {
     const rt = runtimeOf(state, r.name, DEFAULT_FRR_BIN_DIR);
@@ -301,6 +302,40 @@ export async function labStatus(lab: string, options: LabOptions = {}): Promise<
   );
   return {
     lab,
+    state: state.phase === 'starting' ? 'starting' : healthy ? 'up' : 'degraded',
+    routers,
+    nodes: state.topology.nodes,
+    leftovers: [],
+  };
+}
+
+/** labStatus of a compose lab: each router's container running, each daemon's pid inside it. */
+async function composeStatus(state: LabStateFile): Promise<LabStatus> {
+  const routers = await Promise.all(
+    routerInfo(state).map(async (r) => {
+      const c = await run(['docker', 'inspect', '--format', '{{.State.Running}}', r.namespace], {
+        allowFailure: true,
+      });
+      const running = c.code === 0 && c.stdout.trim() === 'true';
+      const pids: Partial<Record<FrrDaemon, number>> = {};
+      for (const d of FRR_DAEMONS) {
+        if (!running) break;
+        const p = await run(inContainer(state.lab, r.name, ['speakersim-frr', 'pid', d]), {
+          allowFailure: true,
+        });
+        if (p.code === 0) pids[d] = Number(p.stdout.trim());
+      }
+      const daemons = Object.fromEntries(
+        FRR_DAEMONS.map((d) => [d, pids[d] !== undefined]),
+      ) as Record<FrrDaemon, boolean>;
+      return { ...r, pids, namespaceExists: running, daemons };
+    }),
+  );
+  const healthy = routers.every(
+    (r) => r.namespaceExists && Object.values(r.daemons).every(Boolean),
+  );
+  return {
+    lab: state.lab,
     state: state.phase === 'starting' ? 'starting' : healthy ? 'up' : 'degraded',
     routers,
     nodes: state.topology.nodes,

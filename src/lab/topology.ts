@@ -412,3 +412,18 @@ export function addressFamily(address: string): AddressFamily {
 export function prefixLength(prefix: string): number {
   return Number(prefix.split('/')[1]);
 }
+
+/**
+ * The prefixes of a segment that something uses: a family no router interface and no node has
+ * an address of on the segment puts nothing on any interface, so it cannot collide either.
+ */
+export function usedSegmentPrefixes(t: LabTopology, segment: SegmentSpec): string[] {
+  const on = [
+    ...t.routers.flatMap((r) => r.interfaces.filter((i) => i.segment === segment.name)),
+    ...t.nodes.filter((n) => n.segment === segment.name),
+  ];
+  return [
+    segment.ipv4Prefix !== undefined && on.some((x) => x.ipv4) ? segment.ipv4Prefix : undefined,
+    segment.ipv6Prefix !== undefined && on.some((x) => x.ipv6) ? segment.ipv6Prefix : undefined,
+  ].filter((p): p is string => p !== undefined);
+}

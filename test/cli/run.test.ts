@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { pcapPaths, progressView, runCommand } from '../../src/cli/run.js';
 import { parseScenario } from '../../src/scenario/load.js';
 import type { Output } from '../../src/cli/output.js';
+import { LabPrerequisiteError } from '../../src/lab/errors.js';
 import { findAll, parseXml } from '../scenario/tiny-xml.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -61,15 +62,24 @@ describe('speakersim run', () => {
   it('a lab that cannot start is a JUnit <error> and exit code 1', async () => {
     const junit = join(dir, 'setup.xml');
     const out = capture();
-    const code = await runCommand(
-      { files: [join(root, 'scenarios/bfd-down-recovery.yaml')], backend: 'compose', junit },
-      out,
-    );
+    // A compose lab with no Docker engine behind DOCKER_HOST cannot start, on any machine.
+    const dockerHost = process.env['DOCKER_HOST'];
+    process.env['DOCKER_HOST'] = `unix://${join(dir, 'no-such-docker.sock')}`;
+    let code: number;
+    try {
+      code = await runCommand(
+        { files: [join(root, 'scenarios/bfd-down-recovery.yaml')], backend: 'compose', junit },
+        out,
+      );
+    } finally {
+      if (dockerHost === undefined) delete process.env['DOCKER_HOST'];
+      else process.env['DOCKER_HOST'] = dockerHost;
+    }
     expect(code).toBe(1);
     const xml = parseXml(readFileSync(junit, 'utf8'));
     expect(xml.attrs['errors']).toBe('1');
     const error = findAll(xml, 'error')[0]!;
-    expect(error.attrs['type']).toBe('ERR_BACKEND_COMPOSE');
+    expect(error.attrs['type']).toBe(new LabPrerequisiteError('').code);
   }, 60_000);
 
   it('--backend netns skips a scenario with out-of-range addresses (exit 1: nothing ran)', async () => {

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { composeUnavailable } from '../../src/lab/compose.js';
 import { labDown, labUp, type LabInfo } from '../../src/lab/lifecycle.js';
 import type { LabTopology } from '../../src/lab/topology.js';
 
@@ -9,7 +10,7 @@ import type { LabTopology } from '../../src/lab/topology.js';
  * pass by skipping.
  */
 
-export type Need = 'root' | 'frr' | 'vtysh' | 'ip' | 'nft' | 'chromium';
+export type Need = 'root' | 'frr' | 'vtysh' | 'ip' | 'nft' | 'chromium' | 'docker';
 
 const checks: Record<Need, () => string | undefined> = {
   root: () =>
@@ -28,6 +29,8 @@ const checks: Record<Need, () => string | undefined> = {
     [process.env.CHROMIUM, '/usr/bin/chromium'].some((p) => p && existsSync(p))
       ? undefined
       : 'needs a headless browser: /usr/bin/chromium (Debian package chromium) or $CHROMIUM',
+  // A Docker engine (DOCKER_HOST), compose v1 or v2 and the FRR image (.ci/run builds it).
+  docker: () => composeUnavailable(),
 };
 
 /** Reasons why these needs are not met here (empty when all are). */

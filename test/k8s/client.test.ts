@@ -73,7 +73,7 @@ describe('KubeClient', () => {
     expect(one?.metadata?.name).toBe(names[0]);
   });
 
-  it('updates status, reports stale writes as K8S_CONFLICT and duplicates as K8S_ALREADYEXISTS', async () => {
+  it('updates status, reports stale writes as ERR_K8S_CONFLICT and duplicates as ERR_K8S_ALREADYEXISTS', async () => {
     const created = await client.create({
       apiVersion: API,
       kind: 'BGPSessionState',

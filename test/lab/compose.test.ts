@@ -2,14 +2,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { composeProject, FRR_HELPER, gatewayFor, LAB_LABEL } from '../../src/lab/compose.js';
+import { bridgeName } from '../../src/lab/names.js';
 import { renderRouterFiles } from '../../src/lab/render.js';
 import { canonicalAddress, defaultTopology, validateTopology } from '../../src/lab/topology.js';
+import { richTopology } from './fixtures.js';
 
-// Docker cannot run here, so compose.yaml is checked against the netns lab's default topology:
-// same routers, ASNs, router ids and addresses, the same rendered FRR files, a pinned FRR 8.4.x
-// image, and a network that stays inside never-routed ranges with no uplink.
+// compose.yaml (the hand-run file) is checked against the netns lab's default topology: same
+// routers, ASNs, router ids and addresses, the same rendered FRR files, an FRR 8.4 image, and a
+// network that stays inside never-routed ranges with no uplink. The generated projects of the
+// compose backend are checked below; test/integration/compose-*.test.ts runs them in Docker.
 const repo = resolve(import.meta.dirname, '../..');
 const compose = parse(readFileSync(resolve(repo, 'compose.yaml'), 'utf8')) as {
+  name?: string;
   networks: Record<
     string,
     { internal?: boolean; ipam?: { config?: { subnet: string; gateway?: string }[] } }
@@ -27,14 +32,18 @@ const compose = parse(readFileSync(resolve(repo, 'compose.yaml'), 'utf8')) as {
   >;
 };
 const topology = validateTopology(defaultTopology());
-const FRR_IMAGE = /^quay\.io\/frrouting\/frr:8\.4\.\d+$/;
+const FRR_IMAGE = /^\$\{SPEAKERSIM_FRR_IMAGE:-speakersim\/frr:8\.4\}$/;
 
 describe('compose.yaml mirrors the default netns topology', () => {
-  const frrServices = Object.entries(compose.services).filter(([, s]) =>
-    (s.image ?? '').startsWith('quay.io/frrouting/frr'),
+  const frrServices = Object.entries(compose.services).filter(
+    ([, s]) => s.labels?.['speakersim.lab/router'] !== undefined,
   );
 
-  it('has one FRR service per router, on a pinned 8.4.x image', () => {
+  it('has no top-level name (docker-compose v1 refuses it)', () => {
+    expect(compose.name).toBeUndefined();
+  });
+
+  it('has one FRR service per router, on the FRR 8.4 image (overridable)', () => {
     expect(frrServices.map(([name]) => name).sort()).toEqual(
       topology.routers.map((r) => r.name).sort(),
     );
@@ -97,5 +106,74 @@ describe('compose.yaml mirrors the default netns topology', () => {
       expect(c.gateway).toBeDefined();
       expect(used.has(canonicalAddress(c.gateway!))).toBe(false);
     }
+  });
+});
+
+describe('generated compose projects (the compose backend)', () => {
+  type Project = {
+    name?: string;
+    services: Record<
+      string,
+      {
+        image: string;
+        container_name: string;
+        init: boolean;
+        volumes: string[];
+        networks: Record<string, { ipv4_address?: string; ipv6_address?: string }>;
+      }
+    >;
+    networks: Record<
+      string,
+      {
+        name: string;
+        internal: boolean;
+        driver_opts: Record<string, string>;
+        labels: Record<string, string>;
+        ipam: { config: { subnet: string; gateway: string }[] };
+      }
+    >;
+  };
+  const t = validateTopology(defaultTopology({ labName: 'seed-servicebgpstatus-lab' }));
+  const p = composeProject(t, { configDir: '/run/x', image: 'img:1' }) as Project;
+
+  it('names containers, networks and bridges after the lab, and labels them for the sweep', () => {
+    expect(p.name).toBeUndefined();
+    expect(p.services.r1!.container_name).toBe('ssim-seed-servicebgpstatus-lab-r1');
+    expect(p.services.r1!.image).toBe('img:1');
+    expect(p.services.r1!.init).toBe(true);
+    const lan = p.networks.lan!;
+    expect(lan.name).toBe('ssim-seed-servicebgpstatus-lab-lan');
+    expect(lan.driver_opts['com.docker.network.bridge.name']).toBe(bridgeName(t.name, 0));
+    expect(lan.labels).toEqual({ [LAB_LABEL]: t.name });
+    expect(lan.internal).toBe(true);
+  });
+
+  it('mounts the rendered FRR files and the daemon helper', () => {
+    expect(p.services.r1!.volumes).toEqual([
+      '/run/x/r1:/etc/frr:ro',
+      `${FRR_HELPER}:/usr/local/sbin/speakersim-frr:ro`,
+    ]);
+    expect(existsSync(FRR_HELPER)).toBe(true);
+    expect(p.services.r1!.networks.lan).toEqual({
+      ipv4_address: '198.18.0.1',
+      ipv6_address: '2001:db8::1',
+    });
+  });
+
+  it("puts Docker's gateway on the highest free address, never on a router or node", () => {
+    expect(p.networks.lan!.ipam.config).toEqual([
+      { subnet: '198.18.0.0/24', gateway: '198.18.0.254' },
+      { subnet: '2001:db8::/64', gateway: '2001:db8::ffff:ffff:ffff:fffe' },
+    ]);
+    const crowded = defaultTopology();
+    crowded.nodes[0]!.ipv4 = '198.18.0.254';
+    expect(gatewayFor(crowded, '198.18.0.0/24')).toBe('198.18.0.253');
+  });
+
+  it('refuses a segment with no address left for the gateway', () => {
+    // richTopology's core segment is a /30 whose two host addresses both belong to routers.
+    expect(() => composeProject(richTopology(), { configDir: '/x' })).toThrow(
+      expect.objectContaining({ code: 'LAB_TOPOLOGY_INVALID' }),
+    );
   });
 });

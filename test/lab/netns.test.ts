@@ -77,6 +77,22 @@ describe('host route conflicts', () => {
     ]);
   });
 
+  it('does not confuse lab a with lab a-b, whose links are hashed', () => {
+    const ab = defaultTopology({ labName: 'a-b' });
+    expect(conflictingRoutes(ab, [{ dst: '198.18.0.0/24', dev: 'ssim-a-b0' }])).toHaveLength(1);
+    const a = defaultTopology({ labName: 'a' });
+    expect(conflictingRoutes(a, [{ dst: '198.18.0.0/24', dev: 'ssim-a-b-b0' }])).toHaveLength(1);
+  });
+
+  it('ignores a family nothing on the segment uses (an IPv4-only lab beside an IPv6 one)', () => {
+    const v4only = defaultTopology({ labName: 'w' });
+    for (const n of v4only.nodes) delete n.ipv6;
+    for (const i of v4only.routers[0]!.interfaces) delete i.ipv6;
+    const other = [{ dst: '2001:db8::/64', dev: 'ssimcc8321-b0' }];
+    expect(conflictingRoutes(v4only, other)).toEqual([]);
+    expect(conflictingRoutes(t, other)).toHaveLength(1);
+  });
+
   it('does not confuse lab a with lab ab', () => {
     const ab = defaultTopology({ labName: 'ab' });
     const other = [{ dst: '198.18.0.0/24', dev: 'ssim-a-b0' }];

@@ -73,7 +73,8 @@ function testcase(run: ScenarioRun, o: StepOutcome, contextEvents: number): stri
 
 /** The lab or setup that failed before any step: an <error> with the message. */
 function setupCase(run: ScenarioRun, message: string, contextEvents: number): string {
-  const code = /^(ERR_[A-Z0-9_]+)/.exec(message)?.[1] ?? 'setup-error';
+  // The error's stable code leads the message (`CODE: text`), whatever its area's prefix.
+  const code = /^([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+):/.exec(message)?.[1] ?? 'setup-error';
   const body = [message, ...timelineContext(run, -1, contextEvents)].join('\n');
   return [
     `${caseOpen(run, 'setup', run.wall?.ms ?? 0)}>`,
