@@ -57,7 +57,7 @@ export interface AdmissionDenial {
 }
 
 /**
- * The operations each webhook is registered for (config/webhook/manifests.yaml): BFDProfile on
+ * The operations each webhook is registered for (MetalLB's config/webhook/manifests.yaml): BFDProfile on
  * create and delete, the others on create and update.
  */
 export const WEBHOOK_OPERATIONS: Record<WebhookKind, readonly AdmissionOperation[]> = {
