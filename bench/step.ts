@@ -14,7 +14,7 @@ export class BenchStepTimeoutError extends SpeakersimError {
     readonly limitMs: number,
   ) {
     super(
-      'BENCH_STEP_TIMEOUT',
+      'ERR_BENCH_STEP_TIMEOUT',
       `bench step "${step}" did not finish within ${(limitMs / 1000).toFixed(1)} s`,
     );
   }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// ARCHITECTURE.md: the protocol cores import no sockets, timers or Date. The lint rule enforces
+// The protocol cores import no sockets, timers or Date. The lint rule enforces
 // it while editing; this test enforces it in `npm test` too, so it cannot be switched off quietly.
 const pureDirs = ['src/bgp/wire', 'src/bgp/fsm', 'src/bfd/wire', 'src/bfd/fsm'];
 const forbiddenModules =

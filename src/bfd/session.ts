@@ -29,7 +29,7 @@ import { BfdState } from './wire/constants.js';
 import type { BfdDiscardReason } from './wire/discard.js';
 import type { BfdControlPacket } from './wire/types.js';
 
-/** What a session needs from outside (ARCHITECTURE.md: config apart from dependencies). */
+/** What a session needs from outside (config kept apart from dependencies: `init` vs `components`). */
 export interface BfdSessionComponents {
   clock: Clock;
   random: Random;

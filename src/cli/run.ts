@@ -3,25 +3,32 @@
  * them one by one, printing progress, and writes the reports asked for. Exit code 0 only when
  * every scenario passed.
  */
-import type { FrrMetricsNames } from '../metallb/metrics.js';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
-import { checkRunSettings, loadScenario } from '../scenario/load.js';
-import { ScenarioLoadError } from '../scenario/errors.js';
-import { formatEvent } from '../scenario/report/format.js';
-import { writeHtmlReport } from '../scenario/report/html.js';
-import { writeJsonLines } from '../scenario/report/jsonl.js';
-import { writeJunit } from '../scenario/report/junit.js';
-import { scenarioRun, type ScenarioRun } from '../scenario/report/model.js';
-import { runScenario, type ScenarioOutcome } from '../scenario/runner/run.js';
-import { actionMaxDurationMs } from '../scenario/registry/actions.js';
-import type { TimelineEvent } from '../scenario/timeline.js';
-import type { Backend, ClockMode, Scenario } from '../scenario/types.js';
+import {
+  actionMaxDurationMs,
+  checkRunSettings,
+  formatEvent,
+  injectAction,
+  LiveViewServer,
+  loadScenario,
+  runScenario,
+  ScenarioLoadError,
+  scenarioRun,
+  sessionSource,
+  writeHtmlReport,
+  writeJsonLines,
+  writeJunit,
+  type Backend,
+  type ClockMode,
+  type FrrMetricsNames,
+  type Scenario,
+  type ScenarioOutcome,
+  type ScenarioRun,
+  type TimelineEvent,
+} from '../index.js';
 import { style, type Output } from './output.js';
-import { injectAction } from '../scenario/registry/actions.js';
-import { LiveViewServer } from '../ui/server.js';
-import { sessionSource } from '../ui/source.js';
 
 export interface RunCommandOptions {
   files: string[];

@@ -1,5 +1,5 @@
 /**
- * Time is injected everywhere (ARCHITECTURE.md): protocol code asks a Clock, never `Date` or
+ * Time is injected everywhere: protocol code asks a Clock, never `Date` or
  * the global timers. SystemClock runs on real time; ManualClock is virtual time for exact unit
  * tests and deterministic scenarios against builtin peers.
  */

@@ -1,3 +1,10 @@
+/**
+ * The envtest-like API server's lifecycle: listen on 127.0.0.1 (http, or https with a generated
+ * self-signed certificate), install namespaces and CRDs, write the kubeconfig, compact the watch
+ * history, close. What a request gets (discovery, OpenAPI v3, REST for builtin kinds and CRDs,
+ * Tables, watches) is verb dispatch in api/dispatch.ts. Bad input gets a Status body; nothing a
+ * client sends can throw out of a request handler.
+ */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
@@ -9,45 +16,17 @@ import { parseAllDocuments } from 'yaml';
 import { type Clock, SystemClock } from '../core/clock.js';
 import { SpeakersimError } from '../core/errors.js';
 import { type Random, systemRandom } from '../core/random.js';
-import { nonResourceReply } from './api/non-resource.js';
-import { getScale, writeScale } from './api/scale.js';
-import { decodeProtobufObject } from './api/protobuf-body.js';
-import { parseBody, readBody, readRawBody } from './api/request-body.js';
-import {
-  type FieldValidation,
-  type PatchType,
-  ResourceService,
-  type WriteOptions,
-} from './api/resource-service.js';
-import { resolveResourcePath, type ResourceRoute } from './api/routes.js';
-import { startWatch } from './api/watch-stream.js';
-import { applyJsonPatch } from './patch/json-patch.js';
-import { applyMergePatch } from './patch/merge-patch.js';
-import {
-  ApiStatusError,
-  badRequest,
-  invalid,
-  methodNotAllowed,
-  type StatusCause,
-  unsupportedMediaType,
-} from './errors.js';
+import { VerbDispatcher } from './api/dispatch.js';
+import { ResourceService } from './api/resource-service.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ResourceRegistry } from './registry.js';
-import type { KubeObject, ResourceType } from './resource-type.js';
-import { apiVersionOf, isRecord, storageKey } from './resource-type.js';
-import { parseFieldSelector, parseLabelSelector } from './selectors.js';
+import type { ResourceType } from './resource-type.js';
+import { isRecord, storageKey } from './resource-type.js';
 import { ObjectStore } from './store/object-store.js';
-import { renderTable } from './table/table.js';
 import { makeOwnedTempDir, removeOwnedTempDir } from './temp-dir.js';
 import { crdValidationRules } from './schema/cel-rules.js';
 import { metallbWebhooks } from '../metallb/admission.js';
 import { generateSelfSignedCertificate } from './tls.js';
-
-/**
- * The envtest-like API server: node:http on 127.0.0.1, discovery, OpenAPI v3, REST for builtin
- * kinds and CRDs, Tables, watches. Bad input gets a Status body; nothing a client sends can
- * throw out of a request handler.
- */
 
 export interface ApiServerOptions {
   /** Listen address; loopback only by default. */
@@ -106,12 +85,8 @@ export class ApiServer {
   private readonly timers: Clock;
   private server: http.Server | https.Server | undefined;
   private readonly sockets = new Set<Socket>();
-  private readonly openWatches = new Set<() => void>();
-  private readonly serializedCache = new WeakMap<KubeObject, Map<string, string>>();
+  private readonly dispatch: VerbDispatcher;
   private caPem: string | undefined;
-  /** While set, new watch requests wait (fault injection: a partitioned API server). */
-  private watchGate: Promise<void> | undefined;
-  private openWatchGate: (() => void) | undefined;
   private address = '';
   private compaction: { cancel(): void } | undefined;
   /** The folder of a kubeconfig written to a temp location, removed by close(). */
@@ -137,6 +112,18 @@ export class ApiServer {
     this.service.admissionHooks.add(crdValidationRules);
     this.service.admissionHooks.add(metallbWebhooks());
     this.service.admissionHooks.enabled = options.admission ?? true;
+    this.dispatch = new VerbDispatcher({
+      registry: this.registry,
+      service: this.service,
+      store: this.store,
+      clock: this.clock,
+      timers: this.timers,
+      ...(options.token !== undefined ? { token: options.token } : {}),
+      ...(options.bookmarkIntervalMs !== undefined
+        ? { bookmarkIntervalMs: options.bookmarkIntervalMs }
+        : {}),
+      address: () => this.address,
+    });
   }
 
   /** Starts a server, installs namespaces and CRDs, writes the kubeconfig. */
@@ -164,7 +151,7 @@ export class ApiServer {
 
   async close(): Promise<void> {
     this.compaction?.cancel();
-    for (const close of this.openWatches) close();
+    this.dispatch.closeWatches();
     const server = this.server;
     if (server) {
       await new Promise<void>((resolve) => {
@@ -174,25 +161,6 @@ export class ApiServer {
     }
     this.store.close();
     if (this.tempDir) removeOwnedTempDir(this.tempDir);
-  }
-
-  /**
-   * JSON of a stored object at a served version, computed once and shared by all watchers
-   * (stored objects are never mutated: every write stores a new object).
-   */
-  private serialized(type: ResourceType, obj: KubeObject): string {
-    const version = apiVersionOf(type.group, type.version);
-    let byVersion = this.serializedCache.get(obj);
-    if (!byVersion) {
-      byVersion = new Map();
-      this.serializedCache.set(obj, byVersion);
-    }
-    let text = byVersion.get(version);
-    if (text === undefined) {
-      text = JSON.stringify(this.service.present(type, obj));
-      byVersion.set(version, text);
-    }
-    return text;
   }
 
   /** Compacts the watch history to the resourceVersion one interval ago, every interval. */
@@ -210,26 +178,21 @@ export class ApiServer {
 
   /** Ends every open watch stream, as an API server restart or a proxy timeout would. */
   closeWatches(): void {
-    for (const close of [...this.openWatches]) close();
+    this.dispatch.closeWatches();
   }
 
   /** Holds new watch requests until resumeWatches() (to make clients miss events). */
   pauseWatches(): void {
-    if (this.watchGate) return;
-    this.watchGate = new Promise((resolve) => {
-      this.openWatchGate = resolve;
-    });
+    this.dispatch.pauseWatches();
   }
 
   resumeWatches(): void {
-    this.openWatchGate?.();
-    this.watchGate = undefined;
-    this.openWatchGate = undefined;
+    this.dispatch.resumeWatches();
   }
 
   /** Number of open watch streams. */
   watchCount(): number {
-    return this.openWatches.size;
+    return this.dispatch.watchCount();
   }
 
   private bootstrap(): void {
@@ -257,7 +220,7 @@ export class ApiServer {
         .filter((f) => /\.ya?ml$/.test(f))
         .sort();
     } catch (err) {
-      throw new SpeakersimError('K8S_CRD_DIR_UNREADABLE', `cannot read CRD folder ${dir}`, {
+      throw new SpeakersimError('ERR_K8S_CRD_DIR_UNREADABLE', `cannot read CRD folder ${dir}`, {
         cause: err,
       });
     }
@@ -276,12 +239,8 @@ export class ApiServer {
   }
 
   private async listen(): Promise<void> {
-    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-      // A client that goes away mid-request or mid-watch must not take the server down.
-      req.on('error', () => undefined);
-      res.on('error', () => undefined);
-      this.handle(req, res).catch((err: unknown) => this.fail(res, err));
-    };
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void =>
+      this.dispatch.serve(req, res);
     if (this.options.tls) {
       const cert = generateSelfSignedCertificate();
       this.caPem = cert.certPem;
@@ -316,7 +275,7 @@ export class ApiServer {
       server.once('error', (err) =>
         reject(
           new SpeakersimError(
-            'K8S_LISTEN_FAILED',
+            'ERR_K8S_LISTEN_FAILED',
             `cannot listen on ${this.options.host ?? '127.0.0.1'}:${this.options.port ?? 0}`,
             {
               cause: err,
@@ -340,415 +299,4 @@ export class ApiServer {
     if (this.caPem) init.caPem = this.caPem;
     writeKubeconfig(this.kubeconfigPath, init);
   }
-
-  private fail(res: http.ServerResponse, err: unknown): void {
-    const status =
-      err instanceof ApiStatusError
-        ? err
-        : new ApiStatusError(
-            500,
-            'InternalError',
-            `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`,
-          );
-    if (res.headersSent) {
-      if (!res.writableEnded) res.end();
-      return;
-    }
-    this.sendJson(res, status.httpCode, status.toStatus());
-  }
-
-  private sendJson(
-    res: http.ServerResponse,
-    code: number,
-    body: unknown,
-    contentType = 'application/json',
-    warnings: string[] = [],
-  ): void {
-    const text = JSON.stringify(body);
-    const headers: Record<string, string | string[]> = {
-      'Content-Type': contentType,
-      'Content-Length': String(Buffer.byteLength(text)),
-    };
-    if (warnings.length > 0) headers['Warning'] = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
-    res.writeHead(code, headers);
-    res.end(text);
-  }
-
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    if (this.options.token) {
-      const auth = req.headers['authorization'] ?? '';
-      if (auth !== `Bearer ${this.options.token}`) {
-        throw new ApiStatusError(401, 'Unauthorized', 'Unauthorized');
-      }
-    }
-    const url = requestUrl(req.url);
-    let segments: string[];
-    try {
-      segments = url.pathname
-        .split('/')
-        .filter((s) => s.length > 0)
-        .map(decodeURIComponent);
-    } catch {
-      throw badRequest('the request path is not valid percent-encoding');
-    }
-    const accept = String(req.headers['accept'] ?? '');
-    const method = req.method ?? 'GET';
-
-    if (method === 'GET') {
-      const reply = nonResourceReply(
-        this.registry,
-        segments,
-        accept,
-        this.address.replace(/^https?:\/\//, ''),
-      );
-      if (reply?.text !== undefined) {
-        res.writeHead(200, { 'Content-Type': reply.contentType });
-        res.end(reply.text);
-        return;
-      }
-      if (reply) {
-        this.sendJson(res, 200, reply.body, reply.contentType);
-        return;
-      }
-    }
-    const route = resolveResourcePath(this.registry, segments);
-    if (!route)
-      throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
-    await this.serveResource(req, res, route, url.searchParams, accept, method);
-  }
-
-  /** GET/PUT/PATCH of the scale subresource (kubectl scale). */
-  private async serveScale(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    type: ResourceType,
-    namespace: string,
-    name: string,
-    method: string,
-    query: URLSearchParams,
-  ): Promise<void> {
-    if (method === 'GET') {
-      this.sendJson(res, 200, getScale(this.service, type, namespace, name));
-      return;
-    }
-    const contentType =
-      String(req.headers['content-type'] ?? '')
-        .split(';')[0]
-        ?.trim() ?? '';
-    const body = await parseBody(await readBody(req), contentType);
-    const options = withManager(this.writeOptions(query), req);
-    if (method === 'PUT') {
-      this.sendJson(res, 200, writeScale(this.service, type, namespace, name, body, options));
-      return;
-    }
-    if (method === 'PATCH') {
-      const apply = SCALE_PATCHES[contentType];
-      if (!apply) throw unsupportedMediaType(contentType);
-      const patched = apply(getScale(this.service, type, namespace, name), body);
-      this.sendJson(res, 200, writeScale(this.service, type, namespace, name, patched, options));
-      return;
-    }
-    throw methodNotAllowed(`method ${method} is not allowed on scale`);
-  }
-
-  /**
-   * Write options from the query. `apply` is set for PATCH: the real server validates
-   * PatchOptions (ValidatePatchOptions) and answers 422 Invalid for a missing fieldManager on
-   * an apply or a `force` on any other patch.
-   */
-  private writeOptions(query: URLSearchParams, apply?: boolean): WriteOptions {
-    const options: WriteOptions = { warnings: [], duplicateFields: [] };
-    const manager = query.get('fieldManager');
-    if (manager) options.fieldManager = manager;
-    const problems: StatusCause[] = [];
-    if (apply === true && !manager) {
-      problems.push({
-        reason: 'FieldValueRequired',
-        message: 'Required value: is required for apply patch',
-        field: 'fieldManager',
-      });
-    }
-    if (apply === false && query.has('force')) {
-      problems.push({
-        reason: 'FieldValueForbidden',
-        message: 'Forbidden: may not be specified for non-apply patch',
-        field: 'force',
-      });
-    }
-    if (apply !== undefined && manager && manager.length > 128) {
-      problems.push({
-        reason: 'FieldValueTooLong',
-        message: 'Too long: must have at most 128 bytes',
-        field: 'fieldManager',
-      });
-    }
-    if (problems.length > 0) throw invalid('PatchOptions', 'meta.k8s.io', '', problems);
-    const validation = query.get('fieldValidation');
-    if (validation) {
-      if (!['Strict', 'Warn', 'Ignore'].includes(validation)) {
-        throw badRequest(`fieldValidation must be one of Strict, Warn, Ignore`);
-      }
-      options.fieldValidation = validation as FieldValidation;
-    }
-    if (query.get('dryRun') === 'All') options.dryRun = true;
-    if (query.get('force') === 'true') options.force = true;
-    return options;
-  }
-
-  private async serveResource(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    route: ResourceRoute,
-    query: URLSearchParams,
-    accept: string,
-    method: string,
-  ): Promise<void> {
-    const { type, name, subresource } = route;
-    const namespace = route.namespace;
-    const asTable = /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
-    const warnings: string[] = type.deprecationWarning ? [type.deprecationWarning] : [];
-    const send = (code: number, body: unknown): void =>
-      this.sendJson(res, code, body, 'application/json', warnings);
-    const table = (objects: KubeObject[], listMeta: Record<string, unknown>): unknown =>
-      renderTable(
-        type,
-        objects,
-        this.clock.wallNow(),
-        listMeta,
-        query.get('includeObject') ?? 'Metadata',
-      );
-
-    if (subresource === 'scale' && name !== undefined) {
-      await this.serveScale(req, res, type, namespace ?? '', name, method, query);
-      return;
-    }
-
-    if (method === 'GET') {
-      if (name !== undefined) {
-        const obj = this.service.get(type, namespace ?? '', name);
-        send(
-          200,
-          asTable ? table([obj], { resourceVersion: obj.metadata?.resourceVersion ?? '' }) : obj,
-        );
-        return;
-      }
-      const labelSelector = parseLabelSelector(query.get('labelSelector'));
-      const fieldSelector = parseFieldSelector(query.get('fieldSelector'), type);
-      if (query.get('watch') === 'true' || query.get('watch') === '1') {
-        if (this.watchGate) await this.watchGate;
-        const timeout = query.get('timeoutSeconds');
-        const watchNs = type.namespaced ? namespace : undefined;
-        startWatch(
-          res,
-          this.store,
-          this.timers,
-          {
-            type,
-            key: this.service.key(type),
-            namespace: watchNs,
-            labelSelector,
-            fieldSelector,
-            resourceVersion: query.get('resourceVersion') ?? undefined,
-            allowBookmarks: query.get('allowWatchBookmarks') === 'true',
-            timeoutMs: timeout ? Number(timeout) * 1000 : undefined,
-            bookmarkIntervalMs: this.options.bookmarkIntervalMs ?? 60_000,
-            encode: (obj) => {
-              if (asTable) {
-                const presented = this.service.present(type, obj);
-                return JSON.stringify(
-                  table([presented], {
-                    resourceVersion: presented.metadata?.resourceVersion ?? '',
-                  }),
-                );
-              }
-              return this.serialized(type, obj);
-            },
-          },
-          () => this.store.list(this.service.key(type), watchNs),
-          (close) => {
-            this.openWatches.add(close);
-            const done = (): void => {
-              this.openWatches.delete(close);
-              close();
-            };
-            res.on('close', done);
-            req.on('close', done);
-          },
-        );
-        return;
-      }
-      const limit = Number(query.get('limit') ?? 0);
-      const listOptions: Parameters<ResourceService['list']>[2] = {};
-      if (labelSelector) listOptions.labelSelector = labelSelector;
-      if (fieldSelector) listOptions.fieldSelector = fieldSelector;
-      if (Number.isInteger(limit) && limit > 0) listOptions.limit = limit;
-      const cont = query.get('continue');
-      if (cont) listOptions.continueToken = cont;
-      const result = this.service.list(type, namespace, listOptions);
-      const listMeta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
-      if (result.continueToken) listMeta['continue'] = result.continueToken;
-      if (result.remainingItemCount !== undefined)
-        listMeta['remainingItemCount'] = result.remainingItemCount;
-      if (asTable) {
-        send(200, table(result.items, listMeta));
-        return;
-      }
-      send(200, {
-        kind: type.listKind,
-        apiVersion: apiVersionOf(type.group, type.version),
-        metadata: listMeta,
-        items: result.items,
-      });
-      return;
-    }
-
-    if (method === 'POST') {
-      if (name !== undefined) throw methodNotAllowed('POST is not allowed on a named resource');
-      const contentType = String(req.headers['content-type'] ?? '');
-      const raw = await readRawBody(req);
-      const options = this.writeOptions(query);
-      const body = /protobuf/i.test(contentType)
-        ? decodeProtobufObject(raw)
-        : await parseBody(raw.toString('utf8'), contentType, options.duplicateFields);
-      const created = this.service.create(type, namespace ?? '', body, withManager(options, req));
-      warnings.push(...(options.warnings ?? []));
-      send(201, created);
-      return;
-    }
-
-    if (method === 'PUT') {
-      if (name === undefined) throw methodNotAllowed('PUT needs a resource name');
-      const options = this.writeOptions(query);
-      const body = await parseBody(
-        await readBody(req),
-        String(req.headers['content-type'] ?? ''),
-        options.duplicateFields,
-      );
-      const updated = this.service.update(
-        type,
-        namespace ?? '',
-        name,
-        body,
-        subresource,
-        withManager(options, req),
-      );
-      warnings.push(...(options.warnings ?? []));
-      send(200, updated);
-      return;
-    }
-
-    if (method === 'PATCH') {
-      if (name === undefined) throw methodNotAllowed('PATCH needs a resource name');
-      const contentType =
-        String(req.headers['content-type'] ?? '')
-          .split(';')[0]
-          ?.trim() ?? '';
-      const patchType = PATCH_TYPES[contentType];
-      if (!patchType) throw unsupportedMediaType(contentType);
-      // The real server validates PatchOptions before it reads the body.
-      const options = this.writeOptions(query, patchType === 'apply');
-      const text = await readBody(req);
-      const patch = await parseBody(
-        text,
-        patchType === 'apply' ? 'application/yaml' : 'application/json',
-        options.duplicateFields,
-      );
-      const result = this.service.patch(
-        type,
-        namespace ?? '',
-        name,
-        patchType,
-        patch,
-        subresource,
-        // An apply names its manager itself; only other writes default to the User-Agent.
-        patchType === 'apply' ? options : withManager(options, req),
-      );
-      warnings.push(...(options.warnings ?? []));
-      send(result.created ? 201 : 200, result.object);
-      return;
-    }
-
-    if (method === 'DELETE') {
-      if (name === undefined) {
-        const removed: KubeObject[] = [];
-        const labelSelector = parseLabelSelector(query.get('labelSelector'));
-        const fieldSelector = parseFieldSelector(query.get('fieldSelector'), type);
-        const listOptions: Parameters<ResourceService['list']>[2] = {};
-        if (labelSelector) listOptions.labelSelector = labelSelector;
-        if (fieldSelector) listOptions.fieldSelector = fieldSelector;
-        for (const obj of this.service.list(type, namespace, listOptions).items) {
-          removed.push(
-            this.service.delete(type, obj.metadata?.namespace ?? '', obj.metadata?.name ?? ''),
-          );
-        }
-        send(200, {
-          kind: type.listKind,
-          apiVersion: apiVersionOf(type.group, type.version),
-          metadata: {},
-          items: removed,
-        });
-        return;
-      }
-      const text = await readBody(req);
-      const preconditions: { uid?: string; resourceVersion?: string; orphan?: boolean } = {};
-      if (query.get('propagationPolicy') === 'Orphan') preconditions.orphan = true;
-      if (text.trim()) {
-        const body = await parseBody(text, String(req.headers['content-type'] ?? ''));
-        const pre = isRecord(body) && isRecord(body['preconditions']) ? body['preconditions'] : {};
-        if (typeof pre['uid'] === 'string') preconditions.uid = pre['uid'];
-        if (typeof pre['resourceVersion'] === 'string')
-          preconditions.resourceVersion = pre['resourceVersion'];
-        if (
-          isRecord(body) &&
-          (body['propagationPolicy'] === 'Orphan' || body['orphanDependents'] === true)
-        ) {
-          preconditions.orphan = true;
-        }
-      }
-      const deleted = this.service.delete(
-        type,
-        namespace ?? '',
-        name,
-        preconditions,
-        this.writeOptions(query),
-      );
-      send(200, deleted);
-      return;
-    }
-    throw methodNotAllowed(`method ${method} is not allowed`);
-  }
-}
-
-const SCALE_PATCHES: Record<string, (target: unknown, patch: unknown) => unknown> = {
-  'application/merge-patch+json': applyMergePatch,
-  'application/strategic-merge-patch+json': applyMergePatch,
-  'application/json-patch+json': applyJsonPatch,
-};
-
-const PATCH_TYPES: Record<string, PatchType> = {
-  'application/merge-patch+json': 'merge',
-  'application/json-patch+json': 'json',
-  'application/strategic-merge-patch+json': 'strategic',
-  'application/apply-patch+yaml': 'apply',
-  'application/apply-patch+cbor': 'apply',
-};
-
-/**
- * The request target as a URL. An origin-form target is joined to a base by text, not resolved
- * against it: `//x/y` is a path (with an empty first segment), not a host `x`.
- */
-function requestUrl(target: string | undefined): URL {
-  const text = target ?? '/';
-  try {
-    return new URL(text.startsWith('/') ? `http://localhost${text}` : text);
-  } catch {
-    throw badRequest('the request target is not a valid URL');
-  }
-}
-
-/** The real server names an unnamed writer after its User-Agent's program name. */
-function withManager(options: WriteOptions, req: http.IncomingMessage): WriteOptions {
-  if (options.fieldManager) return options;
-  const agent = String(req.headers['user-agent'] ?? 'unknown');
-  return { ...options, fieldManager: agent.split('/')[0] || 'unknown' };
 }

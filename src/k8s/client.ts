@@ -13,8 +13,8 @@
  *     { fieldManager: 'poolReconciler' });                                              // server-side apply
  *   const stop = client.watch('metallb.io/v1beta1', 'IPAddressPool', {}, (type, obj) => ...);
  *
- * Errors are KubeClientError with `code` K8S_<REASON> (K8S_NOTFOUND, K8S_CONFLICT,
- * K8S_ALREADYEXISTS, K8S_INVALID, ...) and the HTTP status in `httpCode`; `get` returns
+ * Errors are KubeClientError with `code` ERR_K8S_<REASON> (ERR_K8S_NOTFOUND, ERR_K8S_CONFLICT,
+ * ERR_K8S_ALREADYEXISTS, ERR_K8S_INVALID, ...) and the HTTP status in `httpCode`; `get` returns
  * undefined for a missing object instead of throwing.
  */
 import {
@@ -99,7 +99,7 @@ class ObjectApi extends KubernetesObjectApi {
   async path(ref: ObjectRef, named: boolean): Promise<string> {
     if (!ref.apiVersion || !ref.kind || (named && !ref.metadata?.name)) {
       throw new KubeClientError(
-        'K8S_BAD_REFERENCE',
+        'ERR_K8S_BAD_REFERENCE',
         'an object reference needs apiVersion, kind and metadata.name',
         0,
         'BadReference',
@@ -145,7 +145,7 @@ function toClientError(err: unknown): unknown {
     const s = (status ?? {}) as { reason?: string; message?: string };
     const reason = s.reason ?? 'Unknown';
     return new KubeClientError(
-      `K8S_${reason.toUpperCase()}`,
+      `ERR_K8S_${reason.toUpperCase()}`,
       s.message ?? `HTTP ${err.code}`,
       err.code,
       reason,
@@ -253,7 +253,7 @@ export class KubeClient {
     );
   }
 
-  /** PUT; fails with K8S_CONFLICT when metadata.resourceVersion is stale. */
+  /** PUT; fails with ERR_K8S_CONFLICT when metadata.resourceVersion is stale. */
   async update<T extends KubeResource = KubeResource>(obj: T, query?: WriteQuery): Promise<T> {
     return this.call(async () =>
       this.api.send<T>(HttpMethod.PUT, await this.api.path(obj, true), writeQuery(query), obj),

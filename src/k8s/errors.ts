@@ -17,7 +17,7 @@ export interface StatusTarget {
 /**
  * An error the API server answers with a `Status` body. `reason` is the Kubernetes
  * StatusReason (NotFound, AlreadyExists, Conflict, Invalid, BadRequest, ...), `httpCode` the
- * HTTP status; `code` is speakersim's stable code (`K8S_<REASON>`).
+ * HTTP status; `code` is speakersim's stable code (`ERR_K8S_<REASON>`).
  */
 export class ApiStatusError extends SpeakersimError {
   readonly httpCode: number;
@@ -32,7 +32,7 @@ export class ApiStatusError extends SpeakersimError {
     target: StatusTarget = {},
     causes: StatusCause[] = [],
     /** For answers without a reason (the real server's StatusReasonUnknown). */
-    code = `K8S_${reason.toUpperCase()}`,
+    code = `ERR_K8S_${reason.toUpperCase()}`,
   ) {
     super(code, message);
     this.httpCode = httpCode;
@@ -141,6 +141,6 @@ export function storageRequestTooLarge(): ApiStatusError {
     'etcdserver: request is too large',
     {},
     [],
-    'K8S_STORAGE_REQUEST_TOO_LARGE',
+    'ERR_K8S_STORAGE_REQUEST_TOO_LARGE',
   );
 }

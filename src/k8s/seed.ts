@@ -24,7 +24,7 @@ export function seedObject(server: ApiServer, obj: KubeObject, init: SeedInit = 
   const type = server.registry.findKind(group, version, String(obj.kind ?? ''));
   if (!type) {
     throw new SeedError(
-      'K8S_SEED_UNKNOWN_KIND',
+      'ERR_K8S_SEED_UNKNOWN_KIND',
       `no served kind ${String(obj.kind)} in ${String(obj.apiVersion)}`,
     );
   }

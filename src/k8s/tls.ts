@@ -46,7 +46,7 @@ export function generateSelfSignedCertificate(): SelfSignedCertificate {
     return { keyPem: fs.readFileSync(key, 'utf8'), certPem: fs.readFileSync(cert, 'utf8') };
   } catch (err) {
     throw new TlsUnavailableError(
-      'K8S_TLS_UNAVAILABLE',
+      'ERR_K8S_TLS_UNAVAILABLE',
       'openssl could not generate a certificate',
       { cause: err },
     );

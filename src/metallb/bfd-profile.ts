@@ -1,5 +1,5 @@
 /**
- * MetalLB's BFDProfile (metallb.io/v1beta1, reference/metallb-crs.md section 10) as BFD
+ * MetalLB's BFDProfile (metallb.io/v1beta1, docs/metallb-crs.md §10) as BFD
  * session parameters, and the BFD status strings BGPSessionState reports (section 3). The
  * profile arrives validated by config.ts (ranges, names); unset fields stay unset so that
  * FRR bfdd's defaults apply (src/bfd/config.ts: 300 ms, 300 ms, x3).

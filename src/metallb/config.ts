@@ -47,21 +47,21 @@ export type ConfigView =
 
 /** Stable codes for the kinds of configuration error (tests and callers branch on these). */
 export type ConfigErrorCode =
-  | 'PEER_INVALID'
-  | 'PEER_BFD_PROFILE_MISSING'
-  | 'PEER_DUPLICATE'
-  | 'PEER_SECRET'
-  | 'PEER_PASSWORD_UNSUPPORTED'
-  | 'PEER_FRR_MODE'
-  | 'BFD_PROFILE_INVALID'
-  | 'BFD_PROFILE_IN_USE'
-  | 'POOL_INVALID'
-  | 'POOL_OVERLAP'
-  | 'POOL_DUPLICATE'
-  | 'COMMUNITY_INVALID'
-  | 'COMMUNITY_DUPLICATE'
-  | 'ADVERTISEMENT_INVALID'
-  | 'WRONG_NAMESPACE';
+  | 'ERR_METALLB_PEER_INVALID'
+  | 'ERR_METALLB_PEER_BFD_PROFILE_MISSING'
+  | 'ERR_METALLB_PEER_DUPLICATE'
+  | 'ERR_METALLB_PEER_SECRET'
+  | 'ERR_METALLB_PEER_PASSWORD_UNSUPPORTED'
+  | 'ERR_METALLB_PEER_FRR_MODE'
+  | 'ERR_METALLB_BFD_PROFILE_INVALID'
+  | 'ERR_METALLB_BFD_PROFILE_IN_USE'
+  | 'ERR_METALLB_POOL_INVALID'
+  | 'ERR_METALLB_POOL_OVERLAP'
+  | 'ERR_METALLB_POOL_DUPLICATE'
+  | 'ERR_METALLB_COMMUNITY_INVALID'
+  | 'ERR_METALLB_COMMUNITY_DUPLICATE'
+  | 'ERR_METALLB_ADVERTISEMENT_INVALID'
+  | 'ERR_METALLB_WRONG_NAMESPACE';
 
 export interface ConfigError {
   code: ConfigErrorCode;
@@ -219,14 +219,14 @@ function refuseUnenforceablePasswords(
     if (!p || !key || !peerSelectsNode(cr, myNode)) continue;
     if (unavailable) {
       fail(
-        'PEER_PASSWORD_UNSUPPORTED',
+        'ERR_METALLB_PEER_PASSWORD_UNSUPPORTED',
         `peer ${p.name}: cannot set its TCP MD5 password: ${unavailable}`,
       );
     }
     const bytes = Buffer.byteLength(key, 'utf8');
     if (bytes > TCP_MD5_MAX_KEY_BYTES) {
       fail(
-        'PEER_PASSWORD_UNSUPPORTED',
+        'ERR_METALLB_PEER_PASSWORD_UNSUPPORTED',
         `peer ${p.name}: password is ${bytes} bytes, TCP MD5 keys are at most ${TCP_MD5_MAX_KEY_BYTES} (Linux TCP_MD5SIG_MAXKEYLEN)`,
       );
     }
@@ -260,7 +260,7 @@ function discardNativeOnly(peers: BGPPeer[], myNode: Node | undefined): void {
     for (const p of peers.slice(1)) {
       if ((p.spec.routerID ?? '') !== routerID) {
         fail(
-          'PEER_FRR_MODE',
+          'ERR_METALLB_PEER_FRR_MODE',
           `peer ${p.spec.routerID ?? ''} has RouterID different from ${routerID}, in FRR mode all RouterID must be equal`,
         );
       }
@@ -272,7 +272,7 @@ function discardNativeOnly(peers: BGPPeer[], myNode: Node | undefined): void {
       const id = `${p.spec.peerAddress || p.spec.interface || ''}-${p.spec.vrf ?? ''}`;
       if (seen.has(id)) {
         fail(
-          'PEER_DUPLICATE',
+          'ERR_METALLB_PEER_DUPLICATE',
           `peer ${p.spec.peerAddress ?? p.spec.interface ?? ''} already exists, FRR mode doesn't support duplicate BGPPeers selecting the same node`,
         );
       }
@@ -283,7 +283,7 @@ function discardNativeOnly(peers: BGPPeer[], myNode: Node | undefined): void {
     for (const p1 of peers.slice(1)) {
       if (p.spec.myASN !== p1.spec.myASN && (p.spec.vrf ?? '') === (p1.spec.vrf ?? '')) {
         fail(
-          'PEER_FRR_MODE',
+          'ERR_METALLB_PEER_FRR_MODE',
           `peer ${p.spec.peerAddress ?? ''} has myAsn different from ${p1.spec.peerAddress ?? ''}, in FRR mode all myAsn must be equal for the same VRF`,
         );
       }
@@ -323,9 +323,13 @@ function bfdProfilesFor(profiles: BFDProfile[]): Map<string, ParsedBfdProfile> {
         passiveMode: spec.passiveMode ?? false,
       };
     } catch (e) {
-      fail('BFD_PROFILE_INVALID', `parsing bfd profile #${i + 1}: ${(e as Error).message}`);
+      fail(
+        'ERR_METALLB_BFD_PROFILE_INVALID',
+        `parsing bfd profile #${i + 1}: ${(e as Error).message}`,
+      );
     }
-    if (res.has(name)) fail('BFD_PROFILE_INVALID', `found duplicate bfd profile name ${name}`);
+    if (res.has(name))
+      fail('ERR_METALLB_BFD_PROFILE_INVALID', `found duplicate bfd profile name ${name}`);
     res.set(name, parsed);
   });
   return res;
@@ -355,7 +359,7 @@ function parseTimers(
   const kaMs = durationMs(ka);
   if ((ht !== undefined && htMs === undefined) || (ka !== undefined && kaMs === undefined)) {
     throw new PeerProblem(
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       `invalid BGPPeer timers: time: invalid duration ${goQuote(ht ?? ka ?? '')}`,
     );
   }
@@ -365,13 +369,13 @@ function parseTimers(
   const rounded = Math.trunc(hold / 1000);
   if (rounded !== 0 && rounded < 3) {
     throw new PeerProblem(
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       `invalid BGPPeer timers: invalid hold time ${quoteDuration(ht)}: must be 0 or >=3s`,
     );
   }
   if (keepalive > hold) {
     throw new PeerProblem(
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       `invalid BGPPeer timers: invalid keepaliveTime ${quoteDuration(ka)}, must be lower than holdTime ${quoteDuration(ht)}`,
     );
   }
@@ -395,7 +399,7 @@ function secretPasswordFor(p: BGPPeer, secrets: ClusterResources['passwordSecret
   const secret = secrets[ref];
   const wrap = (m: string, transient = false): PeerProblem =>
     new PeerProblem(
-      'PEER_SECRET',
+      'ERR_METALLB_PEER_SECRET',
       goJoin(m, `failed to parse peer ${name} password secret`),
       transient,
     );
@@ -438,55 +442,70 @@ function peerFromCR(p: BGPPeer, secrets: ClusterResources['passwordSecrets']): P
   const s = p.spec;
   const asn = s.peerASN ?? 0;
   const dyn = s.dynamicASN ?? '';
-  if (!s.myASN) throw new PeerProblem('PEER_INVALID', 'missing local ASN');
+  if (!s.myASN) throw new PeerProblem('ERR_METALLB_PEER_INVALID', 'missing local ASN');
   if (asn === 0 && dyn === '')
-    throw new PeerProblem('PEER_INVALID', 'missing peer ASN and dynamicASN');
+    throw new PeerProblem('ERR_METALLB_PEER_INVALID', 'missing peer ASN and dynamicASN');
   if (asn !== 0 && dyn !== '')
-    throw new PeerProblem('PEER_INVALID', 'both peer ASN and dynamicASN specified');
+    throw new PeerProblem('ERR_METALLB_PEER_INVALID', 'both peer ASN and dynamicASN specified');
   if (dyn !== '' && dyn !== 'internal' && dyn !== 'external') {
-    throw new PeerProblem('PEER_INVALID', `invalid dynamicASN ${dyn}`);
+    throw new PeerProblem('ERR_METALLB_PEER_INVALID', `invalid dynamicASN ${dyn}`);
   }
   // RFC 4271 5.1.3 / FRR: multihop is an eBGP setting; an iBGP session is never single-hop-bound.
   if ((asn === s.myASN || dyn === 'internal') && s.ebgpMultiHop) {
-    throw new PeerProblem('PEER_INVALID', 'invalid ebgp-multihop parameter set for an ibgp peer');
+    throw new PeerProblem(
+      'ERR_METALLB_PEER_INVALID',
+      'invalid ebgp-multihop parameter set for an ibgp peer',
+    );
   }
   const addrText = s.peerAddress ?? '';
   const iface = s.interface ?? '';
   if (addrText === '' && iface === '')
-    throw new PeerProblem('PEER_INVALID', 'peer has no Address or Interface specified');
+    throw new PeerProblem('ERR_METALLB_PEER_INVALID', 'peer has no Address or Interface specified');
   if (addrText !== '' && iface !== '')
-    throw new PeerProblem('PEER_INVALID', 'peer has both Address and Interface specified');
+    throw new PeerProblem(
+      'ERR_METALLB_PEER_INVALID',
+      'peer has both Address and Interface specified',
+    );
   let address: string | undefined;
   if (addrText !== '') {
     const ip = parseIP(addrText);
-    if (!ip) throw new PeerProblem('PEER_INVALID', `invalid BGPPeer address ${goQuote(addrText)}`);
+    if (!ip)
+      throw new PeerProblem(
+        'ERR_METALLB_PEER_INVALID',
+        `invalid BGPPeer address ${goQuote(addrText)}`,
+      );
     address = formatIP(ip);
   }
   const timers = parseTimers(s.holdTime, s.keepaliveTime);
   let routerID: string | undefined;
   if (s.routerID) {
     const ip = parseIP(s.routerID);
-    if (!ip) throw new PeerProblem('PEER_INVALID', `invalid router ID ${goQuote(s.routerID)}`);
+    if (!ip)
+      throw new PeerProblem('ERR_METALLB_PEER_INVALID', `invalid router ID ${goQuote(s.routerID)}`);
     routerID = formatIP(ip);
   }
   let sourceAddress: string | undefined;
   if (s.sourceAddress) {
     const ip = parseIP(s.sourceAddress);
-    if (!ip) throw new PeerProblem('PEER_INVALID', `invalid source IP ${goQuote(s.sourceAddress)}`);
+    if (!ip)
+      throw new PeerProblem(
+        'ERR_METALLB_PEER_INVALID',
+        `invalid source IP ${goQuote(s.sourceAddress)}`,
+      );
     sourceAddress = formatIP(ip);
   }
   for (const sel of s.nodeSelectors ?? []) {
     const problem = selectorProblem(sel);
     if (problem) {
       throw new PeerProblem(
-        'PEER_INVALID',
+        'ERR_METALLB_PEER_INVALID',
         goJoin(problem, `failed to convert peer ${p.metadata.name ?? ''} node selector`),
       );
     }
   }
   if (s.password && s.passwordSecret?.name) {
     throw new PeerProblem(
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       `can not have both password and secret ref set in peer config ${goQuote(p.metadata.namespace ?? '')}/${goQuote(p.metadata.name ?? '')}`,
     );
   }
@@ -533,7 +552,7 @@ function peersFor(
     }
     if (peer.bfdProfile !== '' && !bfd.has(peer.bfdProfile)) {
       fail(
-        'PEER_BFD_PROFILE_MISSING',
+        'ERR_METALLB_PEER_BFD_PROFILE_MISSING',
         `peer ${peer.name} referencing non existing bfd profile ${peer.bfdProfile}`,
         true,
       );
@@ -551,10 +570,16 @@ function communitiesFor(r: ClusterResources): Map<string, BgpCommunity> {
     for (const alias of c.spec.communities ?? []) {
       const parsed = parseCommunity(alias.value);
       if (!parsed.ok) {
-        fail('COMMUNITY_INVALID', `parsing community ${goQuote(alias.name)}: ${parsed.message}`);
+        fail(
+          'ERR_METALLB_COMMUNITY_INVALID',
+          `parsing community ${goQuote(alias.name)}: ${parsed.message}`,
+        );
       }
       if (res.has(alias.name)) {
-        fail('COMMUNITY_DUPLICATE', `duplicate definition of community ${goQuote(alias.name)}`);
+        fail(
+          'ERR_METALLB_COMMUNITY_DUPLICATE',
+          `duplicate definition of community ${goQuote(alias.name)}`,
+        );
       }
       res.set(alias.name, parsed.community);
     }
@@ -567,7 +592,10 @@ function duplicateIn(list: readonly string[] | undefined, what: string): void {
   for (let i = 0; i < l.length; i++) {
     for (let j = i + 1; j < l.length; j++) {
       if (l[i] === l[j])
-        fail('ADVERTISEMENT_INVALID', `duplicate definition of ${what} ${goQuote(l[i]!)}`);
+        fail(
+          'ERR_METALLB_ADVERTISEMENT_INVALID',
+          `duplicate definition of ${what} ${goQuote(l[i]!)}`,
+        );
     }
   }
 }
@@ -696,19 +724,18 @@ function bgpAdvertisementFromCR(
   duplicateIn(s.ipAddressPools, 'ipAddressPools');
   duplicateIn(s.communities, 'community');
   duplicateIn(s.peers, 'peers');
-  selectorsUsable(s.ipAddressPoolSelectors, 'ADVERTISEMENT_INVALID', 'ipAddressPoolSelectors');
-  selectorsUsable(s.nodeSelectors, 'ADVERTISEMENT_INVALID', 'nodeSelectors');
+  advertisementSelectorsUsable(s);
   const aggregationLength = s.aggregationLength ?? 32;
   if (aggregationLength > 32) {
     fail(
-      'ADVERTISEMENT_INVALID',
+      'ERR_METALLB_ADVERTISEMENT_INVALID',
       `invalid aggregation length ${goQuoteRune(aggregationLength)} for IPv4`,
     );
   }
   const aggregationLengthV6 = s.aggregationLengthV6 ?? 128;
   if (aggregationLengthV6 > 128) {
     fail(
-      'ADVERTISEMENT_INVALID',
+      'ERR_METALLB_ADVERTISEMENT_INVALID',
       `invalid aggregation length ${goQuoteRune(aggregationLengthV6)} for IPv6`,
     );
   }
@@ -722,7 +749,7 @@ function bgpAdvertisementFromCR(
         // An unknown alias is transient: the Community CR may not have arrived yet.
         if (parsed.problem === 'format' && ignoreMissingAliases) continue;
         fail(
-          'COMMUNITY_INVALID',
+          'ERR_METALLB_COMMUNITY_INVALID',
           goJoin(parsed.message, `invalid community ${goQuote(c)} in BGP advertisement`),
           parsed.problem === 'format',
         );
@@ -768,7 +795,7 @@ function validateBgpAdvPerPool(adv: ParsedBgpAdvertisement, pool: ParsedPool): v
     const lowest = Math.min(...cidrs.map((c) => c.prefix));
     if (maxLength < lowest) {
       fail(
-        'ADVERTISEMENT_INVALID',
+        'ERR_METALLB_ADVERTISEMENT_INVALID',
         `invalid aggregation length ${adv.aggregationLength}: prefix ${lowest} in this pool is more specific than the aggregation length for addresses ${address}`,
       );
     }
@@ -776,7 +803,7 @@ function validateBgpAdvPerPool(adv: ParsedBgpAdvertisement, pool: ParsedPool): v
   for (const other of pool.bgpAdvertisements) {
     if (adv.localPref !== other.localPref && !advertisementsAreCompatible(adv, other)) {
       fail(
-        'ADVERTISEMENT_INVALID',
+        'ERR_METALLB_ADVERTISEMENT_INVALID',
         `invalid local preference ${adv.localPref}: local preferernce ${other.localPref} was already set for the same type of BGP update. Check existing BGP advertisements with common pools and aggregation lengths`,
       );
     }
@@ -797,17 +824,17 @@ function poolsFor(
       pool = addressPoolFromCR(p, r);
     } catch (e) {
       fail(
-        'POOL_INVALID',
+        'ERR_METALLB_POOL_INVALID',
         `parsing address pool ${p.metadata.name ?? ''}: ${(e as Error).message}`,
       );
     }
     if (pools.has(pool.name))
-      fail('POOL_DUPLICATE', `duplicate definition of pool ${goQuote(pool.name)}`);
+      fail('ERR_METALLB_POOL_DUPLICATE', `duplicate definition of pool ${goQuote(pool.name)}`);
     for (const c of pool.cidrs) {
       for (const m of all) {
         if (cidrsOverlap(c, m)) {
           fail(
-            'POOL_OVERLAP',
+            'ERR_METALLB_POOL_OVERLAP',
             `CIDR ${goQuote(formatCIDR(c))} in pool ${goQuote(pool.name)} overlaps with already defined CIDR ${goQuote(formatCIDR(m))}`,
           );
         }
@@ -815,7 +842,7 @@ function poolsFor(
       for (const ip of nodeAddrs) {
         if (ip && cidrContains(c, ip)) {
           fail(
-            'POOL_INVALID',
+            'ERR_METALLB_POOL_INVALID',
             `pool cidr ${goQuote(formatCIDR(c))} contains nodeIp ${goQuote(formatIP(ip))}`,
           );
         }
@@ -832,7 +859,7 @@ function poolsFor(
     for (let j = i + 1; j < ads.length; j++) {
       if (JSON.stringify(ads[i]) === JSON.stringify(ads[j])) {
         fail(
-          'ADVERTISEMENT_INVALID',
+          'ERR_METALLB_ADVERTISEMENT_INVALID',
           `duplicate definition of bgpadvertisements. advertisement ${i + 1} and ${j + 1} are equal`,
         );
       }
@@ -878,11 +905,23 @@ function targetPools(
   return [...new Set([...(names ?? []), ...selectedPoolNames(crs, selectors)])];
 }
 
+/** Both advertisement kinds refuse the same unusable pool and node selectors. */
+function advertisementSelectorsUsable(s: {
+  ipAddressPoolSelectors?: Parameters<typeof selectorsUsable>[0];
+  nodeSelectors?: Parameters<typeof selectorsUsable>[0];
+}): void {
+  selectorsUsable(
+    s.ipAddressPoolSelectors,
+    'ERR_METALLB_ADVERTISEMENT_INVALID',
+    'ipAddressPoolSelectors',
+  );
+  selectorsUsable(s.nodeSelectors, 'ERR_METALLB_ADVERTISEMENT_INVALID', 'nodeSelectors');
+}
+
 function attachL2(l2: L2Advertisement, r: ClusterResources, pools: Map<string, ParsedPool>): void {
   const s = l2.spec;
   duplicateIn(s.ipAddressPools, 'ipAddressPools');
-  selectorsUsable(s.ipAddressPoolSelectors, 'ADVERTISEMENT_INVALID', 'ipAddressPoolSelectors');
-  selectorsUsable(s.nodeSelectors, 'ADVERTISEMENT_INVALID', 'nodeSelectors');
+  advertisementSelectorsUsable(s);
   const adv: ParsedL2Advertisement = {
     name: l2.metadata.name ?? '',
     nodes: selectedNodes(r.nodes, s.nodeSelectors),
@@ -909,7 +948,7 @@ function validateBfdEchoOnV6(cfg: MetallbConfig): void {
       for (const peer of targets) {
         if (echo(peer)) {
           fail(
-            'ADVERTISEMENT_INVALID',
+            'ERR_METALLB_ADVERTISEMENT_INVALID',
             `pool ${p.name} has bgpadvertisement ${a.name} which references peer ${peer.name} which has bfd echo enabled, which is not possible`,
           );
         }
@@ -925,7 +964,7 @@ export function namespaceProblem(
 ): ConfigError | undefined {
   if (objectNamespace === metallbNamespace) return undefined;
   return {
-    code: 'WRONG_NAMESPACE',
+    code: 'ERR_METALLB_WRONG_NAMESPACE',
     message: `resource must be created in ${metallbNamespace} namespace`,
     transient: false,
   };

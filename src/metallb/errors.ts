@@ -7,6 +7,6 @@ import { SpeakersimError } from '../core/errors.js';
  */
 export class MetallbInputError extends SpeakersimError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('METALLB_MALFORMED_INPUT', message, options);
+    super('ERR_METALLB_MALFORMED_INPUT', message, options);
   }
 }

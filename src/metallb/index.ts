@@ -1,7 +1,7 @@
 /**
  * The MetalLB model: what MetalLB's controller and speakers (with frr-k8s) decide and report,
  * as pure functions and classes (no I/O; time and randomness are parameters). Sources: the
- * reference sheet (shared/reference/metallb-crs.md), upstream metallb/metallb and
+ * reference sheet (docs/metallb-crs.md, cited as "reference §N"), upstream metallb/metallb and
  * metallb/frr-k8s behaviour; BGP attribute rules cite RFC 4271, 1997, 8092, 4760; BFD states
  * RFC 5880.
  *

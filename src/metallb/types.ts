@@ -1,7 +1,7 @@
 /**
  * The JSON shapes of the objects the MetalLB model reads and writes, as the Kubernetes API
  * returns them (camelCase keys, optional fields absent rather than null). Sources:
- * metallb.io/v1beta1 + v1beta2 and frrk8s.metallb.io/v1beta1 CRDs (reference/metallb-crs.md),
+ * metallb.io/v1beta1 + v1beta2 and frrk8s.metallb.io/v1beta1 CRDs (docs/metallb-crs.md),
  * core/v1 and discovery.k8s.io/v1.
  */
 

@@ -57,7 +57,7 @@ export interface AdmissionDenial {
 }
 
 /**
- * The operations each webhook is registered for (config/webhook/manifests.yaml): BFDProfile on
+ * The operations each webhook is registered for (MetalLB's config/webhook/manifests.yaml): BFDProfile on
  * create and delete, the others on create and update.
  */
 export const WEBHOOK_OPERATIONS: Record<WebhookKind, readonly AdmissionOperation[]> = {
@@ -108,7 +108,7 @@ export function admissionReview<K extends WebhookKind>(
     const user = existing.peers.find((p) => p.spec.bfdProfile === obj.metadata.name);
     if (!user) return undefined;
     return deny({
-      code: 'BFD_PROFILE_IN_USE',
+      code: 'ERR_METALLB_BFD_PROFILE_IN_USE',
       message: `failed to delete BFDProfile ${obj.metadata.name ?? ''}, used by BGPPeer ${user.metadata.name ?? ''}`,
       transient: false,
     });

@@ -6,43 +6,43 @@ import { SpeakersimError } from '../core/errors.js';
 
 export const ScenarioErrorCode = {
   /** The file could not be read. */
-  ReadFailed: 'scenario-read-failed',
+  ReadFailed: 'ERR_SCENARIO_READ_FAILED',
   /** YAML syntax error (reported by the `yaml` parser). */
-  YamlSyntax: 'scenario-yaml-syntax',
+  YamlSyntax: 'ERR_SCENARIO_YAML_SYNTAX',
   /** A step's key is not a known action. */
-  UnknownStep: 'scenario-unknown-step',
+  UnknownStep: 'ERR_SCENARIO_UNKNOWN_STEP',
   /** An expectation's key is not a known kind of check. */
-  UnknownExpectation: 'scenario-unknown-expectation',
+  UnknownExpectation: 'ERR_SCENARIO_UNKNOWN_EXPECTATION',
   /** A mapping has a key the schema does not define. */
-  UnknownProperty: 'scenario-unknown-property',
+  UnknownProperty: 'ERR_SCENARIO_UNKNOWN_PROPERTY',
   /** A step (or expectation) has no action key, or more than one. */
-  MissingAction: 'scenario-missing-action',
-  MultipleActions: 'scenario-multiple-actions',
+  MissingAction: 'ERR_SCENARIO_MISSING_ACTION',
+  MultipleActions: 'ERR_SCENARIO_MULTIPLE_ACTIONS',
   /** A value has the wrong YAML type (a mapping where a string belongs, ...). */
-  WrongType: 'scenario-wrong-type',
+  WrongType: 'ERR_SCENARIO_WRONG_TYPE',
   /** A required field is missing. */
-  MissingField: 'scenario-missing-field',
+  MissingField: 'ERR_SCENARIO_MISSING_FIELD',
   /** A string that should be a duration (`500ms`, `3s`, `2m`) is not one. */
-  BadDuration: 'scenario-bad-duration',
+  BadDuration: 'ERR_SCENARIO_BAD_DURATION',
   /** A value is out of range, not in the allowed set, or badly formed. */
-  BadValue: 'scenario-bad-value',
+  BadValue: 'ERR_SCENARIO_BAD_VALUE',
   /** A file named in the scenario does not exist or cannot be read. */
-  FileNotFound: 'scenario-file-not-found',
+  FileNotFound: 'ERR_SCENARIO_FILE_NOT_FOUND',
   /**
    * A named file is not a regular file, is too large, or lies outside the scenario's folder
    * (without --allow-outside-files).
    */
-  FileRefused: 'scenario-file-refused',
+  FileRefused: 'ERR_SCENARIO_FILE_REFUSED',
   /** A manifest (inline or from a file) lacks apiVersion, kind or metadata.name, or does not parse. */
-  BadManifest: 'scenario-bad-manifest',
+  BadManifest: 'ERR_SCENARIO_BAD_MANIFEST',
   /** A step names a router or node that the topology does not define. */
-  UnknownReference: 'scenario-unknown-reference',
+  UnknownReference: 'ERR_SCENARIO_UNKNOWN_REFERENCE',
   /** Two routers or nodes share a name or an address. */
-  Duplicate: 'scenario-duplicate',
+  Duplicate: 'ERR_SCENARIO_DUPLICATE',
   /** An address lies outside the ranges the lab may use. */
-  AddressNotAllowed: 'scenario-address-not-allowed',
+  AddressNotAllowed: 'ERR_SCENARIO_ADDRESS_NOT_ALLOWED',
   /** The clock does not fit the backend or the step (advance needs virtual time, ...). */
-  ClockMismatch: 'scenario-clock-mismatch',
+  ClockMismatch: 'ERR_SCENARIO_CLOCK_MISMATCH',
 } as const;
 
 export type ScenarioErrorCodeValue = (typeof ScenarioErrorCode)[keyof typeof ScenarioErrorCode];
@@ -82,7 +82,7 @@ export class ScenarioLoadError extends SpeakersimError {
   readonly errors: ScenarioError[];
 
   constructor(errors: ScenarioError[]) {
-    super('scenario-invalid', errors.map((e) => e.message).join('\n') || 'invalid scenario');
+    super('ERR_SCENARIO_INVALID', errors.map((e) => e.message).join('\n') || 'invalid scenario');
     this.errors = errors;
   }
 }

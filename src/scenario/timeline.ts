@@ -7,6 +7,7 @@
  * in ISO 8601 from the same clock. Serialisation sorts keys, so equal events give equal bytes.
  */
 import type { Clock } from '../core/clock.js';
+import { stableJson } from '../core/stable-json.js';
 import type { BgpState } from './types.js';
 
 /** BFD session states as RFC 5880 4.1 names them (State field values 0-3). */
@@ -169,27 +170,6 @@ function roundMs(ms: number): number {
 }
 
 /**
- * JSON with object keys sorted at every level and undefined fields left out, so that equal
- * values serialise to equal bytes whatever order their fields were set in.
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
-}
-
-/**
  * The fields that differ between two versions of a resource, as dotted paths, in sorted order.
  * `metadata.resourceVersion` and `managedFields` are left out: they change on every write.
  */
@@ -219,7 +199,7 @@ function walk(a: unknown, b: unknown, path: string, out: FieldChange[]): void {
     a.forEach((item, i) => walk(item, b[i], `${path}[${i}]`, out));
     return;
   }
-  if (canonicalJson(a) === canonicalJson(b)) return;
+  if (stableJson(a) === stableJson(b)) return;
   const change: FieldChange = { path: path || '.' };
   if (a !== undefined) change.from = a;
   if (b !== undefined) change.to = b;

@@ -18,7 +18,7 @@ describe('bench step', () => {
     expect(clock.pending()).toBe(0);
   });
 
-  it('fails with BENCH_STEP_TIMEOUT naming the step, and aborts the work, at the limit', async () => {
+  it('fails with ERR_BENCH_STEP_TIMEOUT naming the step, and aborts the work, at the limit', async () => {
     const clock = new ManualClock();
     let aborted: unknown;
     const running = step(
@@ -36,7 +36,7 @@ describe('bench step', () => {
     const err = await running.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BenchStepTimeoutError);
     expect(err).toMatchObject({
-      code: 'BENCH_STEP_TIMEOUT',
+      code: 'ERR_BENCH_STEP_TIMEOUT',
       step: 'gobgp mrt inject of 100000 routes',
       limitMs: 5_000,
     });

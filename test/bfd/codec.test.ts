@@ -244,7 +244,7 @@ describe('BFD control packet codec (RFC 5880 4.1-4.4)', () => {
   it('gives every discard reason its own stable code', () => {
     const codes = BFD_DISCARD_REASONS.map(discardCode);
     expect(new Set(codes).size).toBe(BFD_DISCARD_REASONS.length);
-    expect(discardCode('bad-version')).toBe('BFD_DISCARD_BAD_VERSION');
+    expect(discardCode('bad-version')).toBe('ERR_BFD_DISCARD_BAD_VERSION');
   });
 
   it('refuses to encode P and F together (RFC 5880 4.1) and out-of-range fields', () => {

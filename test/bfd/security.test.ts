@@ -111,7 +111,7 @@ describe('BFD security: spoofed packets are discarded and counted', () => {
     await p.close();
     expect(() =>
       resolveSessionParams({ localAddress: A_ADDR, peerAddress: B_ADDR, minimumTtl: 256 }),
-    ).toThrow(expect.objectContaining({ code: 'BFD_CONFIG_INVALID', field: 'minimumTtl' }));
+    ).toThrow(expect.objectContaining({ code: 'ERR_BFD_CONFIG_INVALID', field: 'minimumTtl' }));
   });
 
   it('discriminators come from the injected Random, never Math.random', async () => {

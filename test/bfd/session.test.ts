@@ -202,7 +202,7 @@ describe('BFD session table', () => {
     const { t } = await table();
     const s1 = await t.addSession({ localAddress: A_ADDR, peerAddress: B_ADDR });
     await expect(t.addSession({ localAddress: A_ADDR, peerAddress: B_ADDR })).rejects.toMatchObject(
-      { code: 'BFD_SESSION_EXISTS' },
+      { code: 'ERR_BFD_SESSION_EXISTS' },
     );
     const s2 = await t.addSession({ localAddress: A_ADDR, peerAddress: B_ADDR, vrf: 'red' });
     const s3 = await t.addSession({ localAddress: '2001:db8::1', peerAddress: '2001:db8:0::2' });
@@ -259,19 +259,19 @@ describe('BFD session table', () => {
     const { t } = await table();
     const base = { localAddress: A_ADDR, peerAddress: B_ADDR };
     await expect(t.addSession({ ...base, echo: true })).rejects.toMatchObject({
-      code: 'BFD_ECHO_NOT_SUPPORTED',
+      code: 'ERR_BFD_ECHO_NOT_SUPPORTED',
     });
     await expect(t.addSession({ ...base, demand: true })).rejects.toMatchObject({
-      code: 'BFD_DEMAND_NOT_SUPPORTED',
+      code: 'ERR_BFD_DEMAND_NOT_SUPPORTED',
     });
     for (const bad of [{ detectMult: 0 }, { desiredMinTxMs: 0 }, { peerAddress: 'x' }]) {
       await expect(t.addSession({ ...base, ...bad })).rejects.toMatchObject({
-        code: 'BFD_CONFIG_INVALID',
+        code: 'ERR_BFD_CONFIG_INVALID',
       });
     }
     await expect(
       t.addSession({ localAddress: '198.18.5.5', peerAddress: B_ADDR }),
-    ).rejects.toMatchObject({ code: 'BFD_CONFIG_INVALID' });
+    ).rejects.toMatchObject({ code: 'ERR_BFD_CONFIG_INVALID' });
     expect(t.sessions()).toHaveLength(0);
     await t.close();
   });

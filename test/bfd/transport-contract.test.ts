@@ -12,7 +12,7 @@ import {
 } from '../../src/bfd/index.js';
 
 /**
- * One contract, two transports (ARCHITECTURE.md): node:dgram on loopback and the in-memory
+ * One contract, two transports (every transport has an in-memory twin): node:dgram on loopback and the in-memory
  * twin must behave the same for everything the BFD runtime relies on.
  */
 interface TransportUnderTest {
@@ -99,7 +99,7 @@ for (const make of [udp, memory]) {
       const ch = await tx.openTxChannel(rx.local);
       ch.send(Buffer.from('to peer'), rx.local);
       expect(() => ch.send(Buffer.from('x'), other.local)).toThrow(
-        expect.objectContaining({ code: 'BFD_SEND_FAILED' }),
+        expect.objectContaining({ code: 'ERR_BFD_SEND_FAILED' }),
       );
       await t.settle(() => got.length >= 1);
       expect(got.map((d) => d.payload.toString())).toEqual(['to peer']);
@@ -123,7 +123,7 @@ for (const make of [udp, memory]) {
       const a = await tr.openTxChannel();
       const b = await tr.openTxChannel();
       expect([a.local.port, b.local.port].sort()).toEqual([range.min, range.max]);
-      await expect(tr.openTxChannel()).rejects.toMatchObject({ code: 'BFD_NO_SOURCE_PORT' });
+      await expect(tr.openTxChannel()).rejects.toMatchObject({ code: 'ERR_BFD_NO_SOURCE_PORT' });
       await a.close();
       const c = await tr.openTxChannel();
       expect(c.local.port).toBe(a.local.port);
@@ -151,14 +151,14 @@ for (const make of [udp, memory]) {
     it('refuses a source range outside 49152-65535', async () => {
       await expect(
         create({ localAddress: '127.0.0.1', sourcePortRange: { min: 1024, max: 2048 } }),
-      ).rejects.toMatchObject({ code: 'BFD_CONFIG_INVALID' });
+      ).rejects.toMatchObject({ code: 'ERR_BFD_CONFIG_INVALID' });
     });
 
     it('refuses a second listener on the same address and port', async () => {
       const first = await create({ localAddress: '127.0.0.1' });
       await expect(
         create({ localAddress: '127.0.0.1', listenPort: first.local.port }),
-      ).rejects.toMatchObject({ code: 'BFD_PORT_IN_USE' });
+      ).rejects.toMatchObject({ code: 'ERR_BFD_PORT_IN_USE' });
     });
 
     it('stops delivering after close; closed channels and transports refuse work', async () => {
@@ -181,10 +181,10 @@ for (const make of [udp, memory]) {
       expect(got).toHaveLength(0);
       await ch.close();
       expect(() => ch.send(Buffer.from('x'), rx.local)).toThrow(
-        expect.objectContaining({ code: 'BFD_TRANSPORT_CLOSED' }),
+        expect.objectContaining({ code: 'ERR_BFD_TRANSPORT_CLOSED' }),
       );
       await tx.close();
-      await expect(tx.openTxChannel()).rejects.toMatchObject({ code: 'BFD_TRANSPORT_CLOSED' });
+      await expect(tx.openTxChannel()).rejects.toMatchObject({ code: 'ERR_BFD_TRANSPORT_CLOSED' });
     });
   });
 }

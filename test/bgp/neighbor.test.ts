@@ -175,7 +175,7 @@ describe('Neighbor: BGP + BFD + coupling in one composition', () => {
     );
     broken.on({ problem: (e) => problems.push(e) });
     await broken.start();
-    expect(problems).toEqual([expect.objectContaining({ code: 'BFD_ECHO_NOT_SUPPORTED' })]);
+    expect(problems).toEqual([expect.objectContaining({ code: 'ERR_BFD_ECHO_NOT_SUPPORTED' })]);
     expect(broken.bfd).toBeUndefined();
     expect(broken.session.state).not.toBe('Idle');
   });

@@ -32,7 +32,7 @@ export function shippedScenarios(
           if (settings.errors.length) {
             // Only the address rule may keep a scenario off FRR, and it must say so.
             expect(settings.errors.map((e) => e.code)).toEqual(
-              settings.errors.map(() => 'scenario-address-not-allowed'),
+              settings.errors.map(() => 'ERR_SCENARIO_ADDRESS_NOT_ALLOWED'),
             );
             console.log(
               `[scenarios-${backend}] ${scenario.name}: builtin only (${settings.errors[0]!.detail})`,

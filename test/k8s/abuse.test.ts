@@ -391,7 +391,7 @@ describe('watch history bounds', () => {
     const rv = store.currentRv();
     expect(() =>
       store.put('k', { metadata: { name: 'a' }, data: { x: 'y'.repeat(1000) } }, 'MODIFIED'),
-    ).toThrow(expect.objectContaining({ code: 'K8S_STORAGE_REQUEST_TOO_LARGE' }));
+    ).toThrow(expect.objectContaining({ code: 'ERR_K8S_STORAGE_REQUEST_TOO_LARGE' }));
     expect(store.currentRv()).toBe(rv);
     expect(store.get('k', '', 'a')?.['data']).toBeUndefined();
   });

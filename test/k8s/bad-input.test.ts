@@ -337,7 +337,7 @@ describe('bad input', () => {
 
   it('a port in use is a typed start error', async () => {
     await expect(ApiServer.start({ port: server.port, crdDir: false })).rejects.toMatchObject({
-      code: 'K8S_LISTEN_FAILED',
+      code: 'ERR_K8S_LISTEN_FAILED',
     });
   });
 

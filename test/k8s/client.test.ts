@@ -73,7 +73,7 @@ describe('KubeClient', () => {
     expect(one?.metadata?.name).toBe(names[0]);
   });
 
-  it('updates status, reports stale writes as K8S_CONFLICT and duplicates as K8S_ALREADYEXISTS', async () => {
+  it('updates status, reports stale writes as ERR_K8S_CONFLICT and duplicates as ERR_K8S_ALREADYEXISTS', async () => {
     const created = await client.create({
       apiVersion: API,
       kind: 'BGPSessionState',
@@ -87,7 +87,7 @@ describe('KubeClient', () => {
     expect(withStatus['status']).toEqual({ bgpStatus: 'Active', bfdStatus: 'N/A' });
     await expect(
       client.updateStatus({ ...created, status: { bgpStatus: 'Established' } }),
-    ).rejects.toMatchObject({ code: 'K8S_CONFLICT', httpCode: 409 });
+    ).rejects.toMatchObject({ code: 'ERR_K8S_CONFLICT', httpCode: 409 });
     const again = client.create({
       apiVersion: API,
       kind: 'BGPSessionState',
@@ -95,7 +95,7 @@ describe('KubeClient', () => {
       spec: {},
     });
     await expect(again).rejects.toBeInstanceOf(KubeClientError);
-    await expect(again).rejects.toMatchObject({ code: 'K8S_ALREADYEXISTS' });
+    await expect(again).rejects.toMatchObject({ code: 'ERR_K8S_ALREADYEXISTS' });
     const patched = await client.patchStatus(
       created,
       [{ op: 'replace', path: '/status/bgpStatus', value: 'Established' }],

@@ -95,7 +95,7 @@ describe('API semantics', () => {
       codeOf(() =>
         server.service.patch(pools, NS, 'p', 'merge', { status: { assignedIPv4: null } }, 'status'),
       ),
-    ).toBe('K8S_INVALID');
+    ).toBe('ERR_K8S_INVALID');
   });
 
   it('generateName draws a 5-character suffix; cluster-scoped kinds drop a namespace', () => {
@@ -166,7 +166,7 @@ describe('API semantics', () => {
 
     // poolReconciler changing configReconciler's condition is a conflict unless forced.
     const steal = { conditions: [cond('configReconcilerValid', 'False')] };
-    expect(codeOf(() => apply('poolReconciler', steal))).toBe('K8S_CONFLICT');
+    expect(codeOf(() => apply('poolReconciler', steal))).toBe('ERR_K8S_CONFLICT');
     const forced = apply('poolReconciler', steal, true);
     expect(
       (forced['status'] as { conditions: Array<{ type: string; status: string }> }).conditions.find(
@@ -192,7 +192,7 @@ describe('API semantics', () => {
           undefined,
         ),
       ),
-    ).toBe('K8S_CONFLICT');
+    ).toBe('ERR_K8S_CONFLICT');
     clock.advance(5000);
     const marked = server.service.delete(communities, NS, 'c');
     expect(marked.metadata?.deletionTimestamp).toBe('2026-04-21T09:00:05Z');
@@ -205,7 +205,7 @@ describe('API semantics', () => {
       [{ op: 'remove', path: '/metadata/finalizers' }],
       undefined,
     );
-    expect(codeOf(() => server.service.get(communities, NS, 'c'))).toBe('K8S_NOTFOUND');
+    expect(codeOf(() => server.service.get(communities, NS, 'c'))).toBe('ERR_K8S_NOTFOUND');
   });
 
   it('deleting an owner deletes its dependents; deleting a namespace deletes its contents', () => {
@@ -227,7 +227,9 @@ describe('API semantics', () => {
       spec: {},
     });
     server.service.delete(pods, 'scratch', 'speaker-x');
-    expect(codeOf(() => server.service.get(statuses, 'scratch', 'bgp-owned'))).toBe('K8S_NOTFOUND');
+    expect(codeOf(() => server.service.get(statuses, 'scratch', 'bgp-owned'))).toBe(
+      'ERR_K8S_NOTFOUND',
+    );
     // propagationPolicy=Orphan keeps the dependent and drops its owner reference.
     const pod2 = server.service.create(pods, 'scratch', {
       metadata: { name: 'speaker-y' },
@@ -248,8 +250,8 @@ describe('API semantics', () => {
     ).toBeUndefined();
     server.service.create(statuses, 'scratch', { metadata: { name: 'bgp-2' }, spec: {} });
     server.service.delete(namespaces, '', 'scratch');
-    expect(codeOf(() => server.service.get(statuses, 'scratch', 'bgp-2'))).toBe('K8S_NOTFOUND');
-    expect(codeOf(() => server.service.get(namespaces, '', 'scratch'))).toBe('K8S_NOTFOUND');
+    expect(codeOf(() => server.service.get(statuses, 'scratch', 'bgp-2'))).toBe('ERR_K8S_NOTFOUND');
+    expect(codeOf(() => server.service.get(namespaces, '', 'scratch'))).toBe('ERR_K8S_NOTFOUND');
   });
 
   it('services get a clusterIP in 172.30.0.0/16 and distinct nodePorts in 30000-32767', () => {
@@ -307,7 +309,7 @@ describe('API semantics', () => {
       codeOf(() =>
         server.service.create(widgets, NS, { metadata: { name: 'v' }, spec: { size: 'big' } }),
       ),
-    ).toBe('K8S_INVALID');
+    ).toBe('ERR_K8S_INVALID');
     const crd = server.service.get(crds, '', 'widgets.example.com');
     const conditions = (crd['status'] as { conditions: Array<{ type: string; status: string }> })
       .conditions;

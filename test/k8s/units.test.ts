@@ -94,7 +94,7 @@ describe('selectors', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ApiStatusError);
       expect((err as ApiStatusError).httpCode).toBe(400);
-      expect((err as ApiStatusError).code).toBe('K8S_BADREQUEST');
+      expect((err as ApiStatusError).code).toBe('ERR_K8S_BADREQUEST');
     }
   });
 });

@@ -64,7 +64,7 @@ describe.skipIf(!hasKubectl)('admission at kubectl apply time', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KubeClientError);
     expect((err as KubeClientError).httpCode).toBe(403);
-    expect((err as KubeClientError).code).toBe('K8S_FORBIDDEN');
+    expect((err as KubeClientError).code).toBe('ERR_K8S_FORBIDDEN');
   });
 
   it('a resource outside metallb-system is denied; a missing BFD profile passes', async () => {

@@ -49,7 +49,7 @@ describe('TCP MD5 passwords (RFC 2385) in the MetalLB configuration', () => {
     const res = buildConfig(r, noFfi);
     expect(res.ok).toBe(false);
     if (res.ok) return;
-    expect(res.error.code).toBe('PEER_PASSWORD_UNSUPPORTED');
+    expect(res.error.code).toBe('ERR_METALLB_PEER_PASSWORD_UNSUPPORTED');
     expect(res.error.message).toContain('no TCP_MD5SIG on darwin');
     const state = new LastValidConfig(noFfi).apply(r, 0).status;
     expect(state.result).toBe('Invalid');
@@ -71,7 +71,7 @@ describe('TCP MD5 passwords (RFC 2385) in the MetalLB configuration', () => {
       resources({ nodes, peers: [peer('p1', { password: 'k'.repeat(81) })] }),
       speaker,
     );
-    expect(long.ok ? undefined : long.error.code).toBe('PEER_PASSWORD_UNSUPPORTED');
+    expect(long.ok ? undefined : long.error.code).toBe('ERR_METALLB_PEER_PASSWORD_UNSUPPORTED');
     expect(
       buildConfig(resources({ nodes, peers: [peer('p1', { password: 'k'.repeat(80) })] }), speaker)
         .ok,

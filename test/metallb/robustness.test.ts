@@ -42,7 +42,7 @@ describe('bad input never crashes', () => {
             });
           } catch (e) {
             expect(e).toBeInstanceOf(MetallbInputError);
-            expect((e as MetallbInputError).code).toBe('METALLB_MALFORMED_INPUT');
+            expect((e as MetallbInputError).code).toBe('ERR_METALLB_MALFORMED_INPUT');
           }
         },
       ),

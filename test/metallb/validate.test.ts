@@ -28,43 +28,43 @@ describe('semantic validation messages (reference §15, exact text)', () => {
     [
       'missing local ASN',
       { peers: [peer('peer1', { myASN: 0 })] },
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       'missing local ASN\nparsing peer peer1',
     ],
     [
       'missing peer ASN',
       { peers: [peer('peer1', { peerASN: undefined })] },
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       'missing peer ASN and dynamicASN\nparsing peer peer1',
     ],
     [
       'both ASN kinds',
       { peers: [peer('peer1', { dynamicASN: 'external' })] },
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       'both peer ASN and dynamicASN specified\nparsing peer peer1',
     ],
     [
       'bad dynamicASN',
       { peers: [peer('peer1', { peerASN: undefined, dynamicASN: 'sideways' })] },
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       'invalid dynamicASN sideways\nparsing peer peer1',
     ],
     [
       'multihop on iBGP',
       { peers: [peer('peer1', { peerASN: 64501, ebgpMultiHop: true })] },
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       'invalid ebgp-multihop parameter set for an ibgp peer\nparsing peer peer1',
     ],
     [
       'no address',
       { peers: [peer('peer1', { peerAddress: undefined })] },
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       'peer has no Address or Interface specified\nparsing peer peer1',
     ],
     [
       'address and interface',
       { peers: [peer('peer1', { interface: 'eth1' })] },
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       'peer has both Address and Interface specified\nparsing peer peer1',
     ],
     [
@@ -77,31 +77,31 @@ describe('semantic validation messages (reference §15, exact text)', () => {
           }),
         ],
       },
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       'can not have both password and secret ref set in peer config "metallb-system"/"peer1"\nparsing peer peer1',
     ],
     [
       'hold time too short',
       { peers: [peer('peer1', { holdTime: '2s' })] },
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       'invalid BGPPeer timers: invalid hold time "2s": must be 0 or >=3s\nparsing peer peer1',
     ],
     [
       'keepalive above hold',
       { peers: [peer('peer1', { holdTime: '90s', keepaliveTime: '100s' })] },
-      'PEER_INVALID',
+      'ERR_METALLB_PEER_INVALID',
       'invalid BGPPeer timers: invalid keepaliveTime "1m40s", must be lower than holdTime "1m30s"\nparsing peer peer1',
     ],
     [
       'missing BFD profile',
       { peers: [peer('peer1', { bfdProfile: 'my-bfd-profile' })] },
-      'PEER_BFD_PROFILE_MISSING',
+      'ERR_METALLB_PEER_BFD_PROFILE_MISSING',
       'peer peer1 referencing non existing bfd profile my-bfd-profile',
     ],
     [
       'missing secret',
       { peers: [peer('peer1', { passwordSecret: { name: 'nope', namespace: 'metallb-system' } })] },
-      'PEER_SECRET',
+      'ERR_METALLB_PEER_SECRET',
       'secret ref not found for peer config "metallb-system"/"peer1"\nfailed to parse peer peer1 password secret\nparsing peer peer1',
     ],
     [
@@ -112,7 +112,7 @@ describe('semantic validation messages (reference §15, exact text)', () => {
           s1: { metadata: { name: 's1', namespace: 'metallb-system' }, type: 'Opaque', data: {} },
         },
       },
-      'PEER_SECRET',
+      'ERR_METALLB_PEER_SECRET',
       'secret type mismatch on "metallb-system"/"s1", type "kubernetes.io/basic-auth" is expected \nfailed to parse peer peer1 password secret\nparsing peer peer1',
     ],
     [
@@ -123,13 +123,13 @@ describe('semantic validation messages (reference §15, exact text)', () => {
           peer('b', { peerAddress: '10.200.200.2', holdTime: '30s' }),
         ],
       },
-      'PEER_DUPLICATE',
+      'ERR_METALLB_PEER_DUPLICATE',
       "peer 10.200.200.2 already exists, FRR mode doesn't support duplicate BGPPeers selecting the same node",
     ],
     [
       'pool overlap',
       { pools: [pool('a', ['192.168.10.0/24']), pool('bgp-pool', ['192.168.10.128/25'])] },
-      'POOL_OVERLAP',
+      'ERR_METALLB_POOL_OVERLAP',
       'CIDR "192.168.10.128/25" in pool "bgp-pool" overlaps with already defined CIDR "192.168.10.0/24"',
     ],
     [
@@ -140,25 +140,25 @@ describe('semantic validation messages (reference §15, exact text)', () => {
           community('c2', [{ name: 'my-alias', value: '2:2' }]),
         ],
       },
-      'COMMUNITY_DUPLICATE',
+      'ERR_METALLB_COMMUNITY_DUPLICATE',
       'duplicate definition of community "my-alias"',
     ],
     [
       'unknown community alias',
       { pools: [basePool], bgpAdvertisements: [bgpAdv('a', { communities: ['my-valid-alias'] })] },
-      'COMMUNITY_INVALID',
+      'ERR_METALLB_COMMUNITY_INVALID',
       'invalid community format: my-valid-alias\ninvalid community "my-valid-alias" in BGP advertisement',
     ],
     [
       'aggregation wider than the pool',
       { pools: [basePool], bgpAdvertisements: [bgpAdv('a', { aggregationLength: 24 })] },
-      'ADVERTISEMENT_INVALID',
+      'ERR_METALLB_ADVERTISEMENT_INVALID',
       'invalid aggregation length 24: prefix 30 in this pool is more specific than the aggregation length for addresses 192.168.122.210-192.168.122.220',
     ],
     [
       'aggregation length above 32 (Go prints %q of an int as a rune)',
       { pools: [basePool], bgpAdvertisements: [bgpAdv('a', { aggregationLength: 33 })] },
-      'ADVERTISEMENT_INVALID',
+      'ERR_METALLB_ADVERTISEMENT_INVALID',
       "invalid aggregation length '!' for IPv4",
     ],
     [
@@ -167,7 +167,7 @@ describe('semantic validation messages (reference §15, exact text)', () => {
         pools: [basePool],
         bgpAdvertisements: [bgpAdv('a', { localPref: 100 }), bgpAdv('b', { localPref: 200 })],
       },
-      'ADVERTISEMENT_INVALID',
+      'ERR_METALLB_ADVERTISEMENT_INVALID',
       'invalid local preference 200: local preferernce 100 was already set for the same type of BGP update. Check existing BGP advertisements with common pools and aggregation lengths',
     ],
   ])('%s', (_name, r, code, message) => {
@@ -214,7 +214,7 @@ describe('semantic validation messages (reference §15, exact text)', () => {
 
   it('the controller still refuses overlapping pools', () => {
     const r = resources({ pools: [pool('a', ['10.0.0.0/24']), pool('b', ['10.0.0.10/32'])] });
-    expect(errorOf(r, controller)?.code).toBe('POOL_OVERLAP');
+    expect(errorOf(r, controller)?.code).toBe('ERR_METALLB_POOL_OVERLAP');
   });
 
   it('a valid BFD profile satisfies the peer', () => {
@@ -330,7 +330,7 @@ describe('ConfigurationState (reference §7)', () => {
     const second = kept.apply(bad, t0 + 60_000);
     expect(second.changed).toBe(false);
     expect(second.config).toBe(first.config);
-    expect(second.error?.code).toBe('PEER_BFD_PROFILE_MISSING');
+    expect(second.error?.code).toBe('ERR_METALLB_PEER_BFD_PROFILE_MISSING');
     expect(second.status.result).toBe('Invalid');
     expect(second.status.conditions?.[0]?.lastTransitionTime).toBe('2026-04-21T09:55:00Z');
     const third = kept.apply(good, t0 + 120_000);

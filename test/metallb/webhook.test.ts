@@ -16,7 +16,7 @@ describe('admission webhooks (reference §15)', () => {
       existing,
     );
     expect(d?.webhook).toBe('ipaddresspoolvalidationwebhook.metallb.io');
-    expect(d?.error.code).toBe('POOL_OVERLAP');
+    expect(d?.error.code).toBe('ERR_METALLB_POOL_OVERLAP');
     expect(d?.message).toBe(
       'admission webhook "ipaddresspoolvalidationwebhook.metallb.io" denied the request: CIDR "192.168.10.128/25" in pool "bgp-pool" overlaps with already defined CIDR "192.168.10.0/24"',
     );
@@ -50,7 +50,7 @@ describe('admission webhooks (reference §15)', () => {
   it('a broken peer is denied by the BGPPeer webhook', () => {
     const d = admissionReview('BGPPeer', 'CREATE', peer('peer1', { holdTime: '1s' }), existing);
     expect(d?.webhook).toBe('bgppeersvalidationwebhook.metallb.io');
-    expect(d?.error.code).toBe('PEER_INVALID');
+    expect(d?.error.code).toBe('ERR_METALLB_PEER_INVALID');
   });
 
   it('duplicate BGPPeers are denied only when they share a node', () => {
@@ -88,7 +88,7 @@ describe('admission webhooks (reference §15)', () => {
       existing,
     );
     expect(d?.webhook).toBe('bgpadvertisementvalidationwebhook.metallb.io');
-    expect(d?.error.code).toBe('ADVERTISEMENT_INVALID');
+    expect(d?.error.code).toBe('ERR_METALLB_ADVERTISEMENT_INVALID');
   });
 });
 
@@ -107,7 +107,7 @@ describe('CRD rules (reference §5, §9, §11)', () => {
       fn();
       return [];
     } catch (e) {
-      expect((e as ApiStatusError).code).toBe('K8S_INVALID');
+      expect((e as ApiStatusError).code).toBe('ERR_K8S_INVALID');
       return (e as ApiStatusError).causes.map((c) => `${c.field}: ${c.message}`);
     }
   };

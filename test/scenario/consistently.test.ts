@@ -98,13 +98,15 @@ describe('consistently', () => {
     const base = (step: string) =>
       parseScenario(`name: x\ntopology:\n  nodes: [{name: worker0}]\nsteps:\n${step}`, 'x.yaml');
     const noFor = base('  - consistently: {session: {bgp: Established}}\n');
-    expect(noFor.ok ? [] : noFor.errors.map((e) => e.code)).toEqual(['scenario-missing-field']);
+    expect(noFor.ok ? [] : noFor.errors.map((e) => e.code)).toEqual(['ERR_SCENARIO_MISSING_FIELD']);
     const timeout = base('  - consistently: {for: 1s, timeout: 2s, session: {bgp: Established}}\n');
     expect(timeout.ok ? '' : timeout.errors[0]!.message).toMatch(
       /unknown check 'timeout': expected one of .*session, for/,
     );
     const noState = base('  - consistently: {for: 1s, session: {node: worker0}}\n');
-    expect(noState.ok ? [] : noState.errors.map((e) => e.code)).toEqual(['scenario-missing-field']);
+    expect(noState.ok ? [] : noState.errors.map((e) => e.code)).toEqual([
+      'ERR_SCENARIO_MISSING_FIELD',
+    ]);
   });
 });
 

@@ -219,7 +219,7 @@ describe('scenario loader: normalization', () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, `${HEAD}  - advance: soon\n`);
     await expect(loadScenario(file)).rejects.toMatchObject({
-      code: 'scenario-invalid',
+      code: 'ERR_SCENARIO_INVALID',
       errors: [{ code: ScenarioErrorCode.BadDuration, line: 8, col: 14 }],
     });
   });

@@ -165,7 +165,7 @@ describe('pcap writer, read back', () => {
     const w = new PcapWriter();
     expect(() =>
       w.addBfd(0, { address: 'nope', port: 1 }, { address: '198.18.0.1', port: 3784 }, B.BFD_UP),
-    ).toThrow(expect.objectContaining({ code: 'pcap-bad-endpoint' }));
+    ).toThrow(expect.objectContaining({ code: 'ERR_PCAP_BAD_ENDPOINT' }));
     expect(() =>
       w.addBfd(
         0,
@@ -173,13 +173,13 @@ describe('pcap writer, read back', () => {
         { address: '2001:db8::1', port: 3784 },
         B.BFD_UP,
       ),
-    ).toThrow(expect.objectContaining({ code: 'pcap-mixed-families' }));
+    ).toThrow(expect.objectContaining({ code: 'ERR_PCAP_MIXED_FAMILIES' }));
     for (let cut = 0; cut < buf.length; cut += 37) {
       try {
         const f = readPcap(buf.subarray(0, cut));
         for (const r of f.records) decodePacket(r.data, f.linkType);
       } catch (err) {
-        expect((err as { code?: string }).code).toBe('pcap-format');
+        expect((err as { code?: string }).code).toBe('ERR_PCAP_FORMAT');
       }
     }
   });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { junitXml } from '../../src/scenario/report/junit.js';
 import { parseJsonLines, timelineToJsonLines } from '../../src/scenario/report/jsonl.js';
-import { canonicalJson, diffResources, Timeline } from '../../src/scenario/timeline.js';
+import { stableJson } from '../../src/core/stable-json.js';
+import { diffResources, Timeline } from '../../src/scenario/timeline.js';
 import { sampleRun } from './sample-run.js';
 import { findAll, parseXml } from './tiny-xml.js';
 
@@ -17,7 +18,7 @@ describe('timeline', () => {
   });
 
   it('serialises with sorted keys regardless of insertion order', () => {
-    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } })).toBe(
+    expect(stableJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: undefined } })).toBe(
       '{"a":{"d":[{"y":2,"z":1}]},"b":1}',
     );
   });

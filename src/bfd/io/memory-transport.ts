@@ -74,7 +74,7 @@ export class InMemoryBfdNetwork {
     if (port === 0) port = this.freePort(init.localAddress, { min: 1024, max: 49151 });
     const local = { address: init.localAddress, port };
     if (this.bound.has(key(local))) {
-      throw new BfdTransportError('BFD_PORT_IN_USE', key(local));
+      throw new BfdTransportError('ERR_BFD_PORT_IN_USE', key(local));
     }
     const transport = new InMemoryTransport(this, local, range);
     this.bound.set(key(local), (d) => transport.deliver(d));
@@ -86,7 +86,7 @@ export class InMemoryBfdNetwork {
     for (const port of sourcePortCandidates(range, this.random)) {
       if (!this.bound.has(key({ address, port }))) return port;
     }
-    throw new BfdTransportError('BFD_NO_SOURCE_PORT', `no free port on ${address}`);
+    throw new BfdTransportError('ERR_BFD_NO_SOURCE_PORT', `no free port on ${address}`);
   }
 
   /** @internal */
@@ -129,12 +129,12 @@ class InMemoryTxChannel implements BfdTxChannel {
   ) {}
 
   send(payload: Buffer, to: BfdEndpointAddress): void {
-    if (this.closed) throw new BfdTransportError('BFD_TRANSPORT_CLOSED', 'channel is closed');
+    if (this.closed) throw new BfdTransportError('ERR_BFD_TRANSPORT_CLOSED', 'channel is closed');
     if (
       this.connectedTo &&
       (this.connectedTo.address !== to.address || this.connectedTo.port !== to.port)
     ) {
-      throw new BfdTransportError('BFD_SEND_FAILED', 'channel is connected to another peer');
+      throw new BfdTransportError('ERR_BFD_SEND_FAILED', 'channel is connected to another peer');
     }
     // Copy: the sender may reuse its buffer, a real network would not see that.
     this.network.send({ payload: Buffer.from(payload), from: this.local, to, ttl: BFD_TTL });
@@ -174,7 +174,7 @@ class InMemoryTransport implements BfdTransport {
   }
 
   async openTxChannel(peer?: BfdEndpointAddress): Promise<BfdTxChannel> {
-    if (this.closed) throw new BfdTransportError('BFD_TRANSPORT_CLOSED', 'transport is closed');
+    if (this.closed) throw new BfdTransportError('ERR_BFD_TRANSPORT_CLOSED', 'transport is closed');
     const port = this.network.freePort(this.local.address, this.range);
     const local = { address: this.local.address, port };
     // A channel's port is taken (datagrams to it vanish, as to a UDP socket nobody reads).

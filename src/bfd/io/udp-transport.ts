@@ -100,7 +100,7 @@ class UdpTxChannel implements BfdTxChannel {
   }
 
   send(payload: Buffer, to: BfdEndpointAddress): void {
-    if (this.closed) throw new BfdTransportError('BFD_TRANSPORT_CLOSED', 'channel is closed');
+    if (this.closed) throw new BfdTransportError('ERR_BFD_TRANSPORT_CLOSED', 'channel is closed');
     const onSent = this.onSent;
     if (!this.connectedTo) {
       this.socket.send(payload, to.port, to.address, onSent);
@@ -108,7 +108,7 @@ class UdpTxChannel implements BfdTxChannel {
       // Connected: no per-packet address lookup in Node nor route lookup in the kernel.
       this.socket.send(payload, onSent);
     } else {
-      throw new BfdTransportError('BFD_SEND_FAILED', 'channel is connected to another peer');
+      throw new BfdTransportError('ERR_BFD_SEND_FAILED', 'channel is connected to another peer');
     }
   }
 
@@ -169,7 +169,7 @@ class UdpBfdTransport implements BfdTransport {
   }
 
   async openTxChannel(peer?: BfdEndpointAddress): Promise<BfdTxChannel> {
-    if (this.closed) throw new BfdTransportError('BFD_TRANSPORT_CLOSED', 'transport is closed');
+    if (this.closed) throw new BfdTransportError('ERR_BFD_TRANSPORT_CLOSED', 'transport is closed');
     const type = isIPv6(this.init.localAddress) ? 'udp6' : 'udp4';
     let attempts = 0;
     for (const port of sourcePortCandidates(this.init.sourcePortRange, this.init.random)) {
@@ -180,7 +180,7 @@ class UdpBfdTransport implements BfdTransport {
       } catch (err) {
         await closeSocket(socket);
         if (isAddrInUse(err)) continue;
-        throw new BfdTransportError('BFD_BIND_FAILED', `bind ${port}`, { cause: err });
+        throw new BfdTransportError('ERR_BFD_BIND_FAILED', `bind ${port}`, { cause: err });
       }
       // RFC 5881 5: "all BFD Control packets for a particular session MUST be sent with a TTL
       // or Hop Limit value of 255".
@@ -190,7 +190,7 @@ class UdpBfdTransport implements BfdTransport {
           await connect(socket, peer);
         } catch (err) {
           await closeSocket(socket);
-          throw new BfdTransportError('BFD_BIND_FAILED', `connect ${peer.address}`, {
+          throw new BfdTransportError('ERR_BFD_BIND_FAILED', `connect ${peer.address}`, {
             cause: err,
           });
         }
@@ -204,7 +204,7 @@ class UdpBfdTransport implements BfdTransport {
       this.channels.add(channel);
       return channel;
     }
-    throw new BfdTransportError('BFD_NO_SOURCE_PORT', 'no free BFD source port');
+    throw new BfdTransportError('ERR_BFD_NO_SOURCE_PORT', 'no free BFD source port');
   }
 
   async close(): Promise<void> {
@@ -227,11 +227,11 @@ export async function createUdpBfdTransport(init: UdpBfdTransportInit): Promise<
   } catch (err) {
     await closeSocket(listener);
     if (isAddrInUse(err)) {
-      throw new BfdTransportError('BFD_PORT_IN_USE', `${init.localAddress}:${port}`, {
+      throw new BfdTransportError('ERR_BFD_PORT_IN_USE', `${init.localAddress}:${port}`, {
         cause: err,
       });
     }
-    throw new BfdTransportError('BFD_BIND_FAILED', `${init.localAddress}:${port}`, {
+    throw new BfdTransportError('ERR_BFD_BIND_FAILED', `${init.localAddress}:${port}`, {
       cause: err,
     });
   }

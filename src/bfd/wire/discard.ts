@@ -70,9 +70,9 @@ export const BFD_DISCARD_REASONS = [
 
 export type BfdDiscardReason = (typeof BFD_DISCARD_REASONS)[number];
 
-/** Stable error code per reason, e.g. `BFD_DISCARD_BAD_VERSION`. */
+/** Stable error code per reason, e.g. `ERR_BFD_DISCARD_BAD_VERSION`. */
 export function discardCode(reason: BfdDiscardReason): string {
-  return `BFD_DISCARD_${reason.toUpperCase().replace(/-/g, '_')}`;
+  return `ERR_BFD_DISCARD_${reason.toUpperCase().replace(/-/g, '_')}`;
 }
 
 /** A received packet that was discarded: typed, carried as a value, never thrown by decode. */

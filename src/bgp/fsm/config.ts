@@ -97,7 +97,7 @@ export class FsmConfigError extends SpeakersimError {
   readonly field: string;
 
   constructor(field: string, message: string) {
-    super('BGP_FSM_CONFIG_INVALID', `${field}: ${message}`);
+    super('ERR_BGP_FSM_CONFIG_INVALID', `${field}: ${message}`);
     this.field = field;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Shape checks for what the runtime hands to step(). The codec produces well-typed values, but
- * a runtime bug must not crash the FSM (ARCHITECTURE.md: bad input never crashes anything):
+ * a runtime bug must not crash the FSM (the project rule: bad input never crashes anything):
  * an event whose payload is malformed is dropped, and malformed capabilities are ignored.
  */
 import type { Capability } from '../wire/types.js';

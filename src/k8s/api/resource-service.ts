@@ -25,7 +25,7 @@ import { BuiltinAdmission } from './builtin-admission.js';
 import { pruneUnknownBuiltin, pruneUnknownMetadata, validateBuiltin } from './builtin-fields.js';
 import { AdmissionHooks, type AdmissionRequest } from './admission-hooks.js';
 import { generateNameSuffix, nameProblem, randomUid, rfc3339 } from './names.js';
-import { stableJson } from '../stable-json.js';
+import { stableJson } from '../../core/stable-json.js';
 
 /**
  * The API contract, independent of HTTP: create/get/list/update/patch/delete with

@@ -1,5 +1,5 @@
 import { ApiStatusError, type StatusCause } from '../errors.js';
-import { stableJson } from '../stable-json.js';
+import { stableJson } from '../../core/stable-json.js';
 import type { KubeObject, ManagedFieldsEntry } from '../resource-type.js';
 import { isRecord } from '../resource-type.js';
 import {

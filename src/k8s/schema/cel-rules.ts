@@ -15,7 +15,7 @@ import type { AdmissionHook, AdmissionRequest } from '../api/admission-hooks.js'
 import { invalid, type StatusCause } from '../errors.js';
 import type { OpenApiSchema } from '../resource-type.js';
 import { isRecord } from '../resource-type.js';
-import { stableJson } from '../stable-json.js';
+import { stableJson } from '../../core/stable-json.js';
 
 type Compiled = ReturnType<typeof parse>;
 

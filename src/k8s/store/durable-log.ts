@@ -102,7 +102,7 @@ function recover(dir: string): RecoveredState {
     try {
       snap = JSON.parse(fs.readFileSync(snapshotPath, 'utf8')) as RecoveredState;
     } catch (err) {
-      throw new DurableLogError('K8S_STORE_CORRUPT', `snapshot ${snapshotPath} is unreadable`, {
+      throw new DurableLogError('ERR_K8S_STORE_CORRUPT', `snapshot ${snapshotPath} is unreadable`, {
         cause: err,
       });
     }

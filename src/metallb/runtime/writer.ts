@@ -13,22 +13,11 @@ import {
 import type { ClusterResources, ConfigurationState } from '../types.js';
 import { configurationStateObject, type ConfigView } from '../validate.js';
 import { METALLB_NAMESPACE } from '../types.js';
+import { stableJson } from '../../core/stable-json.js';
 
 type ConfigStatus = NonNullable<ConfigurationState['status']>;
 
-/** JSON with sorted keys, for comparing objects whatever their key order. */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(
-          Object.entries(v as Record<string, unknown>).sort(([a], [b]) =>
-            a < b ? -1 : a > b ? 1 : 0,
-          ),
-        )
-      : v,
-  );
-}
-
+/** Equal as JSON data, whatever the key order. */
 export function sameJson(a: unknown, b: unknown): boolean {
   return stableJson(a) === stableJson(b);
 }

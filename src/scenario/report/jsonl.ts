@@ -3,10 +3,11 @@
  * in virtual time that did the same things produce the same bytes, so files diff cleanly.
  */
 import { writeFile } from 'node:fs/promises';
-import { canonicalJson, type TimelineEvent } from '../timeline.js';
+import { stableJson } from '../../core/stable-json.js';
+import type { TimelineEvent } from '../timeline.js';
 
 export function timelineToJsonLines(events: readonly TimelineEvent[]): string {
-  return events.map((e) => canonicalJson(e) + '\n').join('');
+  return events.map((e) => stableJson(e) + '\n').join('');
 }
 
 /** Parses JSON lines back (blank lines ignored); for tools and tests. */

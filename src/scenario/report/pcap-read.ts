@@ -20,7 +20,7 @@ export interface PcapFile {
   records: PcapRecord[];
 }
 
-const formatError = (what: string) => new PcapError('pcap-format', what);
+const formatError = (what: string) => new PcapError('ERR_PCAP_FORMAT', what);
 
 export function readPcap(buf: Buffer): PcapFile {
   if (buf.length < 24) throw formatError('shorter than the global header');

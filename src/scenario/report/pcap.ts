@@ -56,7 +56,10 @@ export interface PcapWriterOptions {
 }
 
 export class PcapError extends SpeakersimError {
-  constructor(code: 'pcap-bad-endpoint' | 'pcap-mixed-families' | 'pcap-format', message: string) {
+  constructor(
+    code: 'ERR_PCAP_BAD_ENDPOINT' | 'ERR_PCAP_MIXED_FAMILIES' | 'ERR_PCAP_FORMAT',
+    message: string,
+  ) {
     super(code, message);
   }
 }
@@ -162,18 +165,18 @@ export class PcapWriter {
       dst = addressBytes(to.address);
     } catch {
       throw new PcapError(
-        'pcap-bad-endpoint',
+        'ERR_PCAP_BAD_ENDPOINT',
         `not an IP address: ${from.address} or ${to.address}`,
       );
     }
     for (const port of [from.port, to.port]) {
       if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new PcapError('pcap-bad-endpoint', `port out of range: ${port}`);
+        throw new PcapError('ERR_PCAP_BAD_ENDPOINT', `port out of range: ${port}`);
       }
     }
     if (src.version !== dst.version) {
       throw new PcapError(
-        'pcap-mixed-families',
+        'ERR_PCAP_MIXED_FAMILIES',
         `${from.address} and ${to.address} are of different families`,
       );
     }

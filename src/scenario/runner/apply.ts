@@ -6,20 +6,9 @@
  */
 import type { KubeClient, KubeResource } from '../../k8s/client.js';
 import type { Manifest } from '../types.js';
+import { stableJson } from '../../core/stable-json.js';
 
 export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.keys(v as object)
-        .sort()
-        .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
-    );
-  }
-  return v;
-}
 
 /** The annotation value kubectl writes for `manifest`. */
 export function lastAppliedConfiguration(manifest: Manifest): string {
@@ -28,7 +17,7 @@ export function lastAppliedConfiguration(manifest: Manifest): string {
   };
   delete annotations[LAST_APPLIED];
   const copy = { ...manifest, metadata: { ...(manifest.metadata ?? {}), annotations } };
-  return `${JSON.stringify(sortKeys(copy))}\n`;
+  return `${stableJson(copy)}\n`;
 }
 
 export interface ApplyOutcome {

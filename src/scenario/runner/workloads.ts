@@ -14,7 +14,7 @@ import type { Clock } from '../../core/clock.js';
 import type { Random } from '../../core/random.js';
 import type { KubeClient, KubeResource } from '../../k8s/client.js';
 import { GENERATE_NAME_ALPHABET, generateNameSuffix } from '../../k8s/api/names.js';
-import { stableJson } from '../../k8s/stable-json.js';
+import { stableJson } from '../../core/stable-json.js';
 import { fnv1a } from '../../core/hash.js';
 
 interface DeploymentObject extends KubeResource {

@@ -31,7 +31,7 @@ describe('config', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(FsmConfigError);
-    expect((error as FsmConfigError).code).toBe('BGP_FSM_CONFIG_INVALID');
+    expect((error as FsmConfigError).code).toBe('ERR_BGP_FSM_CONFIG_INVALID');
     expect((error as FsmConfigError).field).toBe(field);
   });
 

@@ -1,0 +1,319 @@
+/**
+ * The session lifecycle of one MetalLB speaker (one simulated Node): a BGP session (and BFD
+ * beside it, through Neighbor) per BGPPeer that selects the node, built from the parsed peer,
+ * rebuilt when what it was built from changes, closed when the peer goes. Owns the Speaker, the
+ * BFD session table, the listening sockets and the per-peer socket options (RFC 2385 key, TTL).
+ * Every BGP or BFD state change is handed to the BGPSessionState queue (session-state-queue.ts).
+ */
+import type { Clock } from '../../core/clock.js';
+import { SpeakersimError } from '../../core/errors.js';
+import type { Random } from '../../core/random.js';
+import { Speaker, type Peer, type PeerConfig } from '../../bgp/speaker.js';
+import { Neighbor } from '../../bgp/neighbor.js';
+import type { Transport } from '../../bgp/io/transport.js';
+import type { BfdSession } from '../../bfd/session.js';
+import { BfdSessionTable } from '../../bfd/session-table.js';
+import type { BfdTransportFactory } from '../../bfd/io/transport.js';
+import type { BfdDiscardReason } from '../../bfd/wire/discard.js';
+import { bfdProfileSession } from '../bfd-profile.js';
+import type { BgpPlan } from '../announce.js';
+import { peerSocketOptions, type MetallbConfig, type ParsedPeer } from '../config.js';
+import { MessageTally } from '../metrics.js';
+import { nodeAddress } from '../nodes.js';
+import type { Node } from '../types.js';
+import type { StatusWriter } from './writer.js';
+import type { SpeakerEvents } from './node-speaker.js';
+
+export interface PeerSessionsComponents {
+  clock: Clock;
+  random: Random;
+  bgpTransport: Transport;
+  /** Opens a BFD transport on a node address: single hop (3784) or multihop (4784). */
+  bfdTransport: BfdTransportFactory;
+}
+
+export interface PeerRuntime {
+  name: string;
+  parsed: ParsedPeer;
+  /** What the session was built from; a change rebuilds the session. */
+  key: string;
+  neighbor?: Neighbor;
+  /** The connections whose socket options (MD5 key, TTL) this peer set on the transport. */
+  socketSelector?: { localAddress?: string; peerAddress: string };
+  /** BGP messages by type, for the FRR collectors' counters. */
+  tally: MessageTally;
+}
+
+/** Where a session's state changes go: the BGPSessionState queue. */
+export interface SessionStateSink {
+  changed(name: string): void;
+  remove(peer: ParsedPeer): Promise<void>;
+}
+
+export class PeerSessions {
+  private readonly speaker: Speaker;
+  private readonly bfdTable: BfdSessionTable;
+  /** BFDProfiles whose echo mode this node already reported as not transmitted. */
+  private readonly echoReported = new Set<string>();
+  private readonly peers = new Map<string, PeerRuntime>();
+  private readonly listening = new Set<string>();
+
+  constructor(
+    private readonly options: { node: string; metallbNamespace: string },
+    private readonly writer: StatusWriter,
+    private readonly components: PeerSessionsComponents,
+    private readonly events: SpeakerEvents,
+    private readonly states: SessionStateSink,
+  ) {
+    this.speaker = new Speaker({
+      clock: components.clock,
+      random: components.random,
+      transport: components.bgpTransport,
+    });
+    this.bfdTable = new BfdSessionTable({
+      clock: components.clock,
+      random: components.random,
+      openTransport: components.bfdTransport,
+    });
+  }
+
+  private get node(): string {
+    return this.options.node;
+  }
+
+  /** The peers by BGPPeer name (read only for everyone but this class). */
+  get runtimes(): ReadonlyMap<string, PeerRuntime> {
+    return this.peers;
+  }
+
+  /** BFD packets the table discarded before they reached a session, by reason. */
+  get tableDiscards(): Partial<Record<BfdDiscardReason, number>> {
+    return this.bfdTable.discards;
+  }
+
+  /** Sessions by BGPPeer name, for scenarios and the CLI. */
+  list(): { peer: string; address: string; bgp?: Peer; bfd?: BfdSession }[] {
+    return [...this.peers.values()].map((p) => ({
+      peer: p.name,
+      address: p.parsed.address ?? '',
+      bgp: p.neighbor?.peer,
+      bfd: p.neighbor?.bfd,
+    }));
+  }
+
+  /** Gives each session the routes the plan has for it (next hop: the node's own address). */
+  setRoutes(sessions: BgpPlan['sessions'], nodeObj: Node): void {
+    for (const s of sessions) {
+      const rt = this.peers.get(s.peer);
+      if (!rt?.neighbor) continue;
+      rt.neighbor.peer.setRoutes(
+        s.routes.flatMap((r) => {
+          const nextHop = r.nextHop ?? this.localAddressFor(rt.parsed, nodeObj, r.family);
+          if (!nextHop) return [];
+          return [
+            [
+              r.prefix,
+              {
+                nextHop,
+                localPref: r.localPref,
+                communities: r.communities,
+                largeCommunities: r.largeCommunities,
+              },
+            ],
+          ] as const;
+        }),
+      );
+    }
+  }
+
+  /** Stops every session (Cease/2). */
+  async close(shutdownCommunication?: string): Promise<void> {
+    for (const p of this.peers.values()) p.neighbor?.detachBfd();
+    await this.speaker.close(shutdownCommunication);
+    await this.bfdTable.close();
+    this.peers.clear();
+  }
+
+  localAddressFor(p: ParsedPeer, node: Node, family?: 'ipv4' | 'ipv6'): string | undefined {
+    if (p.sourceAddress && !family) return p.sourceAddress;
+    const fam = family ?? (p.address?.includes(':') ? 'ipv6' : 'ipv4');
+    return nodeAddress(node, fam);
+  }
+
+  /** Makes the sessions exactly `wanted`: a peer whose key changed is rebuilt. */
+  async sync(
+    wanted: Map<string, ParsedPeer>,
+    config: MetallbConfig | undefined,
+    node?: Node,
+  ): Promise<void> {
+    for (const [name, rt] of [...this.peers]) {
+      const next = wanted.get(name);
+      if (next && node && this.sessionKey(next, config, node) === rt.key) continue;
+      await this.removePeer(rt);
+    }
+    if (!node || !config) return;
+    for (const [name, parsed] of wanted) {
+      if (this.peers.has(name)) continue;
+      await this.addPeer(name, parsed, config, node);
+    }
+  }
+
+  private sessionKey(p: ParsedPeer, config: MetallbConfig | undefined, node: Node): string {
+    const profile = p.bfdProfile ? config?.bfdProfiles.get(p.bfdProfile) : undefined;
+    return JSON.stringify([p, profile ?? null, this.localAddressFor(p, node) ?? null]);
+  }
+
+  private async addPeer(
+    name: string,
+    parsed: ParsedPeer,
+    config: MetallbConfig,
+    node: Node,
+  ): Promise<void> {
+    const rt: PeerRuntime = {
+      name,
+      parsed,
+      key: this.sessionKey(parsed, config, node),
+      tally: new MessageTally(),
+    };
+    this.peers.set(name, rt);
+    if (!parsed.address) {
+      this.events.problem(
+        this.node,
+        new SpeakersimError(
+          'ERR_SPEAKER_UNNUMBERED',
+          `peer ${name}: unnumbered BGP (interface ${parsed.iface}) is not supported`,
+        ),
+      );
+      return;
+    }
+    const localAddress = this.localAddressFor(parsed, node);
+    const families: PeerConfig['families'] = parsed.disableMP
+      ? [parsed.address.includes(':') ? 'ipv6' : 'ipv4']
+      : ['ipv4', 'ipv6'];
+    const multihop = parsed.ebgpMultiHop ?? false;
+    const profile = parsed.bfdProfile ? config.bfdProfiles.get(parsed.bfdProfile) : undefined;
+    // frr-k8s writes `neighbor X bfd profile P`; with ebgp-multihop, bgpd asks bfdd for a
+    // multihop session (RFC 5883, UDP 4784).
+    const bfd = parsed.bfdProfile ? bfdProfileSession(profile, { multihop }) : undefined;
+    try {
+      // RFC 2385 key and TTL go on the transport, before the session's first SYN.
+      const selector = { localAddress, peerAddress: parsed.address };
+      this.components.bgpTransport.socketOptions?.set(selector, peerSocketOptions(parsed));
+      rt.socketSelector = selector;
+      rt.neighbor = new Neighbor(
+        {
+          peer: {
+            id: `${this.node}/${name}`,
+            node: this.node,
+            localAddress,
+            localAsn: parsed.localASN ?? parsed.myASN,
+            routerId: parsed.routerID ?? nodeAddress(node, 'ipv4') ?? '198.18.255.254',
+            peerAddress: parsed.address,
+            peerPort: parsed.port,
+            peerAsn: parsed.dynamicASN ?? parsed.asn,
+            // FRR (frr-k8s) defaults when the BGPPeer leaves timers unset: hold 180 s, keepalive 60 s.
+            holdTimeSeconds: parsed.holdTimeMs !== undefined ? parsed.holdTimeMs / 1000 : 180,
+            keepaliveTimeSeconds:
+              parsed.keepaliveTimeMs !== undefined ? parsed.keepaliveTimeMs / 1000 : 60,
+            connectRetryTimeSeconds:
+              parsed.connectTimeMs !== undefined ? parsed.connectTimeMs / 1000 : 120,
+            families,
+            gracefulRestart: parsed.enableGracefulRestart ? { restartTimeSeconds: 120 } : undefined,
+            hostname: this.node,
+            // Kept so that FRRConfiguration toReceive can say which received routes are accepted.
+            keepAdjRibIn: true,
+            // frr-k8s runs FRR: an unreachable peer shows Active, as the seed's table does.
+            connectFailure: 'active',
+          },
+          ...(bfd && localAddress
+            ? {
+                bfd: {
+                  localAddress,
+                  peerAddress: parsed.address,
+                  multihop,
+                  ...bfd.timers,
+                  ...(multihop ? { minimumTtl: bfd.minimumTtl } : {}),
+                },
+              }
+            : {}),
+        },
+        { clock: this.components.clock, speaker: this.speaker, bfdTable: this.bfdTable },
+      );
+    } catch (error) {
+      this.events.problem(this.node, error);
+      this.states.changed(name);
+      return;
+    }
+    if (localAddress) await this.listenOn(localAddress);
+    if (bfd?.echoNotTransmitted && parsed.bfdProfile) {
+      await this.reportEchoNotTransmitted(parsed.bfdProfile, bfd.echoNotTransmitted.reason);
+    }
+    rt.neighbor.on({
+      // Neighbor's order: a BFD change reaches bfdTransition before the BGP teardown it causes.
+      bfdTransition: (e) => {
+        this.events.bfdTransition(this.node, name, e);
+        this.states.changed(name);
+      },
+      bgpTransition: (e) => {
+        this.events.bgpTransition(this.node, name, e);
+        this.states.changed(name);
+      },
+      message: (m) => {
+        this.events.message(this.node, name, m, { address: localAddress });
+        rt.tally.record(m.direction, m.type);
+      },
+      problem: (error) => this.events.problem(this.node, error),
+    });
+    await rt.neighbor.start();
+    this.states.changed(name);
+  }
+
+  /**
+   * FRR runs a BFDProfile with echo-mode on without sending echo where it cannot; speakersim
+   * never sends echo. Said once per profile and node: a warning log line and an Event on the
+   * BFDProfile, as `kubectl describe bfdprofile` shows it.
+   */
+  private async reportEchoNotTransmitted(profile: string, reason: string): Promise<void> {
+    if (this.echoReported.has(profile)) return;
+    this.echoReported.add(profile);
+    this.events.problem(
+      this.node,
+      new SpeakersimError('ERR_BFD_ECHO_NOT_TRANSMITTED', `node ${this.node}: ${reason}`),
+    );
+    try {
+      await this.writer.event(
+        {
+          apiVersion: 'metallb.io/v1beta1',
+          kind: 'BFDProfile',
+          metadata: { name: profile, namespace: this.options.metallbNamespace },
+        },
+        'Warning',
+        'EchoNotTransmitted',
+        `node ${this.node}: ${reason}`,
+        `speaker-${this.node}`,
+        new Date(this.components.clock.wallNow()).toISOString(),
+      );
+    } catch (error) {
+      this.events.problem(this.node, error);
+    }
+  }
+
+  /** FRR on a node accepts BGP connections from its peers too (RFC 4271 8: either side opens). */
+  private async listenOn(localAddress: string): Promise<void> {
+    if (this.listening.has(localAddress)) return;
+    this.listening.add(localAddress);
+    try {
+      await this.speaker.listen(localAddress, 179);
+    } catch (error) {
+      this.events.problem(this.node, error);
+    }
+  }
+
+  private async removePeer(rt: PeerRuntime): Promise<void> {
+    this.peers.delete(rt.name);
+    await rt.neighbor?.close();
+    if (rt.socketSelector)
+      this.components.bgpTransport.socketOptions?.set(rt.socketSelector, undefined);
+    await this.states.remove(rt.parsed);
+  }
+}
