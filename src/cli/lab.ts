@@ -126,7 +126,7 @@ export async function labUpCommand(
   const running = registry.read(name);
   if (running && isAlive(running.pid)) {
     out.error(
-      `LAB_ALREADY_UP: lab ${name} is already up (process ${running.pid}); run \`speakersim lab down ${name}\` first`,
+      `ERR_LAB_ALREADY_UP: lab ${name} is already up (process ${running.pid}); run \`speakersim lab down ${name}\` first`,
     );
     return 1;
   }
@@ -261,7 +261,7 @@ export async function labDownCommand(
     lab = registry.resolve(name);
   } catch (e) {
     // Nothing running (of that name): --force still sweeps what crashed labs left.
-    if (!(o.force && (e as { code?: string }).code === 'LAB_NOT_FOUND')) return failed(out, e);
+    if (!(o.force && (e as { code?: string }).code === 'ERR_LAB_NOT_FOUND')) return failed(out, e);
   }
   if (lab) {
     try {

@@ -70,7 +70,7 @@ const schema = {
           bfd: {
             type: 'object',
             additionalProperties: false,
-            // BFDProfile's field names and ranges (metallb-crs.md section 10).
+            // BFDProfile's field names and ranges (docs/metallb-crs.md section 10).
             properties: {
               receiveInterval: { type: 'integer', minimum: 10, maximum: 60000 },
               transmitInterval: { type: 'integer', minimum: 10, maximum: 60000 },

@@ -9,7 +9,7 @@ export class LabTopologyError extends SpeakersimError {
   readonly path: string;
 
   constructor(path: string, message: string) {
-    super('LAB_TOPOLOGY_INVALID', `${path}: ${message}`);
+    super('ERR_LAB_TOPOLOGY_INVALID', `${path}: ${message}`);
     this.path = path;
   }
 }
@@ -24,7 +24,7 @@ export class LabCommandError extends SpeakersimError {
     argv: readonly string[],
     exitCode: number | null,
     stderr: string,
-    code = 'LAB_COMMAND_FAILED',
+    code = 'ERR_LAB_COMMAND_FAILED',
   ) {
     super(code, `${argv.join(' ')} exited ${exitCode ?? 'by signal/timeout'}: ${stderr.trim()}`);
     this.argv = argv;
@@ -41,7 +41,7 @@ export class LabDaemonStartError extends SpeakersimError {
 
   constructor(router: string, daemon: string, reason: string, logTail: string) {
     super(
-      'LAB_DAEMON_START_FAILED',
+      'ERR_LAB_DAEMON_START_FAILED',
       `${router}/${daemon} failed to start: ${reason}\n--- log tail ---\n${logTail}`,
     );
     this.router = router;
@@ -55,7 +55,7 @@ export class VtyshJsonError extends SpeakersimError {
   readonly command: string;
 
   constructor(command: string, message: string) {
-    super('LAB_VTYSH_JSON_INVALID', `${command}: ${message}`);
+    super('ERR_LAB_VTYSH_JSON_INVALID', `${command}: ${message}`);
     this.command = command;
   }
 }
@@ -66,7 +66,7 @@ export class VtyshCommandError extends SpeakersimError {
   readonly output: string;
 
   constructor(commands: readonly string[], output: string) {
-    super('LAB_VTYSH_FAILED', `vtysh ${commands.join(' / ')}: ${output.trim()}`);
+    super('ERR_LAB_VTYSH_FAILED', `vtysh ${commands.join(' / ')}: ${output.trim()}`);
     this.commands = commands;
     this.output = output;
   }
@@ -75,20 +75,20 @@ export class VtyshCommandError extends SpeakersimError {
 /** The lab (or a router/daemon/link in it) does not exist or is not running. */
 export class LabNotFoundError extends SpeakersimError {
   constructor(what: string) {
-    super('LAB_NOT_FOUND', `${what} not found`);
+    super('ERR_LAB_NOT_FOUND', `${what} not found`);
   }
 }
 
 /** A bounded wait ran out (router state never reached, daemon never answered). */
 export class LabTimeoutError extends SpeakersimError {
   constructor(what: string, ms: number) {
-    super('LAB_TIMEOUT', `${what} not reached within ${ms} ms`);
+    super('ERR_LAB_TIMEOUT', `${what} not reached within ${ms} ms`);
   }
 }
 
 /** The host lacks something the netns lab needs (root, FRR binaries, ip, nft). */
 export class LabPrerequisiteError extends SpeakersimError {
   constructor(message: string) {
-    super('LAB_PREREQUISITE_MISSING', message);
+    super('ERR_LAB_PREREQUISITE_MISSING', message);
   }
 }

@@ -6,8 +6,8 @@ import type { BFDStatusString } from '../metallb/types.js';
 /**
  * Typed readers for FRR 8.4's vtysh JSON (`show bgp neighbors json`, `show bgp ipv4|ipv6
  * unicast json`, `show bfd peers json`). Field names follow FRR as recorded in
- * reference/metallb-crs.md §17 (bgpState, peerBfdInfo.status, the bfd peer fields). Every field
- * is checked: unexpected JSON is a VtyshJsonError (LAB_VTYSH_JSON_INVALID), never a crash or a
+ * docs/metallb-crs.md §17 (bgpState, peerBfdInfo.status, the bfd peer fields). Every field
+ * is checked: unexpected JSON is a VtyshJsonError (ERR_LAB_VTYSH_JSON_INVALID), never a crash or a
  * silently wrong value.
  */
 

@@ -7,7 +7,7 @@ import { usedSegmentPrefixes } from './topology.js';
 /**
  * The lab puts connected routes for its segments into the host namespace. If a segment
  * overlapped a network the host already reaches, lab traffic could leave the lab; `up` refuses
- * such a topology (LAB_PREFIX_CONFLICT). The default route overlaps everything and is ignored.
+ * such a topology (ERR_LAB_PREFIX_CONFLICT). The default route overlaps everything and is ignored.
  */
 
 export interface HostRoute {

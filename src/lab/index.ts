@@ -9,7 +9,7 @@
  * simulated nodes' addresses in the host namespace, one veth per router into its namespace) ->
  * FRR files rendered from frr/templates (render.ts) -> zebra, bgpd, bfdd, staticd started in each
  * namespace with lab-private sockets and configured by `vtysh -b` (daemons.ts) -> a state file
- * under /run/speakersim/<lab> (state.ts). labDown/teardown.ts removes it all, also after a
+ * under /run/speakersim/<lab> (state.ts). labDown (teardown.ts) removes it all, also after a
  * crash (by state file and by the `ssim-<lab>-` prefix). Router state comes back through vtysh
  * JSON as typed values (frr-json.ts, router-state.ts); faults.ts and nft.ts break things on
  * purpose. compose.ts renders the same topology as a compose project; registry.ts keeps the

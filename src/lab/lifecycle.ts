@@ -73,7 +73,7 @@ export interface LabInfo {
 
 /** A persistent lab of that name is up (or another live process owns it): `down` it first. */
 export class LabInUseError extends SpeakersimError {
-  constructor(lab: string, code: 'LAB_ALREADY_UP' | 'LAB_BUSY', detail: string) {
+  constructor(lab: string, code: 'ERR_LAB_ALREADY_UP' | 'ERR_LAB_BUSY', detail: string) {
     super(code, `lab ${lab}: ${detail}`);
   }
 }
@@ -91,16 +91,16 @@ function checkNotInUse(lab: string, runRoot: string): void {
   }
   if (!prior) return;
   if (prior.phase === 'up' && prior.persistent) {
-    throw new LabInUseError(lab, 'LAB_ALREADY_UP', 'is up; run down first or pass replace');
+    throw new LabInUseError(lab, 'ERR_LAB_ALREADY_UP', 'is up; run down first or pass replace');
   }
   if (prior.ownerPid !== process.pid && isAlive(prior.ownerPid)) {
-    throw new LabInUseError(lab, 'LAB_BUSY', `is owned by live process ${prior.ownerPid}`);
+    throw new LabInUseError(lab, 'ERR_LAB_BUSY', `is owned by live process ${prior.ownerPid}`);
   }
 }
 
 export class LabPrefixConflictError extends SpeakersimError {
   constructor(routes: string[]) {
-    super('LAB_PREFIX_CONFLICT', `lab segments overlap host routes: ${routes.join(', ')}`);
+    super('ERR_LAB_PREFIX_CONFLICT', `lab segments overlap host routes: ${routes.join(', ')}`);
   }
 }
 

@@ -39,14 +39,14 @@ export interface LabRecord {
 /** The run directory is not a private directory of this user: refuse to use it. */
 export class LabRunDirError extends SpeakersimError {
   constructor(dir: string, why: string) {
-    super('LAB_RUN_DIR_UNSAFE', `${dir}: ${why}`);
+    super('ERR_LAB_RUN_DIR_UNSAFE', `${dir}: ${why}`);
   }
 }
 
 /** `lab down`/`status`/`inject` without a name while several labs run. */
 export class LabAmbiguousError extends SpeakersimError {
   constructor(readonly names: string[]) {
-    super('LAB_AMBIGUOUS', `several labs are running (${names.join(', ')}): name one`);
+    super('ERR_LAB_AMBIGUOUS', `several labs are running (${names.join(', ')}): name one`);
   }
 }
 
@@ -54,7 +54,7 @@ export class LabAmbiguousError extends SpeakersimError {
 export class LabAlreadyRunningError extends SpeakersimError {
   constructor(name: string, pid: number) {
     super(
-      'LAB_ALREADY_UP',
+      'ERR_LAB_ALREADY_UP',
       `lab ${name} is already up (process ${pid}); run lab down ${name} first`,
     );
   }

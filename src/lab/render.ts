@@ -21,7 +21,7 @@ export interface RenderedRouterFiles {
 
 export class TemplateError extends SpeakersimError {
   constructor(message: string) {
-    super('LAB_TEMPLATE_INVALID', message);
+    super('ERR_LAB_TEMPLATE_INVALID', message);
   }
 }
 

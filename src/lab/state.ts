@@ -37,7 +37,7 @@ export type LabBackendKind = 'netns' | 'compose';
 
 export class LabStateError extends SpeakersimError {
   constructor(path: string, message: string) {
-    super('LAB_STATE_INVALID', `${path}: ${message}`);
+    super('ERR_LAB_STATE_INVALID', `${path}: ${message}`);
   }
 }
 

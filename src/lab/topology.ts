@@ -268,7 +268,7 @@ function checkNeighbor(path: string, n: NeighborSpec, ownAddresses: Set<string>)
 
 /**
  * Checks a topology and returns it unchanged; throws LabTopologyError (code
- * LAB_TOPOLOGY_INVALID, with the path of the offending field) at the first problem.
+ * ERR_LAB_TOPOLOGY_INVALID, with the path of the offending field) at the first problem.
  */
 export function validateTopology(topology: LabTopology): LabTopology {
   if (typeof topology !== 'object' || topology === null) {

@@ -23,7 +23,7 @@ export function vtyshArgv(target: VtyshTarget, commands: readonly string[], daem
   ];
 }
 
-/** Runs commands; VtyshCommandError (LAB_VTYSH_FAILED) when vtysh or FRR rejects one. */
+/** Runs commands; VtyshCommandError (ERR_LAB_VTYSH_FAILED) when vtysh or FRR rejects one. */
 export async function vtysh(
   target: VtyshTarget,
   commands: readonly string[],

@@ -60,12 +60,12 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft', 'docker'])('labs that never co
     expect(up.stdout).toContain('lab contract is up (backend: compose)');
     const again = cli('lab', 'up', fileA, '--backend', 'compose');
     expect(again.status).toBe(1);
-    expect(again.stderr).toContain('LAB_ALREADY_UP');
+    expect(again.stderr).toContain('ERR_LAB_ALREADY_UP');
   }, 300_000);
 
   it('a run of the running lab is refused and removes nothing of it', async () => {
     const out = await runScenario(await loadScenario(fileA), { backend: 'compose' });
-    expect(out.error).toMatch(/^LAB_BUSY/);
+    expect(out.error).toMatch(/^ERR_LAB_BUSY/);
     const state = spawnSync('docker', [
       'inspect',
       '--format',
@@ -86,7 +86,7 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft', 'docker'])('labs that never co
     // Without a name, lab status and inject cannot guess which lab is meant.
     const ambiguous = cli('lab', 'status');
     expect(ambiguous.status).toBe(1);
-    expect(ambiguous.stderr).toContain('LAB_AMBIGUOUS');
+    expect(ambiguous.stderr).toContain('ERR_LAB_AMBIGUOUS');
     const inject = cli('inject', 'drop-bfd', '--lab', 'contract-b', '--router', 'r1');
     expect(inject.status, inject.stderr).toBe(0);
     const all = { zebra: true, bgpd: true, bfdd: true, staticd: true };

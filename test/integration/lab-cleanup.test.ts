@@ -62,7 +62,7 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('netns lab: cleanup on every 
       symlinkSync('/bin/false', join(bin, 'staticd')); // exits 1: a daemon that cannot start
       const topology = testLabTopology(LAB, { subnet: SUBNET });
       await expect(labUp(topology, { frrBinDir: bin })).rejects.toMatchObject({
-        code: 'LAB_DAEMON_START_FAILED',
+        code: 'ERR_LAB_DAEMON_START_FAILED',
         daemon: 'staticd',
         router: 'r1',
       });
@@ -73,14 +73,14 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('netns lab: cleanup on every 
     }
   }, 60_000);
 
-  it('refuses segments that overlap a host route (LAB_PREFIX_CONFLICT)', async () => {
+  it('refuses segments that overlap a host route (ERR_LAB_PREFIX_CONFLICT)', async () => {
     // A host bridge of the test's own (no lab prefix, never-routed address) stands for a real network.
     await run(['ip', 'link', 'add', 'ssimt-icl0', 'type', 'bridge']);
     try {
       await run(['ip', 'addr', 'add', `198.18.${SUBNET}.200/24`, 'dev', 'ssimt-icl0']);
       await run(['ip', 'link', 'set', 'ssimt-icl0', 'up']);
       await expect(labUp(testLabTopology(LAB, { subnet: SUBNET }))).rejects.toMatchObject({
-        code: 'LAB_PREFIX_CONFLICT',
+        code: 'ERR_LAB_PREFIX_CONFLICT',
       });
       expect(labLeftovers(LAB, RUN_ROOT)).toEqual([]);
     } finally {
@@ -114,13 +114,13 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('netns lab: cleanup on every 
   it('a lab that is up on purpose, or owned by a live process, is not replaced by accident', async () => {
     const t = testLabTopology(LAB, { subnet: SUBNET });
     await labUp(t); // persistent: a trainer's lab
-    await expect(labUp(t)).rejects.toMatchObject({ code: 'LAB_ALREADY_UP' });
+    await expect(labUp(t)).rejects.toMatchObject({ code: 'ERR_LAB_ALREADY_UP' });
     expect((await labStatus(LAB)).state).toBe('up');
     await labUp(t, { replace: true });
     await labDown(LAB);
     const c = child('hold');
     await c.up;
-    await expect(labUp(t)).rejects.toMatchObject({ code: 'LAB_BUSY' });
+    await expect(labUp(t)).rejects.toMatchObject({ code: 'ERR_LAB_BUSY' });
     process.kill(c.pid, 'SIGTERM');
     await c.exit;
     expect(labLeftovers(LAB, RUN_ROOT)).toEqual([]);

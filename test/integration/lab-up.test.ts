@@ -112,7 +112,7 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
       const config = await vtyshCommands(ref, ['show running-config']);
       expect(config).toContain('neighbor 198.18.10.10 shutdown');
       await expect(vtyshCommands(ref, ['show bgp no-such-thing json'])).rejects.toMatchObject({
-        code: 'LAB_VTYSH_FAILED',
+        code: 'ERR_LAB_VTYSH_FAILED',
       });
     });
 
@@ -124,7 +124,7 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
       expect(labLeftovers(LAB, RUN_ROOT)).toEqual([]);
       expect(pids.filter(isAlive)).toEqual([]);
       expect((await labStatus(LAB)).state).toBe('down');
-      await expect(labDown(LAB)).rejects.toMatchObject({ code: 'LAB_NOT_FOUND' });
+      await expect(labDown(LAB)).rejects.toMatchObject({ code: 'ERR_LAB_NOT_FOUND' });
     });
   },
 );

@@ -173,7 +173,7 @@ describe('generated compose projects (the compose backend)', () => {
   it('refuses a segment with no address left for the gateway', () => {
     // richTopology's core segment is a /30 whose two host addresses both belong to routers.
     expect(() => composeProject(richTopology(), { configDir: '/x' })).toThrow(
-      expect.objectContaining({ code: 'LAB_TOPOLOGY_INVALID' }),
+      expect.objectContaining({ code: 'ERR_LAB_TOPOLOGY_INVALID' }),
     );
   });
 });

@@ -10,7 +10,7 @@ import { parseBfdPeers, parseBgpNeighbors, parseBgpRoutes } from '../../src/lab/
 // that were not running (Active, BFD down).
 const fixture = (name: string) =>
   readFileSync(resolve(import.meta.dirname, '../fixtures/frr', name), 'utf8');
-const invalid = expect.objectContaining({ code: 'LAB_VTYSH_JSON_INVALID' });
+const invalid = expect.objectContaining({ code: 'ERR_LAB_VTYSH_JSON_INVALID' });
 
 describe('show bgp neighbors json', () => {
   const neighbors = parseBgpNeighbors(fixture('r1-show-bgp-neighbors.json'));
@@ -75,7 +75,7 @@ describe('show bgp neighbors json', () => {
     });
   });
 
-  it('rejects malformed documents with LAB_VTYSH_JSON_INVALID', () => {
+  it('rejects malformed documents with ERR_LAB_VTYSH_JSON_INVALID', () => {
     for (const bad of [
       '{"192.0.2.1": {"remoteAs": 1, "localAs": 2, "bgpState": "Idle", "lastErrorCodeSubcode": "6"}}',
       'not json',

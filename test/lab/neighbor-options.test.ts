@@ -55,7 +55,7 @@ describe('FRR neighbor lines', () => {
   it('refuses ttl-security beside ebgp-multihop and outside 1-254', () => {
     for (const bad of [{ ttlSecurityHops: 1, ebgpMultihop: 2 }, { ttlSecurityHops: 255 }]) {
       expect(() => validateTopology(withR1Neighbor(bad))).toThrow(
-        expect.objectContaining({ code: 'LAB_TOPOLOGY_INVALID' }),
+        expect.objectContaining({ code: 'ERR_LAB_TOPOLOGY_INVALID' }),
       );
     }
   });

@@ -38,7 +38,9 @@ describe('lab registry', () => {
   it('refuses a second claim while the owner lives, and takes over a dead owner’s record', () => {
     const r = registry();
     r.claim(rec('a', process.ppid));
-    expect(() => r.claim(rec('a'))).toThrow(expect.objectContaining({ code: 'LAB_ALREADY_UP' }));
+    expect(() => r.claim(rec('a'))).toThrow(
+      expect.objectContaining({ code: 'ERR_LAB_ALREADY_UP' }),
+    );
     const r2 = registry();
     r2.claim(rec('b', deadPid()));
     expect(() => r2.claim(rec('b'))).not.toThrow();
@@ -47,16 +49,16 @@ describe('lab registry', () => {
 
   it('resolves the only running lab, refuses ambiguity, and ignores dead ones', () => {
     const r = registry();
-    expect(() => r.resolve()).toThrow(expect.objectContaining({ code: 'LAB_NOT_FOUND' }));
+    expect(() => r.resolve()).toThrow(expect.objectContaining({ code: 'ERR_LAB_NOT_FOUND' }));
     r.claim(rec('a'));
     r.claim(rec('gone', deadPid()));
     expect(r.resolve().name).toBe('a');
     r.claim(rec('b', process.ppid));
     expect(() => r.resolve()).toThrow(
-      expect.objectContaining({ code: 'LAB_AMBIGUOUS', names: ['a', 'b'] }),
+      expect.objectContaining({ code: 'ERR_LAB_AMBIGUOUS', names: ['a', 'b'] }),
     );
     expect(r.resolve('b').name).toBe('b');
-    expect(() => r.resolve('gone')).toThrow(expect.objectContaining({ code: 'LAB_NOT_FOUND' }));
+    expect(() => r.resolve('gone')).toThrow(expect.objectContaining({ code: 'ERR_LAB_NOT_FOUND' }));
   });
 
   it('refuses a run directory that belongs to another user', () => {
@@ -65,7 +67,7 @@ describe('lab registry', () => {
     r.ensureDir();
     chownSync(r.dir, 65534, 65534);
     expect(() => r.claim(rec('a'))).toThrow(
-      expect.objectContaining({ code: 'LAB_RUN_DIR_UNSAFE' }),
+      expect.objectContaining({ code: 'ERR_LAB_RUN_DIR_UNSAFE' }),
     );
   });
 

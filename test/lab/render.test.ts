@@ -92,10 +92,10 @@ describe('renderTemplate', () => {
 
   it('rejects a placeholder without value and a value without placeholder', () => {
     expect(() => renderTemplate('{{x}}', {})).toThrow(
-      expect.objectContaining({ code: 'LAB_TEMPLATE_INVALID' }),
+      expect.objectContaining({ code: 'ERR_LAB_TEMPLATE_INVALID' }),
     );
     expect(() => renderTemplate('a', { x: '1' })).toThrow(
-      expect.objectContaining({ code: 'LAB_TEMPLATE_INVALID' }),
+      expect.objectContaining({ code: 'ERR_LAB_TEMPLATE_INVALID' }),
     );
   });
 });

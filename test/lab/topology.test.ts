@@ -8,7 +8,7 @@ type Mutation = [name: string, path: string, mutate: (t: LabTopology) => void];
 
 const r1 = (t: LabTopology) => t.routers[0]!;
 
-// Each row breaks one rule; the error must carry LAB_TOPOLOGY_INVALID and point at the field.
+// Each row breaks one rule; the error must carry ERR_LAB_TOPOLOGY_INVALID and point at the field.
 const invalid: Mutation[] = [
   ['lab name longer than 32', 'name', (t) => (t.name = 'a'.repeat(33))],
   ['lab name ending in a dash', 'name', (t) => (t.name = 'lab-')],
@@ -163,7 +163,7 @@ describe('validateTopology', () => {
       const t = defaultTopology({ labName: 'v' });
       mutate(t);
       expect(() => validateTopology(t)).toThrow(
-        expect.objectContaining({ code: 'LAB_TOPOLOGY_INVALID', path }),
+        expect.objectContaining({ code: 'ERR_LAB_TOPOLOGY_INVALID', path }),
       );
     });
   }
@@ -177,7 +177,7 @@ describe('validateTopology', () => {
       { name: 'a', segments: {}, routers: [], nodes: [] },
     ]) {
       expect(() => validateTopology(bad as unknown as LabTopology)).toThrow(
-        expect.objectContaining({ code: 'LAB_TOPOLOGY_INVALID' }),
+        expect.objectContaining({ code: 'ERR_LAB_TOPOLOGY_INVALID' }),
       );
     }
   });
