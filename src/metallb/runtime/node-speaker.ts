@@ -21,7 +21,7 @@ import type { BfdTransportFactory } from '../../bfd/io/transport.js';
 import { BfdState } from '../../bfd/wire/constants.js';
 import type { BfdStateChangeEvent } from '../../bfd/events.js';
 import { bfdProfileSession, bfdSessionStatus } from '../bfd-profile.js';
-import type { KubeClient, KubeResource, ObjectRef } from '../../k8s/client.js';
+import type { KubeClient, KubeResource } from '../../k8s/client.js';
 import { planBgp, type BgpPlan } from '../announce.js';
 import { peerSocketOptions, type MetallbConfig, type ParsedPeer } from '../config.js';
 import { frrRoutersForNode, renderRunningConfig } from '../frr-config.js';
@@ -46,7 +46,7 @@ import { ingressIPs } from '../service-ip.js';
 import { formatIP } from '../ip.js';
 import { nodeAddress } from '../nodes.js';
 import { SERVICE_BGP_STATUS_LABELS, serviceBgpStatusObject } from '../announce.js';
-import { bgpSessionStateObject, sessionPeerName, SESSION_STATE_LABELS } from '../session-state.js';
+import { SessionStates } from './session-states.js';
 import { planL2, serviceL2StatusObject } from '../l2.js';
 import type { Node, ServiceBGPStatus, ServiceL2Status } from '../types.js';
 import { LastValidConfig } from '../validate.js';
@@ -120,8 +120,8 @@ export class NodeSpeaker {
    * Down and the BGP teardown it causes in the same instant are written as two changes.
    */
   private dirtySessions = new Map<string, { bgpState: string; bfdStatus: string | undefined }[]>();
-  /** BGPSessionStates this speaker wrote, by `address|vrf`, with the status last written. */
-  private readonly sessionObjects = new Map<string, { ref: ObjectRef; status: unknown }>();
+  /** This node's BGPSessionStates (one per peer and VRF). */
+  private readonly sessionStates: SessionStates;
   private flushing: Promise<void> | undefined;
   /** FRRConfiguration findings already reported (unappliedParts). */
   private readonly frrWarned = new Set<string>();
@@ -156,6 +156,12 @@ export class NodeSpeaker {
       socketOptionsUnavailable: socketOptions
         ? socketOptions.unavailable()
         : 'this BGP transport cannot set per-peer socket options',
+    });
+    this.sessionStates = new SessionStates(client, writer, {
+      node: options.node,
+      namespace: options.frrK8sNamespace,
+      decorate: (o) => withOwner(o, this.options.owners?.().frrK8s),
+      onProblem: (error) => this.events.problem(this.node, error),
     });
     if (options.pollIntervalMs > 0) this.schedulePoll();
   }
@@ -587,81 +593,22 @@ export class NodeSpeaker {
     return { bgpState, bfdStatus: bfdSessionStatus(true, rt.neighbor?.bfd?.state) };
   }
 
-  private async existingSessionStates(peer?: ParsedPeer): Promise<KubeResource[]> {
-    const labels = [`${SESSION_STATE_LABELS.node}=${this.node}`];
-    if (peer?.address) labels.push(`${SESSION_STATE_LABELS.peer}=${sessionPeerName(peer.address)}`);
-    try {
-      return await this.client.list('frrk8s.metallb.io/v1beta1', 'BGPSessionState', {
-        namespace: this.options.frrK8sNamespace,
-        labelSelector: labels.join(','),
-      });
-    } catch (error) {
-      this.events.problem(this.node, error);
-      return [];
-    }
-  }
-
   private async writeSessionState(
     rt: PeerRuntime,
     s: { bgpState: string; bfdStatus: string | undefined },
   ): Promise<void> {
     if (!rt.parsed.address) return;
-    const want = bgpSessionStateObject(
-      {
-        node: this.node,
-        peer: rt.parsed.address,
-        vrf: rt.parsed.vrf,
-        bgpState: s.bgpState,
-        bfdStatus: s.bfdStatus,
-      },
-      this.options.frrK8sNamespace,
-    );
-    // The object this speaker last wrote for the key: patched directly, without a list per
-    // transition (a list and a patch per write made 1,000 sessions' states lag by seconds).
-    const key = `${rt.parsed.address}|${rt.parsed.vrf ?? ''}`;
-    const known = this.sessionObjects.get(key);
-    if (known) {
-      if (sameJson(known.status, want.status)) return;
-      if (await this.writer.patchExistingStatus(known.ref, { status: want.status })) {
-        known.status = want.status;
-        return;
-      }
-      // Gone (deleted by hand) or refused: forget it and take the full path below.
-      this.sessionObjects.delete(key);
-    }
-    const existing = (await this.existingSessionStates(rt.parsed)).filter(
-      (o) =>
-        (o.metadata?.labels?.[SESSION_STATE_LABELS.vrf] ?? '') ===
-        (want.metadata.labels?.[SESSION_STATE_LABELS.vrf] ?? ''),
-    );
-    const [first, ...duplicates] = existing;
-    // frr-status deletes duplicates of a (node, vrf, neighbor) key.
-    for (const d of duplicates) await this.writer.delete(d);
-    const remember = (o: KubeResource | undefined): void => {
-      const name = o?.metadata?.name;
-      if (!o || !name) return;
-      const ref = {
-        apiVersion: o.apiVersion,
-        kind: o.kind,
-        metadata: { name, namespace: o.metadata?.namespace },
-      };
-      this.sessionObjects.set(key, { ref, status: want.status });
-    };
-    if (!first) {
-      const owned = withOwner(want, this.options.owners?.().frrK8s);
-      remember(await this.writer.createWithStatus(owned as unknown as KubeResource));
-      return;
-    }
-    if (!sameJson((first as { status?: unknown }).status ?? {}, want.status)) {
-      if (!(await this.writer.patchStatus(first, { status: want.status }))) return;
-    }
-    remember(first);
+    await this.sessionStates.write({
+      peer: rt.parsed.address,
+      vrf: rt.parsed.vrf,
+      bgpState: s.bgpState,
+      bfdStatus: s.bfdStatus,
+    });
   }
 
   private async deleteSessionState(peer: ParsedPeer): Promise<void> {
     if (!peer.address) return;
-    this.sessionObjects.delete(`${peer.address}|${peer.vrf ?? ''}`);
-    for (const o of await this.existingSessionStates(peer)) await this.writer.delete(o);
+    await this.sessionStates.delete(peer.address, peer.vrf);
   }
 
   // --- ServiceBGPStatus, FRRNodeState -------------------------------------------------------
