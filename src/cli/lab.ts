@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Action, Backend } from '../scenario/types.js';
 import { injectAction } from '../scenario/registry/actions.js';
 import { style, type Output } from './output.js';
+import { SpeakersimError } from '../core/errors.js';
 import {
   injectHints,
   statusChanges,
@@ -68,6 +69,8 @@ export async function labUpCommand(
     allowOutsideFiles?: boolean;
     sessionStatePollMs?: number;
     ui?: number;
+    /** --kubeconfig: an existing cluster that gets the status CRs too, as `run` writes them. */
+    kubeconfig?: string;
   },
   out: Output,
 ): Promise<number> {
@@ -83,12 +86,26 @@ export async function labUpCommand(
   // Live view (--ui) first: a port in use fails before any lab exists. Its fault buttons run
   // the same actions as `speakersim inject`.
   const ui = o.ui === undefined ? undefined : await LiveViewServer.start({ port: o.ui });
-  const session = await ScenarioSession.start(scenario, {
-    ...(o.backend ? { backend: o.backend } : {}),
-    clock: 'real',
-    ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
-    ...(o.sessionStatePollMs !== undefined ? { sessionStatePollMs: o.sessionStatePollMs } : {}),
-  });
+  // --- --kubeconfig (issue 14): the session's StatusMirror, as `run --kubeconfig` uses it. ---
+  let session: Awaited<ReturnType<typeof ScenarioSession.start>>;
+  try {
+    session = await ScenarioSession.start(scenario, {
+      ...(o.backend ? { backend: o.backend } : {}),
+      clock: 'real',
+      ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
+      ...(o.sessionStatePollMs !== undefined ? { sessionStatePollMs: o.sessionStatePollMs } : {}),
+      ...(o.kubeconfig ? { clusterKubeconfig: o.kubeconfig } : {}),
+    });
+  } catch (e) {
+    await ui?.close();
+    // A cluster without the CRDs (or not answering) names its code, as `run` reports it.
+    if (e instanceof SpeakersimError) {
+      out.error(`${e.code}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+  // --- end --kubeconfig ---
   const runner = new StepRunner(session);
   const metrics = await serveMetrics(session.runtime);
   await ui?.attach(sessionSource(session, (r) => runner.act(injectAction(r.fault, r))));
@@ -166,6 +183,7 @@ export async function labUpCommand(
   out.line(`  metrics: ${metrics.url}/metrics/<node> and ${metrics.url}/metrics/controller`);
   out.line(`  kubectl get bgpsessionstates.frrk8s.metallb.io -A -o wide`);
   if (ui) out.line(`  live view: ${ui.url}`);
+  if (o.kubeconfig) out.line(`  status CRs also go to the cluster in ${o.kubeconfig}`);
   for (const line of session.peers.describe()) out.line(`  ${line}`);
   for (const hint of injectHints(scenario, name)) out.line(`  ${hint}`);
   out.line(`  speakersim lab status ${name} --watch`);

@@ -23,6 +23,13 @@ const UI_OPTION = {
   describe: 'serve the live view on 127.0.0.1 (a free port, or the one given) and print its URL',
 } as const;
 
+/** `run` and `lab up`: an existing cluster that gets the status CRs too (issue 14). */
+const KUBECONFIG_OPTION = {
+  type: 'string',
+  describe:
+    'also write the status CRs (BGPSessionState, ServiceBGPStatus, ...) into this existing cluster (kubectl apply -f crds/ there first)',
+} as const;
+
 const out = consoleOutput();
 const BACKENDS = ['builtin', 'netns', 'compose'] as const;
 
@@ -95,11 +102,7 @@ async function main(): Promise<void> {
           .option('seed', { type: 'number', describe: 'random seed for virtual-time runs' })
           .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
           .option('ui', UI_OPTION)
-          .option('kubeconfig', {
-            type: 'string',
-            describe:
-              'also write the status CRs (BGPSessionState, ServiceBGPStatus, ...) into this existing cluster (kubectl apply -f crds/ there first)',
-          })
+          .option('kubeconfig', KUBECONFIG_OPTION)
           .option('frr-metrics', {
             choices: ['metallb', 'frrk8s'],
             describe:
@@ -179,6 +182,7 @@ async function main(): Promise<void> {
               .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
               .option('poll-session-state', POLL_OPTION)
               .option('ui', UI_OPTION)
+              .option('kubeconfig', KUBECONFIG_OPTION)
               .example(
                 '$0 lab up scenarios/bfd-down-recovery.yaml --ui',
                 'builtin routers in real time, with the live view in the browser',
@@ -201,6 +205,7 @@ async function main(): Promise<void> {
                     ? { sessionStatePollMs: pollOption(a.pollSessionState)! }
                     : {}),
                   ui: parseUiPort(a.ui),
+                  ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}),
                 },
                 out,
               ),

@@ -47,6 +47,35 @@ function portable(obj: KubeResource): KubeResource {
   } as KubeResource;
 }
 
+/**
+ * Checks that the cluster in --kubeconfig answers and serves every one of `kinds` (its CRDs
+ * applied), and creates the namespaces the objects go into.
+ */
+export async function prepareCluster(
+  target: KubeClient,
+  kinds: readonly (readonly [string, string])[],
+  namespaces: string[],
+): Promise<void> {
+  for (const [apiVersion, kind] of kinds) {
+    try {
+      await target.list(apiVersion, kind, { pageSize: 1 });
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      const unreachable = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|fetch failed/.test(why);
+      throw new StatusMirrorError(
+        unreachable ? 'ERR_SCENARIO_CLUSTER_UNREACHABLE' : 'ERR_SCENARIO_CLUSTER_CRD_MISSING',
+        unreachable
+          ? `the cluster in --kubeconfig does not answer: ${why}`
+          : `the cluster in --kubeconfig does not serve ${kind} (${apiVersion}): apply the CRDs first (kubectl apply -f crds/): ${why}`,
+      );
+    }
+  }
+  for (const ns of namespaces) {
+    const ref = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
+    if (!(await target.get(ref))) await target.create(ref as KubeResource);
+  }
+}
+
 export class StatusMirror {
   private queue: Promise<void> = Promise.resolve();
   private readonly stops: (() => void)[] = [];
@@ -68,24 +97,7 @@ export class StatusMirror {
     namespaces: string[],
     onProblem: (message: string) => void,
   ): Promise<StatusMirror> {
-    for (const [apiVersion, kind] of MIRRORED_KINDS) {
-      try {
-        await target.list(apiVersion, kind, { pageSize: 1 });
-      } catch (e) {
-        const why = e instanceof Error ? e.message : String(e);
-        const unreachable = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|fetch failed/.test(why);
-        throw new StatusMirrorError(
-          unreachable ? 'ERR_SCENARIO_CLUSTER_UNREACHABLE' : 'ERR_SCENARIO_CLUSTER_CRD_MISSING',
-          unreachable
-            ? `the cluster in --kubeconfig does not answer: ${why}`
-            : `the cluster in --kubeconfig does not serve ${kind} (${apiVersion}): apply the CRDs first (kubectl apply -f crds/): ${why}`,
-        );
-      }
-    }
-    for (const ns of namespaces) {
-      const ref = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
-      if (!(await target.get(ref))) await target.create(ref as KubeResource);
-    }
+    await prepareCluster(target, MIRRORED_KINDS, namespaces);
     const mirror = new StatusMirror(target, onProblem);
     for (const [apiVersion, kind] of MIRRORED_KINDS) {
       mirror.stops.push(
