@@ -325,9 +325,22 @@ async function main(): Promise<void> {
             describe:
               'RFC 9003 shutdown communication in the Cease/2 sent on Ctrl-C; --no-shutdown-message sends none',
           })
+          .option('kubeconfig', {
+            type: 'string',
+            describe:
+              'keep a BGPSessionState per peer in this existing cluster (its CRD applied: kubectl apply -f crds/), deleted on stop',
+          })
+          .option('frr-k8s-namespace', {
+            type: 'string',
+            describe: 'namespace of those BGPSessionStates (default openshift-frr-k8s, as run)',
+          })
           .example(
             '$0 speaker --config examples/speaker.yaml',
             'peer with the routers it lists and advertise its routes',
+          )
+          .example(
+            '$0 speaker --config examples/speaker.yaml --kubeconfig ~/.kube/config',
+            'and show its sessions in kubectl get bgpsessionstates -A -o wide',
           ),
       async (a) => {
         // yargs turns --no-shutdown-message into false.
@@ -337,6 +350,8 @@ async function main(): Promise<void> {
             await import('./speaker.js')
           ).speakerCommand(a.config, out, {
             shutdownMessage: message === false ? '' : message,
+            ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}),
+            ...(a.frrK8sNamespace ? { namespace: a.frrK8sNamespace } : {}),
           }),
         );
       },

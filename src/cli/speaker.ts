@@ -6,6 +6,8 @@
  * re-reads the file on SIGHUP (announcing and withdrawing the difference), and on Ctrl-C takes
  * BFD administratively down (RFC 5880 6.8.16, so peers do not see a failure) and sends Cease/2
  * with the shutdown communication (RFC 9003), or none with `--no-shutdown-message`.
+ * With `--kubeconfig` it keeps one BGPSessionState per peer in that cluster (frr-k8s's shape,
+ * written on every BGP and BFD transition) and deletes them on stop.
  */
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
@@ -33,6 +35,12 @@ import {
   type BfdTransportFactory,
 } from '../bfd/index.js';
 import type { Output } from './output.js';
+import { SpeakersimError } from '../core/errors.js';
+import { KubeClient } from '../k8s/client.js';
+import { bfdSessionStatus } from '../metallb/bfd-profile.js';
+import { SessionStates } from '../metallb/runtime/session-states.js';
+import { StatusWriter } from '../metallb/runtime/writer.js';
+import { prepareCluster } from '../scenario/runner/status-mirror.js';
 
 const schema = {
   type: 'object',
@@ -162,7 +170,12 @@ export interface StandaloneSpeakerComponents {
   bgpTransport: Transport;
   bfdTransport: BfdTransportFactory;
   out: Output;
+  /** A cluster that gets a BGPSessionState per peer (`--kubeconfig`), in `namespace`. */
+  cluster?: { client: KubeClient; namespace: string };
 }
+
+/** Where `--kubeconfig` puts BGPSessionStates unless told: where `run` puts them. */
+export const SPEAKER_SESSION_STATE_NAMESPACE = 'openshift-frr-k8s';
 
 function routeText(prefix: string, a: PathAttributes): string {
   const nextHop = a.mpReach?.nextHops[0] ?? a.nextHop ?? '-';
@@ -182,6 +195,12 @@ export class StandaloneSpeaker {
   private readonly neighbors = new Map<string, { entry: string; neighbor: Neighbor }>();
   private readonly listening = new Set<string>();
   private cfg: SpeakerFile | undefined;
+  /** The peers' BGPSessionStates in the cluster (with `cluster`), for the node of the file. */
+  private sessionStates: SessionStates | undefined;
+  /** BGPSessionState writes, one at a time in the order the transitions happened. */
+  private stateWrites: Promise<void> = Promise.resolve();
+  /** Set by stop(): the objects are deleted and no transition writes them again. */
+  private stopped = false;
 
   constructor(private readonly c: StandaloneSpeakerComponents) {
     this.speaker = new Speaker({ clock: c.clock, random: c.random, transport: c.bgpTransport });
@@ -209,12 +228,26 @@ export class StandaloneSpeaker {
     // Every route is resolved before anything changes: a bad file leaves the speaker as it was.
     const routes = new Map(cfg.peers.map((p) => [p.address, this.routesFor(cfg, p)]));
     this.cfg = cfg;
+    if (this.c.cluster && !this.sessionStates) {
+      const { client, namespace } = this.c.cluster;
+      const onProblem = (error: unknown) =>
+        this.c.out.error(
+          `BGPSessionState in the cluster: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      this.sessionStates = new SessionStates(
+        client,
+        new StatusWriter(client, (p) => onProblem(p.error), namespace),
+        { node: this.name, namespace, onProblem },
+      );
+    }
     const wanted = new Map(cfg.peers.map((p) => [p.address, p]));
     for (const [address, n] of [...this.neighbors]) {
       const p = wanted.get(address);
       if (p && JSON.stringify(p) === n.entry) continue;
       this.neighbors.delete(address);
       await n.neighbor.close('speakersim speaker: peer removed from the configuration');
+      // A changed peer gets its object again when it starts; a removed one keeps none.
+      if (!p) this.deleteState(address);
     }
     for (const p of cfg.peers) {
       if (!this.neighbors.has(p.address)) await this.addPeer(cfg, p);
@@ -248,6 +281,41 @@ export class StandaloneSpeaker {
       if (bfd && bfd.state !== BfdState.AdminDown) bfd.adminDown();
     }
     await this.speaker.close(shutdownMessage || undefined);
+    // The cluster keeps no BGPSessionState for a speaker that is gone.
+    this.stopped = true;
+    for (const address of this.neighbors.keys()) this.deleteState(address);
+    await this.flushSessionStates();
+  }
+
+  /** Waits for the BGPSessionState writes queued so far. */
+  flushSessionStates(): Promise<void> {
+    return this.stateWrites;
+  }
+
+  /** Queues a write of the peer's BGPSessionState as it is now (nothing without a cluster). */
+  private writeState(
+    address: string,
+    neighbor: Neighbor,
+    now: { bgp?: string; bfd?: BfdState } = {},
+  ): void {
+    const states = this.sessionStates;
+    if (!states || this.stopped) return;
+    // The values at the transition: later writes show later states, in order.
+    const snapshot = {
+      peer: address,
+      bgpState: now.bgp ?? neighbor.session.state,
+      // No BFD: no status (the object shows N/A), as FRR's JSON has no peerBfdInfo then.
+      bfdStatus: neighbor.bfdConfigured
+        ? bfdSessionStatus(true, now.bfd ?? neighbor.bfd?.state)
+        : undefined,
+    };
+    this.stateWrites = this.stateWrites.then(() => states.write(snapshot));
+  }
+
+  private deleteState(address: string): void {
+    const states = this.sessionStates;
+    if (!states) return;
+    this.stateWrites = this.stateWrites.then(() => states.delete(address));
   }
 
   /** Closes BFD sessions and transports (after stop() had time to send). */
@@ -337,14 +405,18 @@ export class StandaloneSpeaker {
     this.neighbors.set(p.address, { entry: JSON.stringify(p), neighbor });
     const at = () => new Date(clock.wallNow()).toISOString();
     neighbor.on({
-      bgpTransition: (e) =>
+      bgpTransition: (e) => {
         out.line(
           `${at()} ${p.address} ${e.from} -> ${e.to} (${typeof e.reason === 'string' ? e.reason : JSON.stringify(e.reason)})`,
-        ),
-      bfdTransition: (e) =>
+        );
+        this.writeState(p.address, neighbor, { bgp: e.to });
+      },
+      bfdTransition: (e) => {
         out.line(
           `${at()} ${p.address} BFD ${BFD_STATE_NAMES[e.from].name} -> ${BFD_STATE_NAMES[e.to].name}`,
-        ),
+        );
+        this.writeState(p.address, neighbor, { bfd: e.to });
+      },
       message: (m) => {
         if (m.message.type === 'NOTIFICATION')
           out.line(
@@ -373,6 +445,7 @@ export class StandaloneSpeaker {
         shown = new Map();
       },
     });
+    this.writeState(p.address, neighbor);
     await neighbor.start();
   }
 }
@@ -380,9 +453,23 @@ export class StandaloneSpeaker {
 export async function speakerCommand(
   file: string,
   out: Output,
-  options: { shutdownMessage?: string } = {},
+  options: { shutdownMessage?: string; kubeconfig?: string; namespace?: string } = {},
 ): Promise<number> {
   const cfg = await loadSpeakerConfig(file);
+  let cluster: StandaloneSpeakerComponents['cluster'];
+  if (options.kubeconfig) {
+    const namespace = options.namespace ?? SPEAKER_SESSION_STATE_NAMESPACE;
+    const client = KubeClient.fromKubeconfigFile(options.kubeconfig);
+    try {
+      // The same checks as `run --kubeconfig`: answering, the CRD applied, the namespace there.
+      await prepareCluster(client, [['frrk8s.metallb.io/v1beta1', 'BGPSessionState']], [namespace]);
+    } catch (e) {
+      if (!(e instanceof SpeakersimError)) throw e;
+      out.error(`${e.code}: ${e.message}`);
+      return 1;
+    }
+    cluster = { client, namespace };
+  }
   const clock = new SystemClock();
   const s = new StandaloneSpeaker({
     clock,
@@ -395,6 +482,7 @@ export async function speakerCommand(
         random: systemRandom,
       }),
     out,
+    ...(cluster ? { cluster } : {}),
   });
   await s.apply(cfg);
   out.line(
