@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/k8s/client.js';
-import { cli, clusterProcesses, ROOT, sessionRows, until } from '../support/cluster-process.js';
+import {
+  cli,
+  clusterProcesses,
+  kubectlTable,
+  ROOT,
+  sessionRows,
+  until,
+} from '../support/cluster-process.js';
 
 // `speakersim lab up --kubeconfig`: the lab's status CRs go into another API server process
 // (the "cluster"), reached through its kubeconfig only; `lab down` leaves its last state.
@@ -37,17 +44,10 @@ describe('lab up --kubeconfig', () => {
         30_000,
       );
       // What a user of the cluster sees, with the real kubectl.
-      const { stdout } = await run('kubectl', ['get', 'bgpsessionstates', '-A', '-o', 'wide'], {
-        env: { ...process.env, KUBECONFIG: kubeconfig },
-      });
-      // Columns by the header's positions (the default VRF's column is empty).
-      const [header, ...rows] = stdout.trimEnd().split('\n');
-      const starts = [...header!.matchAll(/\S+/g)].map((m) => m.index);
-      const cells = (line: string) =>
-        starts.map((at, i) => line.slice(at, starts[i + 1] ?? line.length).trim());
-      expect(cells(header!)).toEqual(['NAMESPACE', 'NAME', 'NODE', 'PEER', 'VRF', 'BGP', 'BFD']);
-      expect(rows.length).toBe(1);
-      const [ns, name, ...status] = cells(rows[0]!);
+      const table = await kubectlTable(kubeconfig, ['bgpsessionstates', '-A', '-o', 'wide']);
+      expect(table.header).toEqual(['NAMESPACE', 'NAME', 'NODE', 'PEER', 'VRF', 'BGP', 'BFD']);
+      expect(table.rows.length).toBe(1);
+      const [ns, name, ...status] = table.rows[0]!;
       expect(ns).toBe('openshift-frr-k8s');
       expect(name).toMatch(/^worker0-[a-z0-9]{5}$/);
       expect(status).toEqual(['worker0', '198.18.0.1', '', 'Established', 'Up']);

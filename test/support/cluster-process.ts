@@ -2,10 +2,11 @@
  * A second speakersim API server in its own process, standing in for an existing cluster that
  * `--kubeconfig` points at (run, lab up, speaker). Tests reach it through its kubeconfig only.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { KubeClient } from '../../src/k8s/client.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -110,4 +111,22 @@ export async function sessionRows(c: KubeClient, namespace: string): Promise<str
       return [st['node'] ?? '', st['peer'] ?? '', st['bgpStatus'] ?? '', st['bfdStatus'] ?? ''];
     })
     .sort((a, b) => a.join().localeCompare(b.join()));
+}
+
+/**
+ * `kubectl get <args>` (the real one) against the cluster, as rows of cells cut at the
+ * header's column positions (an empty column, like the default VRF's, stays '').
+ */
+export async function kubectlTable(
+  kubeconfig: string,
+  args: string[],
+): Promise<{ header: string[]; rows: string[][] }> {
+  const { stdout } = await promisify(execFile)('kubectl', ['get', ...args], {
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+  });
+  const [head = '', ...lines] = stdout.trimEnd().split('\n');
+  const starts = [...head.matchAll(/\S+/g)].map((m) => m.index);
+  const cells = (line: string) =>
+    starts.map((at, i) => line.slice(at, starts[i + 1] ?? line.length).trim());
+  return { header: cells(head), rows: lines.filter((l) => l.trim()).map(cells) };
 }
