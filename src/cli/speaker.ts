@@ -488,6 +488,10 @@ export async function speakerCommand(
   out.line(
     `speaker ${s.name} (AS ${cfg.asn}) started with ${cfg.peers.length} peer(s); Ctrl-C stops it, SIGHUP re-reads ${file}, SIGUSR1 prints the Adj-RIB-In`,
   );
+  if (cluster)
+    out.line(
+      `  BGPSessionStates in namespace ${cluster.namespace} of the cluster in ${options.kubeconfig}: kubectl get bgpsessionstates -A -o wide`,
+    );
   const reload = (): void => {
     void loadSpeakerConfig(file)
       .then(async (next) => {
