@@ -228,7 +228,10 @@ export class StandaloneSpeaker {
     // Every route is resolved before anything changes: a bad file leaves the speaker as it was.
     const routes = new Map(cfg.peers.map((p) => [p.address, this.routesFor(cfg, p)]));
     this.cfg = cfg;
-    if (this.c.cluster && !this.sessionStates) {
+    if (this.c.cluster && this.sessionStates?.node !== this.name) {
+      // First apply, or SIGHUP gave `node` a new name: the old name's objects go, and the
+      // peers that stay are written under the new one.
+      for (const address of this.neighbors.keys()) this.deleteState(address);
       const { client, namespace } = this.c.cluster;
       const onProblem = (error: unknown) =>
         this.c.out.error(
@@ -239,6 +242,7 @@ export class StandaloneSpeaker {
         new StatusWriter(client, (p) => onProblem(p.error), namespace),
         { node: this.name, namespace, onProblem },
       );
+      for (const [address, { neighbor }] of this.neighbors) this.writeState(address, neighbor);
     }
     const wanted = new Map(cfg.peers.map((p) => [p.address, p]));
     for (const [address, n] of [...this.neighbors]) {

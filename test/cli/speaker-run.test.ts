@@ -253,6 +253,9 @@ describe('speakersim speaker --kubeconfig (StandaloneSpeaker with a cluster)', (
       expect(more).toEqual([]);
       expect(row!.slice(0, 2)).toEqual(['node1', '198.18.0.2']);
       expect(row![3]).toBe('N/A');
+      // SIGHUP renaming the node: the object is written under the new name only.
+      await t.speaker.apply({ ...other, node: 'node9' });
+      expect((await rows()).map((r) => r.slice(0, 2))).toEqual([['node9', '198.18.0.2']]);
       // Stop: nothing left in the cluster.
       await t.speaker.stop('maintenance');
       expect(await sessionRows(client, ns)).toEqual([]);

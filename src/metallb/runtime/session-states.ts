@@ -33,6 +33,10 @@ export class SessionStates {
     private readonly options: SessionStatesOptions,
   ) {}
 
+  get node(): string {
+    return this.options.node;
+  }
+
   /** This node's objects (for one peer when given). */
   async existing(peer?: string): Promise<KubeResource[]> {
     const labels = [`${SESSION_STATE_LABELS.node}=${this.options.node}`];
