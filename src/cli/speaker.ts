@@ -174,6 +174,9 @@ export interface StandaloneSpeakerComponents {
   cluster?: { client: KubeClient; namespace: string };
 }
 
+/** How long stop() waits for the cluster to take the BGPSessionState deletions. */
+export const STOP_CLUSTER_WAIT_MS = 5_000;
+
 /** Where `--kubeconfig` puts BGPSessionStates unless told: where `run` puts them. */
 export const SPEAKER_SESSION_STATE_NAMESPACE = 'openshift-frr-k8s';
 
@@ -277,9 +280,11 @@ export class StandaloneSpeaker {
 
   /**
    * BFD AdminDown first (RFC 5880 6.8.16; RFC 5882 3.2: the peer must not take it as a
-   * failure), then Cease/2 with the shutdown communication, if any (RFC 9003).
+   * failure), then Cease/2 with the shutdown communication, if any (RFC 9003); with a
+   * cluster, its BGPSessionStates are deleted. False when the cluster did not take the
+   * deletions within STOP_CLUSTER_WAIT_MS (reported; its requests may still be open).
    */
-  async stop(shutdownMessage: string | undefined): Promise<void> {
+  async stop(shutdownMessage: string | undefined): Promise<boolean> {
     for (const { neighbor } of this.neighbors.values()) {
       const bfd = neighbor.bfd;
       if (bfd && bfd.state !== BfdState.AdminDown) bfd.adminDown();
@@ -288,7 +293,21 @@ export class StandaloneSpeaker {
     // The cluster keeps no BGPSessionState for a speaker that is gone.
     this.stopped = true;
     for (const address of this.neighbors.keys()) this.deleteState(address);
-    await this.flushSessionStates();
+    if (!this.sessionStates) return true;
+    // A cluster that stops answering must not keep Ctrl-C from ending the speaker.
+    let timer: { cancel(): void } | undefined;
+    const gaveUp = await Promise.race([
+      this.flushSessionStates().then(() => false),
+      new Promise<boolean>(
+        (r) => (timer = this.c.clock.setTimer(STOP_CLUSTER_WAIT_MS, () => r(true))),
+      ),
+    ]);
+    timer?.cancel();
+    if (gaveUp)
+      this.c.out.error(
+        `BGPSessionState in the cluster: not deleted, the cluster did not answer within ${STOP_CLUSTER_WAIT_MS} ms`,
+      );
+    return !gaveUp;
   }
 
   /** Waits for the BGPSessionState writes queued so far. */
@@ -515,9 +534,12 @@ export async function speakerCommand(
   });
   process.off('SIGHUP', reload);
   process.off('SIGUSR1', dump);
-  await s.stop(options.shutdownMessage ?? 'speakersim speaker stopped');
+  const clean = await s.stop(options.shutdownMessage ?? 'speakersim speaker stopped');
   // Time for the AdminDown packets and the NOTIFICATIONs to leave before the sockets close.
   await new Promise((r) => setTimeout(r, 200));
   await s.close();
+  // Requests to a cluster that hangs would keep the process alive: end it, with exit 1 since
+  // the cluster still shows the sessions.
+  if (!clean) process.exit(1);
   return 0;
 }

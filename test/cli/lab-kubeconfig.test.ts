@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/k8s/client.js';
+import { CLOSE_WAIT_MS } from '../../src/scenario/runner/status-mirror.js';
 import {
   cli,
   clusterProcesses,
@@ -66,6 +67,31 @@ describe('lab up --kubeconfig', () => {
         ['worker0', '198.18.0.1', 'Established', 'Up'],
       ]);
     } finally {
+      lab.kill();
+    }
+  }, 180_000);
+
+  it('a cluster that stops answering does not keep lab down from ending the lab', async () => {
+    const kubeconfig = await clusters.start();
+    const c = KubeClient.fromKubeconfigFile(kubeconfig);
+    const lab = cli(['lab', 'up', FIXTURE, '--allow-outside-files', '--kubeconfig', kubeconfig]);
+    try {
+      await until(async () => (await sessionRows(c, 'openshift-frr-k8s')).length === 1, 60_000);
+      clusters.signal(kubeconfig, 'SIGSTOP');
+      const t0 = Date.now();
+      await run(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/main.ts', 'lab', 'down', 'kcfglab'],
+        {
+          cwd: ROOT,
+        },
+      );
+      expect(await lab.exited).toBe(0);
+      // CLOSE_WAIT_MS for the cluster, then the lab's own teardown.
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(CLOSE_WAIT_MS);
+      expect(Date.now() - t0).toBeLessThan(CLOSE_WAIT_MS + 30_000);
+    } finally {
+      clusters.signal(kubeconfig, 'SIGCONT');
       lab.kill();
     }
   }, 180_000);

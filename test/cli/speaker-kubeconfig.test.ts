@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { STOP_CLUSTER_WAIT_MS } from '../../src/cli/speaker.js';
 import { KubeClient } from '../../src/k8s/client.js';
 import {
   cli,
@@ -83,6 +84,27 @@ describe('speakersim speaker --kubeconfig (process)', () => {
       expect(await speaker.exited).toBe(0);
       expect(await sessionRows(c, 'kcfg-speakers')).toEqual([]);
     } finally {
+      speaker.kill();
+    }
+  }, 120_000);
+
+  it('a cluster that stops answering does not keep SIGTERM from ending the speaker (exit 1, reported)', async () => {
+    const kubeconfig = await clusters.start();
+    const c = KubeClient.fromKubeconfigFile(kubeconfig);
+    const speaker = cli(['speaker', '--config', await speakerFile(), '--kubeconfig', kubeconfig]);
+    try {
+      await until(async () => (await sessionRows(c, 'openshift-frr-k8s')).length === 1, 30_000);
+      clusters.signal(kubeconfig, 'SIGSTOP');
+      const t0 = Date.now();
+      speaker.kill();
+      expect(await speaker.exited).toBe(1);
+      const ms = Date.now() - t0;
+      // STOP_CLUSTER_WAIT_MS (5 s), then the 200 ms the command gives packets to leave.
+      expect(ms).toBeGreaterThanOrEqual(STOP_CLUSTER_WAIT_MS);
+      expect(ms).toBeLessThan(STOP_CLUSTER_WAIT_MS + 20_000);
+      expect(speaker.stderr()).toContain('not deleted, the cluster did not answer');
+    } finally {
+      clusters.signal(kubeconfig, 'SIGCONT');
       speaker.kill();
     }
   }, 120_000);

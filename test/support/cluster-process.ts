@@ -19,6 +19,8 @@ export interface ClusterProcesses {
    * the CRDs from crds/ were never applied.
    */
   start(o?: { crds?: boolean }): Promise<string>;
+  /** Sends a signal to the API server behind `kubeconfig` (SIGSTOP: a cluster that hangs). */
+  signal(kubeconfig: string, signal: NodeJS.Signals): void;
   /** Ends every process started here and removes `dir`. */
   stop(): void;
 }
@@ -26,6 +28,7 @@ export interface ClusterProcesses {
 export function clusterProcesses(): ClusterProcesses {
   const dir = mkdtempSync(join(tmpdir(), 'speakersim-cluster-'));
   const children: ChildProcess[] = [];
+  const byKubeconfig = new Map<string, ChildProcess>();
   let n = 0;
   const start = (o: { crds?: boolean } = {}): Promise<string> => {
     const kubeconfig = join(dir, `cluster${n++}.kubeconfig`);
@@ -42,6 +45,7 @@ export function clusterProcesses(): ClusterProcesses {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
+    byKubeconfig.set(kubeconfig, child);
     let text = '';
     return new Promise((ok, fail) => {
       child.stdout!.on('data', (c: Buffer) => {
@@ -52,11 +56,17 @@ export function clusterProcesses(): ClusterProcesses {
       child.on('exit', (code) => fail(new Error(`API server exited with ${code}`)));
     });
   };
+  const signal = (kubeconfig: string, sig: NodeJS.Signals): void => {
+    byKubeconfig.get(kubeconfig)?.kill(sig);
+  };
   const stop = (): void => {
-    for (const c of children.splice(0)) c.kill('SIGTERM');
+    for (const c of children.splice(0)) {
+      c.kill('SIGCONT');
+      c.kill('SIGTERM');
+    }
     rmSync(dir, { recursive: true, force: true });
   };
-  return { dir, start, stop };
+  return { dir, start, signal, stop };
 }
 
 /** A speakersim command in its own process, its output collected. */

@@ -22,6 +22,8 @@ export const MIRRORED_KINDS = [
 ] as const;
 
 const FIELD_MANAGER = 'speakersim';
+/** How long `close` waits for the cluster to take the last writes. */
+export const CLOSE_WAIT_MS = 5_000;
 
 export class StatusMirrorError extends SpeakersimError {
   constructor(
@@ -142,8 +144,12 @@ export class StatusMirror {
     await this.queue;
   }
 
-  /** Stops copying after the writes queued so far. */
-  async close(): Promise<void> {
+  /**
+   * Stops copying after the writes queued so far, waiting at most `waitMs` (real time: the
+   * cluster is a real server) so that a cluster that hangs cannot keep a run or a lab from
+   * ending; what was not written is reported.
+   */
+  async close(waitMs = CLOSE_WAIT_MS): Promise<void> {
     for (const stop of this.stops.splice(0)) {
       try {
         stop();
@@ -151,6 +157,15 @@ export class StatusMirror {
         // Already ended.
       }
     }
-    await this.flush();
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      this.flush().then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), waitMs))),
+    ]);
+    clearTimeout(timer);
+    if (!done)
+      this.onProblem(
+        `status to the cluster: the cluster did not answer within ${waitMs} ms; it may not show the last state`,
+      );
   }
 }
