@@ -36,11 +36,9 @@ import {
 } from '../bfd/index.js';
 import type { Output } from './output.js';
 import { SpeakersimError } from '../core/errors.js';
-import { KubeClient } from '../k8s/client.js';
 import { bfdSessionStatus } from '../metallb/bfd-profile.js';
-import { SessionStates } from '../metallb/runtime/session-states.js';
-import { StatusWriter } from '../metallb/runtime/writer.js';
-import { prepareCluster } from '../scenario/runner/status-mirror.js';
+// Types only: the Kubernetes client loads when --kubeconfig asks for it (start-up time).
+import type { SessionStates } from '../metallb/runtime/session-states.js';
 
 const schema = {
   type: 'object',
@@ -170,8 +168,11 @@ export interface StandaloneSpeakerComponents {
   bgpTransport: Transport;
   bfdTransport: BfdTransportFactory;
   out: Output;
-  /** A cluster that gets a BGPSessionState per peer (`--kubeconfig`), in `namespace`. */
-  cluster?: { client: KubeClient; namespace: string };
+  /**
+   * A cluster that gets a BGPSessionState per peer (`--kubeconfig`): opens the node's
+   * objects there (sessionStatesIn in metallb/runtime/session-states.ts).
+   */
+  cluster?: (node: string, onProblem: (error: unknown) => void) => SessionStates;
 }
 
 /** How long stop() waits for the cluster to take the BGPSessionState deletions. */
@@ -235,15 +236,10 @@ export class StandaloneSpeaker {
       // First apply, or SIGHUP gave `node` a new name: the old name's objects go, and the
       // peers that stay are written under the new one.
       for (const address of this.neighbors.keys()) this.deleteState(address);
-      const { client, namespace } = this.c.cluster;
-      const onProblem = (error: unknown) =>
+      this.sessionStates = this.c.cluster(this.name, (error) =>
         this.c.out.error(
           `BGPSessionState in the cluster: ${error instanceof Error ? error.message : String(error)}`,
-        );
-      this.sessionStates = new SessionStates(
-        client,
-        new StatusWriter(client, (p) => onProblem(p.error), namespace),
-        { node: this.name, namespace, onProblem },
+        ),
       );
       for (const [address, { neighbor }] of this.neighbors) this.writeState(address, neighbor);
     }
@@ -480,8 +476,14 @@ export async function speakerCommand(
 ): Promise<number> {
   const cfg = await loadSpeakerConfig(file);
   let cluster: StandaloneSpeakerComponents['cluster'];
+  let clusterText = '';
   if (options.kubeconfig) {
     const namespace = options.namespace ?? SPEAKER_SESSION_STATE_NAMESPACE;
+    const [{ KubeClient }, { sessionStatesIn }, { prepareCluster }] = await Promise.all([
+      import('../k8s/client.js'),
+      import('../metallb/runtime/session-states.js'),
+      import('../scenario/runner/status-mirror.js'),
+    ]);
     const client = KubeClient.fromKubeconfigFile(options.kubeconfig);
     try {
       // The same checks as `run --kubeconfig`: answering, the CRD applied, the namespace there.
@@ -491,7 +493,8 @@ export async function speakerCommand(
       out.error(`${e.code}: ${e.message}`);
       return 1;
     }
-    cluster = { client, namespace };
+    cluster = sessionStatesIn(client, namespace);
+    clusterText = `namespace ${namespace} of the cluster in ${options.kubeconfig}`;
   }
   const clock = new SystemClock();
   const s = new StandaloneSpeaker({
@@ -512,9 +515,7 @@ export async function speakerCommand(
     `speaker ${s.name} (AS ${cfg.asn}) started with ${cfg.peers.length} peer(s); Ctrl-C stops it, SIGHUP re-reads ${file}, SIGUSR1 prints the Adj-RIB-In`,
   );
   if (cluster)
-    out.line(
-      `  BGPSessionStates in namespace ${cluster.namespace} of the cluster in ${options.kubeconfig}: kubectl get bgpsessionstates -A -o wide`,
-    );
+    out.line(`  BGPSessionStates in ${clusterText}: kubectl get bgpsessionstates -A -o wide`);
   const reload = (): void => {
     void loadSpeakerConfig(file)
       .then(async (next) => {

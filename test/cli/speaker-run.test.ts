@@ -8,6 +8,7 @@ import { StandaloneSpeaker, type loadSpeakerConfig } from '../../src/cli/speaker
 import type { Output } from '../../src/cli/output.js';
 import { SPEAKER_SESSION_STATE_NAMESPACE } from '../../src/cli/speaker.js';
 import { KubeClient } from '../../src/k8s/client.js';
+import { sessionStatesIn } from '../../src/metallb/runtime/session-states.js';
 import { clusterProcesses, sessionRows, until as realUntil } from '../support/cluster-process.js';
 
 // `speakersim speaker` against a builtin router, over in-memory BGP and BFD, in virtual time.
@@ -67,7 +68,9 @@ async function setup(
     bgpTransport: bgpNet.transport(),
     bfdTransport: bfdNet.transportFactory,
     out,
-    ...(opts.cluster ? { cluster: opts.cluster } : {}),
+    ...(opts.cluster
+      ? { cluster: sessionStatesIn(opts.cluster.client, opts.cluster.namespace) }
+      : {}),
   });
   const cfg = (routes: string[]): SpeakerFile => ({
     node: 'node1',

@@ -12,7 +12,7 @@ import {
   type SessionStateInput,
 } from '../session-state.js';
 import type { BGPSessionState } from '../types.js';
-import { sameJson, type StatusWriter } from './writer.js';
+import { sameJson, StatusWriter } from './writer.js';
 
 export interface SessionStatesOptions {
   node: string;
@@ -102,4 +102,20 @@ export class SessionStates {
     this.known.delete(`${peer}|${vrf ?? ''}`);
     for (const o of await this.existing(peer)) await this.writer.delete(o);
   }
+}
+
+/**
+ * For `speaker --kubeconfig`: opens a node's SessionStates in `namespace`, with its own
+ * StatusWriter; failed writes and lists go to `onProblem`.
+ */
+export function sessionStatesIn(
+  client: KubeClient,
+  namespace: string,
+): (node: string, onProblem: (error: unknown) => void) => SessionStates {
+  return (node, onProblem) =>
+    new SessionStates(client, new StatusWriter(client, (p) => onProblem(p.error), namespace), {
+      node,
+      namespace,
+      onProblem,
+    });
 }
