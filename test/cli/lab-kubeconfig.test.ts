@@ -78,6 +78,14 @@ describe('lab up --kubeconfig', () => {
     try {
       await until(async () => (await sessionRows(c, 'openshift-frr-k8s')).length === 1, 60_000);
       clusters.signal(kubeconfig, 'SIGSTOP');
+      // A change while the cluster hangs, so that a write is pending when the lab goes down.
+      const cmd = (args: string[]) =>
+        run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT });
+      await cmd(['inject', 'drop-bfd', '--router', 'r1', '--lab', 'kcfglab']);
+      await until(
+        async () => (await cmd(['lab', 'status', 'kcfglab'])).stdout.includes('Down'),
+        30_000,
+      );
       const t0 = Date.now();
       await run(
         process.execPath,
