@@ -97,6 +97,8 @@ export async function labUpCommand(
     ui?: number;
     detach?: boolean;
     argv?: string[];
+    /** --kubeconfig: an existing cluster that gets the status CRs too, as `run` writes them. */
+    kubeconfig?: string;
   },
   out: Output,
 ): Promise<number> {
@@ -150,6 +152,8 @@ export async function labUpCommand(
       clock: 'real',
       ...(o.frrK8sNamespace ? { frrK8sNamespace: o.frrK8sNamespace } : {}),
       ...(o.sessionStatePollMs !== undefined ? { sessionStatePollMs: o.sessionStatePollMs } : {}),
+      // --kubeconfig (issue 14): the session's StatusMirror, as `run --kubeconfig` uses it.
+      ...(o.kubeconfig ? { clusterKubeconfig: o.kubeconfig } : {}),
     });
   } catch (e) {
     // Only this lab's record goes: a refused start never touches another lab.
@@ -241,6 +245,7 @@ export async function labUpCommand(
   out.line(`  metrics: ${metrics.url}/metrics/<node> and ${metrics.url}/metrics/controller`);
   out.line(`  kubectl get bgpsessionstates.frrk8s.metallb.io -A -o wide`);
   if (ui) out.line(`  live view: ${ui.url}`);
+  if (o.kubeconfig) out.line(`  status CRs also go to the cluster in ${o.kubeconfig}`);
   for (const line of session.peers.describe()) out.line(`  ${line}`);
   for (const hint of injectHints(scenario, name)) out.line(`  ${hint}`);
   out.line(`  speakersim lab status ${name} --watch`);

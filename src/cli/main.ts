@@ -23,6 +23,13 @@ const UI_OPTION = {
   describe: 'serve the live view on 127.0.0.1 (a free port, or the one given) and print its URL',
 } as const;
 
+/** `run` and `lab up`: an existing cluster that gets the status CRs too (issue 14). */
+const KUBECONFIG_OPTION = {
+  type: 'string',
+  describe:
+    'also write the status CRs (BGPSessionState, ServiceBGPStatus, ...) into this existing cluster (kubectl apply -f crds/ there first)',
+} as const;
+
 const out = consoleOutput();
 const BACKENDS = ['builtin', 'netns', 'compose'] as const;
 
@@ -95,11 +102,7 @@ async function main(): Promise<void> {
           .option('seed', { type: 'number', describe: 'random seed for virtual-time runs' })
           .option('allow-outside-files', ALLOW_OUTSIDE_FILES)
           .option('ui', UI_OPTION)
-          .option('kubeconfig', {
-            type: 'string',
-            describe:
-              'also write the status CRs (BGPSessionState, ServiceBGPStatus, ...) into this existing cluster (kubectl apply -f crds/ there first)',
-          })
+          .option('kubeconfig', KUBECONFIG_OPTION)
           .option('frr-metrics', {
             choices: ['metallb', 'frrk8s'],
             describe:
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
                 default: false,
                 describe: 'return once the lab is up; it keeps running in the background',
               })
+              .option('kubeconfig', KUBECONFIG_OPTION)
               .example(
                 '$0 lab up scenarios/bfd-down-recovery.yaml --ui',
                 'builtin routers in real time, with the live view in the browser',
@@ -211,6 +215,7 @@ async function main(): Promise<void> {
                     : {}),
                   ui: parseUiPort(a.ui),
                   detach: a.detach,
+                  ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}),
                 },
                 out,
               ),
@@ -330,9 +335,22 @@ async function main(): Promise<void> {
             describe:
               'RFC 9003 shutdown communication in the Cease/2 sent on Ctrl-C; --no-shutdown-message sends none',
           })
+          .option('kubeconfig', {
+            type: 'string',
+            describe:
+              'keep a BGPSessionState per peer in this existing cluster (its CRD applied: kubectl apply -f crds/), deleted on stop',
+          })
+          .option('frr-k8s-namespace', {
+            type: 'string',
+            describe: 'namespace of those BGPSessionStates (default openshift-frr-k8s, as run)',
+          })
           .example(
             '$0 speaker --config examples/speaker.yaml',
             'peer with the routers it lists and advertise its routes',
+          )
+          .example(
+            '$0 speaker --config examples/speaker.yaml --kubeconfig ~/.kube/config',
+            'and show its sessions in kubectl get bgpsessionstates -A -o wide',
           ),
       async (a) => {
         // yargs turns --no-shutdown-message into false.
@@ -342,6 +360,8 @@ async function main(): Promise<void> {
             await import('./speaker.js')
           ).speakerCommand(a.config, out, {
             shutdownMessage: message === false ? '' : message,
+            ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}),
+            ...(a.frrK8sNamespace ? { namespace: a.frrK8sNamespace } : {}),
           }),
         );
       },

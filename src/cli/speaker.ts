@@ -6,6 +6,8 @@
  * re-reads the file on SIGHUP (announcing and withdrawing the difference), and on Ctrl-C takes
  * BFD administratively down (RFC 5880 6.8.16, so peers do not see a failure) and sends Cease/2
  * with the shutdown communication (RFC 9003), or none with `--no-shutdown-message`.
+ * With `--kubeconfig` it keeps one BGPSessionState per peer in that cluster (frr-k8s's shape,
+ * written on every BGP and BFD transition) and deletes them on stop.
  */
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
@@ -33,6 +35,10 @@ import {
   type BfdTransportFactory,
 } from '../bfd/index.js';
 import type { Output } from './output.js';
+import { SpeakersimError } from '../core/errors.js';
+import { bfdSessionStatus } from '../metallb/bfd-profile.js';
+// Types only: the Kubernetes client loads when --kubeconfig asks for it (start-up time).
+import type { SessionStates } from '../metallb/runtime/session-states.js';
 
 const schema = {
   type: 'object',
@@ -162,7 +168,18 @@ export interface StandaloneSpeakerComponents {
   bgpTransport: Transport;
   bfdTransport: BfdTransportFactory;
   out: Output;
+  /**
+   * A cluster that gets a BGPSessionState per peer (`--kubeconfig`): opens the node's
+   * objects there (sessionStatesIn in metallb/runtime/session-states.ts).
+   */
+  cluster?: (node: string, onProblem: (error: unknown) => void) => SessionStates;
 }
+
+/** How long stop() waits for the cluster to take the BGPSessionState deletions. */
+export const STOP_CLUSTER_WAIT_MS = 5_000;
+
+/** Where `--kubeconfig` puts BGPSessionStates unless told: where `run` puts them. */
+export const SPEAKER_SESSION_STATE_NAMESPACE = 'openshift-frr-k8s';
 
 function routeText(prefix: string, a: PathAttributes): string {
   const nextHop = a.mpReach?.nextHops[0] ?? a.nextHop ?? '-';
@@ -182,6 +199,12 @@ export class StandaloneSpeaker {
   private readonly neighbors = new Map<string, { entry: string; neighbor: Neighbor }>();
   private readonly listening = new Set<string>();
   private cfg: SpeakerFile | undefined;
+  /** The peers' BGPSessionStates in the cluster (with `cluster`), for the node of the file. */
+  private sessionStates: SessionStates | undefined;
+  /** BGPSessionState writes, one at a time in the order the transitions happened. */
+  private stateWrites: Promise<void> = Promise.resolve();
+  /** Set by stop(): the objects are deleted and no transition writes them again. */
+  private stopped = false;
 
   constructor(private readonly c: StandaloneSpeakerComponents) {
     this.speaker = new Speaker({ clock: c.clock, random: c.random, transport: c.bgpTransport });
@@ -209,12 +232,25 @@ export class StandaloneSpeaker {
     // Every route is resolved before anything changes: a bad file leaves the speaker as it was.
     const routes = new Map(cfg.peers.map((p) => [p.address, this.routesFor(cfg, p)]));
     this.cfg = cfg;
+    if (this.c.cluster && this.sessionStates?.node !== this.name) {
+      // First apply, or SIGHUP gave `node` a new name: the old name's objects go, and the
+      // peers that stay are written under the new one.
+      for (const address of this.neighbors.keys()) this.deleteState(address);
+      this.sessionStates = this.c.cluster(this.name, (error) =>
+        this.c.out.error(
+          `BGPSessionState in the cluster: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+      for (const [address, { neighbor }] of this.neighbors) this.writeState(address, neighbor);
+    }
     const wanted = new Map(cfg.peers.map((p) => [p.address, p]));
     for (const [address, n] of [...this.neighbors]) {
       const p = wanted.get(address);
       if (p && JSON.stringify(p) === n.entry) continue;
       this.neighbors.delete(address);
       await n.neighbor.close('speakersim speaker: peer removed from the configuration');
+      // A changed peer gets its object again when it starts; a removed one keeps none.
+      if (!p) this.deleteState(address);
     }
     for (const p of cfg.peers) {
       if (!this.neighbors.has(p.address)) await this.addPeer(cfg, p);
@@ -240,14 +276,65 @@ export class StandaloneSpeaker {
 
   /**
    * BFD AdminDown first (RFC 5880 6.8.16; RFC 5882 3.2: the peer must not take it as a
-   * failure), then Cease/2 with the shutdown communication, if any (RFC 9003).
+   * failure), then Cease/2 with the shutdown communication, if any (RFC 9003); with a
+   * cluster, its BGPSessionStates are deleted. False when the cluster did not take the
+   * deletions within STOP_CLUSTER_WAIT_MS (reported; its requests may still be open).
    */
-  async stop(shutdownMessage: string | undefined): Promise<void> {
+  async stop(shutdownMessage: string | undefined): Promise<boolean> {
     for (const { neighbor } of this.neighbors.values()) {
       const bfd = neighbor.bfd;
       if (bfd && bfd.state !== BfdState.AdminDown) bfd.adminDown();
     }
     await this.speaker.close(shutdownMessage || undefined);
+    // The cluster keeps no BGPSessionState for a speaker that is gone.
+    this.stopped = true;
+    for (const address of this.neighbors.keys()) this.deleteState(address);
+    if (!this.sessionStates) return true;
+    // A cluster that stops answering must not keep Ctrl-C from ending the speaker.
+    let timer: { cancel(): void } | undefined;
+    const gaveUp = await Promise.race([
+      this.flushSessionStates().then(() => false),
+      new Promise<boolean>(
+        (r) => (timer = this.c.clock.setTimer(STOP_CLUSTER_WAIT_MS, () => r(true))),
+      ),
+    ]);
+    timer?.cancel();
+    if (gaveUp)
+      this.c.out.error(
+        `BGPSessionState in the cluster: not deleted, the cluster did not answer within ${STOP_CLUSTER_WAIT_MS} ms`,
+      );
+    return !gaveUp;
+  }
+
+  /** Waits for the BGPSessionState writes queued so far. */
+  flushSessionStates(): Promise<void> {
+    return this.stateWrites;
+  }
+
+  /** Queues a write of the peer's BGPSessionState as it is now (nothing without a cluster). */
+  private writeState(
+    address: string,
+    neighbor: Neighbor,
+    now: { bgp?: string; bfd?: BfdState } = {},
+  ): void {
+    const states = this.sessionStates;
+    if (!states || this.stopped) return;
+    // The values at the transition: later writes show later states, in order.
+    const snapshot = {
+      peer: address,
+      bgpState: now.bgp ?? neighbor.session.state,
+      // No BFD: no status (the object shows N/A), as FRR's JSON has no peerBfdInfo then.
+      bfdStatus: neighbor.bfdConfigured
+        ? bfdSessionStatus(true, now.bfd ?? neighbor.bfd?.state)
+        : undefined,
+    };
+    this.stateWrites = this.stateWrites.then(() => states.write(snapshot));
+  }
+
+  private deleteState(address: string): void {
+    const states = this.sessionStates;
+    if (!states) return;
+    this.stateWrites = this.stateWrites.then(() => states.delete(address));
   }
 
   /** Closes BFD sessions and transports (after stop() had time to send). */
@@ -337,14 +424,18 @@ export class StandaloneSpeaker {
     this.neighbors.set(p.address, { entry: JSON.stringify(p), neighbor });
     const at = () => new Date(clock.wallNow()).toISOString();
     neighbor.on({
-      bgpTransition: (e) =>
+      bgpTransition: (e) => {
         out.line(
           `${at()} ${p.address} ${e.from} -> ${e.to} (${typeof e.reason === 'string' ? e.reason : JSON.stringify(e.reason)})`,
-        ),
-      bfdTransition: (e) =>
+        );
+        this.writeState(p.address, neighbor, { bgp: e.to });
+      },
+      bfdTransition: (e) => {
         out.line(
           `${at()} ${p.address} BFD ${BFD_STATE_NAMES[e.from].name} -> ${BFD_STATE_NAMES[e.to].name}`,
-        ),
+        );
+        this.writeState(p.address, neighbor, { bfd: e.to });
+      },
       message: (m) => {
         if (m.message.type === 'NOTIFICATION')
           out.line(
@@ -373,6 +464,7 @@ export class StandaloneSpeaker {
         shown = new Map();
       },
     });
+    this.writeState(p.address, neighbor);
     await neighbor.start();
   }
 }
@@ -380,9 +472,30 @@ export class StandaloneSpeaker {
 export async function speakerCommand(
   file: string,
   out: Output,
-  options: { shutdownMessage?: string } = {},
+  options: { shutdownMessage?: string; kubeconfig?: string; namespace?: string } = {},
 ): Promise<number> {
   const cfg = await loadSpeakerConfig(file);
+  let cluster: StandaloneSpeakerComponents['cluster'];
+  let clusterText = '';
+  if (options.kubeconfig) {
+    const namespace = options.namespace ?? SPEAKER_SESSION_STATE_NAMESPACE;
+    const [{ KubeClient }, { sessionStatesIn }, { prepareCluster }] = await Promise.all([
+      import('../k8s/client.js'),
+      import('../metallb/runtime/session-states.js'),
+      import('../scenario/runner/status-mirror.js'),
+    ]);
+    const client = KubeClient.fromKubeconfigFile(options.kubeconfig);
+    try {
+      // The same checks as `run --kubeconfig`: answering, the CRD applied, the namespace there.
+      await prepareCluster(client, [['frrk8s.metallb.io/v1beta1', 'BGPSessionState']], [namespace]);
+    } catch (e) {
+      if (!(e instanceof SpeakersimError)) throw e;
+      out.error(`${e.code}: ${e.message}`);
+      return 1;
+    }
+    cluster = sessionStatesIn(client, namespace);
+    clusterText = `namespace ${namespace} of the cluster in ${options.kubeconfig}`;
+  }
   const clock = new SystemClock();
   const s = new StandaloneSpeaker({
     clock,
@@ -395,11 +508,14 @@ export async function speakerCommand(
         random: systemRandom,
       }),
     out,
+    ...(cluster ? { cluster } : {}),
   });
   await s.apply(cfg);
   out.line(
     `speaker ${s.name} (AS ${cfg.asn}) started with ${cfg.peers.length} peer(s); Ctrl-C stops it, SIGHUP re-reads ${file}, SIGUSR1 prints the Adj-RIB-In`,
   );
+  if (cluster)
+    out.line(`  BGPSessionStates in ${clusterText}: kubectl get bgpsessionstates -A -o wide`);
   const reload = (): void => {
     void loadSpeakerConfig(file)
       .then(async (next) => {
@@ -419,9 +535,12 @@ export async function speakerCommand(
   });
   process.off('SIGHUP', reload);
   process.off('SIGUSR1', dump);
-  await s.stop(options.shutdownMessage ?? 'speakersim speaker stopped');
+  const clean = await s.stop(options.shutdownMessage ?? 'speakersim speaker stopped');
   // Time for the AdminDown packets and the NOTIFICATIONs to leave before the sockets close.
   await new Promise((r) => setTimeout(r, 200));
   await s.close();
+  // Requests to a cluster that hangs would keep the process alive: end it, with exit 1 since
+  // the cluster still shows the sessions.
+  if (!clean) process.exit(1);
   return 0;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
 import { MemoryNetwork } from '../../src/bgp/io/memory.js';
@@ -6,6 +6,10 @@ import { InMemoryBfdNetwork } from '../../src/bfd/io/memory-transport.js';
 import { BuiltinRouter } from '../../src/lab/builtin/router.js';
 import { StandaloneSpeaker, type loadSpeakerConfig } from '../../src/cli/speaker.js';
 import type { Output } from '../../src/cli/output.js';
+import { SPEAKER_SESSION_STATE_NAMESPACE } from '../../src/cli/speaker.js';
+import { KubeClient } from '../../src/k8s/client.js';
+import { sessionStatesIn } from '../../src/metallb/runtime/session-states.js';
+import { clusterProcesses, sessionRows, until as realUntil } from '../support/cluster-process.js';
 
 // `speakersim speaker` against a builtin router, over in-memory BGP and BFD, in virtual time.
 type SpeakerFile = Awaited<ReturnType<typeof loadSpeakerConfig>>;
@@ -16,7 +20,13 @@ const settle = async (): Promise<void> => {
   for (let i = 0; i < 50; i++) await Promise.resolve();
 };
 
-async function setup(opts: { passive?: boolean; listenPort?: number } = {}) {
+async function setup(
+  opts: {
+    passive?: boolean;
+    listenPort?: number;
+    cluster?: { client: KubeClient; namespace: string };
+  } = {},
+) {
   const clock = new ManualClock(Date.UTC(2026, 11, 3, 10, 0, 0));
   const random = new SeededRandom(4);
   const bgpNet = new MemoryNetwork(clock);
@@ -58,6 +68,9 @@ async function setup(opts: { passive?: boolean; listenPort?: number } = {}) {
     bgpTransport: bgpNet.transport(),
     bfdTransport: bfdNet.transportFactory,
     out,
+    ...(opts.cluster
+      ? { cluster: sessionStatesIn(opts.cluster.client, opts.cluster.namespace) }
+      : {}),
   });
   const cfg = (routes: string[]): SpeakerFile => ({
     node: 'node1',
@@ -84,7 +97,7 @@ async function setup(opts: { passive?: boolean; listenPort?: number } = {}) {
   };
   const established = () => router.bgpNeighbors()[NODE]?.state === 'Established';
   const routerRoutes = () => Object.keys(router.bgpRoutes('ipv4').routes).sort();
-  return { clock, router, speaker, lines, cfg, until, established, routerRoutes };
+  return { clock, router, speaker, lines, cfg, until, established, routerRoutes, bfdNet };
 }
 
 describe('speakersim speaker (StandaloneSpeaker)', () => {
@@ -170,4 +183,88 @@ describe('speakersim speaker (StandaloneSpeaker)', () => {
       await t.speaker.close();
     }
   });
+});
+
+// --kubeconfig: the "cluster" is a second speakersim API server process, reached through its
+// kubeconfig only; the speaker runs in virtual time over in-memory transports as above.
+const clusters = clusterProcesses();
+afterAll(() => clusters.stop());
+
+describe('speakersim speaker --kubeconfig (StandaloneSpeaker with a cluster)', () => {
+  it('keeps a BGPSessionState per peer on every transition; deletes it when the peer goes and on stop', async () => {
+    const client = KubeClient.fromKubeconfigFile(await clusters.start());
+    const ns = SPEAKER_SESSION_STATE_NAMESPACE;
+    const seen: string[] = [];
+    const stopWatch = await client.watch(
+      'frrk8s.metallb.io/v1beta1',
+      'BGPSessionState',
+      { namespace: ns },
+      (type, obj) => {
+        const st = (obj['status'] ?? {}) as Record<string, string>;
+        // Created first, then its status written through the status subresource.
+        seen.push(
+          st['bgpStatus']
+            ? `${type} ${st['peer']} ${st['bgpStatus']}/${st['bfdStatus']}`
+            : `${type} ${obj.metadata?.name?.replace(/-[a-z0-9]{5}$/, '-xxxxx')}`,
+        );
+      },
+    );
+    try {
+      const t = await setup({ cluster: { client, namespace: ns } });
+      const rows = async () => {
+        await t.speaker.flushSessionStates();
+        return sessionRows(client, ns);
+      };
+      await t.speaker.apply(t.cfg(['198.18.100.10/32']));
+      await t.until('Established with BFD Up', () => {
+        const n = t.router.bgpNeighbors()[NODE];
+        return n?.state === 'Established' && n.crBfdStatus === 'Up';
+      });
+      expect(await rows()).toEqual([['node1', RTR, 'Established', 'Up']]);
+      // BFD from r1 lost: BFD Down, then BGP torn down (Cease/BFD Down) and waiting in Idle.
+      t.bfdNet.setFilter((d) => d.from.address === RTR);
+      await t.until('BFD Down', () => t.speaker.neighbor(RTR)!.session.state !== 'Established');
+      expect(await rows()).toEqual([['node1', RTR, 'Idle', 'Down']]);
+      t.bfdNet.setFilter(undefined);
+      await t.until(
+        'back',
+        () => t.router.bgpNeighbors()[NODE]?.crBfdStatus === 'Up' && t.established(),
+      );
+      expect(await rows()).toEqual([['node1', RTR, 'Established', 'Up']]);
+      // Every transition reached the cluster, in order (one object, patched each time).
+      await realUntil(() => seen.at(-1) === `MODIFIED ${RTR} Established/Up`, 10_000);
+      expect(seen.slice(0, 9)).toEqual([
+        'ADDED node1-xxxxx',
+        // Before the BFD session exists, as the MetalLB model writes it.
+        `MODIFIED ${RTR} Idle/Unknown`,
+        `MODIFIED ${RTR} Connect/Down`,
+        `MODIFIED ${RTR} OpenSent/Down`,
+        `MODIFIED ${RTR} OpenConfirm/Down`,
+        `MODIFIED ${RTR} Established/Down`,
+        `MODIFIED ${RTR} Established/Up`,
+        // BFD Down first, then the BGP teardown it causes: two writes.
+        `MODIFIED ${RTR} Established/Down`,
+        `MODIFIED ${RTR} Idle/Down`,
+      ]);
+      expect(seen.filter((l) => l.startsWith('ADDED'))).toEqual(['ADDED node1-xxxxx']);
+      // SIGHUP with r1 replaced by another peer: r1's object goes, the new peer's comes.
+      const other = t.cfg([]);
+      other.peers = [{ address: '198.18.0.2', asn: 64500, connectRetry: 1 }];
+      await t.speaker.apply(other);
+      await t.until('other peer tried', () => t.speaker.neighbor('198.18.0.2') !== undefined);
+      const [row, ...more] = await rows();
+      expect(more).toEqual([]);
+      expect(row!.slice(0, 2)).toEqual(['node1', '198.18.0.2']);
+      expect(row![3]).toBe('N/A');
+      // SIGHUP renaming the node: the object is written under the new name only.
+      await t.speaker.apply({ ...other, node: 'node9' });
+      expect((await rows()).map((r) => r.slice(0, 2))).toEqual([['node9', '198.18.0.2']]);
+      // Stop: nothing left in the cluster.
+      await t.speaker.stop('maintenance');
+      expect(await sessionRows(client, ns)).toEqual([]);
+      await t.speaker.close();
+    } finally {
+      stopWatch();
+    }
+  }, 60_000);
 });

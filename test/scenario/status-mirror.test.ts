@@ -1,46 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/k8s/client.js';
 import { loadScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/scenario/runner/run.js';
+import { clusterProcesses, ROOT as root } from '../support/cluster-process.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const dir = mkdtempSync(join(tmpdir(), 'speakersim-cluster-'));
-const children: ChildProcess[] = [];
-afterAll(() => {
-  for (const c of children) c.kill('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
-});
-
-/** A second speakersim API server in its own process, standing in for an existing cluster. */
-async function cluster(args: string[]): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(child);
-  let text = '';
-  return new Promise((ok, fail) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      text += c.toString();
-      const line = text.split('\n').find((l) => l.startsWith('{'));
-      if (line) ok((JSON.parse(line) as { kubeconfig: string }).kubeconfig);
-    });
-    child.on('exit', (code) => fail(new Error(`API server exited with ${code}`)));
-  });
-}
+const clusters = clusterProcesses();
+afterAll(() => clusters.stop());
 
 describe('run --kubeconfig: status CRs into an existing cluster', () => {
   it('the cluster gets BGPSessionState and ServiceBGPStatus, through its kubeconfig only', async () => {
-    const kubeconfig = await cluster([
-      'src/cli/main.ts',
-      'apiserver',
-      '--kubeconfig',
-      join(dir, 'cluster.kubeconfig'),
-    ]);
+    const kubeconfig = await clusters.start();
     const scenario = await loadScenario(join(root, 'scenarios/bfd-down-recovery.yaml'));
     const out = await runScenario(scenario, { clusterKubeconfig: kubeconfig });
     expect(out.failures).toEqual([]);
@@ -72,11 +42,7 @@ describe('run --kubeconfig: status CRs into an existing cluster', () => {
   }, 120_000);
 
   it('a cluster without the CRDs is a setup error that says to apply crds/', async () => {
-    const kubeconfig = await cluster([
-      '--input-type=module',
-      '-e',
-      `const m = await import('./src/k8s/main.ts'); await m.runApiServer(['--port', '0', '--no-crds', '--kubeconfig', ${JSON.stringify(join(dir, 'bare.kubeconfig'))}]);`,
-    ]);
+    const kubeconfig = await clusters.start({ crds: false });
     const scenario = await loadScenario(join(root, 'scenarios/bfd-down-recovery.yaml'));
     const out = await runScenario(scenario, { clusterKubeconfig: kubeconfig });
     expect(out.run.setupError).toMatch(/^ERR_SCENARIO_CLUSTER_CRD_MISSING: .*crds\//);

@@ -8,13 +8,13 @@
  * `pollIntervalMs` > 0 it looks at each session once per interval instead, as frr-status does.
  */
 import type { Clock, Timer } from '../../core/clock.js';
-import type { KubeClient, KubeResource, ObjectRef } from '../../k8s/client.js';
+import type { KubeClient } from '../../k8s/client.js';
 import { bfdSessionStatus } from '../bfd-profile.js';
 import type { ParsedPeer } from '../config.js';
-import { bgpSessionStateObject, sessionPeerName, SESSION_STATE_LABELS } from '../session-state.js';
 import type { PeerRuntime } from './peer-sessions.js';
 import { withOwner, type NodePodOwners } from './pods.js';
-import { sameJson, type StatusWriter } from './writer.js';
+import { SessionStates } from './session-states.js';
+import type { StatusWriter } from './writer.js';
 
 interface SessionSnapshot {
   bgpState: string;
@@ -44,8 +44,8 @@ export class SessionStateQueue {
    * Down and the BGP teardown it causes in the same instant are written as two changes.
    */
   private readonly dirty = new Map<string, SessionSnapshot[]>();
-  /** BGPSessionStates this speaker wrote, by `address|vrf`, with the status last written. */
-  private readonly written = new Map<string, { ref: ObjectRef; status: unknown }>();
+  /** The objects themselves (create, patch on change, duplicates, delete). */
+  private readonly states: SessionStates;
   private flushing: Promise<void> | undefined;
   private pollTimer: Timer | undefined;
   private stopped = false;
@@ -54,6 +54,12 @@ export class SessionStateQueue {
     private readonly options: SessionStateQueueOptions,
     private readonly deps: SessionStateQueueDeps,
   ) {
+    this.states = new SessionStates(deps.client, deps.writer, {
+      node: options.node,
+      namespace: options.frrK8sNamespace,
+      decorate: (o) => withOwner(o, options.owners?.().frrK8s),
+      onProblem: (error) => deps.problem(error),
+    });
     if (options.pollIntervalMs > 0) this.schedulePoll();
   }
 
@@ -129,80 +135,20 @@ export class SessionStateQueue {
     return this.flushing;
   }
 
-  private async existing(peer?: ParsedPeer): Promise<KubeResource[]> {
-    const labels = [`${SESSION_STATE_LABELS.node}=${this.options.node}`];
-    if (peer?.address) labels.push(`${SESSION_STATE_LABELS.peer}=${sessionPeerName(peer.address)}`);
-    try {
-      return await this.deps.client.list('frrk8s.metallb.io/v1beta1', 'BGPSessionState', {
-        namespace: this.options.frrK8sNamespace,
-        labelSelector: labels.join(','),
-      });
-    } catch (error) {
-      this.deps.problem(error);
-      return [];
-    }
-  }
-
   private async write(rt: PeerRuntime, s: SessionSnapshot): Promise<void> {
     if (!rt.parsed.address) return;
-    const writer = this.deps.writer;
-    const want = bgpSessionStateObject(
-      {
-        node: this.options.node,
-        peer: rt.parsed.address,
-        vrf: rt.parsed.vrf,
-        bgpState: s.bgpState,
-        bfdStatus: s.bfdStatus,
-      },
-      this.options.frrK8sNamespace,
-    );
-    // The object this speaker last wrote for the key: patched directly, without a list per
-    // transition (a list and a patch per write made 1,000 sessions' states lag by seconds).
-    const key = `${rt.parsed.address}|${rt.parsed.vrf ?? ''}`;
-    const known = this.written.get(key);
-    if (known) {
-      if (sameJson(known.status, want.status)) return;
-      if (await writer.patchExistingStatus(known.ref, { status: want.status })) {
-        known.status = want.status;
-        return;
-      }
-      // Gone (deleted by hand) or refused: forget it and take the full path below.
-      this.written.delete(key);
-    }
-    const existing = (await this.existing(rt.parsed)).filter(
-      (o) =>
-        (o.metadata?.labels?.[SESSION_STATE_LABELS.vrf] ?? '') ===
-        (want.metadata.labels?.[SESSION_STATE_LABELS.vrf] ?? ''),
-    );
-    const [first, ...duplicates] = existing;
-    // frr-status deletes duplicates of a (node, vrf, neighbor) key.
-    for (const d of duplicates) await writer.delete(d);
-    const remember = (o: KubeResource | undefined): void => {
-      const name = o?.metadata?.name;
-      if (!o || !name) return;
-      const ref = {
-        apiVersion: o.apiVersion,
-        kind: o.kind,
-        metadata: { name, namespace: o.metadata?.namespace },
-      };
-      this.written.set(key, { ref, status: want.status });
-    };
-    if (!first) {
-      const owned = withOwner(want, this.options.owners?.().frrK8s);
-      remember(await writer.createWithStatus(owned as unknown as KubeResource));
-      return;
-    }
-    if (!sameJson((first as { status?: unknown }).status ?? {}, want.status)) {
-      if (!(await writer.patchStatus(first, { status: want.status }))) return;
-    }
-    remember(first);
+    await this.states.write({
+      peer: rt.parsed.address,
+      vrf: rt.parsed.vrf,
+      bgpState: s.bgpState,
+      bfdStatus: s.bfdStatus,
+    });
   }
 
   /** The peer is gone: its BGPSessionStates are deleted. */
   async remove(peer: ParsedPeer): Promise<void> {
     if (!peer.address) return;
-    this.written.delete(`${peer.address}|${peer.vrf ?? ''}`);
-    for (const o of await this.existing(peer)) await this.deps.writer.delete(o);
+    await this.states.delete(peer.address, peer.vrf);
   }
 }
 

@@ -22,6 +22,8 @@ export const MIRRORED_KINDS = [
 ] as const;
 
 const FIELD_MANAGER = 'speakersim';
+/** How long `close` waits for the cluster to take the last writes. */
+export const CLOSE_WAIT_MS = 5_000;
 
 export class StatusMirrorError extends SpeakersimError {
   constructor(
@@ -47,6 +49,35 @@ function portable(obj: KubeResource): KubeResource {
   } as KubeResource;
 }
 
+/**
+ * Checks that the cluster in --kubeconfig answers and serves every one of `kinds` (its CRDs
+ * applied), and creates the namespaces the objects go into.
+ */
+export async function prepareCluster(
+  target: KubeClient,
+  kinds: readonly (readonly [string, string])[],
+  namespaces: string[],
+): Promise<void> {
+  for (const [apiVersion, kind] of kinds) {
+    try {
+      await target.list(apiVersion, kind, { pageSize: 1 });
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      const unreachable = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|fetch failed/.test(why);
+      throw new StatusMirrorError(
+        unreachable ? 'ERR_SCENARIO_CLUSTER_UNREACHABLE' : 'ERR_SCENARIO_CLUSTER_CRD_MISSING',
+        unreachable
+          ? `the cluster in --kubeconfig does not answer: ${why}`
+          : `the cluster in --kubeconfig does not serve ${kind} (${apiVersion}): apply the CRDs first (kubectl apply -f crds/): ${why}`,
+      );
+    }
+  }
+  for (const ns of namespaces) {
+    const ref = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
+    if (!(await target.get(ref))) await target.create(ref as KubeResource);
+  }
+}
+
 export class StatusMirror {
   private queue: Promise<void> = Promise.resolve();
   private readonly stops: (() => void)[] = [];
@@ -68,24 +99,7 @@ export class StatusMirror {
     namespaces: string[],
     onProblem: (message: string) => void,
   ): Promise<StatusMirror> {
-    for (const [apiVersion, kind] of MIRRORED_KINDS) {
-      try {
-        await target.list(apiVersion, kind, { pageSize: 1 });
-      } catch (e) {
-        const why = e instanceof Error ? e.message : String(e);
-        const unreachable = /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|fetch failed/.test(why);
-        throw new StatusMirrorError(
-          unreachable ? 'ERR_SCENARIO_CLUSTER_UNREACHABLE' : 'ERR_SCENARIO_CLUSTER_CRD_MISSING',
-          unreachable
-            ? `the cluster in --kubeconfig does not answer: ${why}`
-            : `the cluster in --kubeconfig does not serve ${kind} (${apiVersion}): apply the CRDs first (kubectl apply -f crds/): ${why}`,
-        );
-      }
-    }
-    for (const ns of namespaces) {
-      const ref = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
-      if (!(await target.get(ref))) await target.create(ref as KubeResource);
-    }
+    await prepareCluster(target, MIRRORED_KINDS, namespaces);
     const mirror = new StatusMirror(target, onProblem);
     for (const [apiVersion, kind] of MIRRORED_KINDS) {
       mirror.stops.push(
@@ -130,8 +144,12 @@ export class StatusMirror {
     await this.queue;
   }
 
-  /** Stops copying after the writes queued so far. */
-  async close(): Promise<void> {
+  /**
+   * Stops copying after the writes queued so far, waiting at most `waitMs` (real time: the
+   * cluster is a real server) so that a cluster that hangs cannot keep a run or a lab from
+   * ending; what was not written is reported.
+   */
+  async close(waitMs = CLOSE_WAIT_MS): Promise<void> {
     for (const stop of this.stops.splice(0)) {
       try {
         stop();
@@ -139,6 +157,15 @@ export class StatusMirror {
         // Already ended.
       }
     }
-    await this.flush();
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      this.flush().then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), waitMs))),
+    ]);
+    clearTimeout(timer);
+    if (!done)
+      this.onProblem(
+        `status to the cluster: the cluster did not answer within ${waitMs} ms; it may not show the last state`,
+      );
   }
 }

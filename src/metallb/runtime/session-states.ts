@@ -1,0 +1,121 @@
+/**
+ * One node's BGPSessionState objects in an API server, kept as frr-k8s's `frr-status` keeps
+ * them (reference §3, §17): one object per (node, VRF, neighbour), created with generateName
+ * and its status subresource, patched only on change, duplicates deleted. Used by the MetalLB
+ * model's node speakers and by `speakersim speaker --kubeconfig`.
+ */
+import type { KubeClient, KubeResource, ObjectRef } from '../../k8s/client.js';
+import {
+  bgpSessionStateObject,
+  sessionPeerName,
+  SESSION_STATE_LABELS,
+  type SessionStateInput,
+} from '../session-state.js';
+import type { BGPSessionState } from '../types.js';
+import { sameJson, StatusWriter } from './writer.js';
+
+export interface SessionStatesOptions {
+  node: string;
+  namespace: string;
+  /** Adds what the caller's objects carry besides (an owner reference). */
+  decorate?: (o: BGPSessionState) => BGPSessionState;
+  /** A list that failed (the write itself reports through the StatusWriter). */
+  onProblem: (error: unknown) => void;
+}
+
+export class SessionStates {
+  /** Objects written, by `peer|vrf`, with the status last written. */
+  private readonly known = new Map<string, { ref: ObjectRef; status: unknown }>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly writer: StatusWriter,
+    private readonly options: SessionStatesOptions,
+  ) {}
+
+  get node(): string {
+    return this.options.node;
+  }
+
+  /** This node's objects (for one peer when given). */
+  async existing(peer?: string): Promise<KubeResource[]> {
+    const labels = [`${SESSION_STATE_LABELS.node}=${this.options.node}`];
+    if (peer) labels.push(`${SESSION_STATE_LABELS.peer}=${sessionPeerName(peer)}`);
+    try {
+      return await this.client.list('frrk8s.metallb.io/v1beta1', 'BGPSessionState', {
+        namespace: this.options.namespace,
+        labelSelector: labels.join(','),
+      });
+    } catch (error) {
+      this.options.onProblem(error);
+      return [];
+    }
+  }
+
+  /** Makes the peer's object show `s` (created when missing). */
+  async write(s: Omit<SessionStateInput, 'node'>): Promise<void> {
+    const want = bgpSessionStateObject({ ...s, node: this.options.node }, this.options.namespace);
+    // The object last written for the key: patched directly, without a list per transition
+    // (a list and a patch per write made 1,000 sessions' states lag by seconds).
+    const key = `${s.peer}|${s.vrf ?? ''}`;
+    const known = this.known.get(key);
+    if (known) {
+      if (sameJson(known.status, want.status)) return;
+      if (await this.writer.patchExistingStatus(known.ref, { status: want.status })) {
+        known.status = want.status;
+        return;
+      }
+      // Gone (deleted by hand) or refused: forget it and take the full path below.
+      this.known.delete(key);
+    }
+    const existing = (await this.existing(s.peer)).filter(
+      (o) =>
+        (o.metadata?.labels?.[SESSION_STATE_LABELS.vrf] ?? '') ===
+        (want.metadata.labels?.[SESSION_STATE_LABELS.vrf] ?? ''),
+    );
+    const [first, ...duplicates] = existing;
+    // frr-status deletes duplicates of a (node, vrf, neighbor) key.
+    for (const d of duplicates) await this.writer.delete(d);
+    const remember = (o: KubeResource | undefined): void => {
+      const name = o?.metadata?.name;
+      if (!o || !name) return;
+      const ref = {
+        apiVersion: o.apiVersion,
+        kind: o.kind,
+        metadata: { name, namespace: o.metadata?.namespace },
+      };
+      this.known.set(key, { ref, status: want.status });
+    };
+    if (!first) {
+      const obj = this.options.decorate ? this.options.decorate(want) : want;
+      remember(await this.writer.createWithStatus(obj as unknown as KubeResource));
+      return;
+    }
+    if (!sameJson((first as { status?: unknown }).status ?? {}, want.status)) {
+      if (!(await this.writer.patchStatus(first, { status: want.status }))) return;
+    }
+    remember(first);
+  }
+
+  /** Deletes the peer's objects (every VRF). */
+  async delete(peer: string, vrf?: string): Promise<void> {
+    this.known.delete(`${peer}|${vrf ?? ''}`);
+    for (const o of await this.existing(peer)) await this.writer.delete(o);
+  }
+}
+
+/**
+ * For `speaker --kubeconfig`: opens a node's SessionStates in `namespace`, with its own
+ * StatusWriter; failed writes and lists go to `onProblem`.
+ */
+export function sessionStatesIn(
+  client: KubeClient,
+  namespace: string,
+): (node: string, onProblem: (error: unknown) => void) => SessionStates {
+  return (node, onProblem) =>
+    new SessionStates(client, new StatusWriter(client, (p) => onProblem(p.error), namespace), {
+      node,
+      namespace,
+      onProblem,
+    });
+}
