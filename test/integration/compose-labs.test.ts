@@ -73,7 +73,7 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft', 'docker'])('labs that never co
       containerName('contract', 'r1'),
     ]);
     expect(String(state.stdout).trim()).toBe('running');
-    expect(cli('lab', 'status', 'contract').stdout).toMatch(/worker0 -> r1 .*Established/);
+    expect(cli('lab', 'status', 'contract').stdout).toMatch(/^worker0\s+r1\s+\S+\s+Established\s/m);
   }, 300_000);
 
   it('another compose lab and a netns lab run beside it', async () => {
