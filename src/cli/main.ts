@@ -344,6 +344,10 @@ async function main(): Promise<void> {
             type: 'string',
             describe: 'namespace of those BGPSessionStates (default openshift-frr-k8s, as run)',
           })
+          .option('pcap', {
+            type: 'string',
+            describe: 'on stop, write every BGP message and BFD packet to this pcap file',
+          })
           .example(
             '$0 speaker --config examples/speaker.yaml',
             'peer with the routers it lists and advertise its routes',
@@ -362,6 +366,7 @@ async function main(): Promise<void> {
             shutdownMessage: message === false ? '' : message,
             ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}),
             ...(a.frrK8sNamespace ? { namespace: a.frrK8sNamespace } : {}),
+            ...(a.pcap ? { pcap: a.pcap } : {}),
           }),
         );
       },

@@ -9,7 +9,7 @@
  * With `--kubeconfig` it keeps one BGPSessionState per peer in that cluster (frr-k8s's shape,
  * written on every BGP and BFD transition) and deletes them on stop.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
 import { Ajv } from 'ajv';
 import { SystemClock, type Clock } from '../core/clock.js';
@@ -35,6 +35,9 @@ import {
   type BfdTransportFactory,
 } from '../bfd/index.js';
 import type { Output } from './output.js';
+import { fnv1a } from '../core/hash.js';
+import { PcapWriter } from '../scenario/report/pcap.js';
+import { tapBfdTransport } from '../scenario/runner/bfd-tap.js';
 import { SpeakersimError } from '../core/errors.js';
 import { bfdSessionStatus } from '../metallb/bfd-profile.js';
 // Types only: the Kubernetes client loads when --kubeconfig asks for it (start-up time).
@@ -173,6 +176,8 @@ export interface StandaloneSpeakerComponents {
    * objects there (sessionStatesIn in metallb/runtime/session-states.ts).
    */
   cluster?: (node: string, onProblem: (error: unknown) => void) => SessionStates;
+  /** `--pcap`: every BGP message (and, through the BFD transport's tap, BFD packet) goes here. */
+  pcap?: PcapWriter;
 }
 
 /** How long stop() waits for the cluster to take the BGPSessionState deletions. */
@@ -437,6 +442,20 @@ export class StandaloneSpeaker {
         this.writeState(p.address, neighbor, { bfd: e.to });
       },
       message: (m) => {
+        if (this.c.pcap && localAddress) {
+          // Node does not tell the ephemeral port: a stable one per session, as `run --pcap`.
+          const me = {
+            address: localAddress,
+            port: 40000 + (fnv1a(`${name}/${p.address}`) % 20000),
+          };
+          const them = { address: p.address, port: p.port ?? 179 };
+          const [from, to] = m.direction === 'sent' ? [me, them] : [them, me];
+          try {
+            this.c.pcap.addBgp(clock.wallNow(), from, to, m.bytes);
+          } catch {
+            // Mixed families on one session cannot be drawn; the console still shows it.
+          }
+        }
         if (m.message.type === 'NOTIFICATION')
           out.line(
             `${at()} ${p.address} NOTIFICATION ${m.direction}: ${describeNotification(m.message.code, m.message.subcode)}`,
@@ -472,7 +491,12 @@ export class StandaloneSpeaker {
 export async function speakerCommand(
   file: string,
   out: Output,
-  options: { shutdownMessage?: string; kubeconfig?: string; namespace?: string } = {},
+  options: {
+    shutdownMessage?: string;
+    kubeconfig?: string;
+    namespace?: string;
+    pcap?: string;
+  } = {},
 ): Promise<number> {
   const cfg = await loadSpeakerConfig(file);
   let cluster: StandaloneSpeakerComponents['cluster'];
@@ -497,18 +521,33 @@ export async function speakerCommand(
     clusterText = `namespace ${namespace} of the cluster in ${options.kubeconfig}`;
   }
   const clock = new SystemClock();
+  const pcap = options.pcap
+    ? new PcapWriter({
+        bgpServerPorts: [...new Set([179, ...cfg.peers.map((p) => p.port ?? 179)])],
+      })
+    : undefined;
   const s = new StandaloneSpeaker({
     clock,
     random: systemRandom,
     bgpTransport: new TcpTransport(clock),
-    bfdTransport: (localAddress, { multihop }) =>
-      createUdpBfdTransport({
+    bfdTransport: async (localAddress, { multihop }) => {
+      const t = await createUdpBfdTransport({
         localAddress,
         listenPort: bfdPortFor(multihop),
         random: systemRandom,
-      }),
+      });
+      if (!pcap) return t;
+      return tapBfdTransport(t, (from, to, payload) => {
+        try {
+          pcap.addBfd(clock.wallNow(), from, to, payload);
+        } catch {
+          // A packet the writer cannot draw stays out of the file.
+        }
+      });
+    },
     out,
     ...(cluster ? { cluster } : {}),
+    ...(pcap ? { pcap } : {}),
   });
   await s.apply(cfg);
   out.line(
@@ -539,6 +578,10 @@ export async function speakerCommand(
   // Time for the AdminDown packets and the NOTIFICATIONs to leave before the sockets close.
   await new Promise((r) => setTimeout(r, 200));
   await s.close();
+  if (pcap && options.pcap) {
+    await writeFile(options.pcap, pcap.toBuffer());
+    out.line(`wrote ${options.pcap} (Wireshark and tshark decode it)`);
+  }
   // Requests to a cluster that hangs would keep the process alive: end it, with exit 1 since
   // the cluster still shows the sessions.
   if (!clean) process.exit(1);

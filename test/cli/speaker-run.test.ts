@@ -6,6 +6,8 @@ import { InMemoryBfdNetwork } from '../../src/bfd/io/memory-transport.js';
 import { BuiltinRouter } from '../../src/lab/builtin/router.js';
 import { StandaloneSpeaker, type loadSpeakerConfig } from '../../src/cli/speaker.js';
 import type { Output } from '../../src/cli/output.js';
+import { PcapWriter } from '../../src/scenario/report/pcap.js';
+import { decodePacket, readPcap } from '../../src/scenario/report/pcap-read.js';
 import { SPEAKER_SESSION_STATE_NAMESPACE } from '../../src/cli/speaker.js';
 import { KubeClient } from '../../src/k8s/client.js';
 import { sessionStatesIn } from '../../src/metallb/runtime/session-states.js';
@@ -25,6 +27,7 @@ async function setup(
     passive?: boolean;
     listenPort?: number;
     cluster?: { client: KubeClient; namespace: string };
+    pcap?: PcapWriter;
   } = {},
 ) {
   const clock = new ManualClock(Date.UTC(2026, 11, 3, 10, 0, 0));
@@ -71,6 +74,7 @@ async function setup(
     ...(opts.cluster
       ? { cluster: sessionStatesIn(opts.cluster.client, opts.cluster.namespace) }
       : {}),
+    ...(opts.pcap ? { pcap: opts.pcap } : {}),
   });
   const cfg = (routes: string[]): SpeakerFile => ({
     node: 'node1',
@@ -123,6 +127,25 @@ describe('speakersim speaker (StandaloneSpeaker)', () => {
       `${RTR} Adj-RIB-In: 1 route(s)`,
       `  198.18.200.0/24 via ${RTR} as-path [64500]`,
     ]);
+  });
+
+  it('--pcap: every BGP message of the session is in the capture, both ways', async () => {
+    const pcap = new PcapWriter();
+    const t = await setup({ pcap });
+    await t.speaker.apply(t.cfg(['198.18.100.10/32']));
+    await t.until('Established', t.established);
+    await t.until('route at r1', () => t.routerRoutes().length === 1);
+    const file = readPcap(pcap.toBuffer());
+    // BGP message types in TCP payloads (16 x 0xff marker, then length, then type).
+    const types = (dir: 'sent' | 'received') =>
+      file.records
+        .map((r) => decodePacket(r.data, file.linkType))
+        .filter((d) => (dir === 'sent' ? d.dstPort === 179 : d.srcPort === 179))
+        .filter((d) => d.payload.length >= 19 && d.payload.subarray(0, 16).every((b) => b === 0xff))
+        .map((d) => d.payload[18]);
+    expect(types('sent')).toEqual(expect.arrayContaining([1, 4, 2])); // OPEN, KEEPALIVE, UPDATE
+    expect(types('received')).toEqual(expect.arrayContaining([1, 4, 2]));
+    expect(file.records.every((r) => decodePacket(r.data, file.linkType).src !== '')).toBe(true);
   });
 
   it('a route with no next hop and no localAddress is refused before anything changes', async () => {
