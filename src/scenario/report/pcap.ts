@@ -12,6 +12,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { SpeakersimError } from '../../core/errors.js';
+import { fnv1a } from '../../core/hash.js';
 import {
   addressBytes,
   ethernetFrame,
@@ -72,16 +73,6 @@ interface TcpConnection {
 }
 
 const endpointKey = (e: Endpoint) => `${e.address}|${e.port}`;
-
-/** FNV-1a, for initial sequence numbers that are stable per connection (no randomness). */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
 
 export class PcapWriter {
   private readonly records: Buffer[] = [];

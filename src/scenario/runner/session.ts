@@ -17,6 +17,7 @@ import { describeNotification } from '../../bgp/wire/index.js';
 import type { BgpMessage } from '../../bgp/wire/types.js';
 import { BFD_STATE_NAMES } from '../../bfd/state-names.js';
 import { PcapWriter } from '../report/pcap.js';
+import { fnv1a } from '../../core/hash.js';
 import { Timeline, diffResources } from '../timeline.js';
 import type { Backend, ClockMode, Manifest, Scenario } from '../types.js';
 import { notificationName } from '../notification-names.js';
@@ -289,7 +290,7 @@ export class ScenarioSession {
             if (this.pcap && local.address) {
               const nodeEp = {
                 address: local.address,
-                port: 40000 + (hash(`${node}/${peer}`) % 20000),
+                port: 40000 + (fnv1a(`${node}/${peer}`) % 20000),
               };
               const peerEp = { address, port: 179 };
               const [from, to] = m.direction === 'sent' ? [nodeEp, peerEp] : [peerEp, nodeEp];
@@ -465,10 +466,4 @@ export class ScenarioSession {
     await this.peers?.down().catch(() => undefined);
     await this.server?.close().catch(() => undefined);
   }
-}
-
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
 }
