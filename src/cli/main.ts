@@ -134,6 +134,7 @@ async function main(): Promise<void> {
               ...(a.json ? { json: a.json } : {}),
               ...(a.report ? { report: a.report } : {}),
               ...(a.pcap ? { pcap: a.pcap } : {}),
+              ...(a.metrics !== undefined ? { metricsPort: a.metrics } : {}),
               ...(a.frrK8sNamespace ? { frrK8sNamespace: a.frrK8sNamespace } : {}),
               ...(poll !== undefined ? { pollSessionState: poll } : {}),
               ...(a.frrMetrics ? { frrMetrics: a.frrMetrics as FrrMetricsNames } : {}),
@@ -347,6 +348,11 @@ async function main(): Promise<void> {
           .option('pcap', {
             type: 'string',
             describe: 'on stop, write every BGP message and BFD packet to this pcap file',
+          })
+          .option('metrics', {
+            type: 'number',
+            describe:
+              "serve /metrics on 127.0.0.1 at this port (0: a free one), frr-k8s's per-peer series incl. received prefixes",
           })
           .example(
             '$0 speaker --config examples/speaker.yaml',

@@ -36,6 +36,9 @@ import {
 } from '../bfd/index.js';
 import type { Output } from './output.js';
 import { fnv1a } from '../core/hash.js';
+import type { BfdDiscardReason } from '../bfd/wire/discard.js';
+import { MessageTally } from '../metallb/message-tally.js';
+import type { SpeakerMetricsSource } from '../metallb/metrics.js';
 import { PcapWriter } from '../scenario/report/pcap.js';
 import { tapBfdTransport } from '../scenario/runner/bfd-tap.js';
 import { SpeakersimError } from '../core/errors.js';
@@ -201,7 +204,10 @@ export class StandaloneSpeaker {
   private readonly speaker: Speaker;
   private readonly bfd: BfdSessionTable;
   /** Neighbors by peer address, with the file entry each was built from. */
-  private readonly neighbors = new Map<string, { entry: string; neighbor: Neighbor }>();
+  private readonly neighbors = new Map<
+    string,
+    { entry: string; neighbor: Neighbor; port: number; tally: MessageTally }
+  >();
   private readonly listening = new Set<string>();
   private cfg: SpeakerFile | undefined;
   /** The peers' BGPSessionStates in the cluster (with `cluster`), for the node of the file. */
@@ -271,6 +277,54 @@ export class StandaloneSpeaker {
   }
 
   /** Prints every peer's Adj-RIB-In, as `show bgp neighbors X received-routes` would. */
+  /**
+   * What `--metrics` serves at each scrape, as frr-k8s's collectors read FRR: per peer the
+   * session state, prefixes sent and received (the Adj-RIB-In) and message counters, and BFD.
+   */
+  metricsSource(): SpeakerMetricsSource {
+    return {
+      bgp: () =>
+        [...this.neighbors].map(([address, { neighbor, port, tally }]) => {
+          const established = neighbor.session.state === 'Established';
+          const received = new Set([...neighbor.peer.adjRibIn.routes()].map((r) => r.prefix));
+          return {
+            address,
+            port,
+            established,
+            prefixesSent: established ? neighbor.peer.adjRibOut.size : 0,
+            prefixesReceived: received.size,
+            messages: tally,
+          };
+        }),
+      bfd: () =>
+        [...this.neighbors].flatMap(([address, { neighbor }]) => {
+          const b = neighbor.bfd;
+          if (!b) return [];
+          return [
+            {
+              address,
+              up: b.state === BfdState.Up,
+              controlPacketsIn: b.counters.packetsReceived,
+              controlPacketsOut: b.counters.packetsSent,
+              upEvents: b.counters.upTransitions,
+              downEvents: b.counters.downTransitions,
+            },
+          ];
+        }),
+      announced: () => [],
+      bfdDiscards: () => {
+        const all: Partial<Record<BfdDiscardReason, number>> = { ...this.bfd.discards };
+        for (const { neighbor } of this.neighbors.values())
+          for (const [k, n] of Object.entries(neighbor.bfd?.counters.discards ?? {}) as [
+            BfdDiscardReason,
+            number,
+          ][])
+            all[k] = (all[k] ?? 0) + n;
+        return all;
+      },
+    };
+  }
+
   printAdjRibIn(): void {
     for (const [address, { neighbor }] of this.neighbors) {
       const rib = [...neighbor.peer.adjRibIn].sort(([a], [b]) => a.localeCompare(b));
@@ -426,7 +480,13 @@ export class StandaloneSpeaker {
       },
       { clock, speaker: this.speaker, bfdTable: this.bfd },
     );
-    this.neighbors.set(p.address, { entry: JSON.stringify(p), neighbor });
+    const tally = new MessageTally();
+    this.neighbors.set(p.address, {
+      entry: JSON.stringify(p),
+      neighbor,
+      port: p.port ?? 179,
+      tally,
+    });
     const at = () => new Date(clock.wallNow()).toISOString();
     neighbor.on({
       bgpTransition: (e) => {
@@ -442,6 +502,7 @@ export class StandaloneSpeaker {
         this.writeState(p.address, neighbor, { bfd: e.to });
       },
       message: (m) => {
+        tally.record(m.direction, m.type);
         if (this.c.pcap && localAddress) {
           // Node does not tell the ephemeral port: a stable one per session, as `run --pcap`.
           const me = {
@@ -496,6 +557,8 @@ export async function speakerCommand(
     kubeconfig?: string;
     namespace?: string;
     pcap?: string;
+    /** Serve /metrics on 127.0.0.1 at this port (0: a free one). */
+    metricsPort?: number;
   } = {},
 ): Promise<number> {
   const cfg = await loadSpeakerConfig(file);
@@ -550,6 +613,19 @@ export async function speakerCommand(
     ...(pcap ? { pcap } : {}),
   });
   await s.apply(cfg);
+  let metrics: { url: string; close(): Promise<void> } | undefined;
+  if (options.metricsPort !== undefined) {
+    const [{ Registry }, { createSpeakerMetrics }, { serveRegistries }] = await Promise.all([
+      import('prom-client'),
+      import('../metallb/metrics.js'),
+      import('../metallb/runtime/metrics-server.js'),
+    ]);
+    const registry = new Registry();
+    // frr-k8s's names: they include received_prefixes_total, what the peers sent.
+    createSpeakerMetrics(registry, s.metricsSource(), 'frrk8s');
+    metrics = await serveRegistries(() => registry, options.metricsPort);
+    out.line(`  metrics: ${metrics.url}/metrics`);
+  }
   out.line(
     `speaker ${s.name} (AS ${cfg.asn}) started with ${cfg.peers.length} peer(s); Ctrl-C stops it, SIGHUP re-reads ${file}, SIGUSR1 prints the Adj-RIB-In`,
   );
@@ -578,6 +654,7 @@ export async function speakerCommand(
   // Time for the AdminDown packets and the NOTIFICATIONs to leave before the sockets close.
   await new Promise((r) => setTimeout(r, 200));
   await s.close();
+  await metrics?.close();
   if (pcap && options.pcap) {
     await writeFile(options.pcap, pcap.toBuffer());
     out.line(`wrote ${options.pcap} (Wireshark and tshark decode it)`);

@@ -7,6 +7,8 @@ import { BuiltinRouter } from '../../src/lab/builtin/router.js';
 import { StandaloneSpeaker, type loadSpeakerConfig } from '../../src/cli/speaker.js';
 import type { Output } from '../../src/cli/output.js';
 import { PcapWriter } from '../../src/scenario/report/pcap.js';
+import { Registry } from 'prom-client';
+import { createSpeakerMetrics } from '../../src/metallb/metrics.js';
 import { decodePacket, readPcap } from '../../src/scenario/report/pcap-read.js';
 import { SPEAKER_SESSION_STATE_NAMESPACE } from '../../src/cli/speaker.js';
 import { KubeClient } from '../../src/k8s/client.js';
@@ -146,6 +148,27 @@ describe('speakersim speaker (StandaloneSpeaker)', () => {
     expect(types('sent')).toEqual(expect.arrayContaining([1, 4, 2])); // OPEN, KEEPALIVE, UPDATE
     expect(types('received')).toEqual(expect.arrayContaining([1, 4, 2]));
     expect(file.records.every((r) => decodePacket(r.data, file.linkType).src !== '')).toBe(true);
+  });
+
+  it('--metrics: frr-k8s series per peer, with what the router sent (Adj-RIB-In) and BFD', async () => {
+    const t = await setup();
+    const registry = new Registry();
+    createSpeakerMetrics(registry, t.speaker.metricsSource(), 'frrk8s');
+    const value = async (name: string) =>
+      (await registry.getSingleMetric(name)!.get()).values.find((v) => v.labels['peer'] === RTR)
+        ?.value;
+    expect(await value('frrk8s_bgp_session_up')).toBeUndefined(); // no peer yet
+    await t.speaker.apply(t.cfg(['198.18.100.10/32', '198.18.100.11/32']));
+    await t.until('Established with BFD Up', () => {
+      const n = t.router.bgpNeighbors()[NODE];
+      return n?.state === 'Established' && n.crBfdStatus === 'Up';
+    });
+    await t.until('route at r1', () => t.routerRoutes().length === 2);
+    expect(await value('frrk8s_bgp_session_up')).toBe(1);
+    expect(await value('frrk8s_bgp_announced_prefixes_total')).toBe(2);
+    expect(await value('frrk8s_bgp_received_prefixes_total')).toBe(1); // r1's 198.18.200.0/24
+    expect(await value('frrk8s_bgp_opens_received')).toBe(1);
+    expect(await value('frrk8s_bfd_session_up')).toBe(1);
   });
 
   it('a route with no next hop and no localAddress is refused before anything changes', async () => {

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
 import type { MetallbRuntime } from './runtime.js';
 
 export interface MetricsServer {
@@ -17,14 +18,31 @@ export async function serveMetrics(
   port = 0,
   host = '127.0.0.1',
 ): Promise<MetricsServer> {
+  return serveRegistries(
+    (target) =>
+      target === undefined || target === 'controller'
+        ? runtime.registry
+        : runtime.nodeRegistry(target),
+    port,
+    host,
+  );
+}
+
+/**
+ * `/metrics` and `/metrics/<target>` from the registry `registryFor` names (undefined: 404).
+ * Also what `speakersim speaker --metrics` serves.
+ */
+export async function serveRegistries(
+  registryFor: (target: string | undefined) => Registry | undefined,
+  port = 0,
+  host = '127.0.0.1',
+): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
       const m = path.match(/^\/metrics(?:\/([^/]+))?$/);
       const target = m
-        ? m[1] === undefined || m[1] === 'controller'
-          ? runtime.registry
-          : runtime.nodeRegistry(decodeURIComponent(m[1]))
+        ? registryFor(m[1] === undefined ? undefined : decodeURIComponent(m[1]))
         : undefined;
       if (!target || req.method !== 'GET') {
         res.writeHead(404, { 'content-type': 'text/plain' });
