@@ -302,7 +302,11 @@ async function main(): Promise<void> {
             describe: 'durable store: every write is fsynced before it is acknowledged',
           })
           .option('kubeconfig', { type: 'string' })
-          .option('token', { type: 'string' })
+          .option('token-file', {
+            type: 'string',
+            describe:
+              'require this bearer token (first line of the file; or SPEAKERSIM_API_TOKEN): never on the command line, where ps shows it',
+          })
           .option('tls', { type: 'boolean', default: false })
           .example(
             '$0 apiserver --port 6443 --kubeconfig ./kubeconfig',
@@ -312,7 +316,7 @@ async function main(): Promise<void> {
         const args = ['--port', String(a.port)];
         if (a.dataDir) args.push('--data-dir', a.dataDir);
         if (a.kubeconfig) args.push('--kubeconfig', a.kubeconfig);
-        if (a.token) args.push('--token', a.token);
+        if (a.tokenFile) args.push('--token-file', a.tokenFile);
         if (a.tls) args.push('--tls');
         for (const ns of ['metallb-system', 'openshift-frr-k8s', 'frr-k8s-system'])
           args.push('--namespace', ns);

@@ -1,11 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ApiServer, type ApiServerOptions } from './api-server.js';
 
 /**
  * `speakersim apiserver` entry: starts the API server and prints one JSON line
  * `{"url":..., "kubeconfig":..., "resourceVersion":...}` on stdout when it is ready.
- * Flags: --port N, --host H, --data-dir DIR, --kubeconfig FILE, --token T, --tls, --no-crds,
- * --namespace NS (repeatable).
+ * Flags: --port N, --host H, --data-dir DIR, --kubeconfig FILE, --token-file FILE, --tls,
+ * --no-crds, --namespace NS (repeatable). The bearer token comes from that file or from
+ * SPEAKERSIM_API_TOKEN, never from argv, where any local user would read it (`ps`).
  */
 export async function runApiServer(argv: string[]): Promise<ApiServer> {
   const { values } = parseArgs({
@@ -15,7 +17,7 @@ export async function runApiServer(argv: string[]): Promise<ApiServer> {
       host: { type: 'string', default: '127.0.0.1' },
       'data-dir': { type: 'string' },
       kubeconfig: { type: 'string' },
-      token: { type: 'string' },
+      'token-file': { type: 'string' },
       tls: { type: 'boolean', default: false },
       'no-crds': { type: 'boolean', default: false },
       namespace: { type: 'string', multiple: true },
@@ -29,7 +31,11 @@ export async function runApiServer(argv: string[]): Promise<ApiServer> {
   };
   if (values['data-dir']) options.dataDir = values['data-dir'];
   if (values.kubeconfig) options.kubeconfigPath = values.kubeconfig;
-  if (values.token) options.token = values.token;
+  const token = values['token-file']
+    ? readFileSync(values['token-file'], 'utf8').split('\n')[0]!.trim()
+    : process.env['SPEAKERSIM_API_TOKEN'];
+  if (values['token-file'] && !token) throw new Error(`${values['token-file']}: no token in it`);
+  if (token) options.token = token;
   if (values['no-crds']) options.crdDir = false;
   if (values.namespace) options.namespaces = values.namespace;
   const server = await ApiServer.start(options);
