@@ -54,7 +54,7 @@ export class PeerSessions {
   private readonly speaker: Speaker;
   private readonly bfdTable: BfdSessionTable;
   /** BFDProfiles whose echo mode this node already reported as not transmitted. */
-  private readonly echoReported = new Set<string>();
+  private readonly warned = new Set<string>();
   private readonly peers = new Map<string, PeerRuntime>();
   private readonly listening = new Set<string>();
 
@@ -176,13 +176,26 @@ export class PeerSessions {
       tally: new MessageTally(),
     };
     this.peers.set(name, rt);
-    if (!parsed.address) {
-      this.events.problem(
-        this.node,
-        new SpeakersimError(
+    // What speakersim cannot run yet is said where a user looks (a Warning Event on the BGPPeer,
+    // kubectl describe / get events) and never run half: no session in the default VRF instead.
+    const unsupported = !parsed.address
+      ? ([
           'ERR_SPEAKER_UNNUMBERED',
-          `peer ${name}: unnumbered BGP (interface ${parsed.iface}) is not supported`,
-        ),
+          `unnumbered BGP (interface ${parsed.iface}) is not supported by speakersim; the session is not run`,
+        ] as const)
+      : parsed.vrf
+        ? ([
+            'ERR_SPEAKER_VRF_UNSUPPORTED',
+            `VRF ${parsed.vrf} is not supported by speakersim yet; the session is not run (nor run in the default VRF instead)`,
+          ] as const)
+        : undefined;
+    if (unsupported || !parsed.address) {
+      const [code, why] = unsupported!;
+      await this.warnOnce(
+        `peer:${name}`,
+        new SpeakersimError(code, `node ${this.node}: peer ${name}: ${why}`),
+        { apiVersion: 'metallb.io/v1beta2', kind: 'BGPPeer', name },
+        'PeerNotSupported',
       );
       return;
     }
@@ -274,27 +287,42 @@ export class PeerSessions {
    * BFDProfile, as `kubectl describe bfdprofile` shows it.
    */
   private async reportEchoNotTransmitted(profile: string, reason: string): Promise<void> {
-    if (this.echoReported.has(profile)) return;
-    this.echoReported.add(profile);
-    this.events.problem(
-      this.node,
+    await this.warnOnce(
+      `echo:${profile}`,
       new SpeakersimError('ERR_BFD_ECHO_NOT_TRANSMITTED', `node ${this.node}: ${reason}`),
+      { apiVersion: 'metallb.io/v1beta1', kind: 'BFDProfile', name: profile },
+      'EchoNotTransmitted',
     );
+  }
+
+  /**
+   * Reports `error` once per `key` for this node: on the timeline/log (problem) and as a Warning
+   * Event on the MetalLB object it concerns.
+   */
+  private async warnOnce(
+    key: string,
+    error: SpeakersimError,
+    about: { apiVersion: string; kind: string; name: string },
+    reason: string,
+  ): Promise<void> {
+    if (this.warned.has(key)) return;
+    this.warned.add(key);
+    this.events.problem(this.node, error);
     try {
       await this.writer.event(
         {
-          apiVersion: 'metallb.io/v1beta1',
-          kind: 'BFDProfile',
-          metadata: { name: profile, namespace: this.options.metallbNamespace },
+          apiVersion: about.apiVersion,
+          kind: about.kind,
+          metadata: { name: about.name, namespace: this.options.metallbNamespace },
         },
         'Warning',
-        'EchoNotTransmitted',
-        `node ${this.node}: ${reason}`,
+        reason,
+        error.message,
         `speaker-${this.node}`,
         new Date(this.components.clock.wallNow()).toISOString(),
       );
-    } catch (error) {
-      this.events.problem(this.node, error);
+    } catch (e) {
+      this.events.problem(this.node, e);
     }
   }
 
