@@ -205,7 +205,7 @@ export function createSpeakerMetrics(
         ],
     ),
   ];
-  // Echo mode is refused (README, known limits), so no echo packet is ever sent or received;
+  // Echo is never transmitted (README, known limits), so no echo packet is sent or received;
   // zebra tells bfdd of interface changes and the simulated node has none: those stay at 0.
   const bfd: [string, Kind, string, (s: BfdPeerSample) => number][] = [
     ['session_up', 'gauge', 'BFD session state (1 is up, 0 is down)', (s) => +s.up],
