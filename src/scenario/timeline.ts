@@ -57,7 +57,7 @@ export interface BfdTransitionEvent extends Stamp {
   peer: string;
   from: BfdSessionState;
   to: BfdSessionState;
-  /** RFC 5880 4.1 diagnostic name, e.g. `Control Detection Time Expired`. */
+  /** RFC 5880 4.1 diagnostic as FRR's `show bfd peers` words it, e.g. `control detection time expired`. */
   diagnostic?: string;
 }
 

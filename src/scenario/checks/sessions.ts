@@ -6,6 +6,7 @@ import { sessionPeerName } from '../../metallb/session-state.js';
 import { checkNode, resolvePeer } from '../references.js';
 import type { CheckDef } from '../registry/types.js';
 import type { SessionStateMatcher } from '../types.js';
+import type { TimelineEvent } from '../timeline.js';
 
 export interface SessionsExpectation {
   kind: 'sessions';
@@ -105,12 +106,37 @@ export const sessionsCheck: CheckDef<SessionsExpectation> = {
       const m = e.sequence[i];
       if (m && matches(m, o)) i++;
     }
+    const ok = i === e.sequence.length;
+    const states = seen.length
+      ? seen.map((o) => `${o.bgp}/BFD ${o.bfd}`).join(' -> ')
+      : '<no BGPSessionState seen>';
     return {
-      ok: i === e.sequence.length,
+      ok,
       expected: e.sequence.map(matcherText).join(' -> '),
-      actual: seen.length
-        ? seen.map((o) => `${o.bgp}/BFD ${o.bfd}`).join(' -> ')
-        : '<no BGPSessionState seen>',
+      // A failed order is explained by what caused it: which side ended the session, and when.
+      actual: ok ? states : `${states}${causes(s.timeline.events(), e.node, e.peer, since)}`,
     };
   },
 };
+
+/** The speaker's BGP/BFD transitions and NOTIFICATIONs for one session since `since` (last 8). */
+function causes(
+  events: readonly TimelineEvent[],
+  node: string,
+  peer: string,
+  since: number,
+): string {
+  const lines: string[] = [];
+  for (const x of events) {
+    if (x.t < since || !('node' in x) || x.node !== node || !('peer' in x) || x.peer !== peer)
+      continue;
+    const at = `${Math.round(x.t)} ms`;
+    if (x.kind === 'bgp-transition')
+      lines.push(`${at} BGP ${x.from} -> ${x.to}${x.reason ? ` (${x.reason})` : ''}`);
+    else if (x.kind === 'bfd-transition')
+      lines.push(`${at} BFD ${x.from} -> ${x.to}${x.diagnostic ? ` (${x.diagnostic})` : ''}`);
+    else if (x.kind === 'message' && x.notification)
+      lines.push(`${at} NOTIFICATION ${x.notification.name} ${x.direction}`);
+  }
+  return lines.length ? `; meanwhile: ${lines.slice(-8).join(', ')}` : '';
+}

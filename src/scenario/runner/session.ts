@@ -15,7 +15,7 @@ import { MetallbRuntime } from '../../metallb/runtime/runtime.js';
 import type { FrrMetricsNames } from '../../metallb/metrics.js';
 import { describeNotification } from '../../bgp/wire/index.js';
 import type { BgpMessage } from '../../bgp/wire/types.js';
-import { BFD_STATE_NAMES } from '../../bfd/state-names.js';
+import { BFD_DIAGNOSTIC_TEXT, BFD_STATE_NAMES } from '../../bfd/state-names.js';
 import { PcapWriter } from '../report/pcap.js';
 import { fnv1a } from '../../core/hash.js';
 import { Timeline, diffResources } from '../timeline.js';
@@ -283,7 +283,7 @@ export class ScenarioSession {
               peer: this.peerAddress(node, peer),
               from: BFD_STATE_NAMES[e.from].name,
               to: BFD_STATE_NAMES[e.to].name,
-              diagnostic: String(e.diagnostic),
+              diagnostic: BFD_DIAGNOSTIC_TEXT[e.diagnostic] ?? String(e.diagnostic),
             }),
           message: (node, peer, m, local) => {
             const address = this.peerAddress(node, peer);

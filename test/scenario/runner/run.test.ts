@@ -68,6 +68,48 @@ steps:
       timeout: 2s
 `;
 
+const WRONG_ORDER = `name: wrong-order
+backend: builtin
+clock: virtual
+topology:
+  routers:
+    - name: r1
+      asn: 64500
+      addresses: {ipv4: 198.18.0.1/24}
+      bfd: {receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3}
+  nodes:
+    - {name: worker0, addresses: {ipv4: 198.18.0.101/24}}
+resources:
+  - file: ${join(root, 'scenarios/manifests/sim/namespaces.yaml')}
+  - file: ${join(root, 'scenarios/manifests/common/pool.yaml')}
+  - file: ${join(root, 'scenarios/manifests/common/peer-r1-bfd.yaml')}
+steps:
+  - wait:
+      sessions: {node: worker0, peer: r1, sequence: [{bgp: Established, bfd: Up}]}
+      timeout: 1m
+  - drop: {protocol: bfd, router: r1, direction: to-node}
+  - name: the teardown before the BFD Down (wrong on purpose)
+    expect:
+      sessions: {node: worker0, peer: r1, since: step, sequence: [{bgp: Idle, bfd: Up}]}
+      timeout: 3s
+`;
+
+describe('a session order that did not happen is explained', () => {
+  it('names the transitions and NOTIFICATIONs of the window beside the states seen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'speakersim-order-'));
+    const file = join(dir, 'order.yaml');
+    writeFileSync(file, WRONG_ORDER);
+    const out = await runScenario(await loadScenario(file, { allowOutsideFiles: true }), {});
+    expect(out.failures).toHaveLength(1);
+    const actual = out.failures[0]!.actual ?? '';
+    expect(actual).toMatch(/^Established\/BFD Up -> Established\/BFD Down -> Idle\/BFD Down/);
+    // Which side ended the session: the speaker's BFD detection, then its Cease / BFD Down.
+    expect(actual).toMatch(
+      /meanwhile: (\d+) ms BFD Up -> Down \(control detection time expired\), \1 ms BGP Established -> Idle \(bfd-down\), \1 ms NOTIFICATION cease\/bfd-down sent$/,
+    );
+  }, 60_000);
+});
+
 describe('a wrong expectation fails clearly', () => {
   const dir = mkdtempSync(join(tmpdir(), 'speakersim-wrong-'));
   const file = join(dir, 'wrong.yaml');
