@@ -3,7 +3,7 @@ import type { NotificationMessage } from '../../wire/types.js';
 import { CeaseSubcode } from '../codes.js';
 import type { FsmEvent } from '../events.js';
 import type { TransitionReason } from '../reasons.js';
-import { cease, toIdle } from '../procedures.js';
+import { cease, holdTimerExpired, restartKeepaliveTimer, toIdle } from '../procedures.js';
 import { encodeShutdownCommunication } from '../shutdown-communication.js';
 import type { Transition } from '../transition.js';
 
@@ -47,4 +47,52 @@ export function automaticStopWithCease(
   const valid = typeof s === 'number' && Number.isInteger(s) && s >= 0 && s <= 255;
   const subcode = valid ? s : CeaseSubcode.UNSPECIFIED;
   toIdle(tx, 'automatic-stop', { notification: cease(subcode), counter: 'increment' });
+}
+
+/**
+ * Events that OpenSent, OpenConfirm and Established handle alike (RFC 4271 8.2.2): ManualStop
+ * (1) and AutomaticStop (2) with Cease, HoldTimer_Expires (10), and a second connection
+ * (14-17), which the runtime tracks until its OPEN for the collision check (RFC 4271 6.8).
+ * Returns true when `event` was one of them.
+ */
+export function afterOpenSent(tx: Transition, event: NormalizedEvent): boolean {
+  switch (event.type) {
+    case 'ManualStop':
+      manualStopWithCease(tx, event);
+      return true;
+    case 'AutomaticStop':
+      automaticStopWithCease(tx, event);
+      return true;
+    case 'HoldTimer_Expires':
+      holdTimerExpired(tx);
+      return true;
+    case 'TcpConnection_Valid':
+    case 'Tcp_CR_Invalid':
+    case 'Tcp_CR_Acked':
+    case 'TcpConnectionConfirmed':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
+ * What OpenConfirm and Established also share, besides afterOpenSent: KeepaliveTimer_Expires
+ * (11) sends a KEEPALIVE and restarts the timer (it never ran when the negotiated hold time is
+ * zero); TcpConnectionFails (18) goes to Idle with ConnectRetryCounter + 1.
+ */
+export function afterOpenConfirm(tx: Transition, event: NormalizedEvent): boolean {
+  if (afterOpenSent(tx, event)) return true;
+  const negotiated = tx.state.negotiated;
+  switch (event.type) {
+    case 'KeepaliveTimer_Expires':
+      tx.emit({ type: 'SendKeepalive' });
+      if (negotiated) restartKeepaliveTimer(tx, negotiated);
+      return true;
+    case 'TcpConnectionFails':
+      toIdle(tx, 'tcp-failed', { counter: 'increment' });
+      return true;
+    default:
+      return false;
+  }
 }

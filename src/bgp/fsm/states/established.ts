@@ -1,48 +1,17 @@
 /** RFC 4271 8.2.2 Established: UPDATEs flow, KEEPALIVEs keep the session alive. */
 import { FsmErrorSubcode } from '../codes.js';
-import {
-  collisionCease,
-  errorToIdle,
-  holdTimerExpired,
-  fsmError,
-  restartHoldTimer,
-  restartKeepaliveTimer,
-  toIdle,
-} from '../procedures.js';
+import { collisionCease, errorToIdle, fsmError, restartHoldTimer, toIdle } from '../procedures.js';
 import type { StateHandler } from './common.js';
-import { automaticStopWithCease, manualStopWithCease, received } from './common.js';
+import { afterOpenConfirm, received } from './common.js';
 
 export const established: StateHandler = (tx, event) => {
+  // RFC 4271 8.2.2 events 1, 2, 10, 11, 14-18 (events 14-17: a second connection is tracked by
+  // the runtime until it sends an OPEN, collision check with CollisionDetectEstablishedState).
+  if (afterOpenConfirm(tx, event)) return;
   const negotiated = tx.state.negotiated;
   switch (event.type) {
-    case 'ManualStop':
-      // RFC 4271 8.2.2 event 2: Cease, delete routes, ConnectRetryCounter to zero.
-      manualStopWithCease(tx, event);
-      return;
-    case 'AutomaticStop':
-      automaticStopWithCease(tx, event);
-      return;
-    case 'HoldTimer_Expires':
-      holdTimerExpired(tx);
-      return;
-    case 'KeepaliveTimer_Expires':
-      // RFC 4271 8.2.2 event 11: send KEEPALIVE, restart the KeepaliveTimer (unless the
-      // negotiated hold time is zero, in which case the timer never ran).
-      tx.emit({ type: 'SendKeepalive' });
-      if (negotiated) restartKeepaliveTimer(tx, negotiated);
-      return;
-    case 'TcpConnection_Valid':
-    case 'Tcp_CR_Invalid':
-    case 'Tcp_CR_Acked':
-    case 'TcpConnectionConfirmed':
-      // RFC 4271 8.2.2 events 14-17: a second connection is tracked by the runtime until it
-      // sends an OPEN (collision check with CollisionDetectEstablishedState, RFC 4271 6.8).
-      return;
     case 'OpenCollisionDump':
       toIdle(tx, 'collision', { notification: collisionCease(), counter: 'increment' });
-      return;
-    case 'TcpConnectionFails':
-      toIdle(tx, 'tcp-failed', { counter: 'increment' });
       return;
     case 'NotifMsgVerErr':
     case 'NotifMsg':

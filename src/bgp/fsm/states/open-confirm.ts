@@ -1,42 +1,14 @@
 /** RFC 4271 8.2.2 OpenConfirm: both OPENs exchanged, waiting for the peer's KEEPALIVE. */
 import { FsmErrorSubcode } from '../codes.js';
-import {
-  collisionCease,
-  holdTimerExpired,
-  fsmError,
-  restartHoldTimer,
-  restartKeepaliveTimer,
-  toIdle,
-} from '../procedures.js';
+import { collisionCease, fsmError, restartHoldTimer, toIdle } from '../procedures.js';
 import type { StateHandler } from './common.js';
-import { automaticStopWithCease, manualStopWithCease, received } from './common.js';
+import { afterOpenConfirm, received } from './common.js';
 
 export const openConfirm: StateHandler = (tx, event) => {
+  // RFC 4271 8.2.2 events 1, 2, 10, 11, 14-18 (second connections are the runtime's, 6.8).
+  if (afterOpenConfirm(tx, event)) return;
   const negotiated = tx.state.negotiated;
   switch (event.type) {
-    case 'ManualStop':
-      manualStopWithCease(tx, event);
-      return;
-    case 'AutomaticStop':
-      automaticStopWithCease(tx, event);
-      return;
-    case 'HoldTimer_Expires':
-      holdTimerExpired(tx);
-      return;
-    case 'KeepaliveTimer_Expires':
-      // RFC 4271 8.2.2 event 11: send KEEPALIVE, restart the KeepaliveTimer.
-      tx.emit({ type: 'SendKeepalive' });
-      if (negotiated) restartKeepaliveTimer(tx, negotiated);
-      return;
-    case 'TcpConnection_Valid':
-    case 'Tcp_CR_Invalid':
-    case 'Tcp_CR_Acked':
-    case 'TcpConnectionConfirmed':
-      // RFC 4271 8.2.2 events 14-17: second connections are the runtime's (RFC 4271 6.8).
-      return;
-    case 'TcpConnectionFails':
-      toIdle(tx, 'tcp-failed', { counter: 'increment' });
-      return;
     case 'NotifMsg':
       toIdle(tx, received(event.notification), { counter: 'increment' });
       return;

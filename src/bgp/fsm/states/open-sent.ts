@@ -2,35 +2,15 @@
 import { FsmErrorSubcode } from '../codes.js';
 import { jittered } from '../jitter.js';
 import { checkOpen } from '../open.js';
-import {
-  acceptOpen,
-  collisionCease,
-  errorToIdle,
-  fsmError,
-  holdTimerExpired,
-  toIdle,
-} from '../procedures.js';
+import { acceptOpen, collisionCease, errorToIdle, fsmError, toIdle } from '../procedures.js';
 import type { StateHandler } from './common.js';
-import { automaticStopWithCease, manualStopWithCease, received } from './common.js';
+import { afterOpenSent, received } from './common.js';
 
 export const openSent: StateHandler = (tx, event) => {
+  // RFC 4271 8.2.2 events 1, 2, 10 and 14-17 (a second connection is tracked by the runtime for
+  // collision detection, RFC 4271 6.8, until its OPEN arrives).
+  if (afterOpenSent(tx, event)) return;
   switch (event.type) {
-    case 'ManualStop':
-      manualStopWithCease(tx, event);
-      return;
-    case 'AutomaticStop':
-      automaticStopWithCease(tx, event);
-      return;
-    case 'HoldTimer_Expires':
-      holdTimerExpired(tx);
-      return;
-    case 'TcpConnection_Valid':
-    case 'Tcp_CR_Invalid':
-    case 'Tcp_CR_Acked':
-    case 'TcpConnectionConfirmed':
-      // RFC 4271 8.2.2 events 14-17: a second connection is tracked by the runtime for
-      // collision detection (RFC 4271 6.8) until its OPEN arrives.
-      return;
     case 'TcpConnectionFails':
       // RFC 4271 8.2.2 event 18: close the connection, restart the ConnectRetryTimer, keep
       // listening, Active. The 4-minute HoldTimer belonged to the dead connection.
