@@ -139,7 +139,7 @@ export async function labUpCommand(
   // The same rules as `run`: allowed address ranges for real backends, clock for the backend.
   const checked = checkRunSettings(scenario, { backend, clock: 'real' });
   if (checked.errors.length) {
-    for (const e of checked.errors) out.error(e.message);
+    for (const e of checked.errors) failed(out, e);
     return 1;
   }
   const running = registry.read(name);
