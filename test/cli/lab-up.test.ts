@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { labUpCommand } from '../../src/cli/lab.js';
-import type { Output } from '../../src/cli/output.js';
+import { capture } from './capture.js';
 import { LabRegistry, type LabRecord } from '../../src/lab/registry.js';
 
 // `lab up` refusals: each returns 1 with its code before any lab exists, and leaves the
@@ -21,16 +21,6 @@ afterAll(() => {
 });
 const registry = new LabRegistry(join(dir, 'labs'));
 beforeEach(() => rmSync(registry.dir, { recursive: true, force: true }));
-
-function capture(): Output & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    line: (t) => lines.push(t),
-    error: (t) => lines.push(t),
-    status: () => undefined,
-  };
-}
 
 /** Another lab, owned by a live process (our parent), holding `blocks`. */
 function otherLab(name: string, blocks: string[]): LabRecord {
