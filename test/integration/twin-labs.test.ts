@@ -9,7 +9,8 @@ import { labStatus } from '../../src/lab/lifecycle.js';
 import { LAB_RUN_ROOT } from '../../src/lab/names.js';
 import type { LabRecord } from '../../src/lab/registry.js';
 import { overlappingBlocks, relocateText } from '../../src/lab/relocate.js';
-import { bgpRoutes, waitFor } from '../../src/lab/router-state.js';
+import { parseBgpRoutes } from '../../src/lab/frr-json.js';
+import { waitFor } from '../../src/lab/router-state.js';
 import { labLeftovers } from '../../src/lab/teardown.js';
 import type { Backend } from '../../src/scenario/types.js';
 import { integration, type Need, serialLabFile } from './require.js';
@@ -51,9 +52,21 @@ function twins(backend: Exclude<Backend, 'builtin'>, needs: readonly Need[]): vo
     const until = async (what: string, ok: () => boolean, ms: number) =>
       waitFor(what, () => Promise.resolve(ok() ? true : undefined), ms);
     /** The lab's service route on its router, at the lab's (relocated) address. */
-    const routeOf = async (name: string) => {
+    const routeOf = (name: string) => {
       const prefix = relocateText(SERVICE_ROUTE, record(name).relocation ?? []);
-      const table = await bgpRoutes({ lab: name, router: 'r1' }, 'ipv4');
+      // Through the lab's own vtysh (`inject vtysh`), which reaches netns and compose routers.
+      const show = cli(
+        'inject',
+        'vtysh',
+        '--lab',
+        name,
+        '--router',
+        'r1',
+        '--command',
+        'show bgp ipv4 unicast json',
+      );
+      if (show.status !== 0) throw new Error(show.stderr);
+      const table = parseBgpRoutes(show.stdout, 'ipv4');
       return { prefix, paths: table.routes[prefix] ?? [] };
     };
     const pids: number[] = [];
@@ -86,7 +99,10 @@ function twins(backend: Exclude<Backend, 'builtin'>, needs: readonly Need[]): vo
         await until(`${name} Established`, () => established(name), 120_000);
         const route = await waitFor(
           `${name} route`,
-          async () => ((await routeOf(name)).paths.length === 2 ? routeOf(name) : undefined),
+          () => {
+            const r = routeOf(name);
+            return Promise.resolve(r.paths.length === 2 ? r : undefined);
+          },
           60_000,
         );
         // Two paths (worker0, worker1), each with a next hop in the lab's own node block.
@@ -94,7 +110,7 @@ function twins(backend: Exclude<Backend, 'builtin'>, needs: readonly Need[]): vo
         const plan = record(name).relocation ?? [];
         expect(hops).toEqual(['198.18.0.101', '198.18.0.102'].map((h) => relocateText(h, plan)));
       }
-      expect((await routeOf(names[0])).prefix).not.toBe((await routeOf(names[1])).prefix);
+      expect(routeOf(names[0]).prefix).not.toBe(routeOf(names[1]).prefix);
       if (backend === 'netns') {
         for (const name of names) {
           pids.push(...(await labStatus(name)).routers.flatMap((r) => Object.values(r.pids)));
@@ -124,7 +140,7 @@ function twins(backend: Exclude<Backend, 'builtin'>, needs: readonly Need[]): vo
       await until(`${names[1]} down`, () => !established(names[1]), 30_000);
       for (let i = 0; i < 5; i++) {
         expect(established(names[0])).toBe(true);
-        expect((await routeOf(names[0])).paths.length).toBe(2);
+        expect(routeOf(names[0]).paths.length).toBe(2);
         await new Promise((r) => setTimeout(r, 500));
       }
       expect(cli('inject', 'link-up', '--lab', names[1], '--router', 'r1').status).toBe(0);
