@@ -70,12 +70,12 @@ function addressText(family: Family, value: bigint): string {
     : Address6.fromBigInt(value).correctForm();
 }
 
-export function netText(n: Net): string {
+function netText(n: Net): string {
   return `${addressText(n.family, n.start)}/${n.len}`;
 }
 
 /** A CIDR (or a bare address, as its /32 or /128) as a network; undefined if it is neither. */
-export function parseNet(cidr: string): Net | undefined {
+function parseNet(cidr: string): Net | undefined {
   const family: Family = cidr.includes(':') ? 6 : 4;
   try {
     const a = family === 4 ? new Address4(cidr) : new Address6(cidr);
