@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conflictingRoutes } from '../../src/lab/host-routes.js';
+import { conflictingRoutes, hostRouteBlocks } from '../../src/lab/host-routes.js';
 import { parseLinkJson, parseNetnsList, parseNftTables } from '../../src/lab/kernel.js';
 import { plannedNames } from '../../src/lab/names.js';
 import { wiringPlan } from '../../src/lab/netns.js';
@@ -73,6 +73,22 @@ describe('host route conflicts', () => {
     expect(conflictingRoutes(t, routes).map((r) => r.dst)).toEqual([
       '198.18.0.0/16',
       '2001:db8::/32',
+      '198.18.0.7',
+    ]);
+  });
+
+  it('gives a relocating lab the blocks others hold: not its own links, default, link-local', () => {
+    const routes = [
+      { dst: 'default', dev: 'eth0' },
+      { dst: '198.18.0.0/24', dev: 'ssim-w-b0' },
+      { dst: '198.18.1.0/24', dev: 'ssim-x-b0' },
+      { dst: 'fe80::/64', dev: 'ssim-x-b0' },
+      { dst: '2001:db8:1::/64', dev: 'ssim-x-b0' },
+      { dst: '198.18.0.7', dev: 'tun0' },
+    ];
+    expect(hostRouteBlocks('w', routes)).toEqual([
+      '198.18.1.0/24',
+      '2001:db8:1::/64',
       '198.18.0.7',
     ]);
   });
