@@ -3,9 +3,10 @@
  * test/lab/contract/two-nodes.yaml twice, started one after the other or both at once (the
  * second is relocated either way), through the CLI as a user runs it; per run the time until
  * each `lab up` returns, until both labs show all sessions Established, and each `lab down`.
- * Needs root and FRR (netns), plus a Docker engine (DOCKER_HOST) and the FRR image (compose).
+ * Needs root and FRR (netns), plus a Docker engine (DOCKER_HOST) and the FRR image (compose);
+ * runs the built CLI (dist/, `npm run build` first) so that tsx's start is not in the figures.
  *
- *   sudo -E npm run bench:twin-labs -- --backends netns,compose --runs 3
+ *   npm run build && sudo -E npm run bench:twin-labs -- --backends netns,compose --runs 3
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
