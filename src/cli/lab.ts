@@ -16,10 +16,9 @@ import { injectAction } from '../scenario/registry/actions.js';
 import { LAB_RUN_ROOT, labNameFor } from '../lab/names.js';
 import { readState } from '../lab/state.js';
 import { LAB_NAME_PATTERN } from '../lab/topology.js';
-import { LabRegistry, tokenMatches, type LabRecord } from '../lab/registry.js';
+import { blocksInUse, LabRegistry, tokenMatches, type LabRecord } from '../lab/registry.js';
 import { isAlive } from '../lab/proc.js';
 import { LabTopologyError } from '../lab/errors.js';
-import { hostRouteBlocks } from '../lab/host-routes.js';
 import { style, type Output } from './output.js';
 import {
   injectHints,
@@ -161,7 +160,7 @@ export async function labUpCommand(
       const held = backend !== 'builtin';
       const mode = o.relocate === true ? 'always' : o.relocate === false ? 'never' : 'auto';
       // Builtin peers hold no host address: their labs only move when asked to.
-      const used = held ? usedBlocks(registry, name) : [];
+      const used = held ? blocksInUse(registry, name) : [];
       const chosen =
         held || mode === 'always'
           ? chooseAddresses(addressBlocks(scenario), used, mode)
@@ -328,14 +327,6 @@ export async function labDownCommand(
     if (targets.length === 0) out.line('no leftovers of crashed labs');
   }
   return 0;
-}
-
-/** Address blocks that other running labs hold and that the host routes. */
-function usedBlocks(registry: LabRegistry, name: string): string[] {
-  return [
-    ...registry.running().flatMap((r) => (r.name === name ? [] : (r.blocks ?? []))),
-    ...hostRouteBlocks(name),
-  ];
 }
 
 /** Labs with a state directory whose owning process is gone. */

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SpeakersimError } from '../core/errors.js';
 import { LabNotFoundError } from './errors.js';
+import { hostRouteBlocks } from './host-routes.js';
 import { LAB_RUN_ROOT } from './names.js';
 import { isAlive } from './proc.js';
 import type { Relocation } from './relocate.js';
@@ -225,6 +226,17 @@ export class LabRegistry {
       throw new LabNotFoundError(`control token of lab ${name} (${this.tokenPath(name)})`);
     }
   }
+}
+
+/**
+ * The address blocks lab `name` must keep clear of: those other running labs hold (their
+ * records) and those the host routes (labs of `run`, which keep no record, and the rest).
+ */
+export function blocksInUse(registry: LabRegistry, name: string): string[] {
+  return [
+    ...registry.running().flatMap((r) => (r.name === name ? [] : (r.blocks ?? []))),
+    ...hostRouteBlocks(name),
+  ];
 }
 
 /** Constant-time check of an `Authorization: Bearer <token>` header. */

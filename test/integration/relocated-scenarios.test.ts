@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { runCommand } from '../../src/cli/run.js';
+import { LabRegistry } from '../../src/lab/registry.js';
+import { capture } from '../cli/capture.js';
 import { expect, it } from 'vitest';
 import { hostRouteBlocks } from '../../src/lab/host-routes.js';
 import { addressBlocks, planRelocation, relocateValue } from '../../src/lab/relocate.js';
@@ -21,6 +26,34 @@ const files = [
 
 integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('relocated scenarios on netns', () => {
   serialLabFile();
+
+  it("speakersim run beside a lab that holds the scenario's addresses moves it and passes", async () => {
+    const file = join(root, 'scenarios/bfd-down-recovery.yaml');
+    const dir = mkdtempSync(join(tmpdir(), 'ssim-moved-run-'));
+    const prior = process.env.SPEAKERSIM_LAB_DIR;
+    process.env.SPEAKERSIM_LAB_DIR = join(dir, 'labs');
+    try {
+      // Another lab (a live owner: our parent) holds every block of the scenario.
+      const blocks = addressBlocks(await loadScenario(file));
+      new LabRegistry().claim({
+        name: 'holder',
+        pid: process.ppid,
+        backend: 'netns',
+        scenario: 'x',
+        blocks,
+      });
+      const out = capture();
+      expect(await runCommand({ files: [file], backend: 'netns' }, out)).toBe(0);
+      const moved = out.lines.find((l) => l.includes('addresses in use, moved:'));
+      expect(moved).toContain('198.18.0.0/24 -> ');
+      expect(out.lines.at(-1)).toContain('1 passed, 0 failed');
+    } finally {
+      if (prior === undefined) delete process.env.SPEAKERSIM_LAB_DIR;
+      else process.env.SPEAKERSIM_LAB_DIR = prior;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+
   for (const f of files) {
     it(
       f,
