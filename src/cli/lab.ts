@@ -8,16 +8,17 @@
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ScenarioSession } from '../scenario/runner/session.js';
-import type { Action, Backend } from '../scenario/types.js';
+import type { Action, Backend, Scenario } from '../scenario/types.js';
 import { injectAction } from '../scenario/registry/actions.js';
 import { LAB_RUN_ROOT, labNameFor } from '../lab/names.js';
 import { readState } from '../lab/state.js';
 import { LAB_NAME_PATTERN } from '../lab/topology.js';
-import { LabRegistry, tokenMatches, type LabRecord } from '../lab/registry.js';
+import { blocksInUse, LabRegistry, tokenMatches, type LabRecord } from '../lab/registry.js';
 import { isAlive } from '../lab/proc.js';
+import { LabTopologyError } from '../lab/errors.js';
 import { style, type Output } from './output.js';
 import {
   injectHints,
@@ -62,7 +63,8 @@ function failed(out: Output, e: unknown): number {
  * and prints what the child printed.
  */
 async function detach(argv: string[], name: string, registry: LabRegistry, out: Output) {
-  const log = `${registry.ensureDir()}/${name}.log`;
+  registry.ensureDir();
+  const log = registry.logPath(name);
   const fd = openSync(log, 'w', 0o600);
   const child = spawn(
     process.execPath,
@@ -99,6 +101,10 @@ export async function labUpCommand(
     argv?: string[];
     /** --kubeconfig: an existing cluster that gets the status CRs too, as `run` writes them. */
     kubeconfig?: string;
+    /** --name: the lab's name instead of the scenario's `topology.lab`. */
+    name?: string;
+    /** --relocate (true), --no-relocate (false); absent: move the addresses only on overlap. */
+    relocate?: boolean;
   },
   out: Output,
 ): Promise<number> {
@@ -111,18 +117,28 @@ export async function labUpCommand(
   const { sessionSource } = await import('../ui/source.js');
   const { bfdSessionStatus } = await import('../metallb/bfd-profile.js');
   const registry = new LabRegistry();
-  let scenario;
+  let scenario: Scenario;
   try {
     scenario = await loadScenario(file, { allowOutsideFiles: o.allowOutsideFiles === true });
   } catch (e) {
     return failed(out, e);
   }
-  const name = labNameFor(scenario.topology.lab);
+  if (o.name !== undefined && !LAB_NAME_PATTERN.test(o.name)) {
+    return failed(
+      out,
+      new LabTopologyError(
+        '--name',
+        `expected 1-32 of [a-z0-9-] like a DNS label, got '${o.name}'`,
+      ),
+    );
+  }
+  const name = o.name ?? labNameFor(scenario.topology.lab);
+  scenario = { ...scenario, topology: { ...scenario.topology, lab: name } };
   const backend = o.backend ?? scenario.backend;
   // The same rules as `run`: allowed address ranges for real backends, clock for the backend.
   const checked = checkRunSettings(scenario, { backend, clock: 'real' });
   if (checked.errors.length) {
-    for (const e of checked.errors) out.error(e.message);
+    for (const e of checked.errors) failed(out, e);
     return 1;
   }
   const running = registry.read(name);
@@ -134,10 +150,29 @@ export async function labUpCommand(
   }
   if (o.detach) return detach(o.argv ?? process.argv.slice(1), name, registry, out);
 
-  const record: LabRecord = { name, pid: process.pid, backend, scenario: file };
+  const { addressBlocks, chooseAddresses, describeRelocation, relocateValue } =
+    await import('../lab/relocate.js');
+  let record: LabRecord = { name, pid: process.pid, backend, scenario: file };
   let token: string;
   try {
-    token = registry.claim(record);
+    // Under the registry's lock: the blocks other labs hold cannot change while we choose.
+    token = await registry.locked(() => {
+      const held = backend !== 'builtin';
+      const mode = o.relocate === true ? 'always' : o.relocate === false ? 'never' : 'auto';
+      // Builtin peers hold no host address: their labs only move when asked to.
+      const used = held ? blocksInUse(registry, name) : [];
+      const chosen =
+        held || mode === 'always'
+          ? chooseAddresses(addressBlocks(scenario), used, mode)
+          : { plan: [], blocks: [] };
+      scenario = relocateValue(scenario, chosen.plan);
+      record = {
+        ...record,
+        blocks: held ? chosen.blocks : [],
+        ...(chosen.plan.length ? { relocation: chosen.plan } : {}),
+      };
+      return registry.claim(record);
+    });
   } catch (e) {
     return failed(out, e);
   }
@@ -236,11 +271,14 @@ export async function labUpCommand(
     await metrics.close();
     await session.close();
     registry.remove(name);
+    // A clean end leaves nothing in the run directory (a failed start keeps --detach's log).
+    rmSync(registry.logPath(name), { force: true });
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
   out.line(style.bold(`lab ${name} is up`) + ` (backend: ${session.backend})`);
+  if (record.relocation) out.line(`  addresses: ${describeRelocation(record.relocation)}`);
   out.line(`  export KUBECONFIG=${session.kubeconfigPath}`);
   out.line(`  metrics: ${metrics.url}/metrics/<node> and ${metrics.url}/metrics/controller`);
   out.line(`  kubectl get bgpsessionstates.frrk8s.metallb.io -A -o wide`);
@@ -333,6 +371,10 @@ export async function labStatusCommand(
     s.nodes.flatMap((n) => n.sessions.map((x) => ({ node: n.node, ...x })));
   const first = await read();
   out.line(`lab ${first.name} (backend ${first.backend}), KUBECONFIG=${first.kubeconfig}`);
+  if (lab.relocation?.length) {
+    const { describeRelocation } = await import('../lab/relocate.js');
+    out.line(`addresses: ${describeRelocation(lab.relocation)}`);
+  }
   if (lab.ui) out.line(`live view: ${lab.ui}`);
   let last = rows(first);
   const widths = statusWidths(last);

@@ -189,6 +189,16 @@ async function main(): Promise<void> {
                 describe: 'return once the lab is up; it keeps running in the background',
               })
               .option('kubeconfig', KUBECONFIG_OPTION)
+              .option('name', {
+                type: 'string',
+                describe:
+                  "the lab's name (default: the scenario's topology.lab); two names, two labs",
+              })
+              .option('relocate', {
+                type: 'boolean',
+                describe:
+                  "move the scenario's addresses to free blocks of 198.18.0.0/15 and 2001:db8::/32 (default: only when another lab or the host uses them; --no-relocate: refuse then)",
+              })
               .example(
                 '$0 lab up scenarios/bfd-down-recovery.yaml --ui',
                 'builtin routers in real time, with the live view in the browser',
@@ -200,6 +210,10 @@ async function main(): Promise<void> {
               .example(
                 'sudo $0 lab up scenarios/seed-bgp-session-state.yaml --backend compose --detach',
                 'FRR containers; back to the prompt once the lab is up',
+              )
+              .example(
+                'sudo $0 lab up scenarios/bfd-down-recovery.yaml --backend netns --name b --detach',
+                'the same scenario again beside a running one, on addresses of its own',
               ),
           async (a) =>
             exit(
@@ -217,6 +231,8 @@ async function main(): Promise<void> {
                   ui: parseUiPort(a.ui),
                   detach: a.detach,
                   ...(a.kubeconfig ? { kubeconfig: a.kubeconfig } : {}),
+                  ...(a.name !== undefined ? { name: a.name } : {}),
+                  ...(a.relocate !== undefined ? { relocate: a.relocate } : {}),
                 },
                 out,
               ),

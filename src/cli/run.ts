@@ -29,6 +29,15 @@ import {
   type TimelineEvent,
 } from '../index.js';
 import { style, type Output } from './output.js';
+import type { SpeakersimError } from '../core/errors.js';
+import { labNameFor } from '../lab/names.js';
+import { blocksInUse, LabRegistry } from '../lab/registry.js';
+import {
+  addressBlocks,
+  chooseAddresses,
+  describeRelocation,
+  relocateValue,
+} from '../lab/relocate.js';
 
 export interface RunCommandOptions {
   files: string[];
@@ -72,6 +81,23 @@ function chooseBackend(scenario: Scenario, asked: Backend | undefined, out: Outp
   return scenario.backend;
 }
 
+/**
+ * A real lab whose addresses another lab (`lab up`) or the host uses runs on free blocks
+ * instead (src/lab/relocate.ts), as `lab up` does; builtin peers hold no host address.
+ */
+function movedIfInUse(scenario: Scenario, backend: Backend, out: Output): Scenario {
+  if (backend === 'builtin') return scenario;
+  const lab = labNameFor(scenario.topology.lab);
+  const { plan } = chooseAddresses(
+    addressBlocks(scenario),
+    blocksInUse(new LabRegistry(), lab),
+    'auto',
+  );
+  if (plan.length === 0) return scenario;
+  out.line(style.dim(`${scenario.name}: addresses in use, moved: ${describeRelocation(plan)}`));
+  return relocateValue(scenario, plan);
+}
+
 export async function runCommand(o: RunCommandOptions, out: Output): Promise<number> {
   const loaded: { scenario: Scenario; backend: Backend; clock: ClockMode }[] = [];
   const skippedRuns: ScenarioRun[] = [];
@@ -83,17 +109,26 @@ export async function runCommand(o: RunCommandOptions, out: Output): Promise<num
       });
       const backend = chooseBackend(scenario, o.backend, out);
       const checked = checkRunSettings(scenario, { backend, clock: o.clock });
-      if (checked.errors.length) {
-        // The file is valid but cannot run on this backend or clock (e.g. addresses outside
-        // the lab ranges with netns): skip it with its reason and run the rest.
-        const reason = checked.errors.map((e) => e.message).join('; ');
+      const skip = (reason: string) => {
         out.line(`${style.yellow('SKIP')} ${scenario.name} ${style.dim(`(${reason})`)}`);
         skippedRuns.push(
           scenarioRun(scenario, [], new Date().toISOString(), { skipReason: reason }),
         );
+      };
+      if (checked.errors.length) {
+        // The file is valid but cannot run on this backend or clock (e.g. addresses outside
+        // the lab ranges with netns): skip it with its reason and run the rest.
+        skip(checked.errors.map((e) => e.message).join('; '));
         continue;
       }
-      loaded.push({ scenario, backend: checked.backend, clock: checked.clock });
+      let moved: Scenario;
+      try {
+        moved = movedIfInUse(scenario, checked.backend, out);
+      } catch (e) {
+        skip(`${(e as SpeakersimError).code}: ${(e as Error).message}`); // no free block left
+        continue;
+      }
+      loaded.push({ scenario: moved, backend: checked.backend, clock: checked.clock });
     } catch (e) {
       if (e instanceof ScenarioLoadError) for (const err of e.errors) out.error(err.message);
       else out.error(`${file}: ${e instanceof Error ? e.message : String(e)}`);

@@ -176,15 +176,23 @@ export interface ComposeCli {
 
 let cachedCli: ComposeCli | undefined;
 
-export function composeCli(): ComposeCli {
-  if (cachedCli) return cachedCli;
-  const v2 = runSync(['docker', 'compose', 'version'], { allowFailure: true, timeoutMs: 10_000 });
-  if (v2.code === 0) return (cachedCli = { argv: ['docker', 'compose'], version: 2 });
-  const v1 = runSync(['docker-compose', 'version'], { allowFailure: true, timeoutMs: 10_000 });
-  if (v1.code === 0) return (cachedCli = { argv: ['docker-compose'], version: 1 });
+/**
+ * Which compose to run, given `answers(argv)`: does that `... version` exit 0. The v2 plugin
+ * (`docker compose`) when Docker has it, else v1 (`docker-compose`), else neither.
+ */
+export function selectComposeCli(answers: (argv: string[]) => boolean): ComposeCli {
+  if (answers(['docker', 'compose', 'version'])) return { argv: ['docker', 'compose'], version: 2 };
+  if (answers(['docker-compose', 'version'])) return { argv: ['docker-compose'], version: 1 };
   throw new LabPrerequisiteError(
     'the compose backend needs `docker compose` (v2) or `docker-compose` (v1)',
   );
+}
+
+export function composeCli(): ComposeCli {
+  cachedCli ??= selectComposeCli(
+    (argv) => runSync(argv, { allowFailure: true, timeoutMs: 10_000 }).code === 0,
+  );
+  return cachedCli;
 }
 
 /** Why the compose backend cannot run here (undefined when it can). */
@@ -219,8 +227,17 @@ export function checkComposePrerequisites(image = frrImage()): void {
   if (why) throw new LabPrerequisiteError(why);
 }
 
-function composeArgv(lab: string, file: string, args: string[]): string[] {
-  return [...composeCli().argv, '-p', composeProjectName(lab), '-f', file, ...args];
+/**
+ * A compose command for the lab's project: the project name on the command line (v1 refuses a
+ * top-level `name:`), then the file; both versions take this shape.
+ */
+export function composeArgv(
+  lab: string,
+  file: string,
+  args: string[],
+  cli: ComposeCli = composeCli(),
+): string[] {
+  return [...cli.argv, '-p', composeProjectName(lab), '-f', file, ...args];
 }
 
 /** The container's init pid on the host, for `nsenter -t <pid> -n`. */

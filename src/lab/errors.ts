@@ -92,3 +92,20 @@ export class LabPrerequisiteError extends SpeakersimError {
     super('ERR_LAB_PREREQUISITE_MISSING', message);
   }
 }
+
+/** No free block of that size is left in the never-routed range for a relocated lab. */
+export class LabNoFreeBlockError extends SpeakersimError {
+  constructor(block: string, range: string) {
+    super('ERR_LAB_NO_FREE_BLOCK', `no free block for ${block} left in ${range}`);
+  }
+}
+
+/** The lab's addresses overlap another lab's or the host's, and relocation was refused. */
+export class LabAddressesInUseError extends SpeakersimError {
+  constructor(readonly clashes: { block: string; used: string }[]) {
+    super(
+      'ERR_LAB_ADDRESSES_IN_USE',
+      `addresses in use: ${clashes.map((c) => `${c.block} overlaps ${c.used}`).join(', ')} (lab up relocates them unless --no-relocate)`,
+    );
+  }
+}

@@ -32,18 +32,22 @@ function overlaps(a: string, b: string): boolean {
   }
 }
 
-/** Host routes (not the lab's own, not default, not link-local) that overlap a lab segment. */
-export function conflictingRoutes(t: LabTopology, routes: HostRoute[]): HostRoute[] {
-  const prefix = linkPrefix(t.name);
-  const segments = t.segments.flatMap((s) => usedSegmentPrefixes(t, s));
+/** Host routes that are not lab `lab`'s own links, the default route or link-local. */
+function foreignRoutes(lab: string, routes: HostRoute[]): HostRoute[] {
+  const prefix = linkPrefix(lab);
   return routes.filter(
     (r) =>
       r.dst !== 'default' &&
       !r.dst.toLowerCase().startsWith('fe80:') &&
       !r.dst.toLowerCase().startsWith('ff00:') &&
-      !ownedName(r.dev ?? '', prefix) &&
-      segments.some((s) => overlaps(r.dst, s)),
+      !ownedName(r.dev ?? '', prefix),
   );
+}
+
+/** Host routes (not the lab's own, not default, not link-local) that overlap a lab segment. */
+export function conflictingRoutes(t: LabTopology, routes: HostRoute[]): HostRoute[] {
+  const segments = t.segments.flatMap((s) => usedSegmentPrefixes(t, s));
+  return foreignRoutes(t.name, routes).filter((r) => segments.some((s) => overlaps(r.dst, s)));
 }
 
 /** The host's main-table routes, both families, from `ip -j route show`. */
@@ -64,4 +68,13 @@ export function readHostRoutes(): HostRoute[] {
     }
   }
   return out;
+}
+
+/**
+ * The address blocks the host already routes (other labs' segments, netns or compose, and
+ * anything else), except the lab's own links (a crashed run of it that `up` removes first):
+ * what a relocated lab keeps clear of.
+ */
+export function hostRouteBlocks(lab: string, routes: HostRoute[] = readHostRoutes()): string[] {
+  return foreignRoutes(lab, routes).map((r) => r.dst);
 }

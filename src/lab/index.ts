@@ -13,7 +13,8 @@
  * crash (by state file and by the `ssim-<lab>-` prefix). Router state comes back through vtysh
  * JSON as typed values (frr-json.ts, router-state.ts); faults.ts and nft.ts break things on
  * purpose. compose.ts renders the same topology as a compose project; registry.ts keeps the
- * running `lab up` processes and their control tokens.
+ * running `lab up` processes, their control tokens and the address blocks each holds;
+ * relocate.ts moves a second lab of a scenario to free blocks of its own.
  *
  * Protocol references for the faults and checks: RFC 4271 (BGP, TCP 179, hold time),
  * RFC 5880/5881/5883 (BFD, UDP 3784/3785/4784).
@@ -59,3 +60,4 @@ export {
   frrImage,
 } from './compose.js';
 export * from './registry.js';
+export * from './relocate.js';

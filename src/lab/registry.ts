@@ -11,10 +11,13 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { SpeakersimError } from '../core/errors.js';
 import { LabNotFoundError } from './errors.js';
+import { hostRouteBlocks } from './host-routes.js';
 import { LAB_RUN_ROOT } from './names.js';
 import { isAlive } from './proc.js';
+import type { Relocation } from './relocate.js';
 
 /**
  * The running labs of `speakersim lab up`, one record and one control token per lab, in a run
@@ -34,6 +37,13 @@ export interface LabRecord {
   scenario: string;
   /** The live view's URL when `lab up --ui` serves one. */
   ui?: string;
+  /**
+   * The address blocks (CIDRs) the lab holds on the host (netns, compose; none for builtin),
+   * after relocation: a later `lab up` keeps clear of them (src/lab/relocate.ts).
+   */
+  blocks?: string[];
+  /** The blocks moved from the scenario's own (empty or absent: none moved). */
+  relocation?: Relocation[];
 }
 
 /** The run directory is not a private directory of this user: refuse to use it. */
@@ -47,6 +57,13 @@ export class LabRunDirError extends SpeakersimError {
 export class LabAmbiguousError extends SpeakersimError {
   constructor(readonly names: string[]) {
     super('ERR_LAB_AMBIGUOUS', `several labs are running (${names.join(', ')}): name one`);
+  }
+}
+
+/** Another `lab up` held the registry's lock for longer than we waited. */
+export class LabRegistryBusyError extends SpeakersimError {
+  constructor(path: string, ms: number) {
+    super('ERR_LAB_REGISTRY_BUSY', `${path} still held after ${ms} ms`);
   }
 }
 
@@ -86,6 +103,11 @@ export class LabRegistry {
     return join(this.dir, `${name}.json`);
   }
 
+  /** Output of a `lab up --detach` child. */
+  logPath(name: string): string {
+    return join(this.dir, `${name}.log`);
+  }
+
   tokenPath(name: string): string {
     return join(this.dir, `${name}.token`);
   }
@@ -113,6 +135,38 @@ export class LabRegistry {
       }
     }
     throw new LabAlreadyRunningError(record.name, -1);
+  }
+
+  /**
+   * Runs `fn` holding the registry's lock (a file created with O_EXCL, holding our pid; a dead
+   * holder's is taken over), so that two `lab up`s never choose the same free address block.
+   */
+  async locked<T>(fn: () => T | Promise<T>, waitMs = 30_000): Promise<T> {
+    const path = join(this.ensureDir(), '.lock');
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      try {
+        writeFileSync(path, String(process.pid), { mode: 0o600, flag: 'wx' });
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      let holder = 0;
+      try {
+        holder = Number(readFileSync(path, 'utf8'));
+      } catch {
+        continue; // Released between our attempt and the read.
+      }
+      // An empty file is a holder between its create and its write: alive.
+      if (holder > 0 && !isAlive(holder)) rmSync(path, { force: true });
+      else if (Date.now() > deadline) throw new LabRegistryBusyError(path, waitMs);
+      else await delay(50);
+    }
+    try {
+      return await fn();
+    } finally {
+      rmSync(path, { force: true });
+    }
   }
 
   update(record: LabRecord): void {
@@ -172,6 +226,17 @@ export class LabRegistry {
       throw new LabNotFoundError(`control token of lab ${name} (${this.tokenPath(name)})`);
     }
   }
+}
+
+/**
+ * The address blocks lab `name` must keep clear of: those other running labs hold (their
+ * records) and those the host routes (labs of `run`, which keep no record, and the rest).
+ */
+export function blocksInUse(registry: LabRegistry, name: string): string[] {
+  return [
+    ...registry.running().flatMap((r) => (r.name === name ? [] : (r.blocks ?? []))),
+    ...hostRouteBlocks(name),
+  ];
 }
 
 /** Constant-time check of an `Authorization: Bearer <token>` header. */

@@ -25,8 +25,9 @@ describe('lab up --kubeconfig', () => {
     const kubeconfig = await clusters.start();
     const lab = cli(['lab', 'up', FIXTURE, '--allow-outside-files', '--kubeconfig', kubeconfig]);
     try {
+      // The last line of lab up's banner: the lines before it have all arrived.
       await until(
-        () => lab.stdout().includes('lab kcfglab is up'),
+        () => lab.stdout().includes('speakersim lab down kcfglab'),
         60_000,
         () => lab.stdout(),
       );

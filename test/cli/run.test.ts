@@ -5,23 +5,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pcapPaths, progressView, runCommand } from '../../src/cli/run.js';
 import { parseScenario } from '../../src/scenario/load.js';
-import type { Output } from '../../src/cli/output.js';
+import { capture } from './capture.js';
 import { LabPrerequisiteError } from '../../src/lab/errors.js';
 import { findAll, parseXml } from '../scenario/tiny-xml.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'speakersim-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function capture(): Output & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    line: (t) => lines.push(t),
-    error: (t) => lines.push(t),
-    status: () => undefined,
-  };
-}
 
 // A valid scenario that only runs on a real clock: with --clock virtual it cannot run.
 const realOnly = `name: real-only

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { conflictingRoutes } from '../../src/lab/host-routes.js';
+import { conflictingRoutes, hostRouteBlocks } from '../../src/lab/host-routes.js';
 import { parseLinkJson, parseNetnsList, parseNftTables } from '../../src/lab/kernel.js';
 import { plannedNames } from '../../src/lab/names.js';
 import { wiringPlan } from '../../src/lab/netns.js';
@@ -60,19 +60,29 @@ describe('wiringPlan', () => {
 describe('host route conflicts', () => {
   const t = defaultTopology({ labName: 'w' });
 
+  const routes = [
+    { dst: 'default', dev: 'eth0' },
+    { dst: '198.18.0.0/16', dev: 'eth1' },
+    { dst: '198.18.0.0/24', dev: 'ssim-w-b0' },
+    { dst: '2001:db8::/32', dev: 'eth1' },
+    { dst: 'fe80::/64', dev: 'eth0' },
+    { dst: '192.0.2.0/24', dev: 'eth0' },
+    { dst: '198.18.0.7', dev: 'tun0' },
+  ];
+
   it('flags host routes overlapping a lab segment, ignores default and the lab itself', () => {
-    const routes = [
-      { dst: 'default', dev: 'eth0' },
-      { dst: '198.18.0.0/16', dev: 'eth1' },
-      { dst: '198.18.0.0/24', dev: 'ssim-w-b0' },
-      { dst: '2001:db8::/32', dev: 'eth1' },
-      { dst: 'fe80::/64', dev: 'eth0' },
-      { dst: '192.0.2.0/24', dev: 'eth0' },
-      { dst: '198.18.0.7', dev: 'tun0' },
-    ];
     expect(conflictingRoutes(t, routes).map((r) => r.dst)).toEqual([
       '198.18.0.0/16',
       '2001:db8::/32',
+      '198.18.0.7',
+    ]);
+  });
+
+  it('gives a relocating lab the blocks others hold: not its own links, default, link-local', () => {
+    expect(hostRouteBlocks('w', routes)).toEqual([
+      '198.18.0.0/16',
+      '2001:db8::/32',
+      '192.0.2.0/24',
       '198.18.0.7',
     ]);
   });

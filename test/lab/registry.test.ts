@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -97,5 +97,27 @@ describe('lab registry', () => {
     for (const h of [undefined, '', 'abc', 'Bearer abcd', 'Bearer ab', 'bearer abc', 'Basic abc']) {
       expect(tokenMatches(h, 'abc')).toBe(false);
     }
+  });
+
+  it('locked: one holder at a time, a dead holder is taken over, a live one times out', async () => {
+    const r = registry();
+    const order: string[] = [];
+    const slow = r.locked(async () => {
+      order.push('a in');
+      await new Promise((res) => setTimeout(res, 100));
+      order.push('a out');
+    });
+    const fast = r.locked(() => {
+      order.push('b');
+    });
+    await Promise.all([slow, fast]);
+    expect(order).toEqual(['a in', 'a out', 'b']);
+    expect(readdirSync(r.dir)).toEqual([]);
+    writeFileSync(join(r.dir, '.lock'), String(deadPid()));
+    expect(await r.locked(() => 'taken over')).toBe('taken over');
+    writeFileSync(join(r.dir, '.lock'), String(process.ppid));
+    await expect(r.locked(() => 'never', 200)).rejects.toMatchObject({
+      code: 'ERR_LAB_REGISTRY_BUSY',
+    });
   });
 });
