@@ -1,5 +1,5 @@
 import { ApiStatusError, type StatusCause } from '../errors.js';
-import { stableJson } from '../../core/stable-json.js';
+import { jsonEqual } from '../../core/stable-json.js';
 import type { KubeObject, ManagedFieldsEntry } from '../resource-type.js';
 import { isRecord } from '../resource-type.js';
 import {
@@ -65,10 +65,7 @@ export function recordUpdate(
   const changed = new Set<string>();
   for (const leaf of after) {
     const path = JSON.parse(leaf) as string[];
-    if (
-      !before.has(leaf) ||
-      stableJson(valueAtPath(prev, path)) !== stableJson(valueAtPath(next, path))
-    ) {
+    if (!before.has(leaf) || !jsonEqual(valueAtPath(prev, path), valueAtPath(next, path))) {
       changed.add(leaf);
     }
   }
@@ -132,7 +129,7 @@ export function serverSideApply(
       const path = JSON.parse(leaf) as string[];
       // "." marks a list item's existence; only values can conflict.
       if (path[path.length - 1] === '.') continue;
-      if (stableJson(valueAtPath(live, path)) === stableJson(valueAtPath(applied, path))) continue;
+      if (jsonEqual(valueAtPath(live, path), valueAtPath(applied, path))) continue;
       if (force) taken.add(leaf);
       else {
         conflicts.push({
