@@ -40,6 +40,26 @@ const ROUTERS = 4;
 if (!Number.isInteger(sessions) || sessions < 0 || sessions % ROUTERS !== 0 || sessions > 4000) {
   throw new Error(`--sessions: a multiple of ${ROUTERS}, at most 4000`);
 }
+/**
+ * In-memory BGP and BFD networks; each call of the result gives one party's components (clock,
+ * randomness, its own transports on the shared networks), as routers and the runtime take them.
+ */
+function inMemoryNetworks(clock: SystemClock): () => {
+  clock: SystemClock;
+  random: typeof systemRandom;
+  bgpTransport: ReturnType<MemoryNetwork['transport']>;
+  bfdTransport: (a: string) => ReturnType<InMemoryBfdNetwork['createTransport']>;
+} {
+  const bgpNet = new MemoryNetwork(clock);
+  const bfdNet = new InMemoryBfdNetwork({ clock, random: systemRandom });
+  return () => ({
+    clock,
+    random: systemRandom,
+    bgpTransport: bgpNet.transport(),
+    bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
+  });
+}
+
 /** One run: `bounces` neighbor shutdowns; the latency of every transition a watcher saw. */
 async function run(): Promise<number[]> {
   const clock = new SystemClock();
@@ -48,8 +68,7 @@ async function run(): Promise<number[]> {
     namespaces: ['metallb-system', 'frr-k8s-system'],
   });
   const client = KubeClient.fromKubeconfigFile(server.kubeconfigPath);
-  const bgpNet = new MemoryNetwork(clock);
-  const bfdNet = new InMemoryBfdNetwork({ clock, random: systemRandom });
+  const party = inMemoryNetworks(clock);
   const router = new BuiltinRouter(
     {
       name: 'r1',
@@ -58,12 +77,7 @@ async function run(): Promise<number[]> {
       interfaces: [{ segment: 'lan', ipv4: '198.18.0.1' }],
       neighbors: [{ address: '198.18.0.10', remoteAsn: 64501, connectRetryS: 1 }],
     },
-    {
-      clock,
-      random: systemRandom,
-      bgpTransport: bgpNet.transport(),
-      bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
-    },
+    party(),
   );
   await router.start();
   await client.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker0' } });
@@ -76,11 +90,8 @@ async function run(): Promise<number[]> {
   const rt = await MetallbRuntime.start(
     { nodes: ['worker0'] },
     {
+      ...party(),
       client,
-      clock,
-      random: systemRandom,
-      bgpTransport: bgpNet.transport(),
-      bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
       events: { bgpTransition: (_n, _p, e) => pending.push({ to: e.to, at: performance.now() }) },
     },
   );
@@ -160,8 +171,7 @@ async function bringUp(n: number): Promise<BringUp> {
     namespaces: ['metallb-system', 'frr-k8s-system'],
   });
   const client = KubeClient.fromKubeconfigFile(server.kubeconfigPath);
-  const bgpNet = new MemoryNetwork(clock);
-  const bfdNet = new InMemoryBfdNetwork({ clock, random: systemRandom });
+  const party = inMemoryNetworks(clock);
   const routers: BuiltinRouter[] = [];
   for (let r = 0; r < ROUTERS; r++) {
     const router = new BuiltinRouter(
@@ -176,12 +186,7 @@ async function bringUp(n: number): Promise<BringUp> {
           connectRetryS: 1,
         })),
       },
-      {
-        clock,
-        random: systemRandom,
-        bgpTransport: bgpNet.transport(),
-        bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
-      },
+      party(),
     );
     await router.start();
     routers.push(router);
@@ -224,11 +229,8 @@ async function bringUp(n: number): Promise<BringUp> {
   const rt = await MetallbRuntime.start(
     { nodes: Array.from({ length: nodes }, (_, i) => nodeName(i)) },
     {
+      ...party(),
       client,
-      clock,
-      random: systemRandom,
-      bgpTransport: bgpNet.transport(),
-      bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
       events: {
         bgpTransition: (node, peer, e) => {
           const key = `${node}|${routerAddress(Number(peer.slice(1)) - 1)}`;
