@@ -148,6 +148,8 @@ interface BringUp {
   complete: number;
   /** Status events the watcher got. */
   events: number;
+  /** Of which after the last session was Established. */
+  eventsInLag: number;
   /** First session leaving Idle -> last Established (FSM), ms. */
   upMs: number;
   /** CPU time (user+sys) of this process during the lag, ms: the lag's own cost, whatever the load. */
@@ -209,6 +211,7 @@ async function bringUp(n: number): Promise<BringUp> {
   let cpuAtUp = process.cpuUsage();
   let cpuAtShown = process.cpuUsage();
   let events = 0;
+  let eventsAtUp = 0;
   const stop = await client.watch(
     'frrk8s.metallb.io/v1beta1',
     'BGPSessionState',
@@ -240,6 +243,7 @@ async function bringUp(n: number): Promise<BringUp> {
             established.add(key);
             lastUp = performance.now();
             cpuAtUp = process.cpuUsage();
+            eventsAtUp = events;
           } else established.delete(key);
         },
       },
@@ -273,6 +277,7 @@ async function bringUp(n: number): Promise<BringUp> {
     lagMs: established.size === n && shownEstablished.size === n ? lastShown - lastUp : NaN,
     complete,
     events,
+    eventsInLag: events - eventsAtUp,
     upMs: lastUp - (firstStart ?? lastUp),
     lagCpuMs: (cpuAtShown.user + cpuAtShown.system - cpuAtUp.user - cpuAtUp.system) / 1000,
   };
@@ -289,7 +294,7 @@ if (sessions > 0) {
     const r = await bringUp(sessions);
     results.push(r);
     console.log(
-      `  run ${i + 1}/${runs}: lag ${(r.lagMs / 1000).toFixed(2)} s (CPU ${(r.lagCpuMs / 1000).toFixed(2)} s), complete ${r.complete}/${sessions}, ${r.events} events`,
+      `  run ${i + 1}/${runs}: lag ${(r.lagMs / 1000).toFixed(2)} s (CPU ${(r.lagCpuMs / 1000).toFixed(2)} s), complete ${r.complete}/${sessions}, ${r.events} events (${r.eventsInLag} in the lag)`,
     );
   }
   const lag = results.map((r) => r.lagMs / 1000);
