@@ -294,7 +294,7 @@ if (sessions > 0) {
     const r = await bringUp(sessions);
     results.push(r);
     console.log(
-      `  run ${i + 1}/${runs}: lag ${(r.lagMs / 1000).toFixed(2)} s (CPU ${(r.lagCpuMs / 1000).toFixed(2)} s), complete ${r.complete}/${sessions}, ${r.events} events (${r.eventsInLag} in the lag)`,
+      `  run ${i + 1}/${runs}: up ${(r.upMs / 1000).toFixed(2)} s, lag ${(r.lagMs / 1000).toFixed(2)} s (CPU ${(r.lagCpuMs / 1000).toFixed(2)} s), complete ${r.complete}/${sessions}, ${r.events} events (${r.eventsInLag} in the lag)`,
     );
   }
   const lag = results.map((r) => r.lagMs / 1000);
@@ -313,7 +313,13 @@ if (sessions > 0) {
     `  ${goal(`last Established -> every BGPSessionState Established at a watcher: ${spread(lag, { digits: 2, unit: 's' })}`, '<= 2 s', lagMet)}`,
   );
   console.log(
-    `    CPU of this process during that time: ${spread(
+    `  first session start -> every BGPSessionState Established at a watcher: ${spread(
+      results.map((r) => (r.upMs + r.lagMs) / 1000),
+      { digits: 2, unit: 's' },
+    )}`,
+  );
+  console.log(
+    `    CPU of this process during the lag: ${spread(
       results.map((r) => r.lagCpuMs / 1000),
       { digits: 2, unit: 's' },
     )}`,
