@@ -41,3 +41,8 @@ export function spread(
   if (options.compact) return `${fmt(median(s))} (${fmt(s[0]!)}, ${fmt(s.at(-1)!)})`;
   return `median ${fmt(median(s))}${unit} (min ${fmt(s[0]!)}, max ${fmt(s.at(-1)!)})`;
 }
+
+/** `figure (goal G) met` or `... not met`: how every benchmark with a goal prints it. */
+export function goal(figure: string, target: string, met: boolean): string {
+  return `${figure} (goal ${target}) ${met ? 'met' : 'not met'}`;
+}

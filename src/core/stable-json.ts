@@ -33,3 +33,49 @@ function hasToJson(value: unknown): value is { toJSON(): unknown } {
     typeof (value as { toJSON?: unknown }).toJSON === 'function'
   );
 }
+
+/** What stableJson leaves out of an object (and writes as null in an array). */
+function omitted(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+/**
+ * stableJson(a) === stableJson(b), without building either text: the comparison behind no-op
+ * writes and managed fields runs on every status write, where two encodings of the whole
+ * object cost more than the rest of the write's bookkeeping.
+ */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (
+    typeof a !== 'object' ||
+    a === null ||
+    typeof b !== 'object' ||
+    b === null ||
+    hasToJson(a) ||
+    hasToJson(b)
+  ) {
+    return stableJson(a) === stableJson(b);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      const x: unknown = a[i];
+      const y: unknown = b[i];
+      if (!jsonEqual(omitted(x) ? null : x, omitted(y) ? null : y)) return false;
+    }
+    return true;
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let fields = 0;
+  for (const k of Object.keys(ra)) {
+    const x = ra[k];
+    if (omitted(x)) continue;
+    fields++;
+    if (!Object.hasOwn(rb, k)) return false;
+    const y = rb[k];
+    if (omitted(y) || !jsonEqual(x, y)) return false;
+  }
+  for (const k of Object.keys(rb)) if (!omitted(rb[k])) fields--;
+  return fields === 0;
+}

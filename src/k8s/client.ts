@@ -19,6 +19,7 @@
  */
 import {
   ApiException,
+  type HttpLibrary,
   HttpMethod,
   type Informer,
   KubeConfig,
@@ -30,8 +31,10 @@ import {
   PatchStrategy,
   type RequestContext,
   Watch,
+  wrapHttpLibrary,
 } from '@kubernetes/client-node';
 import { SpeakersimError } from '../core/errors.js';
+import { KeepAliveConnections } from './client-connections.js';
 
 export type KubeResource = KubernetesObject & Record<string, unknown>;
 
@@ -91,6 +94,13 @@ class ObjectApi extends KubernetesObjectApi {
     const base = KubernetesObjectApi.makeApiClient(kc) as unknown as {
       configuration: ConstructorParameters<typeof KubernetesObjectApi>[0];
     };
+    // Every request (discovery included) over kept-alive connections, except through a proxy,
+    // where client-node's own transport and proxy agents stay (client-connections.ts).
+    if (!kc.getCurrentCluster()?.proxyUrl) {
+      (base.configuration as { httpApi: HttpLibrary }).httpApi = wrapHttpLibrary(
+        new KeepAliveConnections(),
+      );
+    }
     const api = new ObjectApi(base.configuration);
     api.setDefaultNamespace(kc);
     return api;

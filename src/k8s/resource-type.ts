@@ -87,7 +87,29 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Deep copy of JSON data (objects in the store are plain JSON). */
+/**
+ * Deep copy of JSON data (objects in the store are plain JSON). A direct walk over plain objects
+ * and arrays: structuredClone goes through V8's serializer and was the largest single cost of a
+ * status write (a copy of the whole stored object each time). Anything that is not plain JSON
+ * data still goes through structuredClone.
+ */
 export function cloneJson<T>(value: T): T {
-  return structuredClone(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v: unknown) => cloneJson(v)) as T;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = cloneJson((value as Record<string, unknown>)[key]);
+    // JSON.parse makes "__proto__" an own key; assigning it would set the prototype instead.
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else out[key] = v;
+  }
+  return out as T;
 }

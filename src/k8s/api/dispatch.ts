@@ -78,6 +78,9 @@ export class VerbDispatcher {
    * (stored objects are never mutated: every write stores a new object).
    */
   private serialized(type: ResourceType, obj: KubeObject): string {
+    // The live version at its stored version: the text the store made when it was written.
+    const live = this.service.present(type, obj) === obj ? this.store.liveJson(obj) : undefined;
+    if (live !== undefined) return live;
     const version = apiVersionOf(type.group, type.version);
     let byVersion = this.serializedCache.get(obj);
     if (!byVersion) {
@@ -138,8 +141,9 @@ export class VerbDispatcher {
     body: unknown,
     contentType = 'application/json',
     warnings: string[] = [],
+    json?: string,
   ): void {
-    const text = JSON.stringify(body);
+    const text = json ?? JSON.stringify(body);
     const headers: Record<string, string | string[]> = {
       'Content-Type': contentType,
       'Content-Length': String(Buffer.byteLength(text)),
@@ -292,6 +296,9 @@ export class VerbDispatcher {
     const warnings: string[] = type.deprecationWarning ? [type.deprecationWarning] : [];
     const send = (code: number, body: unknown): void =>
       this.sendJson(res, code, body, 'application/json', warnings);
+    /** One object (as the service presented it): the store's JSON text when it has one. */
+    const sendObject = (code: number, obj: KubeObject): void =>
+      this.sendJson(res, code, obj, 'application/json', warnings, this.store.liveJson(obj));
     const table = (objects: KubeObject[], listMeta: Record<string, unknown>): unknown =>
       renderTable(
         type,
@@ -309,10 +316,9 @@ export class VerbDispatcher {
     if (method === 'GET') {
       if (name !== undefined) {
         const obj = this.service.get(type, namespace ?? '', name);
-        send(
-          200,
-          asTable ? table([obj], { resourceVersion: obj.metadata?.resourceVersion ?? '' }) : obj,
-        );
+        if (asTable)
+          send(200, table([obj], { resourceVersion: obj.metadata?.resourceVersion ?? '' }));
+        else sendObject(200, obj);
         return;
       }
       const labelSelector = parseLabelSelector(query.get('labelSelector'));
@@ -395,7 +401,7 @@ export class VerbDispatcher {
         : await parseBody(raw.toString('utf8'), contentType, options.duplicateFields);
       const created = this.service.create(type, namespace ?? '', body, withManager(options, req));
       warnings.push(...(options.warnings ?? []));
-      send(201, created);
+      sendObject(201, created);
       return;
     }
 
@@ -416,7 +422,7 @@ export class VerbDispatcher {
         withManager(options, req),
       );
       warnings.push(...(options.warnings ?? []));
-      send(200, updated);
+      sendObject(200, updated);
       return;
     }
 
@@ -447,7 +453,7 @@ export class VerbDispatcher {
         patchType === 'apply' ? options : withManager(options, req),
       );
       warnings.push(...(options.warnings ?? []));
-      send(result.created ? 201 : 200, result.object);
+      sendObject(result.created ? 201 : 200, result.object);
       return;
     }
 

@@ -16,7 +16,7 @@ import { applyMergePatch } from '../patch/merge-patch.js';
 import { applyStrategicMergePatch } from '../patch/strategic-merge.js';
 import type { ResourceRegistry } from '../registry.js';
 import type { KubeObject, ObjectMeta, ResourceType } from '../resource-type.js';
-import { apiVersionOf, isRecord, storageKey } from '../resource-type.js';
+import { apiVersionOf, cloneJson, isRecord, storageKey } from '../resource-type.js';
 import { applyDefaults, pruneUnknown } from '../schema/structural-schema.js';
 import { checkTransitionRules, SchemaValidator } from '../schema/validator.js';
 import { matchesFields, matchesLabels, type Selector } from '../selectors.js';
@@ -25,7 +25,7 @@ import { BuiltinAdmission } from './builtin-admission.js';
 import { pruneUnknownBuiltin, pruneUnknownMetadata, validateBuiltin } from './builtin-fields.js';
 import { AdmissionHooks, type AdmissionRequest } from './admission-hooks.js';
 import { generateNameSuffix, nameProblem, randomUid, rfc3339 } from './names.js';
-import { stableJson } from '../../core/stable-json.js';
+import { jsonEqual } from '../../core/stable-json.js';
 
 /**
  * The API contract, independent of HTTP: create/get/list/update/patch/delete with
@@ -410,7 +410,7 @@ export class ResourceService {
   /** Parses and checks identity fields of a request body; returns a private copy. */
   private checkBody(type: ResourceType, body: unknown, namespace: string): KubeObject {
     if (!isRecord(body)) throw badRequest('the request body must be a JSON or YAML object');
-    const obj = structuredClone(body) as KubeObject;
+    const obj = cloneJson(body) as KubeObject;
     const apiVersion = apiVersionOf(type.group, type.version);
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
       throw badRequest(
@@ -533,13 +533,13 @@ export class ResourceService {
     if (subresource === 'status') {
       if (!type.statusSubresource)
         throw notFound(`${type.plural}/status`, type.group, current.metadata?.name ?? '');
-      next = { ...structuredClone(current), status: structuredClone(incoming['status']) };
+      next = { ...cloneJson(current), status: cloneJson(incoming['status']) };
       if (incoming['status'] === undefined) delete next['status'];
     } else {
-      next = structuredClone(incoming);
+      next = cloneJson(incoming);
       if (type.statusSubresource) {
         if (current['status'] === undefined) delete next['status'];
-        else next['status'] = structuredClone(current['status']);
+        else next['status'] = cloneJson(current['status']);
       }
     }
     const meta = { ...(next.metadata ?? {}) } as ObjectMeta;
@@ -578,7 +578,7 @@ export class ResourceService {
     }
     const withFields = recordUpdate(current, next, this.writeContext(type, options, subresource));
     if (options.dryRun) return withFields;
-    if (stableJson(withoutRv(withFields)) === stableJson(withoutRv(current))) {
+    if (jsonEqual(withoutRv(withFields), withoutRv(current))) {
       // A no-op write does not bump resourceVersion (the real server skips it too).
       return current;
     }
@@ -662,7 +662,7 @@ export class ResourceService {
     };
     if (options.dryRun) return final;
     const current = this.present(type, stored);
-    if (stableJson(withoutRv(final)) === stableJson(withoutRv(current))) return current;
+    if (jsonEqual(withoutRv(final), withoutRv(current))) return current;
     if (final.metadata?.deletionTimestamp && (final.metadata.finalizers ?? []).length === 0) {
       return this.present(type, this.removeNow(type, final));
     }
@@ -772,7 +772,7 @@ function specChanged(type: ResourceType, prev: KubeObject, next: KubeObject): bo
     if (type.statusSubresource) delete copy['status'];
     return copy;
   };
-  return stableJson(strip(prev)) !== stableJson(strip(next));
+  return !jsonEqual(strip(prev), strip(next));
 }
 
 function encodeContinue(after: string): string {

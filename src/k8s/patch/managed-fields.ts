@@ -1,5 +1,5 @@
 import { ApiStatusError, type StatusCause } from '../errors.js';
-import { stableJson } from '../../core/stable-json.js';
+import { jsonEqual } from '../../core/stable-json.js';
 import type { KubeObject, ManagedFieldsEntry } from '../resource-type.js';
 import { isRecord } from '../resource-type.js';
 import {
@@ -65,34 +65,67 @@ export function recordUpdate(
   const changed = new Set<string>();
   for (const leaf of after) {
     const path = JSON.parse(leaf) as string[];
-    if (
-      !before.has(leaf) ||
-      stableJson(valueAtPath(prev, path)) !== stableJson(valueAtPath(next, path))
-    ) {
+    if (!before.has(leaf) || !jsonEqual(valueAtPath(prev, path), valueAtPath(next, path))) {
       changed.add(leaf);
     }
   }
   const removed = [...before].filter((leaf) => !after.has(leaf));
-  const entries = entriesOf(prev ?? next).map((e) => {
-    const set = fromFieldsV1(e.fieldsV1);
-    for (const leaf of [...changed, ...removed]) set.delete(leaf);
-    return { ...e, fieldsV1: toFieldsV1(set) };
+  const touched = [...changed, ...removed];
+  const original = entriesOf(prev ?? next);
+  const own =
+    changed.size > 0
+      ? original.findIndex((e) => sameOwner(e, ctx.manager, 'Update', ctx.subresource))
+      : -1;
+  // An entry that owns none of the touched leaves is kept as it is (no FieldsV1 rebuild): a
+  // status write touches a few leaves and would otherwise rebuild every manager's entry.
+  const entries = original.map((e, i) => {
+    if (i === own) return e;
+    const set = leavesOf(e.fieldsV1);
+    if (!touched.some((leaf) => set.has(leaf))) return e;
+    const kept = new Set(set);
+    for (const leaf of touched) kept.delete(leaf);
+    return { ...e, fieldsV1: toFieldsV1(kept) };
   });
   if (changed.size > 0) {
-    const i = entries.findIndex((e) => sameOwner(e, ctx.manager, 'Update', ctx.subresource));
-    const own = i >= 0 ? fromFieldsV1(entries[i]?.fieldsV1) : new Set<string>();
-    for (const leaf of changed) own.add(leaf);
-    const entry = ownEntry(ctx, 'Update', own);
-    if (i >= 0) entries[i] = entry;
+    // The writer's own entry: what it owned, less the removed leaves, plus what it changed.
+    const previous = own >= 0 ? (original[own] as ManagedFieldsEntry) : undefined;
+    const set = new Set(previous ? leavesOf(previous.fieldsV1) : []);
+    let same = previous !== undefined;
+    for (const leaf of removed) if (set.delete(leaf)) same = false;
+    for (const leaf of changed) {
+      if (!set.has(leaf)) {
+        set.add(leaf);
+        same = false;
+      }
+    }
+    const entry = ownEntry(ctx, 'Update', set, same ? previous?.fieldsV1 : undefined);
+    if (own >= 0) entries[own] = entry;
     else entries.push(entry);
   }
   return withEntries(next, entries);
+}
+
+/**
+ * The leaf set of a stored entry's FieldsV1, computed once per FieldsV1 object (stored objects
+ * are never mutated, so neither are their entries). Callers must not change the set.
+ */
+const leafSets = new WeakMap<object, Set<string>>();
+function leavesOf(fieldsV1: unknown): ReadonlySet<string> {
+  if (typeof fieldsV1 !== 'object' || fieldsV1 === null) return fromFieldsV1(fieldsV1);
+  let set = leafSets.get(fieldsV1);
+  if (!set) {
+    set = fromFieldsV1(fieldsV1);
+    leafSets.set(fieldsV1, set);
+  }
+  return set;
 }
 
 function ownEntry(
   ctx: WriteContext,
   operation: 'Apply' | 'Update',
   set: Set<string>,
+  /** The FieldsV1 of `set` when the caller has it already. */
+  fieldsV1?: ManagedFieldsEntry['fieldsV1'],
 ): ManagedFieldsEntry {
   const entry: ManagedFieldsEntry = {
     manager: ctx.manager,
@@ -100,7 +133,7 @@ function ownEntry(
     apiVersion: ctx.apiVersion,
     time: ctx.time,
     fieldsType: 'FieldsV1',
-    fieldsV1: toFieldsV1(set),
+    fieldsV1: fieldsV1 ?? toFieldsV1(set),
   };
   if (ctx.subresource) entry.subresource = ctx.subresource;
   return entry;
@@ -132,7 +165,7 @@ export function serverSideApply(
       const path = JSON.parse(leaf) as string[];
       // "." marks a list item's existence; only values can conflict.
       if (path[path.length - 1] === '.') continue;
-      if (stableJson(valueAtPath(live, path)) === stableJson(valueAtPath(applied, path))) continue;
+      if (jsonEqual(valueAtPath(live, path), valueAtPath(applied, path))) continue;
       if (force) taken.add(leaf);
       else {
         conflicts.push({

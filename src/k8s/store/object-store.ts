@@ -52,6 +52,12 @@ export class ObjectStore {
   private readonly maxObjectBytes: number;
   /** JSON size of every stored object version, for the history's byte bound. */
   private readonly sizes = new WeakMap<KubeObject, number>();
+  /**
+   * JSON text of the live version of each object, made once by put() for the size check and
+   * reused for the write's response and its watch events; dropped when a newer version
+   * replaces it (so the text held is bounded by the live objects, not by the history).
+   */
+  private readonly texts = new WeakMap<KubeObject, string>();
   private historyBytes = 0;
   private readonly listeners = new Set<StoreListener>();
   private readonly log: DurableLog | undefined;
@@ -113,6 +119,11 @@ export class ObjectStore {
     return out.sort((a, b) => a[0].localeCompare(b[0])).map((e) => e[1]);
   }
 
+  /** JSON.stringify(obj) when `obj` is the live version of a stored object, else undefined. */
+  liveJson(obj: KubeObject): string | undefined {
+    return this.texts.get(obj);
+  }
+
   /** Every stored (key, object), for snapshots and scans across resources. */
   *entries(): Generator<{ key: string; obj: KubeObject }> {
     for (const [key, bucket] of this.buckets) for (const obj of bucket.values()) yield { key, obj };
@@ -125,7 +136,8 @@ export class ObjectStore {
       ...obj,
       metadata: { ...(obj.metadata ?? {}), resourceVersion: String(rv) },
     };
-    const size = Buffer.byteLength(JSON.stringify(stored));
+    const text = JSON.stringify(stored);
+    const size = Buffer.byteLength(text);
     if (size > this.maxObjectBytes) throw storageRequestTooLarge();
     this.sizes.set(stored, size);
     this.log?.append({ t: 'put', k: key, rv, o: stored });
@@ -134,6 +146,8 @@ export class ObjectStore {
     const id = objectId(stored);
     const previous = bucket.get(id);
     bucket.set(id, stored);
+    if (previous) this.texts.delete(previous);
+    this.texts.set(stored, text);
     this.emit(
       previous ? { type, key, rv, object: stored, previous } : { type, key, rv, object: stored },
     );
@@ -151,6 +165,7 @@ export class ObjectStore {
     this.log?.append({ t: 'del', k: key, rv, id });
     this.rv = rv;
     bucket.delete(id);
+    this.texts.delete(previous);
     const object: KubeObject = {
       ...previous,
       metadata: { ...(previous.metadata ?? {}), resourceVersion: String(rv) },

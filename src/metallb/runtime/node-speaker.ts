@@ -132,7 +132,7 @@ export class NodeSpeaker {
     return this.sessions_.list();
   }
 
-  /** Writes dirty BGPSessionStates one at a time, in order; later changes coalesce. */
+  /** Writes the queued BGPSessionStates (in order per peer); resolves when none is left. */
   flushSessions(): Promise<void> {
     return this.states.flush();
   }

@@ -1,8 +1,11 @@
 /**
  * The writer side of one node's BGPSessionState objects (frr-k8s's frr-status): a queue of the
- * (BGP state, BFD status) values each peer went through, written one at a time and in order, so
- * that a watcher sees every transition. Owns the queue, the objects already written and the
- * poll timer; the sessions themselves belong to PeerSessions (peer-sessions.ts).
+ * (BGP state, BFD status) values each peer went through, written one at a time and in order per
+ * peer, so that a watcher sees every transition. Different peers' objects are independent, so
+ * their writes run side by side, at most MAX_PARALLEL_WRITES at once per node (at 1,000
+ * sessions, one write at a time per node left the status CRs seconds behind the sessions).
+ * Owns the queue, the objects already written and the poll timer; the sessions themselves
+ * belong to PeerSessions (peer-sessions.ts).
  *
  * Event-driven by default (every BGP FSM transition and BFD state change is queued); with
  * `pollIntervalMs` > 0 it looks at each session once per interval instead, as frr-status does.
@@ -20,6 +23,9 @@ interface SessionSnapshot {
   bgpState: string;
   bfdStatus: string | undefined;
 }
+
+/** Peers whose BGPSessionState writes of one node may be in flight at once. */
+export const MAX_PARALLEL_WRITES = 8;
 
 export interface SessionStateQueueOptions {
   node: string;
@@ -44,9 +50,12 @@ export class SessionStateQueue {
    * Down and the BGP teardown it causes in the same instant are written as two changes.
    */
   private readonly dirty = new Map<string, SessionSnapshot[]>();
+  /** Peers with a write in flight (one at a time per peer keeps each peer's order). */
+  private readonly writing = new Set<string>();
+  /** Callers of flush() waiting for the queue to drain. */
+  private drained: Array<() => void> = [];
   /** The objects themselves (create, patch on change, duplicates, delete). */
   private readonly states: SessionStates;
-  private flushing: Promise<void> | undefined;
   private pollTimer: Timer | undefined;
   private stopped = false;
 
@@ -65,7 +74,7 @@ export class SessionStateQueue {
 
   /** True while writes are queued or running. */
   get busy(): boolean {
-    return this.flushing !== undefined || this.dirty.size > 0;
+    return this.writing.size > 0 || this.dirty.size > 0;
   }
 
   /** A peer's BGP or BFD state changed: queue it and write (event-driven mode only). */
@@ -82,10 +91,11 @@ export class SessionStateQueue {
     void this.flush();
   }
 
-  /** Writes nothing more. */
+  /** Writes nothing more (writes in flight finish; flush() callers are released then). */
   stop(): void {
     this.stopped = true;
     this.pollTimer?.cancel();
+    if (this.writing.size === 0) for (const resolve of this.drained.splice(0)) resolve();
   }
 
   /** Queues the peer's current BGP and BFD status for writing (no-op when unchanged). */
@@ -113,26 +123,47 @@ export class SessionStateQueue {
     });
   }
 
-  /** Writes dirty BGPSessionStates one at a time, in order; later changes coalesce. */
+  /**
+   * Writes the queued BGPSessionStates: each peer's values one at a time and in order, up to
+   * MAX_PARALLEL_WRITES peers at once. Resolves when nothing is queued or in flight.
+   */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    if (this.dirty.size === 0 || this.stopped) return Promise.resolve();
-    const run = async (): Promise<void> => {
-      // Let the synchronous caller finish first, so `flushing` is set before the loop can end.
-      await Promise.resolve();
-      while (this.dirty.size > 0 && !this.stopped) {
-        const name = [...this.dirty.keys()].sort()[0]!;
-        const q = this.dirty.get(name)!;
-        const snap = q.shift();
-        if (q.length === 0) this.dirty.delete(name);
-        const rt = this.deps.peers().get(name);
-        if (rt && snap) await this.write(rt, snap);
-      }
-    };
-    this.flushing = run().finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
+    if (this.stopped || (this.dirty.size === 0 && this.writing.size === 0)) {
+      return Promise.resolve();
+    }
+    const done = new Promise<void>((resolve) => this.drained.push(resolve));
+    this.startWrites();
+    return done;
+  }
+
+  /** Starts the next value of each waiting peer while slots are free (queue order). */
+  private startWrites(): void {
+    for (const name of this.dirty.keys()) {
+      if (this.stopped || this.writing.size >= MAX_PARALLEL_WRITES) break;
+      if (this.writing.has(name)) continue;
+      this.writing.add(name);
+      void this.writeNext(name)
+        .catch((error: unknown) => this.deps.problem(error))
+        .finally(() => {
+          this.writing.delete(name);
+          this.startWrites();
+          if (this.writing.size === 0 && (this.dirty.size === 0 || this.stopped)) {
+            for (const resolve of this.drained.splice(0)) resolve();
+          }
+        });
+    }
+  }
+
+  /** One value of one peer; the peer then goes to the back of the queue (round robin). */
+  private async writeNext(name: string): Promise<void> {
+    // Let the synchronous caller finish first (it may queue more for this peer).
+    await Promise.resolve();
+    const q = this.dirty.get(name);
+    const snap = q?.shift();
+    this.dirty.delete(name);
+    if (q && q.length > 0) this.dirty.set(name, q);
+    const rt = this.deps.peers().get(name);
+    if (rt && snap && !this.stopped) await this.write(rt, snap);
   }
 
   private async write(rt: PeerRuntime, s: SessionSnapshot): Promise<void> {

@@ -26,6 +26,13 @@ export interface SessionStatesOptions {
 export class SessionStates {
   /** Objects written, by `peer|vrf`, with the status last written. */
   private readonly known = new Map<string, { ref: ObjectRef; status: unknown }>();
+  /**
+   * The node's objects as one list found them, by peer and VRF label: a key's first write looks
+   * here instead of listing its own (1,000 sessions' first writes were 1,000 label-selected
+   * lists). Later lookups of a key (its object was deleted meanwhile) list afresh.
+   */
+  private nodeObjects: Promise<Map<string, KubeResource[]>> | undefined;
+  private readonly looked = new Set<string>();
 
   constructor(
     private readonly client: KubeClient,
@@ -68,11 +75,7 @@ export class SessionStates {
       // Gone (deleted by hand) or refused: forget it and take the full path below.
       this.known.delete(key);
     }
-    const existing = (await this.existing(s.peer)).filter(
-      (o) =>
-        (o.metadata?.labels?.[SESSION_STATE_LABELS.vrf] ?? '') ===
-        (want.metadata.labels?.[SESSION_STATE_LABELS.vrf] ?? ''),
-    );
+    const existing = await this.objectsOf(s.peer, want, key);
     const [first, ...duplicates] = existing;
     // frr-status deletes duplicates of a (node, vrf, neighbor) key.
     for (const d of duplicates) await this.writer.delete(d);
@@ -95,6 +98,28 @@ export class SessionStates {
       if (!(await this.writer.patchStatus(first, { status: want.status }))) return;
     }
     remember(first);
+  }
+
+  /** The node's objects for one key (peer and VRF), as they are in the API server. */
+  private async objectsOf(
+    peer: string,
+    want: BGPSessionState,
+    key: string,
+  ): Promise<KubeResource[]> {
+    const labels = want.metadata.labels ?? {};
+    const group = (o: KubeResource): string =>
+      `${o.metadata?.labels?.[SESSION_STATE_LABELS.peer] ?? ''}|${o.metadata?.labels?.[SESSION_STATE_LABELS.vrf] ?? ''}`;
+    const wanted = `${labels[SESSION_STATE_LABELS.peer] ?? ''}|${labels[SESSION_STATE_LABELS.vrf] ?? ''}`;
+    if (!this.looked.has(key)) {
+      this.looked.add(key);
+      this.nodeObjects ??= this.existing().then((all) => {
+        const byKey = new Map<string, KubeResource[]>();
+        for (const o of all) byKey.set(group(o), [...(byKey.get(group(o)) ?? []), o]);
+        return byKey;
+      });
+      return (await this.nodeObjects).get(wanted) ?? [];
+    }
+    return (await this.existing(peer)).filter((o) => group(o) === wanted);
   }
 
   /** Deletes the peer's objects (every VRF). */

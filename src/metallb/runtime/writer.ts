@@ -13,13 +13,13 @@ import {
 import type { ClusterResources, ConfigurationState } from '../types.js';
 import { configurationStateObject, type ConfigView } from '../validate.js';
 import { METALLB_NAMESPACE } from '../types.js';
-import { stableJson } from '../../core/stable-json.js';
+import { jsonEqual, stableJson } from '../../core/stable-json.js';
 
 type ConfigStatus = NonNullable<ConfigurationState['status']>;
 
 /** Equal as JSON data, whatever the key order. */
 export function sameJson(a: unknown, b: unknown): boolean {
-  return stableJson(a) === stableJson(b);
+  return jsonEqual(a, b);
 }
 
 /**

@@ -118,6 +118,7 @@ export class ScenarioSession {
   readonly random: Random;
   readonly timeline: Timeline;
   readonly observations: SessionObservation[] = [];
+  private readonly lastObservation = new Map<string, SessionObservation>();
   readonly pcap: PcapWriter | undefined;
   readonly startedAt: string;
   server!: ApiServer;
@@ -393,17 +394,20 @@ export class ScenarioSession {
       obj as { status?: { node?: string; peer?: string; bgpStatus?: string; bfdStatus?: string } }
     ).status;
     if (!st?.node || !st.peer || !st.bgpStatus) return;
-    const last = [...this.observations]
-      .reverse()
-      .find((o) => o.node === st.node && o.peer === st.peer);
+    // The session's latest observation by key: a backwards scan of every observation per event
+    // cost O(n) each, quadratic over 1,000 sessions' bring-up.
+    const key = `${st.node}|${st.peer}`;
+    const last = this.lastObservation.get(key);
     if (last && last.bgp === st.bgpStatus && last.bfd === (st.bfdStatus ?? '')) return;
-    this.observations.push({
+    const observation = {
       t: this.clock.now(),
       node: st.node,
       peer: st.peer,
       bgp: st.bgpStatus,
       bfd: st.bfdStatus ?? '',
-    });
+    };
+    this.observations.push(observation);
+    this.lastObservation.set(key, observation);
   }
 
   /**
