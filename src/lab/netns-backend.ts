@@ -21,6 +21,8 @@ import type { DropDirection } from './nft.js';
 import {
   frrRoutesWithDetail,
   nodeAddresses,
+  nodeVrfUnsupported,
+  type NodeVrfUnavailable,
   type PeerBackend,
   type RouterDaemonName,
   type RouterPath,
@@ -86,12 +88,20 @@ export class NetnsBackend implements PeerBackend {
     return bgpNeighbors(this.ref(router));
   }
 
-  async routes(router: string, family: 'ipv4' | 'ipv6'): Promise<Record<string, RouterPath[]>> {
-    const table = (await bgpRoutes(this.ref(router), family)).routes as Record<
+  async routes(
+    router: string,
+    family: 'ipv4' | 'ipv6',
+    vrf?: string,
+  ): Promise<Record<string, RouterPath[]>> {
+    const table = (await bgpRoutes(this.ref(router), family, vrf)).routes as Record<
       string,
       RouterPath[]
     >;
-    return frrRoutesWithDetail(table, family, (c) => this.vtysh(router, c));
+    return frrRoutesWithDetail(table, family, (c) => this.vtysh(router, c), vrf);
+  }
+
+  nodeVrf(_node: string, vrf: string): NodeVrfUnavailable {
+    return nodeVrfUnsupported(this.name, vrf);
   }
 
   bfdPeers(router: string) {
