@@ -36,30 +36,18 @@ function errorCodes(text: string): string[] {
 }
 
 describe('VRFs in the scenario topology', () => {
-  it('a router in a VRF names its addresses; a node VRF interface has one', () => {
-    expect(
-      errorCodes(`name: x
-topology:
-  routers: [{name: r2, asn: 64510, vrf: red}]
-  nodes: [{name: worker0}]
-steps: [{advance: 1s}]
-`),
-    ).toEqual(['ERR_SCENARIO_BAD_VALUE']);
-    expect(
-      errorCodes(`name: x
-topology:
-  nodes: [{name: worker0, vrfs: {red: {}}}]
-steps: [{advance: 1s}]
-`),
-    ).toEqual(['ERR_SCENARIO_BAD_VALUE']);
-    // 'default' is the default VRF, not a VRF of its own.
-    expect(
-      errorCodes(`name: x
-topology:
-  nodes: [{name: worker0, vrfs: {default: {ipv4: 198.18.1.101/24}}}]
-steps: [{advance: 1s}]
-`).length,
-    ).toBeGreaterThan(0);
+  // Each row's topology breaks one rule; the code says which kind of error it is.
+  it.each([
+    ['a router in a VRF without addresses', 'routers: [{name: r2, asn: 64510, vrf: red}]'],
+    ['a node VRF interface without address', 'nodes: [{name: worker1, vrfs: {red: {}}}]'],
+    // 'default' is the default VRF, not a VRF of its own (the schema's pattern).
+    ['a VRF named default', 'nodes: [{name: worker1, vrfs: {default: {ipv4: 198.18.1.9/24}}}]'],
+  ])('%s is refused', (_, line) => {
+    const codes = errorCodes(
+      `name: x\ntopology:\n  ${line}\n${line.startsWith('nodes') ? '' : '  nodes: [{name: worker0}]\n'}steps: [{advance: 1s}]\n`,
+    );
+    expect(codes.length).toBeGreaterThan(0);
+    for (const c of codes) expect(c).toMatch(/^ERR_SCENARIO_(BAD_VALUE|SCHEMA)/);
   });
 
   it('the lab gets a segment per VRF; a VRF router peers with the nodes there only', () => {
