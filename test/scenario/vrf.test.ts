@@ -8,6 +8,7 @@ import { validateTopology } from '../../src/lab/topology.js';
 import { refuseVrfs } from '../../src/lab/peer-backend.js';
 import { BuiltinBackend } from '../../src/lab/builtin/backend.js';
 import { ManualClock } from '../../src/core/clock.js';
+import { Speaker } from '../../src/bgp/speaker.js';
 import { SeededRandom } from '../../src/core/random.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -142,11 +143,8 @@ steps:
 describe('a builtin router in VRF red', () => {
   it('answers vtysh for its VRF instance; the default instance has nothing', async () => {
     const s = load(`name: x\n${TOPOLOGY}steps: [{advance: 1s}]\n`);
-    const backend = new BuiltinBackend(
-      labTopologyFor(s, 'x'),
-      new ManualClock(),
-      new SeededRandom(1),
-    );
+    const clock = new ManualClock();
+    const backend = new BuiltinBackend(labTopologyFor(s, 'x'), clock, new SeededRandom(1));
     await backend.up();
     try {
       const red = JSON.parse(await backend.vtysh('r2', ['show bgp vrf red summary json']));
@@ -165,8 +163,45 @@ describe('a builtin router in VRF red', () => {
       );
       // The node's interface in VRF red: its address, and one in no VRF it has.
       const net = backend.nodeVrf('worker0', 'red');
-      expect('addresses' in net && net.addresses).toEqual({ ipv4: '198.18.1.101' });
+      if ('unavailable' in net) throw new Error(net.unavailable);
+      expect(net.addresses).toEqual({ ipv4: '198.18.1.101' });
       expect('unavailable' in backend.nodeVrf('worker0', 'blue')).toBe(true);
+      // worker0 peers with r2 over the VRF red transport and announces a route: r2 shows it in
+      // VRF red's table and summary, and nowhere in its default instance.
+      const speaker = new Speaker({
+        clock,
+        random: new SeededRandom(2),
+        transport: net.bgpTransport,
+      });
+      const peer = speaker.addPeer({
+        id: 'worker0/r2',
+        localAddress: '198.18.1.101',
+        localAsn: 64501,
+        routerId: '198.18.1.101',
+        peerAddress: '198.18.1.1',
+        peerAsn: 64510,
+        holdTimeSeconds: 90,
+        keepaliveTimeSeconds: 30,
+        connectRetryTimeSeconds: 1,
+        families: ['ipv4'],
+      });
+      peer.announce('198.18.100.10/32', { nextHop: '198.18.1.101' });
+      peer.session.start();
+      for (let i = 0; i < 50 && peer.session.state !== 'Established'; i++) {
+        clock.advance(100);
+        await new Promise((r) => setImmediate(r));
+      }
+      await new Promise((r) => setImmediate(r));
+      const summary = JSON.parse(await backend.vtysh('r2', ['show bgp vrf red summary json']));
+      expect(summary.ipv4Unicast.peers['198.18.1.101'].pfxRcd).toBe(1);
+      const routes = JSON.parse(await backend.vtysh('r2', ['show bgp vrf red ipv4 unicast json']));
+      expect(Object.keys(routes.routes)).toEqual(['198.18.100.10/32']);
+      const prefix = JSON.parse(
+        await backend.vtysh('r2', ['show bgp vrf red ipv4 unicast 198.18.100.10/32 json']),
+      );
+      expect(prefix.paths.length).toBe(1);
+      expect(await backend.vtysh('r2', ['show bgp ipv4 unicast'])).toMatch(/0 exist|No BGP/);
+      await speaker.close();
     } finally {
       await backend.down();
     }

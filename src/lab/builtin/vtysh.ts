@@ -64,11 +64,18 @@ export function showCommand(
 }
 
 /**
- * The router as one VRF's show commands see it: itself when `vrf` is its VRF, otherwise an
- * instance with no neighbours and no routes (a builtin router has one VRF).
+ * The router as one VRF's show commands see it: its own table when `vrf` is its VRF, otherwise
+ * an instance with no neighbours and no routes (a builtin router has one VRF).
  */
 function inVrf(router: ShowSource, vrf: string | undefined): ShowSource {
-  if (router.inVrf(vrf)) return router;
+  if (router.inVrf(vrf))
+    return {
+      spec: router.spec,
+      bgpNeighbors: () => router.bgpNeighbors(),
+      bgpRoutes: (family) => router.bgpRoutes(family, vrf),
+      bfdPeers: () => router.bfdPeers(),
+      inVrf: (v) => router.inVrf(v),
+    };
   return {
     spec: { ...router.spec, vrf, neighbors: [], originate: {} },
     bgpNeighbors: () => ({}),
