@@ -7,6 +7,7 @@ import type { Scenario } from '../../src/scenario/types.js';
 import { validateTopology } from '../../src/lab/topology.js';
 import { refuseVrfs } from '../../src/lab/peer-backend.js';
 import { BuiltinBackend } from '../../src/lab/builtin/backend.js';
+import { NetnsBackend } from '../../src/lab/netns-backend.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { Speaker } from '../../src/bgp/speaker.js';
 import { SeededRandom } from '../../src/core/random.js';
@@ -82,6 +83,9 @@ describe('VRFs in the scenario topology', () => {
         expect.objectContaining({ code: 'ERR_LAB_VRF_UNSUPPORTED' }),
       );
     }
+    // A BGPPeer with vrf in a lab without VRFs: the backend says why, for ConfigurationState.
+    const netns = new NetnsBackend(labTopologyFor(s, 'x'), new ManualClock(), new SeededRandom(1));
+    expect(netns.nodeVrf('worker0', 'red')).toEqual({ unavailable: expect.any(String) });
   });
 });
 
