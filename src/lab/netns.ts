@@ -1,4 +1,11 @@
-import { bridgeName, hostVethName, routerIfName, routerNamespace } from './names.js';
+import {
+  bridgeName,
+  hostVethName,
+  nodeVrfNamespace,
+  nodeVrfVethName,
+  routerIfName,
+  routerNamespace,
+} from './names.js';
 import type { LabTopology } from './topology.js';
 import { prefixLength } from './topology.js';
 
@@ -76,5 +83,37 @@ export function wiringPlan(t: LabTopology): Step[] {
       steps.push({ argv: ['ip', '-n', ns, 'link', 'set', inner, 'up'] });
     }
   });
+
+  // A node's interface in a VRF: a namespace of its own (no VRF devices on this kernel), joined
+  // to the VRF's segment by a veth; speakersim makes that VRF's sockets inside it. The host
+  // namespace gets no address on that segment, so nothing reaches it but through the VRF.
+  t.nodes.forEach((node, ni) =>
+    (node.vrfs ?? []).forEach((v, vi) => {
+      const ns = nodeVrfNamespace(t.name, ni, vi);
+      const si = segIndex.get(v.segment) ?? 0;
+      const seg = t.segments[si];
+      const host = nodeVrfVethName(t.name, ni, vi);
+      steps.push({ argv: ['ip', 'netns', 'add', ns], creates: { kind: 'netns', name: ns } });
+      steps.push({ argv: ['ip', '-n', ns, 'link', 'set', 'lo', 'up'] });
+      steps.push({ argv: nsExec(ns, sysctl('net.ipv6.conf.default.accept_dad', '0')) });
+      steps.push({ argv: nsExec(ns, sysctl('net.ipv6.conf.all.accept_dad', '0')) });
+      steps.push({
+        argv: ['ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns],
+        creates: { kind: 'link', name: host },
+      });
+      steps.push({ argv: sysctl(`net.ipv6.conf.${host}.disable_ipv6`, '1') });
+      steps.push({ argv: ['ip', 'link', 'set', host, 'master', bridgeName(t.name, si)] });
+      steps.push({ argv: ['ip', 'link', 'set', host, 'up'] });
+      if (v.ipv4 && seg?.ipv4Prefix) {
+        const cidr = `${v.ipv4}/${prefixLength(seg.ipv4Prefix)}`;
+        steps.push({ argv: ['ip', '-n', ns, 'addr', 'add', cidr, 'dev', 'eth0'] });
+      }
+      if (v.ipv6 && seg?.ipv6Prefix) {
+        const cidr = `${v.ipv6}/${prefixLength(seg.ipv6Prefix)}`;
+        steps.push({ argv: ['ip', '-n', ns, '-6', 'addr', 'add', cidr, 'dev', 'eth0', 'nodad'] });
+      }
+      steps.push({ argv: ['ip', '-n', ns, 'link', 'set', 'eth0', 'up'] });
+    }),
+  );
   return steps;
 }

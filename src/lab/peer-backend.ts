@@ -79,10 +79,19 @@ export function nodeAddresses(topology: LabTopology, node?: string): string[] {
   );
 }
 
-/** The one lab-wide answer of backends that run no VRF: this kernel has no VRF devices. */
-export function nodeVrfUnsupported(backend: PeerBackendKind, vrf: string): NodeVrfUnavailable {
+/**
+ * Why a backend cannot run VRF `vrf`: this kernel has no VRF devices, so FRR cannot have a
+ * router interface in a VRF (`router`), and compose runs no node VRF namespaces either.
+ */
+export function vrfUnsupported(
+  backend: PeerBackendKind,
+  vrf: string,
+  router: boolean,
+): NodeVrfUnavailable {
   return {
-    unavailable: `the ${backend} backend cannot run sessions in VRF ${vrf}: this kernel has no VRF devices ("ip link add ... type vrf" fails) and speakersim does not run node VRFs as network namespaces yet`,
+    unavailable: router
+      ? `the ${backend} backend cannot put a router interface in VRF ${vrf}: this kernel has no VRF devices ("ip link add ... type vrf" fails) and FRR's netns VRF backend is not used`
+      : `the ${backend} backend cannot run sessions in VRF ${vrf}: the node has no interface in it (node VRF namespaces: netns backend only)`,
   };
 }
 
@@ -129,12 +138,13 @@ export function bgpTableCommand(family: 'ipv4' | 'ipv6', vrf?: string, prefix?: 
 }
 
 /**
- * An interface in a VRF needs a VRF device (or FRR's netns VRF backend): a lab that has one is
- * refused before anything is made, never run with the router or node in its default VRF.
+ * A router in a VRF needs a VRF device (or FRR's netns VRF backend) for its interface, which no
+ * backend here has; the compose backend runs no node VRF either. A lab that has one is refused
+ * before anything is made, never run with the router or node in its default VRF.
  */
 export function refuseVrfs(t: LabTopology, backend: PeerBackendKind): void {
   const r = t.routers.find((x) => x.vrf !== undefined);
-  const n = t.nodes.find((x) => x.vrfs?.length);
+  const n = backend === 'compose' ? t.nodes.find((x) => x.vrfs?.length) : undefined;
   const [who, vrf] = r
     ? [`router ${r.name}`, r.vrf!]
     : n
@@ -143,6 +153,6 @@ export function refuseVrfs(t: LabTopology, backend: PeerBackendKind): void {
   if (who && vrf)
     throw new PeerBackendError(
       'ERR_LAB_VRF_UNSUPPORTED',
-      `${who} is in VRF ${vrf}: ${nodeVrfUnsupported(backend, vrf).unavailable}`,
+      `${who} is in VRF ${vrf}: ${vrfUnsupported(backend, vrf, r !== undefined).unavailable}`,
     );
 }

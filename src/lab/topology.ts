@@ -401,6 +401,10 @@ export function validateTopology(topology: LabTopology): LabTopology {
     if (n.vrfs !== undefined && !Array.isArray(n.vrfs))
       throw new LabTopologyError(`${path}.vrfs`, 'expected a list');
     const vrfs = new Set<string>();
+    // Their namespace and veth names carry one base-36 character per index (names.ts).
+    if ((n.vrfs?.length ?? 0) > 0 && i >= 36)
+      throw new LabTopologyError(`${path}.vrfs`, 'only the first 36 nodes may have VRFs');
+    if ((n.vrfs?.length ?? 0) > 36) throw new LabTopologyError(`${path}.vrfs`, 'at most 36');
     (n.vrfs ?? []).forEach((v, j) => {
       const vpath = `${path}.vrfs[${j}]`;
       checkName(`${vpath}.vrf`, v.vrf, VRF_NAME_PATTERN);

@@ -18,7 +18,7 @@ import { SourceMap } from './source-map.js';
 import { normalizeSteps } from './steps.js';
 import { checkAddressesForBackend, normalizeTopology, type RawTopology } from './topology.js';
 import type { Backend, ClockMode, Scenario } from './types.js';
-import { nodeVrfUnsupported } from '../lab/peer-backend.js';
+import { vrfUnsupported } from '../lab/peer-backend.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_NAMESPACE = 'metallb-system';
@@ -210,23 +210,27 @@ export function checkRunSettings(
     );
   }
   if (backend !== 'builtin') {
-    // Only builtin peers run VRFs: this kernel has no VRF devices (reported, never run in the
-    // default VRF instead).
+    // Routers in a VRF run on builtin peers only (this kernel has no VRF devices); node VRFs on
+    // builtin and netns. Reported, never run in the default VRF instead.
     const inVrf = [
       ...scenario.topology.routers.flatMap((r) =>
-        r.vrf !== undefined ? [[r, r.vrf] as const] : [],
+        r.vrf !== undefined ? [[r, r.vrf, true] as const] : [],
       ),
-      ...scenario.topology.nodes.flatMap((n) => Object.keys(n.vrfs).map((v) => [n, v] as const)),
+      ...(backend === 'compose'
+        ? scenario.topology.nodes.flatMap((n) =>
+            Object.keys(n.vrfs).map((v) => [n, v, false] as const),
+          )
+        : []),
     ][0];
     if (inVrf) {
-      const [owner, vrf] = inVrf;
+      const [owner, vrf, router] = inVrf;
       errors.push(
         new ScenarioError(
           ScenarioErrorCode.BackendUnsupported,
           owner.at.file,
           owner.at.line,
           owner.at.col,
-          `'${owner.name}' has an interface in VRF ${vrf}: ${nodeVrfUnsupported(backend, vrf).unavailable}`,
+          `'${owner.name}' has an interface in VRF ${vrf}: ${vrfUnsupported(backend, vrf, router).unavailable}`,
         ),
       );
     }

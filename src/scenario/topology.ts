@@ -38,6 +38,7 @@ interface RawRouter {
   addresses?: RawAddresses;
   port?: number;
   vrf?: string;
+  vrfSegment?: string;
   ttlSecurityHops?: number;
   bfd?: BfdSettings;
   originate?: { ipv4?: string[]; ipv6?: string[] };
@@ -194,13 +195,21 @@ export function normalizeTopology(
   };
   routersRaw.forEach((r, i) => {
     // A router in a VRF sits on that VRF's segment: the lab subnets are not its.
-    if (r.vrf === undefined) allocate(routerPairs[i]!, r.name, FIRST_ROUTER_HOST);
+    const vrf = r.vrf ?? r.vrfSegment;
+    if (vrf === undefined) allocate(routerPairs[i]!, r.name, FIRST_ROUTER_HOST);
     else if (!routerPairs[i]!.ipv4 && !routerPairs[i]!.ipv6)
       fail(
         ctx,
         ScenarioErrorCode.BadValue,
-        ctx.map.valueAt([...base, 'routers', i, 'vrf']),
-        `router ${r.name} is in VRF ${r.vrf}: give its addresses (on that VRF's segment)`,
+        ctx.map.valueAt([...base, 'routers', i, r.vrf !== undefined ? 'vrf' : 'vrfSegment']),
+        `router ${r.name} is on VRF ${vrf}'s segment: give its addresses (on that segment)`,
+      );
+    else if (r.vrf !== undefined && r.vrfSegment !== undefined && r.vrf !== r.vrfSegment)
+      fail(
+        ctx,
+        ScenarioErrorCode.BadValue,
+        ctx.map.valueAt([...base, 'routers', i, 'vrfSegment']),
+        `a router in VRF ${r.vrf} sits on that VRF's segment`,
       );
   });
   raw.nodes.forEach((n, i) => allocate(nodePairs[i]!, n.name, FIRST_NODE_HOST));
@@ -212,6 +221,7 @@ export function normalizeTopology(
     addresses: routerPairs[i]!,
     port: r.port ?? 179, // RFC 4271 8: BGP listens on TCP port 179
     ...(r.vrf !== undefined ? { vrf: r.vrf } : {}),
+    ...(r.vrfSegment !== undefined ? { vrfSegment: r.vrfSegment } : {}),
     ...(r.ttlSecurityHops !== undefined ? { ttlSecurityHops: r.ttlSecurityHops } : {}),
     ...(r.bfd ? { bfd: r.bfd } : {}),
     ...(r.originate ? { originate: r.originate } : {}),

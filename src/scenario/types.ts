@@ -50,6 +50,8 @@ export interface RouterSpec {
   port: number;
   /** The VRF its interface and BGP instance are in; it peers with the nodes' `vrfs` of it. */
   vrf?: string;
+  /** The VRF segment it sits on in its own default VRF (peering with the nodes' `vrfs` of it). */
+  vrfSegment?: string;
   /** RFC 5082 GTSM towards every node (FRR `neighbor X ttl-security hops N`). */
   ttlSecurityHops?: number;
   bfd?: BfdSettings;

@@ -19,6 +19,7 @@ describe('shipped scenarios', () => {
         'bgp-password.yaml',
         'bgp-ttl-security.yaml',
         'bgp-vrf.yaml',
+        'bgp-vrf-node.yaml',
         'dual-stack-over-ipv4.yaml',
         'enhanced-route-refresh.yaml',
         'graceful-restart.yaml',

@@ -6,6 +6,8 @@ import { runScenario } from '../../src/scenario/runner/run.js';
 import type { Scenario } from '../../src/scenario/types.js';
 import { validateTopology } from '../../src/lab/topology.js';
 import { refuseVrfs } from '../../src/lab/peer-backend.js';
+import { wiringPlan } from '../../src/lab/netns.js';
+import { ownedName, labPrefix, plannedNames } from '../../src/lab/names.js';
 import { BuiltinBackend } from '../../src/lab/builtin/backend.js';
 import { NetnsBackend } from '../../src/lab/netns-backend.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -71,7 +73,15 @@ describe('VRFs in the scenario topology', () => {
     expect(t.nodes[0]!.vrfs).toEqual([{ vrf: 'red', segment: 'vred', ipv4: '198.18.1.101' }]);
   });
 
-  it('netns and compose refuse it with a code the shipped-scenario suites skip on', () => {
+  it('a node VRF runs on netns; a router in a VRF, or compose, is refused with a code the shipped-scenario suites skip on', () => {
+    const nodeOnly = load(
+      `name: x\n${TOPOLOGY.replace('vrf: red, addresses', 'vrfSegment: red, addresses')}steps: [{advance: 1s}]\n`,
+    );
+    expect(checkRunSettings(nodeOnly, { backend: 'netns', clock: 'real' }).errors).toEqual([]);
+    expect(() => refuseVrfs(labTopologyFor(nodeOnly, 'x'), 'netns')).not.toThrow();
+    expect(
+      checkRunSettings(nodeOnly, { backend: 'compose', clock: 'real' }).errors.map((e) => e.code),
+    ).toEqual(['ERR_SCENARIO_BACKEND_UNSUPPORTED']);
     const s = load(`name: x\n${TOPOLOGY}steps: [{advance: 1s}]\n`);
     expect(checkRunSettings(s, { backend: 'builtin' }).errors).toEqual([]);
     for (const backend of ['netns', 'compose'] as const) {
@@ -83,9 +93,12 @@ describe('VRFs in the scenario topology', () => {
         expect.objectContaining({ code: 'ERR_LAB_VRF_UNSUPPORTED' }),
       );
     }
-    // A BGPPeer with vrf in a lab without VRFs: the backend says why, for ConfigurationState.
+    // netns runs a node's VRF as a namespace of its own (netns.ts); a VRF the node has no
+    // interface in gets the reason its ConfigurationState then shows.
     const netns = new NetnsBackend(labTopologyFor(s, 'x'), new ManualClock(), new SeededRandom(1));
-    expect(netns.nodeVrf('worker0', 'red')).toEqual({ unavailable: expect.any(String) });
+    const red = netns.nodeVrf('worker0', 'red');
+    expect('addresses' in red && red.addresses).toEqual({ ipv4: '198.18.1.101' });
+    expect(netns.nodeVrf('worker0', 'blue')).toEqual({ unavailable: expect.any(String) });
   });
 });
 
@@ -209,5 +222,26 @@ describe('a builtin router in VRF red', () => {
     } finally {
       await backend.down();
     }
+  });
+});
+
+describe('a node VRF in the netns lab', () => {
+  it("is a namespace of the lab's own with the VRF address; the host gets none on that segment", () => {
+    const s = load(
+      `name: x\n${TOPOLOGY.replace('vrf: red, addresses', 'vrfSegment: red, addresses')}steps: [{advance: 1s}]\n`,
+    );
+    const t = validateTopology(labTopologyFor(s, 'lab'));
+    const names = plannedNames(t);
+    expect(names.namespaces).toContain('ssim-lab-n0.v0');
+    // `lab down --force` sweeps it with the rest of the lab's namespaces.
+    expect(ownedName('ssim-lab-n0.v0', labPrefix('lab'))).toBe(true);
+    expect(names.links).toContain('ssim-lab-n0v0');
+    const argv = wiringPlan(t).map((st) => st.argv.join(' '));
+    expect(argv).toContain('ip netns add ssim-lab-n0.v0');
+    expect(argv).toContain('ip -n ssim-lab-n0.v0 addr add 198.18.1.101/24 dev eth0');
+    expect(argv).toContain('ip link set ssim-lab-n0v0 master ssim-lab-b1');
+    expect(
+      argv.filter((a) => a.includes('198.18.1.101') && !a.includes('-n ssim-lab-n0.v0')),
+    ).toEqual([]);
   });
 });

@@ -90,8 +90,13 @@ export class BuiltinBackend implements PeerBackend {
   }
 
   async up(): Promise<void> {
+    // A router on a segment of nodes' VRF interfaces (in its own default VRF or in that VRF)
+    // is reachable through that VRF only, as on a real lab, where nothing else reaches it.
+    const vrfOfSegment = new Map(
+      this.topology.nodes.flatMap((n) => (n.vrfs ?? []).map((v) => [v.segment, v.vrf] as const)),
+    );
     for (const spec of this.topology.routers) {
-      const nets = this.networksOf(spec.vrf);
+      const nets = this.networksOf(spec.vrf ?? vrfOfSegment.get(spec.interfaces[0]?.segment ?? ''));
       const r = new BuiltinRouter(spec, {
         clock: this.clock,
         random: this.random,

@@ -54,7 +54,8 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
     const neighbors: NeighborSpec[] = [];
     for (const n of t.nodes) {
       // A router in VRF red peers with the nodes' interfaces in VRF red, and only with those.
-      const nodeAddrs = r.vrf === undefined ? n.addresses : n.vrfs[r.vrf];
+      const on = r.vrf ?? r.vrfSegment;
+      const nodeAddrs = on === undefined ? n.addresses : n.vrfs[on];
       if (!nodeAddrs) continue;
       for (const fam of ['ipv4', 'ipv6'] as const) {
         const nodeAddr = nodeAddrs[fam]?.address;
@@ -91,7 +92,10 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
       ...(r.vrf !== undefined ? { vrf: r.vrf } : {}),
       interfaces: [
         {
-          segment: r.vrf === undefined ? 'lan' : vrfSegmentName(r.vrf),
+          segment:
+            (r.vrf ?? r.vrfSegment) === undefined
+              ? 'lan'
+              : vrfSegmentName((r.vrf ?? r.vrfSegment)!),
           ...(r.addresses.ipv4 ? { ipv4: `${r.addresses.ipv4.address}` } : {}),
           ...(r.addresses.ipv6 ? { ipv6: `${r.addresses.ipv6.address}` } : {}),
         },
@@ -149,7 +153,10 @@ function vrfSegments(t: Scenario['topology']): SegmentSpec[] {
     }
     out.set(vrf, s);
   };
-  for (const r of t.routers) if (r.vrf !== undefined) add(r.vrf, r.addresses);
+  for (const r of t.routers) {
+    const on = r.vrf ?? r.vrfSegment;
+    if (on !== undefined) add(on, r.addresses);
+  }
   for (const n of t.nodes) for (const [vrf, a] of Object.entries(n.vrfs)) add(vrf, a);
   return [...out.values()];
 }
