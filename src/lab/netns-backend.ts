@@ -110,7 +110,8 @@ export class NetnsBackend implements PeerBackend {
     const ni = this.topology.nodes.findIndex((n) => n.name === node);
     const vi = this.topology.nodes[ni]?.vrfs?.findIndex((v) => v.vrf === vrf) ?? -1;
     const itf = this.topology.nodes[ni]?.vrfs?.[vi];
-    if (this.name === 'compose' || !itf) return vrfUnsupported(this.name, vrf, false);
+    if (this.name === 'compose') return vrfUnsupported(this.name, vrf, false);
+    if (!itf) return { unavailable: `node ${node} has no interface in VRF ${vrf}` };
     const netns = `/run/netns/${nodeVrfNamespace(this.topology.name, ni, vi)}`;
     const tcp = new TcpTransport(this.clock, undefined, netns);
     return {

@@ -91,7 +91,7 @@ export function vrfUnsupported(
   return {
     unavailable: router
       ? `the ${backend} backend cannot put a router interface in VRF ${vrf}: this kernel has no VRF devices ("ip link add ... type vrf" fails) and FRR's netns VRF backend is not used`
-      : `the ${backend} backend cannot run sessions in VRF ${vrf}: the node has no interface in it (node VRF namespaces: netns backend only)`,
+      : `the ${backend} backend runs no node VRF (VRF ${vrf}): node VRF namespaces are the netns backend's`,
   };
 }
 
