@@ -16,6 +16,11 @@ export interface BfdSessionTableComponents {
    * addSession only uses transports given to addTransport.
    */
   openTransport?: BfdTransportFactory;
+  /**
+   * The VRF the transports `openTransport` opens are in (a table per VRF, as a routing instance
+   * has): their datagrams select sessions of that VRF only (RFC 5881 3).
+   */
+  vrf?: string;
 }
 
 /** How a transport's datagrams are keyed: its hop mode, VRF and interface. */
@@ -81,7 +86,10 @@ export class BfdSessionTable {
     const k = `${multihop ? 'multihop' : 'single-hop'}|${local}`;
     let pending = this.opening.get(k);
     if (!pending) {
-      pending = open(localAddress, { multihop }).then((t) => this.bind(t, { multihop }));
+      const vrf = this.components.vrf;
+      pending = open(localAddress, { multihop }).then((t) =>
+        this.bind(t, { multihop, ...(vrf !== undefined ? { vrf } : {}) }),
+      );
       this.opening.set(k, pending);
       // A failed open is not remembered: the next session tries again.
       pending.then(

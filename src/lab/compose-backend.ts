@@ -11,7 +11,12 @@ import { parseBfdPeers, parseBgpNeighbors, parseBgpRoutes } from './frr-json.js'
 import { labDown, labUp } from './lifecycle.js';
 import { NetnsBackend } from './netns-backend.js';
 import type { DropDirection, PacketFault } from './nft.js';
-import { frrRoutesWithDetail, type RouterDaemonName, type RouterPath } from './peer-backend.js';
+import {
+  bgpTableCommand,
+  frrRoutesWithDetail,
+  type RouterDaemonName,
+  type RouterPath,
+} from './peer-backend.js';
 import { canonicalAddress } from './topology.js';
 import { runVtysh } from './vtysh.js';
 
@@ -73,10 +78,11 @@ export class ComposeBackend extends NetnsBackend {
   override async routes(
     router: string,
     family: 'ipv4' | 'ipv6',
+    vrf?: string,
   ): Promise<Record<string, RouterPath[]>> {
-    const out = await this.vtysh(router, [`show bgp ${family} unicast json`]);
+    const out = await this.vtysh(router, [bgpTableCommand(family, vrf)]);
     const table = parseBgpRoutes(out, family).routes as Record<string, RouterPath[]>;
-    return frrRoutesWithDetail(table, family, (c) => this.vtysh(router, c));
+    return frrRoutesWithDetail(table, family, (c) => this.vtysh(router, c), vrf);
   }
 
   override async bfdPeers(router: string) {

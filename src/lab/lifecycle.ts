@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SpeakersimError } from '../core/errors.js';
+import { refuseVrfs } from './peer-backend.js';
 import type { FrrDaemon, RouterRuntime } from './daemons.js';
 import {
   DEFAULT_FRR_BIN_DIR,
@@ -175,6 +176,7 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
   const runRoot = options.runRoot ?? LAB_RUN_ROOT;
   const frrBinDir = options.frrBinDir ?? DEFAULT_FRR_BIN_DIR;
   const backend = options.backend ?? 'netns';
+  refuseVrfs(topology, backend);
   if (backend === 'compose') checkComposePrerequisites();
   else checkPrerequisites(frrBinDir);
   const lab = topology.name;

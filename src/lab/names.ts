@@ -58,6 +58,20 @@ export function routerNamespace(lab: string, router: string): string {
 
 const base36 = (i: number): string => i.toString(36);
 
+/**
+ * Namespace of node `nodeIndex`'s interface in its VRF number `vrfIndex`: the node's VRF as a
+ * routing instance of its own (this kernel has no VRF devices). Dash-free after the prefix, and
+ * with a dot no router name has.
+ */
+export function nodeVrfNamespace(lab: string, nodeIndex: number, vrfIndex: number): string {
+  return `${labPrefix(lab)}n${base36(nodeIndex)}.v${base36(vrfIndex)}`;
+}
+
+/** Host-side end of the veth pair joining that namespace to the VRF's segment. */
+export function nodeVrfVethName(lab: string, nodeIndex: number, vrfIndex: number): string {
+  return `${linkPrefix(lab)}n${base36(nodeIndex)}v${base36(vrfIndex)}`;
+}
+
 /** Bridge in the host namespace for segment number `segmentIndex`. */
 export function bridgeName(lab: string, segmentIndex: number): string {
   return `${linkPrefix(lab)}b${base36(segmentIndex)}`;
@@ -95,12 +109,18 @@ export function stateFilePath(lab: string, root = LAB_RUN_ROOT): string {
 export function plannedNames(t: LabTopology): { namespaces: string[]; links: string[] } {
   const segIndex = new Map(t.segments.map((s, i) => [s.name, i]));
   return {
-    namespaces: t.routers.map((r) => routerNamespace(t.name, r.name)),
+    namespaces: [
+      ...t.routers.map((r) => routerNamespace(t.name, r.name)),
+      ...t.nodes.flatMap((n, ni) =>
+        (n.vrfs ?? []).map((_, vi) => nodeVrfNamespace(t.name, ni, vi)),
+      ),
+    ],
     links: [
       ...t.segments.map((_, i) => bridgeName(t.name, i)),
       ...t.routers.flatMap((r, ri) =>
         r.interfaces.map((itf) => hostVethName(t.name, ri, segIndex.get(itf.segment) ?? 0)),
       ),
+      ...t.nodes.flatMap((n, ni) => (n.vrfs ?? []).map((_, vi) => nodeVrfVethName(t.name, ni, vi))),
     ],
   };
 }

@@ -21,6 +21,9 @@ import type { DropDirection } from './nft.js';
 import {
   frrRoutesWithDetail,
   nodeAddresses,
+  vrfUnsupported,
+  type NodeVrfNetwork,
+  type NodeVrfUnavailable,
   type PeerBackend,
   type RouterDaemonName,
   type RouterPath,
@@ -28,6 +31,7 @@ import {
 } from './peer-backend.js';
 import { bfdPeers, bgpNeighbors, bgpRoutes, vtyshCommands } from './router-state.js';
 import type { LabTopology } from './topology.js';
+import { nodeVrfNamespace } from './names.js';
 
 /** Real FRR 8.4 (zebra, bgpd, bfdd, staticd) per router, each in its own network namespace. */
 export class NetnsBackend implements PeerBackend {
@@ -41,7 +45,7 @@ export class NetnsBackend implements PeerBackend {
 
   constructor(
     protected readonly topology: LabTopology,
-    clock: Clock,
+    private readonly clock: Clock,
     private readonly random: Random,
     private readonly guard?: TrafficGuard,
   ) {
@@ -86,12 +90,46 @@ export class NetnsBackend implements PeerBackend {
     return bgpNeighbors(this.ref(router));
   }
 
-  async routes(router: string, family: 'ipv4' | 'ipv6'): Promise<Record<string, RouterPath[]>> {
-    const table = (await bgpRoutes(this.ref(router), family)).routes as Record<
+  async routes(
+    router: string,
+    family: 'ipv4' | 'ipv6',
+    vrf?: string,
+  ): Promise<Record<string, RouterPath[]>> {
+    const table = (await bgpRoutes(this.ref(router), family, vrf)).routes as Record<
       string,
       RouterPath[]
     >;
-    return frrRoutesWithDetail(table, family, (c) => this.vtysh(router, c));
+    return frrRoutesWithDetail(table, family, (c) => this.vtysh(router, c), vrf);
+  }
+
+  /**
+   * A node's interface in a VRF lives in a namespace of its own (netns.ts): its sessions' TCP
+   * and BFD sockets are made there, so they reach only that VRF's segment.
+   */
+  nodeVrf(node: string, vrf: string): NodeVrfNetwork | NodeVrfUnavailable {
+    const ni = this.topology.nodes.findIndex((n) => n.name === node);
+    const vi = this.topology.nodes[ni]?.vrfs?.findIndex((v) => v.vrf === vrf) ?? -1;
+    const itf = this.topology.nodes[ni]?.vrfs?.[vi];
+    if (this.name === 'compose') return vrfUnsupported(this.name, vrf, false);
+    if (!itf) return { unavailable: `node ${node} has no interface in VRF ${vrf}` };
+    const netns = `/run/netns/${nodeVrfNamespace(this.topology.name, ni, vi)}`;
+    const tcp = new TcpTransport(this.clock, undefined, netns);
+    return {
+      addresses: {
+        ...(itf.ipv4 ? { ipv4: itf.ipv4 } : {}),
+        ...(itf.ipv6 ? { ipv6: itf.ipv6 } : {}),
+      },
+      bgpTransport: this.guard ? this.guard.bgp(tcp) : tcp,
+      bfdTransport: async (localAddress, { multihop }) => {
+        const t = await createUdpBfdTransport({
+          localAddress,
+          listenPort: bfdPortFor(multihop),
+          random: this.random,
+          netns,
+        });
+        return this.guard ? this.guard.bfd(t) : t;
+      },
+    };
   }
 
   bfdPeers(router: string) {

@@ -1,4 +1,11 @@
-import { bridgeName, hostVethName, routerIfName, routerNamespace } from './names.js';
+import {
+  bridgeName,
+  hostVethName,
+  nodeVrfNamespace,
+  nodeVrfVethName,
+  routerIfName,
+  routerNamespace,
+} from './names.js';
 import type { LabTopology } from './topology.js';
 import { prefixLength } from './topology.js';
 
@@ -56,25 +63,59 @@ export function wiringPlan(t: LabTopology): Step[] {
       const si = segIndex.get(itf.segment) ?? 0;
       const seg = t.segments[si];
       const host = hostVethName(t.name, ri, si);
-      const inner = routerIfName(si);
-      steps.push({
-        argv: ['ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', inner, 'netns', ns],
-        creates: { kind: 'link', name: host },
-      });
-      // A bridge port carries frames only; it needs no IPv6 of its own.
-      steps.push({ argv: sysctl(`net.ipv6.conf.${host}.disable_ipv6`, '1') });
-      steps.push({ argv: ['ip', 'link', 'set', host, 'master', bridgeName(t.name, si)] });
-      steps.push({ argv: ['ip', 'link', 'set', host, 'up'] });
-      if (itf.ipv4 && seg?.ipv4Prefix) {
-        const cidr = `${itf.ipv4}/${prefixLength(seg.ipv4Prefix)}`;
-        steps.push({ argv: ['ip', '-n', ns, 'addr', 'add', cidr, 'dev', inner] });
-      }
-      if (itf.ipv6 && seg?.ipv6Prefix) {
-        const cidr = `${itf.ipv6}/${prefixLength(seg.ipv6Prefix)}`;
-        steps.push({ argv: ['ip', '-n', ns, '-6', 'addr', 'add', cidr, 'dev', inner, 'nodad'] });
-      }
-      steps.push({ argv: ['ip', '-n', ns, 'link', 'set', inner, 'up'] });
+      steps.push(...vethSteps(t.name, ns, host, routerIfName(si), si, itf, seg));
     }
   });
+
+  // A node's interface in a VRF: a namespace of its own (no VRF devices on this kernel), joined
+  // to the VRF's segment by a veth; speakersim makes that VRF's sockets inside it. The host
+  // namespace gets no address on that segment, so nothing reaches it but through the VRF.
+  t.nodes.forEach((node, ni) =>
+    (node.vrfs ?? []).forEach((v, vi) => {
+      const ns = nodeVrfNamespace(t.name, ni, vi);
+      const si = segIndex.get(v.segment) ?? 0;
+      const host = nodeVrfVethName(t.name, ni, vi);
+      steps.push({ argv: ['ip', 'netns', 'add', ns], creates: { kind: 'netns', name: ns } });
+      steps.push({ argv: ['ip', '-n', ns, 'link', 'set', 'lo', 'up'] });
+      steps.push({ argv: nsExec(ns, sysctl('net.ipv6.conf.default.accept_dad', '0')) });
+      steps.push({ argv: nsExec(ns, sysctl('net.ipv6.conf.all.accept_dad', '0')) });
+      steps.push(...vethSteps(t.name, ns, host, 'eth0', si, v, t.segments[si]));
+    }),
+  );
+  return steps;
+}
+
+/**
+ * A veth from segment `si`'s bridge (end `host`) into namespace `ns` (end `inner`), with the
+ * interface's addresses on the inner end.
+ */
+function vethSteps(
+  lab: string,
+  ns: string,
+  host: string,
+  inner: string,
+  si: number,
+  itf: { ipv4?: string; ipv6?: string },
+  seg: LabTopology['segments'][number] | undefined,
+): Step[] {
+  const steps: Step[] = [
+    {
+      argv: ['ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', inner, 'netns', ns],
+      creates: { kind: 'link', name: host },
+    },
+    // A bridge port carries frames only; it needs no IPv6 of its own.
+    { argv: sysctl(`net.ipv6.conf.${host}.disable_ipv6`, '1') },
+    { argv: ['ip', 'link', 'set', host, 'master', bridgeName(lab, si)] },
+    { argv: ['ip', 'link', 'set', host, 'up'] },
+  ];
+  if (itf.ipv4 && seg?.ipv4Prefix) {
+    const cidr = `${itf.ipv4}/${prefixLength(seg.ipv4Prefix)}`;
+    steps.push({ argv: ['ip', '-n', ns, 'addr', 'add', cidr, 'dev', inner] });
+  }
+  if (itf.ipv6 && seg?.ipv6Prefix) {
+    const cidr = `${itf.ipv6}/${prefixLength(seg.ipv6Prefix)}`;
+    steps.push({ argv: ['ip', '-n', ns, '-6', 'addr', 'add', cidr, 'dev', inner, 'nodad'] });
+  }
+  steps.push({ argv: ['ip', '-n', ns, 'link', 'set', inner, 'up'] });
   return steps;
 }

@@ -10,6 +10,9 @@ import type { Transport } from '../bgp/io/transport.js';
 import type { BfdTransport, BfdTransportFactory } from '../bfd/io/transport.js';
 import type { BfdPeer, BgpNeighbor, BgpPath } from './frr-json.js';
 import type { DropDirection } from './nft.js';
+import type { NodeVrfNetwork, NodeVrfUnavailable } from '../metallb/runtime/peer-sessions.js';
+
+export type { NodeVrfNetwork, NodeVrfUnavailable };
 import type { LabTopology } from './topology.js';
 
 export class PeerBackendError extends SpeakersimError {}
@@ -25,15 +28,22 @@ export interface RouterPath extends BgpPath {
 
 export interface PeerBackend {
   readonly name: PeerBackendKind;
-  /** What node speakers connect with. */
+  /** What node speakers connect with (in the default VRF). */
   bgpTransport: Transport;
   /** A BFD listener on a node address: port 3784, or 4784 for multihop (RFC 5883). */
   bfdTransport: BfdTransportFactory;
+  /** The node's interface in `vrf`, or why its sessions cannot run in that VRF here. */
+  nodeVrf(node: string, vrf: string): NodeVrfNetwork | NodeVrfUnavailable;
   up(): Promise<void>;
   /** Removes what `up` made; a backend whose `up` was refused removes nothing. */
   down(): Promise<void>;
   neighbors(router: string): Promise<Record<string, BgpNeighbor>>;
-  routes(router: string, family: 'ipv4' | 'ipv6'): Promise<Record<string, RouterPath[]>>;
+  /** The router's BGP table of `family` in `vrf` (absent: the default VRF). */
+  routes(
+    router: string,
+    family: 'ipv4' | 'ipv6',
+    vrf?: string,
+  ): Promise<Record<string, RouterPath[]>>;
   bfdPeers(router: string): Promise<BfdPeer[]>;
   /** The router's link down/up: to everything, or (with `node`) to that node only. */
   link(router: string, state: 'down' | 'up', node?: string): Promise<void>;
@@ -62,7 +72,27 @@ export function nodeAddresses(topology: LabTopology, node?: string): string[] {
   if (node !== undefined && nodes.length === 0) {
     throw new PeerBackendError('ERR_UNKNOWN_NODE', `no node ${node}`);
   }
-  return nodes.flatMap((n) => [n.ipv4, n.ipv6].filter((a): a is string => !!a));
+  return nodes.flatMap((n) =>
+    [n.ipv4, n.ipv6, ...(n.vrfs ?? []).flatMap((v) => [v.ipv4, v.ipv6])].filter(
+      (a): a is string => !!a,
+    ),
+  );
+}
+
+/**
+ * Why a backend cannot run VRF `vrf`: this kernel has no VRF devices, so FRR cannot have a
+ * router interface in a VRF (`router`), and compose runs no node VRF namespaces either.
+ */
+export function vrfUnsupported(
+  backend: PeerBackendKind,
+  vrf: string,
+  router: boolean,
+): NodeVrfUnavailable {
+  return {
+    unavailable: router
+      ? `the ${backend} backend cannot put a router interface in VRF ${vrf}: this kernel has no VRF devices ("ip link add ... type vrf" fails) and FRR's netns VRF backend is not used`
+      : `the ${backend} backend runs no node VRF (VRF ${vrf}): node VRF namespaces are the netns backend's`,
+  };
 }
 
 /** The lab's subnets, which real-socket backends' node speakers may reach. */
@@ -80,9 +110,10 @@ export async function frrRoutesWithDetail(
   table: Record<string, RouterPath[]>,
   family: 'ipv4' | 'ipv6',
   vtysh: (commands: string[]) => Promise<string>,
+  vrf?: string,
 ): Promise<Record<string, RouterPath[]>> {
   for (const [prefix, paths] of Object.entries(table)) {
-    const out = await vtysh([`show bgp ${family} unicast ${prefix} json`]);
+    const out = await vtysh([bgpTableCommand(family, vrf, prefix)]);
     const detail = JSON.parse(out) as {
       paths?: {
         community?: { string?: string };
@@ -99,4 +130,29 @@ export async function frrRoutesWithDetail(
     });
   }
   return table;
+}
+
+/** FRR's `show bgp [vrf NAME] ipv4|ipv6 unicast [PREFIX] json` (no vrf: the default VRF). */
+export function bgpTableCommand(family: 'ipv4' | 'ipv6', vrf?: string, prefix?: string): string {
+  return `show bgp${vrf && vrf !== 'default' ? ` vrf ${vrf}` : ''} ${family} unicast${prefix ? ` ${prefix}` : ''} json`;
+}
+
+/**
+ * A router in a VRF needs a VRF device (or FRR's netns VRF backend) for its interface, which no
+ * backend here has; the compose backend runs no node VRF either. A lab that has one is refused
+ * before anything is made, never run with the router or node in its default VRF.
+ */
+export function refuseVrfs(t: LabTopology, backend: PeerBackendKind): void {
+  const r = t.routers.find((x) => x.vrf !== undefined);
+  const n = backend === 'compose' ? t.nodes.find((x) => x.vrfs?.length) : undefined;
+  const [who, vrf] = r
+    ? [`router ${r.name}`, r.vrf!]
+    : n
+      ? [`node ${n.name}`, n.vrfs![0]!.vrf]
+      : [];
+  if (who && vrf)
+    throw new PeerBackendError(
+      'ERR_LAB_VRF_UNSUPPORTED',
+      `${who} is in VRF ${vrf}: ${vrfUnsupported(backend, vrf, r !== undefined).unavailable}`,
+    );
 }

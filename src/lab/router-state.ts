@@ -4,6 +4,7 @@ import type { RouterRef } from './faults.js';
 import type { BfdPeer, BgpNeighbor, BgpRouteTable } from './frr-json.js';
 import { parseBfdPeers, parseBgpNeighbors, parseBgpRoutes } from './frr-json.js';
 import { requireRouter } from './lifecycle.js';
+import { bgpTableCommand } from './peer-backend.js';
 import { vtysh } from './vtysh.js';
 
 /**
@@ -23,8 +24,12 @@ export async function bgpNeighbors(ref: RouterRef): Promise<Record<string, BgpNe
   return parseBgpNeighbors(await vtysh(target(ref), ['show bgp neighbors json']));
 }
 
-export async function bgpRoutes(ref: RouterRef, family: 'ipv4' | 'ipv6'): Promise<BgpRouteTable> {
-  return parseBgpRoutes(await vtysh(target(ref), [`show bgp ${family} unicast json`]), family);
+export async function bgpRoutes(
+  ref: RouterRef,
+  family: 'ipv4' | 'ipv6',
+  vrf?: string,
+): Promise<BgpRouteTable> {
+  return parseBgpRoutes(await vtysh(target(ref), [bgpTableCommand(family, vrf)]), family);
 }
 
 export async function bfdPeers(ref: RouterRef): Promise<BfdPeer[]> {

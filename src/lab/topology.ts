@@ -44,6 +44,11 @@ export interface RouterSpec {
   name: string;
   asn: number;
   routerId: string;
+  /**
+   * The VRF its interfaces and its BGP instance are in (FRR `router bgp ASN vrf NAME`); absent:
+   * the default VRF. Its neighbours are reached through that VRF only.
+   */
+  vrf?: string;
   interfaces: RouterInterfaceSpec[];
   neighbors: NeighborSpec[];
   /** Prefixes this router originates itself (static blackhole + `network`). */
@@ -56,6 +61,14 @@ export interface SegmentSpec {
   ipv6Prefix?: string;
 }
 
+/** A node's interface enslaved to a VRF (Linux `ip link set dev X master VRF`). */
+export interface NodeVrfInterfaceSpec {
+  vrf: string;
+  segment: string;
+  ipv4?: string;
+  ipv6?: string;
+}
+
 export interface SimulatedNodeSpec {
   name: string;
   /** The ASN speakersim uses for this node (MetalLB's myASN). */
@@ -63,6 +76,8 @@ export interface SimulatedNodeSpec {
   segment: string;
   ipv4?: string;
   ipv6?: string;
+  /** Interfaces in VRFs: a BGPPeer with `vrf: NAME` runs its session from this node's one. */
+  vrfs?: NodeVrfInterfaceSpec[];
 }
 
 export interface LabTopology {
@@ -77,6 +92,8 @@ export const LAB_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const ROUTER_NAME_PATTERN = /^[a-z][a-z0-9]{0,9}$/;
 const SEGMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
 const NODE_NAME_PATTERN = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
+/** A Linux interface name (IFNAMSIZ 16 with its NUL) that is no FRR keyword ('default'). */
+export const VRF_NAME_PATTERN = /^(?!default$)[a-z][a-z0-9-]{0,14}$/;
 /** Interface names carry a one-character base-36 index for routers and segments. */
 export const MAX_ROUTERS = 36;
 export const MAX_SEGMENTS = 36;
@@ -326,6 +343,7 @@ export function validateTopology(topology: LabTopology): LabTopology {
     }
     if (routerIds.has(r.routerId)) throw new LabTopologyError(`${path}.routerId`, 'duplicate');
     routerIds.add(r.routerId);
+    if (r.vrf !== undefined) checkName(`${path}.vrf`, r.vrf, VRF_NAME_PATTERN);
     if (!Array.isArray(r.interfaces) || r.interfaces.length === 0) {
       throw new LabTopologyError(`${path}.interfaces`, 'a router needs at least one interface');
     }
@@ -380,12 +398,36 @@ export function validateTopology(topology: LabTopology): LabTopology {
     if (n.ipv6 !== undefined) checkHostAddress(`${path}.ipv6`, n.ipv6, 'ipv6', seg);
     claim(`${path}.ipv4`, n.ipv4);
     claim(`${path}.ipv6`, n.ipv6);
+    if (n.vrfs !== undefined && !Array.isArray(n.vrfs))
+      throw new LabTopologyError(`${path}.vrfs`, 'expected a list');
+    const vrfs = new Set<string>();
+    // Their namespace and veth names carry one base-36 character per index (names.ts).
+    if ((n.vrfs?.length ?? 0) > 0 && i >= 36)
+      throw new LabTopologyError(`${path}.vrfs`, 'only the first 36 nodes may have VRFs');
+    if ((n.vrfs?.length ?? 0) > 36) throw new LabTopologyError(`${path}.vrfs`, 'at most 36');
+    (n.vrfs ?? []).forEach((v, j) => {
+      const vpath = `${path}.vrfs[${j}]`;
+      checkName(`${vpath}.vrf`, v.vrf, VRF_NAME_PATTERN);
+      if (vrfs.has(v.vrf)) throw new LabTopologyError(`${vpath}.vrf`, 'duplicate VRF');
+      vrfs.add(v.vrf);
+      const vseg = segmentOf(`${vpath}.segment`, v.segment);
+      // One segment is one broadcast domain: an interface in a VRF sits on a segment of its own.
+      if (vseg.name === seg.name)
+        throw new LabTopologyError(`${vpath}.segment`, 'the node is already on this segment');
+      if (v.ipv4 === undefined && v.ipv6 === undefined)
+        throw new LabTopologyError(vpath, 'a VRF interface needs an ipv4 or ipv6 address');
+      if (v.ipv4 !== undefined) checkHostAddress(`${vpath}.ipv4`, v.ipv4, 'ipv4', vseg);
+      if (v.ipv6 !== undefined) checkHostAddress(`${vpath}.ipv6`, v.ipv6, 'ipv6', vseg);
+      claim(`${vpath}.ipv4`, v.ipv4);
+      claim(`${vpath}.ipv6`, v.ipv6);
+    });
   });
 
   // A router's neighbor that is a simulated node must expect the node's own ASN.
   const nodeAsnByAddress = new Map<string, number>();
   for (const n of topology.nodes) {
-    for (const a of [n.ipv4, n.ipv6]) if (a) nodeAsnByAddress.set(canonicalAddress(a), n.asn);
+    for (const a of [n.ipv4, n.ipv6, ...(n.vrfs ?? []).flatMap((v) => [v.ipv4, v.ipv6])])
+      if (a) nodeAsnByAddress.set(canonicalAddress(a), n.asn);
   }
   topology.routers.forEach((r, i) =>
     r.neighbors.forEach((nb, j) => {
@@ -421,6 +463,7 @@ export function usedSegmentPrefixes(t: LabTopology, segment: SegmentSpec): strin
   const on = [
     ...t.routers.flatMap((r) => r.interfaces.filter((i) => i.segment === segment.name)),
     ...t.nodes.filter((n) => n.segment === segment.name),
+    ...t.nodes.flatMap((n) => (n.vrfs ?? []).filter((v) => v.segment === segment.name)),
   ];
   return [
     segment.ipv4Prefix !== undefined && on.some((x) => x.ipv4) ? segment.ipv4Prefix : undefined,

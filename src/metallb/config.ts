@@ -43,6 +43,12 @@ export type ConfigView =
        * a password that selects the node is then refused instead of running unprotected.
        */
       socketOptionsUnavailable?: string;
+      /**
+       * Why this speaker cannot run sessions in a VRF (undefined: it can): a BGPPeer with that
+       * `vrf` selecting the node is refused instead of running in the default VRF. Absent: not
+       * checked (the admission webhook's view, which is no node's).
+       */
+      vrfUnavailable?: (vrf: string) => string | undefined;
     };
 
 /** Stable codes for the kinds of configuration error (tests and callers branch on these). */
@@ -52,6 +58,7 @@ export type ConfigErrorCode =
   | 'ERR_METALLB_PEER_DUPLICATE'
   | 'ERR_METALLB_PEER_SECRET'
   | 'ERR_METALLB_PEER_PASSWORD_UNSUPPORTED'
+  | 'ERR_METALLB_PEER_VRF_UNSUPPORTED'
   | 'ERR_METALLB_PEER_FRR_MODE'
   | 'ERR_METALLB_BFD_PROFILE_INVALID'
   | 'ERR_METALLB_BFD_PROFILE_IN_USE'
@@ -199,7 +206,27 @@ function build(r: ClusterResources, view: ConfigView): MetallbConfig {
   const cfg: MetallbConfig = { peers, bfdProfiles, ...pools };
   validateBfdEchoOnV6(cfg);
   refuseUnenforceablePasswords(r.peers, peers, myNode, view.socketOptionsUnavailable);
+  refuseUnrunnableVrfs(r.peers, peers, myNode, view.vrfUnavailable);
   return cfg;
+}
+
+/**
+ * A BGPPeer in a VRF this node cannot run (no interface of the node in it, no VRF support in
+ * this backend) is a configuration error of this node's speaker: never a session run in the
+ * default VRF instead, nor one silently missing under a Valid ConfigurationState.
+ */
+function refuseUnrunnableVrfs(
+  crs: BGPPeer[],
+  peers: Map<string, ParsedPeer>,
+  myNode: Node | undefined,
+  vrfUnavailable: ((vrf: string) => string | undefined) | undefined,
+): void {
+  for (const cr of crs) {
+    const p = peers.get(cr.metadata.name ?? '');
+    if (!p?.vrf || !vrfUnavailable || !peerSelectsNode(cr, myNode)) continue;
+    const why = vrfUnavailable(p.vrf);
+    if (why) fail('ERR_METALLB_PEER_VRF_UNSUPPORTED', `peer ${p.name}: VRF ${p.vrf}: ${why}`);
+  }
 }
 
 /**

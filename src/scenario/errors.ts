@@ -41,6 +41,8 @@ export const ScenarioErrorCode = {
   Duplicate: 'ERR_SCENARIO_DUPLICATE',
   /** An address lies outside the ranges the lab may use. */
   AddressNotAllowed: 'ERR_SCENARIO_ADDRESS_NOT_ALLOWED',
+  /** The scenario needs what the chosen backend cannot do here (VRFs on netns/compose). */
+  BackendUnsupported: 'ERR_SCENARIO_BACKEND_UNSUPPORTED',
   /** The clock does not fit the backend or the step (advance needs virtual time, ...). */
   ClockMismatch: 'ERR_SCENARIO_CLOCK_MISMATCH',
 } as const;

@@ -18,6 +18,7 @@ import { SourceMap } from './source-map.js';
 import { normalizeSteps } from './steps.js';
 import { checkAddressesForBackend, normalizeTopology, type RawTopology } from './topology.js';
 import type { Backend, ClockMode, Scenario } from './types.js';
+import { vrfUnsupported } from '../lab/peer-backend.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_NAMESPACE = 'metallb-system';
@@ -207,6 +208,32 @@ export function checkRunSettings(
       { file: scenario.file, line: 1, col: 1 },
       `clock: virtual needs backend: builtin, got backend: ${backend}`,
     );
+  }
+  if (backend !== 'builtin') {
+    // Routers in a VRF run on builtin peers only (this kernel has no VRF devices); node VRFs on
+    // builtin and netns. Reported, never run in the default VRF instead.
+    const inVrf = [
+      ...scenario.topology.routers.flatMap((r) =>
+        r.vrf !== undefined ? [[r, r.vrf, true] as const] : [],
+      ),
+      ...(backend === 'compose'
+        ? scenario.topology.nodes.flatMap((n) =>
+            Object.keys(n.vrfs).map((v) => [n, v, false] as const),
+          )
+        : []),
+    ][0];
+    if (inVrf) {
+      const [owner, vrf, router] = inVrf;
+      errors.push(
+        new ScenarioError(
+          ScenarioErrorCode.BackendUnsupported,
+          owner.at.file,
+          owner.at.line,
+          owner.at.col,
+          `'${owner.name}' has an interface in VRF ${vrf}: ${vrfUnsupported(backend, vrf, router).unavailable}`,
+        ),
+      );
+    }
   }
   for (const step of scenario.steps) {
     if (step.action.kind === 'sleep' && clock !== 'real') {

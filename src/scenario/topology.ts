@@ -37,6 +37,8 @@ interface RawRouter {
   routerId?: string;
   addresses?: RawAddresses;
   port?: number;
+  vrf?: string;
+  vrfSegment?: string;
   ttlSecurityHops?: number;
   bfd?: BfdSettings;
   originate?: { ipv4?: string[]; ipv6?: string[] };
@@ -46,6 +48,7 @@ interface RawNode {
   name: string;
   labels?: Record<string, string>;
   addresses?: RawAddresses;
+  vrfs?: Record<string, RawAddresses>;
 }
 export interface RawTopology {
   lab?: string;
@@ -118,7 +121,7 @@ export function normalizeTopology(
     names.add(name);
   };
 
-  /** Explicit addresses first, so that allocation can skip them. */
+  /** Explicit addresses first, so that allocation can skip them; `path` is the addresses' own. */
   const explicit = (owner: string, raw: RawAddresses | undefined, path: YamlPath): AddressPair => {
     const pair: AddressPair = {};
     for (const fam of ['ipv4', 'ipv6'] as const) {
@@ -126,7 +129,7 @@ export function normalizeTopology(
       if (text === undefined) continue;
       const v6 = fam === 'ipv6';
       const ia = parseInterface(text, v6);
-      const pos = ctx.map.valueAt([...path, 'addresses', fam]);
+      const pos = ctx.map.valueAt([...path, fam]);
       if (!ia) {
         fail(
           ctx,
@@ -153,12 +156,28 @@ export function normalizeTopology(
   const routersRaw = raw.routers ?? [];
   const routerPairs = routersRaw.map((r, i) => {
     checkName(r.name, [...base, 'routers', i, 'name']);
-    return explicit(r.name, r.addresses, [...base, 'routers', i]);
+    return explicit(r.name, r.addresses, [...base, 'routers', i, 'addresses']);
   });
   const nodePairs = raw.nodes.map((n, i) => {
     checkName(n.name, [...base, 'nodes', i, 'name']);
-    return explicit(n.name, n.addresses, [...base, 'nodes', i]);
+    return explicit(n.name, n.addresses, [...base, 'nodes', i, 'addresses']);
   });
+  // VRF interfaces: explicit addresses only (a VRF is a segment of its own, with no lab subnet).
+  const nodeVrfs = raw.nodes.map((n, i) =>
+    Object.fromEntries(
+      Object.entries(n.vrfs ?? {}).map(([vrf, addrs]) => {
+        const path: YamlPath = [...base, 'nodes', i, 'vrfs', vrf];
+        if (addrs?.ipv4 === undefined && addrs?.ipv6 === undefined)
+          fail(
+            ctx,
+            ScenarioErrorCode.BadValue,
+            ctx.map.valueAt(path),
+            `the interface in VRF ${vrf} needs an ipv4 or ipv6 address`,
+          );
+        return [vrf, explicit(`${n.name} (vrf ${vrf})`, addrs, path)];
+      }),
+    ),
+  );
 
   const allocate = (pair: AddressPair, owner: string, first: bigint) => {
     for (const fam of ['ipv4', 'ipv6'] as const) {
@@ -174,7 +193,25 @@ export function normalizeTopology(
       }
     }
   };
-  routersRaw.forEach((r, i) => allocate(routerPairs[i]!, r.name, FIRST_ROUTER_HOST));
+  routersRaw.forEach((r, i) => {
+    // A router in a VRF sits on that VRF's segment: the lab subnets are not its.
+    const vrf = r.vrf ?? r.vrfSegment;
+    if (vrf === undefined) allocate(routerPairs[i]!, r.name, FIRST_ROUTER_HOST);
+    else if (!routerPairs[i]!.ipv4 && !routerPairs[i]!.ipv6)
+      fail(
+        ctx,
+        ScenarioErrorCode.BadValue,
+        ctx.map.valueAt([...base, 'routers', i, r.vrf !== undefined ? 'vrf' : 'vrfSegment']),
+        `router ${r.name} is on VRF ${vrf}'s segment: give its addresses (on that segment)`,
+      );
+    else if (r.vrf !== undefined && r.vrfSegment !== undefined && r.vrf !== r.vrfSegment)
+      fail(
+        ctx,
+        ScenarioErrorCode.BadValue,
+        ctx.map.valueAt([...base, 'routers', i, 'vrfSegment']),
+        `a router in VRF ${r.vrf} sits on that VRF's segment`,
+      );
+  });
   raw.nodes.forEach((n, i) => allocate(nodePairs[i]!, n.name, FIRST_NODE_HOST));
 
   const routers: RouterSpec[] = routersRaw.map((r, i) => ({
@@ -183,6 +220,8 @@ export function normalizeTopology(
     routerId: r.routerId ?? routerPairs[i]!.ipv4?.address ?? '0.0.0.0',
     addresses: routerPairs[i]!,
     port: r.port ?? 179, // RFC 4271 8: BGP listens on TCP port 179
+    ...(r.vrf !== undefined ? { vrf: r.vrf } : {}),
+    ...(r.vrfSegment !== undefined ? { vrfSegment: r.vrfSegment } : {}),
     ...(r.ttlSecurityHops !== undefined ? { ttlSecurityHops: r.ttlSecurityHops } : {}),
     ...(r.bfd ? { bfd: r.bfd } : {}),
     ...(r.originate ? { originate: r.originate } : {}),
@@ -193,6 +232,7 @@ export function normalizeTopology(
     name: n.name,
     labels: n.labels ?? {},
     addresses: nodePairs[i]!,
+    vrfs: nodeVrfs[i]!,
     at: ctx.map.valueAt([...base, 'nodes', i]),
   }));
   const topology: Topology = {
@@ -215,7 +255,14 @@ export function normalizeTopology(
 export function checkAddressesForBackend(topology: Topology, backend: Backend): ScenarioError[] {
   if (backend === 'builtin') return [];
   const errors: ScenarioError[] = [];
-  for (const owner of [...topology.routers, ...topology.nodes]) {
+  const owners = [
+    ...topology.routers,
+    ...topology.nodes.flatMap((n) => [
+      n,
+      ...Object.values(n.vrfs).map((addresses) => ({ ...n, addresses })),
+    ]),
+  ];
+  for (const owner of owners) {
     for (const fam of ['ipv4', 'ipv6'] as const) {
       const ia = owner.addresses[fam];
       if (!ia || inAllowedRange(ia, fam === 'ipv6')) continue;

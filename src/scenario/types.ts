@@ -48,6 +48,10 @@ export interface RouterSpec {
   addresses: AddressPair;
   /** TCP port the router listens on for BGP (RFC 4271 8: 179). */
   port: number;
+  /** The VRF its interface and BGP instance are in; it peers with the nodes' `vrfs` of it. */
+  vrf?: string;
+  /** The VRF segment it sits on in its own default VRF (peering with the nodes' `vrfs` of it). */
+  vrfSegment?: string;
   /** RFC 5082 GTSM towards every node (FRR `neighbor X ttl-security hops N`). */
   ttlSecurityHops?: number;
   bfd?: BfdSettings;
@@ -63,6 +67,8 @@ export interface NodeSpec {
   name: string;
   labels: Record<string, string>;
   addresses: AddressPair;
+  /** Its interfaces in VRFs, by VRF name (each on that VRF's own segment). */
+  vrfs: Record<string, AddressPair>;
   at: SourcePosition;
 }
 

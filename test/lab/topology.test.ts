@@ -7,6 +7,11 @@ import { richTopology } from './fixtures.js';
 type Mutation = [name: string, path: string, mutate: (t: LabTopology) => void];
 
 const r1 = (t: LabTopology) => t.routers[0]!;
+/** Adds segment `vred` (198.18.1.0/24) for VRF red interfaces. */
+const vred = (t: LabTopology): string => {
+  t.segments.push({ name: 'vred', ipv4Prefix: '198.18.1.0/24' });
+  return 'vred';
+};
 
 // Each row breaks one rule; the error must carry ERR_LAB_TOPOLOGY_INVALID and point at the field.
 const invalid: Mutation[] = [
@@ -123,6 +128,35 @@ const invalid: Mutation[] = [
     'node ASN differs from the router neighbor',
     'routers[0].neighbors[0].remoteAsn',
     (t) => (t.nodes[0]!.asn = 64999),
+  ],
+  ['VRF named default', 'routers[0].vrf', (t) => (r1(t).vrf = 'default')],
+  ['VRF name longer than an interface name', 'routers[0].vrf', (t) => (r1(t).vrf = 'v'.repeat(16))],
+  [
+    'node VRF interface on the node segment',
+    'nodes[0].vrfs[0].segment',
+    (t) => (t.nodes[0]!.vrfs = [{ vrf: 'red', segment: 'lan', ipv4: '198.18.0.77' }]),
+  ],
+  [
+    'node VRF interface without address',
+    'nodes[0].vrfs[0]',
+    (t) => (t.nodes[0]!.vrfs = [{ vrf: 'red', segment: vred(t) }]),
+  ],
+  [
+    'one VRF address on two nodes',
+    'nodes[1].vrfs[0].ipv4',
+    (t) => {
+      t.nodes[0]!.vrfs = [{ vrf: 'red', segment: vred(t), ipv4: '198.18.1.10' }];
+      t.nodes[1]!.vrfs = [{ vrf: 'red', segment: 'vred', ipv4: '198.18.1.10' }];
+    },
+  ],
+  [
+    'one VRF twice on a node',
+    'nodes[0].vrfs[1].vrf',
+    (t) =>
+      (t.nodes[0]!.vrfs = [
+        { vrf: 'red', segment: vred(t), ipv4: '198.18.1.10' },
+        { vrf: 'red', segment: 'vred', ipv4: '198.18.1.11' },
+      ]),
   ],
   [
     'too many routers for one-character indexes',

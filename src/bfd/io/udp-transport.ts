@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { systemRandom, type Random } from '../../core/random.js';
+import { inNetworkNamespace } from '../../bgp/io/socket-options.js';
 import { BfdTransportError } from '../errors.js';
 import { BFD_SINGLE_HOP_PORT, BFD_TTL } from '../wire/constants.js';
 import {
@@ -33,6 +34,11 @@ export interface UdpBfdTransportInit {
    * datagrams, which overflow Linux's ~208 KiB default and read as false Downs.
    */
   receiveBufferBytes?: number;
+  /**
+   * A network namespace (path, e.g. /run/netns/NAME) every socket of this transport is made in:
+   * a node's VRF as a routing instance of its own.
+   */
+  netns?: string;
 }
 
 export const DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -41,14 +47,36 @@ export const DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 const LIBUV_READS_PER_POLL = 32;
 const MAX_SETTLE_TURNS = 1_000;
 
-function bind(socket: Socket, address: string, port: number): Promise<void> {
+/**
+ * A UDP socket whose address lookup answers at once: its bind then makes the socket
+ * synchronously, which a bind inside another network namespace needs (inNetworkNamespace).
+ */
+function udpSocket(type: 'udp4' | 'udp6'): Socket {
+  return createSocket({
+    type,
+    ipv6Only: type === 'udp6',
+    lookup: (host, _options, cb) => cb(null, host, isIPv6(host) ? 6 : 4),
+  });
+}
+
+function bind(socket: Socket, address: string, port: number, netns?: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     socket.once('error', onError);
-    socket.bind({ address, port, exclusive: true }, () => {
-      socket.off('error', onError);
-      resolve();
-    });
+    const go = () =>
+      socket.bind({ address, port, exclusive: true }, () => {
+        socket.off('error', onError);
+        resolve();
+      });
+    if (netns === undefined) go();
+    else {
+      try {
+        inNetworkNamespace(netns, go);
+      } catch (error) {
+        socket.off('error', onError);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
   });
 }
 
@@ -129,7 +157,10 @@ class UdpBfdTransport implements BfdTransport {
   constructor(
     private readonly listener: Socket,
     readonly local: BfdEndpointAddress,
-    private readonly init: Required<Omit<UdpBfdTransportInit, 'listenPort' | 'receiveBufferBytes'>>,
+    private readonly init: Required<
+      Omit<UdpBfdTransportInit, 'listenPort' | 'receiveBufferBytes' | 'netns'>
+    > &
+      Pick<UdpBfdTransportInit, 'netns'>,
   ) {
     listener.on('message', (payload, rinfo) => {
       this.received++;
@@ -174,9 +205,9 @@ class UdpBfdTransport implements BfdTransport {
     let attempts = 0;
     for (const port of sourcePortCandidates(this.init.sourcePortRange, this.init.random)) {
       if (attempts++ >= this.init.maxBindAttempts) break;
-      const socket = createSocket({ type, ipv6Only: type === 'udp6' });
+      const socket = udpSocket(type);
       try {
-        await bind(socket, this.init.localAddress, port);
+        await bind(socket, this.init.localAddress, port, this.init.netns);
       } catch (err) {
         await closeSocket(socket);
         if (isAddrInUse(err)) continue;
@@ -220,10 +251,10 @@ export async function createUdpBfdTransport(init: UdpBfdTransportInit): Promise<
   const range = init.sourcePortRange ?? DEFAULT_SOURCE_PORT_RANGE;
   validateSourcePortRange(range);
   const type = isIPv6(init.localAddress) ? 'udp6' : 'udp4';
-  const listener = createSocket({ type, ipv6Only: type === 'udp6' });
+  const listener = udpSocket(type);
   const port = init.listenPort ?? BFD_SINGLE_HOP_PORT;
   try {
-    await bind(listener, init.localAddress, port);
+    await bind(listener, init.localAddress, port, init.netns);
   } catch (err) {
     await closeSocket(listener);
     if (isAddrInUse(err)) {
@@ -247,5 +278,6 @@ export async function createUdpBfdTransport(init: UdpBfdTransportInit): Promise<
     ttl: init.ttl ?? BFD_TTL,
     random: init.random ?? systemRandom,
     maxBindAttempts: init.maxBindAttempts ?? 512,
+    ...(init.netns !== undefined ? { netns: init.netns } : {}),
   });
 }

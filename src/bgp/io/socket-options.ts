@@ -11,6 +11,7 @@
  *
  * The struct encoders are pure and tested byte by byte; only `LinuxSocketCalls` touches libc.
  */
+import { closeSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { parseIpv4, parseIpv6 } from '../wire/ip.js';
@@ -30,6 +31,10 @@ const IP_MINTTL = 21;
 const IPV6_UNICAST_HOPS = 16;
 const IPV6_MINHOPCOUNT = 73;
 const TCP_MD5SIG = 14;
+const SOL_SOCKET = 1;
+const SO_REUSEADDR = 2;
+/** <sched.h>: setns(2) into a network namespace. */
+const CLONE_NEWNET = 0x40000000;
 
 /** RFC 2385 has no length limit; Linux's TCP_MD5SIG_MAXKEYLEN is 80 bytes. */
 export const TCP_MD5_MAX_KEY_BYTES = 80;
@@ -53,7 +58,7 @@ export function socketFamilyOf(address: string): SocketFamily {
 }
 
 /** A peer address as a socket of `family` sees it: IPv4 on an IPv6 socket is ::ffff:a.b.c.d. */
-function sockaddr(family: SocketFamily, address: string): Buffer {
+function sockaddr(family: SocketFamily, address: string, port = 0): Buffer {
   const v4 = parseIpv4(address);
   const bytes = family === 'ipv4' ? v4 : parseIpv6(v4 ? `::ffff:${address}` : address);
   if (!bytes) {
@@ -62,6 +67,7 @@ function sockaddr(family: SocketFamily, address: string): Buffer {
   // sa_family is host order (little-endian on linux-x64 and arm64), the port 0, then the address.
   const b = Buffer.alloc(family === 'ipv4' ? 16 : 28);
   b.writeUInt16LE(family === 'ipv4' ? AF_INET : AF_INET6, 0);
+  b.writeUInt16BE(port, 2);
   bytes.copy(b, family === 'ipv4' ? 4 : 8);
   return b;
 }
@@ -92,6 +98,10 @@ interface SocketCalls {
   socket(family: SocketFamily): number;
   setsockopt(fd: number, level: number, name: number, value: Buffer, what: string): void;
   close(fd: number): void;
+  /** setns(2) of the calling thread's network namespace to the one `fd` refers to. */
+  setns(fd: number, what: string): void;
+  bind(fd: number, address: Buffer, what: string): void;
+  listen(fd: number, backlog: number): void;
 }
 
 interface Koffi {
@@ -104,6 +114,9 @@ class LinuxSocketCalls implements SocketCalls {
     socket: (...a: unknown[]) => number;
     setsockopt: (...a: unknown[]) => number;
     close: (...a: unknown[]) => number;
+    setns: (...a: unknown[]) => number;
+    bind: (...a: unknown[]) => number;
+    listen: (...a: unknown[]) => number;
   };
 
   constructor(private readonly koffi: Koffi) {
@@ -112,7 +125,22 @@ class LinuxSocketCalls implements SocketCalls {
       socket: libc.func('int socket(int, int, int)'),
       setsockopt: libc.func('int setsockopt(int, int, int, const void *, uint32_t)'),
       close: libc.func('int close(int)'),
+      setns: libc.func('int setns(int, int)'),
+      bind: libc.func('int bind(int, const void *, uint32_t)'),
+      listen: libc.func('int listen(int, int)'),
     };
+  }
+
+  setns(fd: number, what: string): void {
+    if (this.fn.setns(fd, CLONE_NEWNET) !== 0) throw errnoError(what, this.koffi.errno());
+  }
+
+  bind(fd: number, address: Buffer, what: string): void {
+    if (this.fn.bind(fd, address, address.length) !== 0) throw errnoError(what, this.koffi.errno());
+  }
+
+  listen(fd: number, backlog: number): void {
+    if (this.fn.listen(fd, backlog) !== 0) throw errnoError('listen', this.koffi.errno());
   }
 
   socket(family: SocketFamily): number {
@@ -138,6 +166,8 @@ class LinuxSocketCalls implements SocketCalls {
 
 const ERRNO_NAMES: Record<number, string> = {
   1: 'EPERM',
+  98: 'EADDRINUSE',
+  99: 'EADDRNOTAVAIL',
   9: 'EBADF',
   13: 'EACCES',
   22: 'EINVAL',
@@ -185,9 +215,63 @@ function requireCalls(): SocketCalls {
   return calls;
 }
 
-/** A fresh non-blocking TCP socket for node:net to connect (`new net.Socket({ fd })`). */
-export function openTcpSocket(family: SocketFamily): number {
-  return requireCalls().socket(family);
+/**
+ * A fresh non-blocking TCP socket for node:net to connect (`new net.Socket({ fd })`); with
+ * `netns` (a path such as /run/netns/NAME), made inside that network namespace.
+ */
+export function openTcpSocket(family: SocketFamily, netns?: string): number {
+  const c = requireCalls();
+  return netns === undefined ? c.socket(family) : inNetworkNamespace(netns, () => c.socket(family));
+}
+
+/**
+ * Runs `fn` with the calling thread in network namespace `path` and moves it back before
+ * returning. A socket keeps the namespace it was made in (netns(7)), so what `fn` creates
+ * synchronously lives there while node:net or node:dgram run it from this thread. Only
+ * synchronous socket creation may happen inside: the event loop never runs in between.
+ */
+export function inNetworkNamespace<T>(path: string, fn: () => T): T {
+  const c = requireCalls();
+  const home = openSync('/proc/thread-self/ns/net', 'r');
+  try {
+    const target = openSync(path, 'r');
+    try {
+      c.setns(target, `setns(${path})`);
+    } finally {
+      closeSync(target);
+    }
+    try {
+      return fn();
+    } finally {
+      // Not getting back would leave every later socket of the process in the lab's namespace.
+      c.setns(home, 'setns(back)');
+    }
+  } finally {
+    closeSync(home);
+  }
+}
+
+/**
+ * A listening TCP socket on `address`:`port` made inside network namespace `netns`, for
+ * `net.Server.listen({ fd })` (node:net cannot bind in another namespace itself).
+ */
+export function openTcpListener(
+  family: SocketFamily,
+  address: string,
+  port: number,
+  netns: string,
+): number {
+  const c = requireCalls();
+  const fd = openTcpSocket(family, netns);
+  try {
+    c.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, int32(1), 'setsockopt(SO_REUSEADDR)');
+    c.bind(fd, sockaddr(family, address, port), `bind(${address}:${port})`);
+    c.listen(fd, 511);
+    return fd;
+  } catch (error) {
+    c.close(fd);
+    throw error;
+  }
 }
 
 export function closeFd(fd: number): void {

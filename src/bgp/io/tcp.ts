@@ -15,6 +15,7 @@ import {
   applyTtlOptions,
   closeFd,
   openTcpSocket,
+  openTcpListener,
   setMd5Key,
   setTtl,
   socketFamilyOf,
@@ -148,10 +149,15 @@ export class TcpTransport implements Transport {
     set: (peer, options) => this.setPeerOptions(peer, options),
   };
 
-  /** @param optionsUnavailable why socket options cannot be set here (injectable for tests). */
+  /**
+   * @param optionsUnavailable why socket options cannot be set here (injectable for tests).
+   * @param netns a network namespace (path, e.g. /run/netns/NAME) that every socket of this
+   *   transport is made in: a node's VRF as a routing instance of its own (socket-options.ts).
+   */
   constructor(
     private readonly clock: Clock = new SystemClock(),
     private readonly optionsUnavailable: () => string | undefined = socketOptionsUnavailable,
+    private readonly netns?: string,
   ) {}
 
   private setPeerOptions(peer: PeerSocketSelector, options: PeerSocketOptions | undefined): void {
@@ -194,7 +200,7 @@ export class TcpTransport implements Transport {
   /** A socket for `host` with `opts` set before its SYN, for node:net to connect. */
   private preparedSocket(host: string, opts: PeerSocketOptions): net.Socket {
     const family = socketFamilyOf(host);
-    const fd = openTcpSocket(family);
+    const fd = openTcpSocket(family, this.netns);
     try {
       if (opts.md5Key) setMd5Key(fd, family, host, opts.md5Key);
       applyTtlOptions(fd, family, opts);
@@ -211,7 +217,10 @@ export class TcpTransport implements Transport {
       const opts = this.peerOptions.lookup(options.localAddress, options.host);
       let socket: net.Socket;
       try {
-        socket = opts ? this.preparedSocket(options.host, opts) : new net.Socket();
+        socket =
+          opts || this.netns !== undefined
+            ? this.preparedSocket(options.host, opts ?? {})
+            : new net.Socket();
       } catch (error) {
         reject(transportErrorFrom(error));
         return;
@@ -277,7 +286,22 @@ export class TcpTransport implements Transport {
         onConnection(new TcpConnection(socket));
       });
       server.once('error', (err) => reject(transportErrorFrom(err)));
-      server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
+      // `{ fd }` listens on a socket made elsewhere (node:net's handle form of listen).
+      let where: net.ListenOptions | { fd: number } = {
+        host: options.host,
+        port: options.port,
+        exclusive: true,
+      };
+      if (this.netns !== undefined) {
+        try {
+          const family = socketFamilyOf(options.host);
+          where = { fd: openTcpListener(family, options.host, options.port, this.netns) };
+        } catch (error) {
+          reject(transportErrorFrom(error));
+          return;
+        }
+      }
+      server.listen(where as net.ListenOptions, () => {
         server.removeAllListeners('error');
         // A listener error after start (rare) must not crash the process.
         server.on('error', () => undefined);

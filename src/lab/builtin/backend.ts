@@ -8,6 +8,8 @@ import type { DropDirection } from '../nft.js';
 import {
   nodeAddresses,
   PeerBackendError,
+  type NodeVrfNetwork,
+  type NodeVrfUnavailable,
   type PeerBackend,
   type RouterDaemonName,
 } from '../peer-backend.js';
@@ -23,6 +25,12 @@ export class BuiltinBackend implements PeerBackend {
   readonly name = 'builtin' as const;
   private readonly bgpNet: MemoryNetwork;
   private readonly bfdNet: InMemoryBfdNetwork;
+  /**
+   * One network per VRF besides the default one: a VRF is a routing instance of its own, so
+   * what is in VRF red reaches only what is in VRF red (RFC 4364 2: each VRF is a separate
+   * forwarding table), whatever its addresses.
+   */
+  private readonly vrfNets = new Map<string, { bgp: MemoryNetwork; bfd: InMemoryBfdNetwork }>();
   private readonly routers = new Map<string, BuiltinRouter>();
   /** Active faults: which (router address, other address) paths drop what. */
   private readonly faults = new Map<
@@ -52,13 +60,48 @@ export class BuiltinBackend implements PeerBackend {
     return this.bfdNet.transportFactory;
   }
 
+  private networksOf(vrf: string | undefined): { bgp: MemoryNetwork; bfd: InMemoryBfdNetwork } {
+    if (vrf === undefined) return { bgp: this.bgpNet, bfd: this.bfdNet };
+    let nets = this.vrfNets.get(vrf);
+    if (!nets) {
+      nets = {
+        bgp: new MemoryNetwork(this.clock),
+        bfd: new InMemoryBfdNetwork({ clock: this.clock, random: this.random }),
+      };
+      this.vrfNets.set(vrf, nets);
+      this.applyFaults();
+    }
+    return nets;
+  }
+
+  nodeVrf(node: string, vrf: string): NodeVrfNetwork | NodeVrfUnavailable {
+    const spec = this.topology.nodes.find((n) => n.name === node);
+    const itf = spec?.vrfs?.find((v) => v.vrf === vrf);
+    if (!itf) return { unavailable: `node ${node} has no interface in VRF ${vrf}` };
+    const nets = this.networksOf(vrf);
+    return {
+      addresses: {
+        ...(itf.ipv4 ? { ipv4: itf.ipv4 } : {}),
+        ...(itf.ipv6 ? { ipv6: itf.ipv6 } : {}),
+      },
+      bgpTransport: nets.bgp.transport(),
+      bfdTransport: nets.bfd.transportFactory,
+    };
+  }
+
   async up(): Promise<void> {
+    // A router on a segment of nodes' VRF interfaces (in its own default VRF or in that VRF)
+    // is reachable through that VRF only, as on a real lab, where nothing else reaches it.
+    const vrfOfSegment = new Map(
+      this.topology.nodes.flatMap((n) => (n.vrfs ?? []).map((v) => [v.segment, v.vrf] as const)),
+    );
     for (const spec of this.topology.routers) {
+      const nets = this.networksOf(spec.vrf ?? vrfOfSegment.get(spec.interfaces[0]?.segment ?? ''));
       const r = new BuiltinRouter(spec, {
         clock: this.clock,
         random: this.random,
-        bgpTransport: this.bgpNet.transport(),
-        bfdTransport: this.bfdTransport,
+        bgpTransport: nets.bgp.transport(),
+        bfdTransport: nets.bfd.transportFactory,
       });
       await r.start();
       this.routers.set(spec.name, r);
@@ -80,8 +123,8 @@ export class BuiltinBackend implements PeerBackend {
     return this.router(router).bgpNeighbors();
   }
 
-  async routes(router: string, family: 'ipv4' | 'ipv6') {
-    return this.router(router).bgpRoutes(family).routes;
+  async routes(router: string, family: 'ipv4' | 'ipv6', vrf?: string) {
+    return this.router(router).bgpRoutes(family, vrf).routes;
   }
 
   async bfdPeers(router: string) {
@@ -101,8 +144,10 @@ export class BuiltinBackend implements PeerBackend {
       }
       return false;
     };
-    this.bgpNet.setFilter((from, to) => (blocks('bgp', from, to) ? 'drop' : 'pass'));
-    this.bfdNet.setFilter((d) => blocks('bfd', d.from.address, d.to.address));
+    for (const nets of [{ bgp: this.bgpNet, bfd: this.bfdNet }, ...this.vrfNets.values()]) {
+      nets.bgp.setFilter((from, to) => (blocks('bgp', from, to) ? 'drop' : 'pass'));
+      nets.bfd.setFilter((d) => blocks('bfd', d.from.address, d.to.address));
+    }
   }
 
   async link(router: string, state: 'down' | 'up', node?: string): Promise<void> {
@@ -148,7 +193,8 @@ export class BuiltinBackend implements PeerBackend {
 
   describe(): string[] {
     return [...this.routers.values()].map(
-      (r) => `${r.name}: builtin speakersim router, AS ${r.spec.asn}, ${r.addresses.join(', ')}`,
+      (r) =>
+        `${r.name}: builtin speakersim router, AS ${r.spec.asn}${r.spec.vrf ? ` in VRF ${r.spec.vrf}` : ''}, ${r.addresses.join(', ')}`,
     );
   }
 }

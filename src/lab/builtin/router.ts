@@ -85,6 +85,7 @@ export class BuiltinRouter {
       clock: components.clock,
       random: components.random,
       openTransport: components.bfdTransport,
+      ...(spec.vrf !== undefined ? { vrf: spec.vrf } : {}),
     });
   }
 
@@ -270,11 +271,17 @@ export class BuiltinRouter {
     return out;
   }
 
-  /** `show bgp ipv4|ipv6 unicast json` plus communities (FRR shows those per prefix). */
-  bgpRoutes(family: 'ipv4' | 'ipv6'): BgpRouteTable & { routes: Record<string, BuiltinPath[]> } {
+  /**
+   * `show bgp [vrf NAME] ipv4|ipv6 unicast json` plus communities (FRR shows those per prefix).
+   * The router's sessions and routes are all in its one VRF: any other VRF's table is empty.
+   */
+  bgpRoutes(
+    family: 'ipv4' | 'ipv6',
+    vrf?: string,
+  ): BgpRouteTable & { routes: Record<string, BuiltinPath[]> } {
     const routes: Record<string, BuiltinPath[]> = {};
     // A killed bgpd has no table (its last Adj-RIB-In may still hold stale routes).
-    const neighbors = this.down.has('bgpd') ? [] : this.neighbors.values();
+    const neighbors = this.down.has('bgpd') || !this.inVrf(vrf) ? [] : this.neighbors.values();
     for (const n of neighbors) {
       // The Adj-RIB-In holds what the session keeps: nothing after it went down, unless the
       // peer is restarting gracefully (stale routes, RFC 4724 4.2).
@@ -294,6 +301,12 @@ export class BuiltinRouter {
       paths[0]!.best = true;
     }
     return { routerId: this.spec.routerId, localAs: this.spec.asn, routes };
+  }
+
+  /** True when `vrf` (absent or 'default': the default VRF) is the router's VRF. */
+  inVrf(vrf: string | undefined): boolean {
+    const norm = (v: string | undefined) => (v === undefined || v === 'default' ? '' : v);
+    return norm(vrf) === norm(this.spec.vrf);
   }
 
   /** `show bfd peers json`. */
@@ -391,6 +404,7 @@ export class BuiltinRouter {
                   localAddress,
                   peerAddress: spec.address,
                   multihop: spec.ebgpMultihop !== undefined,
+                  ...(this.spec.vrf !== undefined ? { vrf: this.spec.vrf } : {}),
                   desiredMinTxMs: profile.transmitIntervalMs,
                   requiredMinRxMs: profile.receiveIntervalMs,
                   detectMult: profile.detectMultiplier,

@@ -3,6 +3,7 @@
  * `speakersim inject vtysh --command 'show bgp summary'` reads the same on builtin routers as on
  * FRR in the netns lab, and scripts that parse the `json` forms get FRR's keys:
  *
+ *   show [ip] bgp [vrf NAME] ...              the bgp commands below, in one VRF's instance
  *   show [ip] bgp summary [json]              per address family, as bgp_vty.c lays it out
  *   show [ip] bgp ipv4|ipv6 [unicast] [json]  the BGP table (status codes, columns, totals)
  *   show [ip] bgp ipv4|ipv6 [unicast] PREFIX [json]   one prefix's paths (FRR's JSON shape)
@@ -18,7 +19,10 @@ import type { BfdPeer, BgpNeighbor } from '../frr-json.js';
 import type { BuiltinPath, BuiltinRouter } from './router.js';
 
 /** What a show command reads from its router (a BuiltinRouter has all of it). */
-export type ShowSource = Pick<BuiltinRouter, 'spec' | 'bgpNeighbors' | 'bgpRoutes' | 'bfdPeers'>;
+export type ShowSource = Pick<
+  BuiltinRouter,
+  'spec' | 'bgpNeighbors' | 'bgpRoutes' | 'bfdPeers' | 'inVrf'
+>;
 
 const AFI_NAMES: Record<AddressFamily, { json: string; text: string }> = {
   ipv4: { json: 'ipv4Unicast', text: 'IPv4 Unicast' },
@@ -35,6 +39,12 @@ export function showCommand(
   wallNowMs: number,
 ): string | undefined {
   let m: RegExpMatchArray | null;
+  // `show bgp vrf NAME ...` reads that VRF's instance; without it, the default VRF's.
+  const vrfMatch = cmd.match(/^show (?:ip )?bgp vrf (\S+) /);
+  if (vrfMatch) {
+    router = inVrf(router, vrfMatch[1]!);
+    cmd = cmd.replace(/ vrf \S+ /, ' ');
+  } else if (/^show (?:ip )?bgp /.test(cmd)) router = inVrf(router, undefined);
   if ((m = cmd.match(/^show (?:ip )?bgp summary( json)?$/))) {
     return m[1] ? json(bgpSummaryJson(router, wallNowMs)) : bgpSummaryText(router);
   }
@@ -51,6 +61,33 @@ export function showCommand(
     return m[1] ? json(bfdPeersJson(router.bfdPeers())) : bfdPeersText(router.bfdPeers());
   }
   return undefined;
+}
+
+/**
+ * The router as one VRF's show commands see it: its own table when `vrf` is its VRF, otherwise
+ * an instance with no neighbours and no routes (a builtin router has one VRF).
+ */
+function inVrf(router: ShowSource, vrf: string | undefined): ShowSource {
+  if (router.inVrf(vrf))
+    return {
+      spec: router.spec,
+      bgpNeighbors: () => router.bgpNeighbors(),
+      bgpRoutes: (family) => router.bgpRoutes(family, vrf),
+      bfdPeers: () => router.bfdPeers(),
+      inVrf: (v) => router.inVrf(v),
+    };
+  return {
+    spec: { ...router.spec, vrf, neighbors: [], originate: {} },
+    bgpNeighbors: () => ({}),
+    bgpRoutes: (family) => ({ ...router.bgpRoutes(family, vrf), routes: {} }),
+    bfdPeers: () => router.bfdPeers(),
+    inVrf: (v) => v === vrf,
+  };
+}
+
+/** FRR's name of the instance's VRF; its id is the VRF device's ifindex, which is printed as 0. */
+function vrfName(router: ShowSource): string {
+  return router.spec.vrf ?? 'default';
 }
 
 function json(v: unknown): string {
@@ -120,7 +157,7 @@ function bgpSummaryText(router: ShowSource): string {
     const ribCount = Object.keys(router.bgpRoutes(family).routes).length;
     out.push(
       '',
-      `${AFI_NAMES[family].text} Summary (VRF default):`,
+      `${AFI_NAMES[family].text} Summary (VRF ${vrfName(router)}):`,
       `BGP router identifier ${router.spec.routerId}, local AS number ${router.spec.asn} vrf-id 0`,
       'BGP table version 0',
       `RIB entries ${ribCount}, using 0 bytes of memory`,
@@ -139,7 +176,7 @@ function bgpSummaryText(router: ShowSource): string {
     }
     out.push('', `Total number of neighbors ${rows.length}`);
   }
-  if (out.length === 0) return '% No BGP neighbors found in VRF default';
+  if (out.length === 0) return `% No BGP neighbors found in VRF ${vrfName(router)}`;
   return out.join('\n') + '\n';
 }
 
@@ -182,7 +219,7 @@ function bgpSummaryJson(router: ShowSource, wallNowMs: number): Record<string, u
       routerId: router.spec.routerId,
       as: router.spec.asn,
       vrfId: 0,
-      vrfName: 'default',
+      vrfName: vrfName(router),
       tableVersion: 0,
       ribCount: Object.keys(router.bgpRoutes(family).routes).length,
       ribMemory: 0,
@@ -349,7 +386,7 @@ function bgpTableJson(router: ShowSource, family: AddressFamily): Record<string,
   }
   return {
     vrfId: 0,
-    vrfName: 'default',
+    vrfName: vrfName(router),
     tableVersion: 0,
     routerId: router.spec.routerId,
     defaultLocPrf: 100,

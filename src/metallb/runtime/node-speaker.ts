@@ -115,6 +115,7 @@ export class NodeSpeaker {
       socketOptionsUnavailable: socketOptions
         ? socketOptions.unavailable()
         : 'this BGP transport cannot set per-peer socket options',
+      vrfUnavailable: (vrf) => this.sessions_.vrfUnavailable(vrf),
     });
   }
 

@@ -24,12 +24,29 @@ import type { Node } from '../types.js';
 import type { StatusWriter } from './writer.js';
 import type { SpeakerEvents } from './node-speaker.js';
 
+/**
+ * A node's interface in a VRF, as its speaker runs sessions there (frr-k8s's `router bgp ASN vrf
+ * NAME`): its addresses (the sessions' source), and transports that reach only that VRF.
+ */
+export interface NodeVrfNetwork {
+  addresses: { ipv4?: string; ipv6?: string };
+  bgpTransport: Transport;
+  bfdTransport: BfdTransportFactory;
+}
+
+/** Why a node cannot run sessions in a VRF here (its ConfigurationState says so). */
+export interface NodeVrfUnavailable {
+  unavailable: string;
+}
+
 export interface PeerSessionsComponents {
   clock: Clock;
   random: Random;
   bgpTransport: Transport;
   /** Opens a BFD transport on a node address: single hop (3784) or multihop (4784). */
   bfdTransport: BfdTransportFactory;
+  /** The node's interface in a VRF; absent: the node runs no VRF (every `vrf` peer is refused). */
+  vrf?: (vrf: string) => NodeVrfNetwork | NodeVrfUnavailable;
 }
 
 export interface PeerRuntime {
@@ -40,6 +57,8 @@ export interface PeerRuntime {
   neighbor?: Neighbor;
   /** The connections whose socket options (MD5 key, TTL) this peer set on the transport. */
   socketSelector?: { localAddress?: string; peerAddress: string };
+  /** The transport the session runs over (its VRF's), where those options are set. */
+  transport?: Transport;
   /** BGP messages by type, for the FRR collectors' counters. */
   tally: MessageTally;
 }
@@ -50,13 +69,25 @@ export interface SessionStateSink {
   remove(peer: ParsedPeer): Promise<void>;
 }
 
+/**
+ * One routing instance of the node (FRR's `router bgp ASN [vrf NAME]`): the default VRF's, or one
+ * per VRF its peers name, each with its own speaker, BFD table, transports and listeners.
+ */
+interface VrfInstance {
+  speaker: Speaker;
+  bfdTable: BfdSessionTable;
+  transport: Transport;
+  listening: Set<string>;
+  /** The node's addresses in this VRF (absent for the default VRF: the Node's own). */
+  addresses?: { ipv4?: string; ipv6?: string };
+}
+
 export class PeerSessions {
-  private readonly speaker: Speaker;
-  private readonly bfdTable: BfdSessionTable;
+  /** Routing instances by VRF name ('' for the default VRF). */
+  private readonly instances = new Map<string, VrfInstance>();
   /** BFDProfiles whose echo mode this node already reported as not transmitted. */
   private readonly warned = new Set<string>();
   private readonly peers = new Map<string, PeerRuntime>();
-  private readonly listening = new Set<string>();
 
   constructor(
     private readonly options: { node: string; metallbNamespace: string },
@@ -65,16 +96,50 @@ export class PeerSessions {
     private readonly events: SpeakerEvents,
     private readonly states: SessionStateSink,
   ) {
-    this.speaker = new Speaker({
-      clock: components.clock,
-      random: components.random,
-      transport: components.bgpTransport,
+    this.instances.set('', this.newInstance(components.bgpTransport, components.bfdTransport));
+  }
+
+  private newInstance(
+    transport: Transport,
+    bfdTransport: BfdTransportFactory,
+    vrf?: { name: string; addresses: { ipv4?: string; ipv6?: string } },
+  ): VrfInstance {
+    const { clock, random } = this.components;
+    return {
+      speaker: new Speaker({ clock, random, transport }),
+      bfdTable: new BfdSessionTable({
+        clock,
+        random,
+        openTransport: bfdTransport,
+        ...(vrf ? { vrf: vrf.name } : {}),
+      }),
+      transport,
+      listening: new Set(),
+      ...(vrf ? { addresses: vrf.addresses } : {}),
+    };
+  }
+
+  /** Why this node cannot run sessions in `vrf`, or undefined when it can. */
+  vrfUnavailable(vrf: string): string | undefined {
+    const instance = this.instanceFor(vrf);
+    return 'unavailable' in instance ? instance.unavailable : undefined;
+  }
+
+  /** The instance of `vrf` (empty or absent: the default VRF), or why there is none here. */
+  private instanceFor(vrf: string | undefined): VrfInstance | NodeVrfUnavailable {
+    const name = vrf ?? '';
+    const known = this.instances.get(name);
+    if (known) return known;
+    const net = this.components.vrf?.(name) ?? {
+      unavailable: `speaker ${this.node} runs no VRFs`,
+    };
+    if ('unavailable' in net) return net;
+    const created = this.newInstance(net.bgpTransport, net.bfdTransport, {
+      name,
+      addresses: net.addresses,
     });
-    this.bfdTable = new BfdSessionTable({
-      clock: components.clock,
-      random: components.random,
-      openTransport: components.bfdTransport,
-    });
+    this.instances.set(name, created);
+    return created;
   }
 
   private get node(): string {
@@ -88,7 +153,11 @@ export class PeerSessions {
 
   /** BFD packets the table discarded before they reached a session, by reason. */
   get tableDiscards(): Partial<Record<BfdDiscardReason, number>> {
-    return this.bfdTable.discards;
+    const sum: Partial<Record<BfdDiscardReason, number>> = {};
+    for (const i of this.instances.values())
+      for (const [reason, n] of Object.entries(i.bfdTable.discards) as [BfdDiscardReason, number][])
+        sum[reason] = (sum[reason] ?? 0) + n;
+    return sum;
   }
 
   /** Sessions by BGPPeer name, for scenarios and the CLI. */
@@ -129,15 +198,23 @@ export class PeerSessions {
   /** Stops every session (Cease/2). */
   async close(shutdownCommunication?: string): Promise<void> {
     for (const p of this.peers.values()) p.neighbor?.detachBfd();
-    await this.speaker.close(shutdownCommunication);
-    await this.bfdTable.close();
+    for (const i of this.instances.values()) {
+      await i.speaker.close(shutdownCommunication);
+      await i.bfdTable.close();
+    }
     this.peers.clear();
   }
 
+  /**
+   * The session's source: the BGPPeer's sourceAddress, else the node's address of the family on
+   * the peer's VRF (the Node's own addresses in the default VRF, its VRF interface's otherwise).
+   */
   localAddressFor(p: ParsedPeer, node: Node, family?: 'ipv4' | 'ipv6'): string | undefined {
     if (p.sourceAddress && !family) return p.sourceAddress;
     const fam = family ?? (p.address?.includes(':') ? 'ipv6' : 'ipv4');
-    return nodeAddress(node, fam);
+    if (!p.vrf) return nodeAddress(node, fam);
+    const instance = this.instanceFor(p.vrf);
+    return 'unavailable' in instance ? undefined : instance.addresses?.[fam];
   }
 
   /** Makes the sessions exactly `wanted`: a peer whose key changed is rebuilt. */
@@ -178,18 +255,19 @@ export class PeerSessions {
     this.peers.set(name, rt);
     // What speakersim cannot run yet is said where a user looks (a Warning Event on the BGPPeer,
     // kubectl describe / get events) and never run half: no session in the default VRF instead.
+    const instance = this.instanceFor(parsed.vrf);
     const unsupported = !parsed.address
       ? ([
           'ERR_SPEAKER_UNNUMBERED',
           `unnumbered BGP (interface ${parsed.iface}) is not supported by speakersim; the session is not run`,
         ] as const)
-      : parsed.vrf
+      : 'unavailable' in instance
         ? ([
             'ERR_SPEAKER_VRF_UNSUPPORTED',
-            `VRF ${parsed.vrf} is not supported by speakersim yet; the session is not run (nor run in the default VRF instead)`,
+            `cannot run a session in VRF ${parsed.vrf}: ${instance.unavailable}; the session is not run (nor run in the default VRF instead)`,
           ] as const)
         : undefined;
-    if (unsupported || !parsed.address) {
+    if (unsupported || !parsed.address || 'unavailable' in instance) {
       const [code, why] = unsupported!;
       await this.warnOnce(
         `peer:${name}`,
@@ -211,8 +289,9 @@ export class PeerSessions {
     try {
       // RFC 2385 key and TTL go on the transport, before the session's first SYN.
       const selector = { localAddress, peerAddress: parsed.address };
-      this.components.bgpTransport.socketOptions?.set(selector, peerSocketOptions(parsed));
+      instance.transport.socketOptions?.set(selector, peerSocketOptions(parsed));
       rt.socketSelector = selector;
+      rt.transport = instance.transport;
       rt.neighbor = new Neighbor(
         {
           peer: {
@@ -244,20 +323,21 @@ export class PeerSessions {
                   localAddress,
                   peerAddress: parsed.address,
                   multihop,
+                  ...(parsed.vrf ? { vrf: parsed.vrf } : {}),
                   ...bfd.timers,
                   ...(multihop ? { minimumTtl: bfd.minimumTtl } : {}),
                 },
               }
             : {}),
         },
-        { clock: this.components.clock, speaker: this.speaker, bfdTable: this.bfdTable },
+        { clock: this.components.clock, speaker: instance.speaker, bfdTable: instance.bfdTable },
       );
     } catch (error) {
       this.events.problem(this.node, error);
       this.states.changed(name);
       return;
     }
-    if (localAddress) await this.listenOn(localAddress);
+    if (localAddress) await this.listenOn(instance, localAddress);
     if (bfd?.echoNotTransmitted && parsed.bfdProfile) {
       await this.reportEchoNotTransmitted(parsed.bfdProfile, bfd.echoNotTransmitted.reason);
     }
@@ -327,11 +407,11 @@ export class PeerSessions {
   }
 
   /** FRR on a node accepts BGP connections from its peers too (RFC 4271 8: either side opens). */
-  private async listenOn(localAddress: string): Promise<void> {
-    if (this.listening.has(localAddress)) return;
-    this.listening.add(localAddress);
+  private async listenOn(instance: VrfInstance, localAddress: string): Promise<void> {
+    if (instance.listening.has(localAddress)) return;
+    instance.listening.add(localAddress);
     try {
-      await this.speaker.listen(localAddress, 179);
+      await instance.speaker.listen(localAddress, 179);
     } catch (error) {
       this.events.problem(this.node, error);
     }
@@ -340,8 +420,7 @@ export class PeerSessions {
   private async removePeer(rt: PeerRuntime): Promise<void> {
     this.peers.delete(rt.name);
     await rt.neighbor?.close();
-    if (rt.socketSelector)
-      this.components.bgpTransport.socketOptions?.set(rt.socketSelector, undefined);
+    if (rt.socketSelector) rt.transport?.socketOptions?.set(rt.socketSelector, undefined);
     await this.states.remove(rt.parsed);
   }
 }

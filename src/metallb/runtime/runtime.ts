@@ -20,6 +20,7 @@ import { METALLB_NAMESPACE } from '../types.js';
 import { ClusterCache } from './cache.js';
 import { MetallbController } from './controller.js';
 import { NodeSpeaker, type SpeakerEvents } from './node-speaker.js';
+import type { NodeVrfNetwork, NodeVrfUnavailable } from './peer-sessions.js';
 import { NodePods } from './pods.js';
 import { nodeAddress } from '../nodes.js';
 import { StatusWriter } from './writer.js';
@@ -42,6 +43,8 @@ export interface MetallbRuntimeComponents {
   random: Random;
   bgpTransport: Transport;
   bfdTransport: BfdTransportFactory;
+  /** A node's interface in a VRF (the lab's); absent: no node runs VRFs. */
+  nodeVrf?: (node: string, vrf: string) => NodeVrfNetwork | NodeVrfUnavailable;
   events?: Partial<SpeakerEvents>;
 }
 
@@ -220,6 +223,9 @@ export class MetallbRuntime {
         random: this.components.random,
         bgpTransport: this.components.bgpTransport,
         bfdTransport: this.components.bfdTransport,
+        ...(this.components.nodeVrf
+          ? { vrf: (vrf: string) => this.components.nodeVrf!(node, vrf) }
+          : {}),
       },
       this.events,
       m.metrics,

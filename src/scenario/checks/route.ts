@@ -5,6 +5,8 @@ import type { CheckDef } from '../registry/types.js';
 export interface RouteExpectation {
   kind: 'route';
   router: string;
+  /** The router's VRF table to look in; absent: the default VRF's. */
+  vrf?: string;
   prefix: string;
   nextHop?: string;
   communities?: string[];
@@ -29,6 +31,11 @@ export const routeCheck: CheckDef<RouteExpectation> = {
       properties: {
         router: {
           $ref: '#/definitions/objectName',
+        },
+        vrf: {
+          $ref: '#/definitions/vrfName',
+          description:
+            "The router's VRF table to look in (FRR `show bgp vrf NAME ...`); default: the default VRF's.",
         },
         prefix: {
           type: 'string',
@@ -72,6 +79,7 @@ export const routeCheck: CheckDef<RouteExpectation> = {
   parse: (ctx, r, p) => ({
     kind: 'route',
     router: checkRouter(ctx, r['router'], [...p, 'router']),
+    ...(typeof r['vrf'] === 'string' ? { vrf: r['vrf'] } : {}),
     prefix: String(r['prefix']),
     ...(r['nextHop'] !== undefined ? { nextHop: String(r['nextHop']) } : {}),
     ...(r['communities'] ? { communities: r['communities'] as string[] } : {}),
@@ -80,7 +88,8 @@ export const routeCheck: CheckDef<RouteExpectation> = {
     ...(typeof r['stale'] === 'boolean' ? { stale: r['stale'] } : {}),
     absent: r['absent'] === true,
   }),
-  describe: (e) => `route ${e.router} ${e.absent ? 'lacks' : 'has'} ${e.prefix}`,
+  describe: (e) =>
+    `route ${e.router}${e.vrf ? ` vrf ${e.vrf}` : ''} ${e.absent ? 'lacks' : 'has'} ${e.prefix}`,
   /**
    * A route that must stay: no node withdrew it from the router since `from` (an UPDATE's
    * Withdrawn Routes or MP_UNREACH_NLRI, RFC 4271 4.3 / RFC 4760 4), even if it came back
@@ -93,7 +102,10 @@ export const routeCheck: CheckDef<RouteExpectation> = {
     const routerAddrs = [router?.addresses.ipv4?.address, router?.addresses.ipv6?.address];
     const nodeAddrs = (name: string) => {
       const n = s.scenario.topology.nodes.find((x) => x.name === name);
-      return [n?.addresses.ipv4?.address, n?.addresses.ipv6?.address];
+      return [n?.addresses, ...Object.values(n?.vrfs ?? {})].flatMap((a) => [
+        a?.ipv4?.address,
+        a?.ipv6?.address,
+      ]);
     };
     const withdrawals = s.timeline
       .events()
@@ -118,7 +130,8 @@ export const routeCheck: CheckDef<RouteExpectation> = {
   },
   async check({ s }, e) {
     const family = e.prefix.includes(':') ? 'ipv6' : 'ipv4';
-    const paths = (await s.peers.routes(e.router, family))[e.prefix] ?? [];
+    const paths = (await s.peers.routes(e.router, family, e.vrf))[e.prefix] ?? [];
+    const router = `${e.router}${e.vrf ? ` (vrf ${e.vrf})` : ''}`;
     // Any path that meets every constraint will do (two nodes may announce one prefix).
     const problemsOf = (p: (typeof paths)[number]): string[] => {
       const problems: string[] = [];
@@ -143,8 +156,8 @@ export const routeCheck: CheckDef<RouteExpectation> = {
       const what = `${e.prefix}${e.nextHop ? ` via ${e.nextHop}` : ''}`;
       return {
         ok: matching === 0,
-        expected: `${e.router} lacks ${what}`,
-        actual: matching ? `${e.router} has ${what}` : `${e.router} lacks ${what}`,
+        expected: `${router} lacks ${what}`,
+        actual: matching ? `${router} has ${what}` : `${router} lacks ${what}`,
       };
     }
     const ok = matching > 0;
@@ -160,8 +173,8 @@ export const routeCheck: CheckDef<RouteExpectation> = {
     const actual = paths.length === 0 ? 'no route' : verdicts.map((v) => v.join('; ')).join(' | ');
     return {
       ok,
-      expected: `${e.router} has ${want}`,
-      actual: ok ? 'as expected' : `${e.router}: ${actual}`,
+      expected: `${router} has ${want}`,
+      actual: ok ? 'as expected' : `${router}: ${actual}`,
     };
   },
 };

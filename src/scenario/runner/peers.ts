@@ -7,8 +7,14 @@ import type { Clock } from '../../core/clock.js';
 import type { Random } from '../../core/random.js';
 import { createPeerBackend } from '../../lab/backends.js';
 import { labSubnets, type PeerBackend } from '../../lab/peer-backend.js';
-import type { LabTopology, NeighborSpec, RouterSpec as LabRouterSpec } from '../../lab/topology.js';
-import type { Backend, Manifest, Scenario } from '../types.js';
+import { Address4, Address6 } from 'ip-address';
+import type {
+  LabTopology,
+  NeighborSpec,
+  RouterSpec as LabRouterSpec,
+  SegmentSpec,
+} from '../../lab/topology.js';
+import type { AddressPair, Backend, Manifest, Scenario } from '../types.js';
 import { LabGuard } from './lab-guard.js';
 import { bgpPeerPassword } from '../../metallb/config.js';
 import type { BGPPeer, Secret } from '../../metallb/types.js';
@@ -34,6 +40,7 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
       secrets[(m as unknown as Secret).metadata.name!] = m as unknown as Secret;
   }
   const segment = { name: 'lan', ipv4Prefix: t.subnets.ipv4, ipv6Prefix: t.subnets.ipv6 };
+  const segments = [segment, ...vrfSegments(t)];
   const routers: LabRouterSpec[] = t.routers.map((r) => {
     const bfd = r.bfd
       ? {
@@ -46,8 +53,12 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
       : undefined;
     const neighbors: NeighborSpec[] = [];
     for (const n of t.nodes) {
+      // A router in VRF red peers with the nodes' interfaces in VRF red, and only with those.
+      const on = r.vrf ?? r.vrfSegment;
+      const nodeAddrs = on === undefined ? n.addresses : n.vrfs[on];
+      if (!nodeAddrs) continue;
       for (const fam of ['ipv4', 'ipv6'] as const) {
-        const nodeAddr = n.addresses[fam]?.address;
+        const nodeAddr = nodeAddrs[fam]?.address;
         const routerAddr = r.addresses[fam]?.address;
         if (!nodeAddr || !routerAddr) continue;
         const peer = peers.find((p) => p.spec?.peerAddress === routerAddr);
@@ -59,7 +70,7 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
         // the node's address of that family, RFC 2545 2 / RFC 4760 3).
         const other: typeof fam = fam === 'ipv4' ? 'ipv6' : 'ipv4';
         const families =
-          peer?.spec?.dualStackAddressFamily && n.addresses[other] ? [fam, other] : [fam];
+          peer?.spec?.dualStackAddressFamily && nodeAddrs[other] ? [fam, other] : [fam];
         neighbors.push({
           address: nodeAddr,
           remoteAsn: asn,
@@ -78,9 +89,13 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
       name: r.name,
       asn: r.asn,
       routerId: r.routerId,
+      ...(r.vrf !== undefined ? { vrf: r.vrf } : {}),
       interfaces: [
         {
-          segment: 'lan',
+          segment:
+            (r.vrf ?? r.vrfSegment) === undefined
+              ? 'lan'
+              : vrfSegmentName((r.vrf ?? r.vrfSegment)!),
           ...(r.addresses.ipv4 ? { ipv4: `${r.addresses.ipv4.address}` } : {}),
           ...(r.addresses.ipv6 ? { ipv6: `${r.addresses.ipv6.address}` } : {}),
         },
@@ -91,7 +106,7 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
   });
   return {
     name: labName,
-    segments: [segment],
+    segments,
     routers,
     nodes: t.nodes.map((n) => ({
       name: n.name,
@@ -99,8 +114,51 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
       segment: 'lan',
       ...(n.addresses.ipv4 ? { ipv4: n.addresses.ipv4.address } : {}),
       ...(n.addresses.ipv6 ? { ipv6: n.addresses.ipv6.address } : {}),
+      ...(Object.keys(n.vrfs).length
+        ? {
+            vrfs: Object.entries(n.vrfs).map(([vrf, a]) => ({
+              vrf,
+              segment: vrfSegmentName(vrf),
+              ...(a.ipv4 ? { ipv4: a.ipv4.address } : {}),
+              ...(a.ipv6 ? { ipv6: a.ipv6.address } : {}),
+            })),
+          }
+        : {}),
     })),
   };
+}
+
+/** The segment a VRF's interfaces are on (segment names allow 16 characters, VRFs 15). */
+function vrfSegmentName(vrf: string): string {
+  return `v${vrf}`;
+}
+
+/**
+ * One segment per VRF the scenario uses, with the prefix of the first address given on it
+ * (routers and nodes in a VRF name their addresses; validateTopology checks the rest fit).
+ */
+function vrfSegments(t: Scenario['topology']): SegmentSpec[] {
+  const out = new Map<string, SegmentSpec>();
+  const add = (vrf: string, a: AddressPair) => {
+    const s = out.get(vrf) ?? { name: vrfSegmentName(vrf) };
+    for (const fam of ['ipv4', 'ipv6'] as const) {
+      const ia = a[fam];
+      const key = fam === 'ipv4' ? 'ipv4Prefix' : 'ipv6Prefix';
+      if (!ia || s[key]) continue;
+      const net =
+        fam === 'ipv4'
+          ? new Address4(`${ia.address}/${ia.prefixLength}`)
+          : new Address6(`${ia.address}/${ia.prefixLength}`);
+      s[key] = `${net.startAddress().correctForm()}/${ia.prefixLength}`;
+    }
+    out.set(vrf, s);
+  };
+  for (const r of t.routers) {
+    const on = r.vrf ?? r.vrfSegment;
+    if (on !== undefined) add(on, r.addresses);
+  }
+  for (const n of t.nodes) for (const [vrf, a] of Object.entries(n.vrfs)) add(vrf, a);
+  return [...out.values()];
 }
 
 /** The scenario's peers on `backend`; real sockets reach only the lab's own subnets. */

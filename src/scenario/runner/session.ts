@@ -16,6 +16,7 @@ import type { FrrMetricsNames } from '../../metallb/metrics.js';
 import { describeNotification } from '../../bgp/wire/index.js';
 import type { BgpMessage } from '../../bgp/wire/types.js';
 import { BFD_DIAGNOSTIC_TEXT, BFD_STATE_NAMES } from '../../bfd/state-names.js';
+import type { BfdTransportFactory } from '../../bfd/io/transport.js';
 import { PcapWriter } from '../report/pcap.js';
 import { fnv1a } from '../../core/hash.js';
 import { Timeline, diffResources } from '../timeline.js';
@@ -252,17 +253,12 @@ export class ScenarioSession {
         clock: this.clock,
         random: this.random,
         bgpTransport: this.peers.bgpTransport,
-        bfdTransport: async (a, binding) => {
-          const t = await this.peers.bfdTransport(a, binding);
-          const pcap = this.pcap;
-          if (!pcap) return t;
-          return tapBfdTransport(t, (from, to, payload) => {
-            try {
-              pcap.addBfd(this.clock.wallNow(), from, to, payload);
-            } catch {
-              // A packet the writer cannot draw (mixed families) stays out of the file.
-            }
-          });
+        bfdTransport: this.pcapBfd(this.peers.bfdTransport),
+        nodeVrf: (node, vrf) => {
+          const net = this.peers.nodeVrf(node, vrf);
+          return 'unavailable' in net
+            ? net
+            : { ...net, bfdTransport: this.pcapBfd(net.bfdTransport) };
         },
         events: {
           bgpTransition: (node, peer, e) =>
@@ -331,6 +327,22 @@ export class ScenarioSession {
   }
 
   /** The BGPPeer's address for a (node, BGPPeer name), as BGPSessionState shows it. */
+  /** BFD transports whose packets also go to --pcap. */
+  private pcapBfd(open: BfdTransportFactory): BfdTransportFactory {
+    return async (a, binding) => {
+      const t = await open(a, binding);
+      const pcap = this.pcap;
+      if (!pcap) return t;
+      return tapBfdTransport(t, (from, to, payload) => {
+        try {
+          pcap.addBfd(this.clock.wallNow(), from, to, payload);
+        } catch {
+          // A packet the writer cannot draw (mixed families) stays out of the file.
+        }
+      });
+    };
+  }
+
   private peerAddress(node: string, peerName: string): string {
     return (
       this.runtime
