@@ -188,6 +188,7 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
   }
 
   const planned = plannedNames(topology);
+
   const state: LabStateFile = {
     version: 1,
     lab,
@@ -198,7 +199,8 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
     runRoot,
     topology,
     namespaces: backend === 'compose' ? [] : planned.namespaces,
-    links: backend === 'compose' ? planned.links.slice(0, topology.segments.length) : planned.links,
+    // compose: Docker makes the routers' veths; the lab makes the bridges' names and node ports.
+    links: backend === 'compose' ? [...planned.bridges, ...planned.nodePorts] : planned.links,
     pids: {},
     backend,
   };

@@ -23,6 +23,7 @@ import { NodeSpeaker, type SpeakerEvents } from './node-speaker.js';
 import { NodePods } from './pods.js';
 import { nodeAddress } from '../nodes.js';
 import { StatusWriter } from './writer.js';
+import type { L2Port } from '../../l2/port.js';
 
 export interface MetallbRuntimeInit {
   /** Nodes that run a speaker (simulated nodes); their Node objects carry labels and addresses. */
@@ -42,6 +43,8 @@ export interface MetallbRuntimeComponents {
   random: Random;
   bgpTransport: Transport;
   bfdTransport: BfdTransportFactory;
+  /** Each node's own port on its segment, for L2 mode on the wire (none: status only). */
+  l2Port?: (node: string) => Promise<L2Port>;
   events?: Partial<SpeakerEvents>;
 }
 
@@ -220,6 +223,7 @@ export class MetallbRuntime {
         random: this.components.random,
         bgpTransport: this.components.bgpTransport,
         bfdTransport: this.components.bfdTransport,
+        ...(this.components.l2Port ? { l2Port: this.components.l2Port } : {}),
       },
       this.events,
       m.metrics,

@@ -120,6 +120,8 @@ export class ScenarioSession {
   readonly observations: SessionObservation[] = [];
   readonly pcap: PcapWriter | undefined;
   readonly startedAt: string;
+  /** The lab's name (kernel objects, containers and node MACs derive from it). */
+  readonly labName: string;
   server!: ApiServer;
   client!: KubeClient;
   runtime!: MetallbRuntime;
@@ -148,6 +150,7 @@ export class ScenarioSession {
     this.timeline = new Timeline(this.clock);
     this.startedAt = new Date(this.clock.wallNow()).toISOString();
     this.pcap = options.pcap ? new PcapWriter() : undefined;
+    this.labName = labNameFor(scenario.topology.lab);
   }
 
   static async start(scenario: Scenario, options: SessionOptions = {}): Promise<ScenarioSession> {
@@ -176,7 +179,7 @@ export class ScenarioSession {
   }
 
   private async boot(): Promise<void> {
-    const topology = labTopologyFor(this.scenario, labNameFor(this.scenario.topology.lab));
+    const topology = labTopologyFor(this.scenario, this.labName);
     this.peers = peerBackendFor(this.backend, topology, { clock: this.clock, random: this.random });
     this.record({
       kind: 'log',
@@ -251,6 +254,7 @@ export class ScenarioSession {
         clock: this.clock,
         random: this.random,
         bgpTransport: this.peers.bgpTransport,
+        l2Port: (node) => this.peers.l2Port(node),
         bfdTransport: async (a, binding) => {
           const t = await this.peers.bfdTransport(a, binding);
           const pcap = this.pcap;
