@@ -206,8 +206,10 @@ export class NodeSpeaker {
     const pending = this.pending;
     this.pending = undefined;
     if (!pending) return;
-    await this.services.write(pending.plan, pending.config);
+    // L2 leadership goes on the wire first, then the statuses are written.
+    const l2 = this.services.planL2(pending.config);
     await this.announceL2();
+    await this.services.write(pending.plan, l2);
     await this.writeFrrNodeState(pending.config, pending.plan);
     this.states.markAll();
   }
