@@ -16,6 +16,12 @@ export class MemorySegment {
   private readonly ports = new Set<Attached>();
   /** Frames carried, for tests and the bench. */
   framesCarried = 0;
+  /** true: the frame between these two MACs is lost (a link that is down). */
+  private drop: (from: string, to: string) => boolean = () => false;
+
+  setFilter(drop: (from: string, to: string) => boolean): void {
+    this.drop = drop;
+  }
 
   attach(mac: string): L2Port {
     const self: Attached = { mac, handlers: [] };
@@ -35,7 +41,7 @@ export class MemorySegment {
     const group = (frame[0]! & 1) === 1;
     const copy = Buffer.from(frame);
     for (const p of this.ports) {
-      if (p === from || (!group && p.mac !== destination)) continue;
+      if (p === from || (!group && p.mac !== destination) || this.drop(from.mac, p.mac)) continue;
       queueMicrotask(() => {
         if (this.ports.has(p)) for (const h of p.handlers) h(copy);
       });

@@ -38,6 +38,8 @@ export class BuiltinBackend implements PeerBackend {
     {
       protocol: 'bgp' | 'bfd' | 'all';
       router: string[];
+      /** A whole router's link: its MAC, whose frames the segment drops. */
+      routerMac?: string;
       others?: string[];
       direction?: DropDirection;
     }
@@ -145,6 +147,12 @@ export class BuiltinBackend implements PeerBackend {
     };
     this.bgpNet.setFilter((from, to) => (blocks('bgp', from, to) ? 'drop' : 'pass'));
     this.bfdNet.setFilter((d) => blocks('bfd', d.from.address, d.to.address));
+    // A router whose whole link is down hears and sends no frames either (on netns its veth is
+    // down); a fault aimed at one node drops that node's IP packets only, as nft does there.
+    const cut = new Set(
+      [...this.faults.values()].flatMap((f) => (f.routerMac !== undefined ? [f.routerMac] : [])),
+    );
+    this.segment.setFilter((from, to) => cut.has(from) || cut.has(to));
   }
 
   async link(router: string, state: 'down' | 'up', node?: string): Promise<void> {
@@ -154,6 +162,7 @@ export class BuiltinBackend implements PeerBackend {
         protocol: 'all',
         router: this.router(router).addresses,
         others: node ? nodeAddresses(this.topology, node) : undefined,
+        ...(node ? {} : { routerMac: routerMac(this.topology.name, router) }),
       });
     else this.faults.delete(key);
     this.applyFaults();
