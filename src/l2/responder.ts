@@ -31,6 +31,13 @@ export interface L2ResponderCounters {
   malformed: number;
 }
 
+/** Per-IP events, as MetalLB's internal/layer2/stats.go counts them (metallb_layer2_*). */
+export interface L2ResponderStats {
+  gotRequest(ip: string): void;
+  sentResponse(ip: string): void;
+  sentGratuitous(ip: string): void;
+}
+
 export class L2Responder {
   private readonly announced = new Set<string>();
   private readonly bursts = new Map<string, Timer>();
@@ -40,6 +47,7 @@ export class L2Responder {
   constructor(
     private readonly port: L2Port,
     private readonly clock: Clock,
+    private readonly stats?: L2ResponderStats,
   ) {
     port.onFrame((frame) => this.receive(frame));
   }
@@ -88,7 +96,10 @@ export class L2Responder {
     const frames = ip.includes(':')
       ? [unsolicitedAdvertisementFrame(this.port.mac, ip)]
       : gratuitousArpFrames(this.port.mac, ip);
-    for (const f of frames) this.port.send(f);
+    for (const f of frames) {
+      this.port.send(f);
+      this.stats?.sentGratuitous(ip);
+    }
     this.counters.gratuitousSent += frames.length;
   }
 
@@ -109,7 +120,9 @@ export class L2Responder {
       const to = frame.ethernet.destination;
       if (to !== BROADCAST_MAC && to !== this.port.mac) return;
       if (!this.announced.has(arp.targetIp)) return;
+      this.stats?.gotRequest(arp.targetIp);
       this.port.send(arpReplyFrame(arp, this.port.mac));
+      this.stats?.sentResponse(arp.targetIp);
       this.counters.requestsAnswered++;
       return;
     }
@@ -117,6 +130,7 @@ export class L2Responder {
     // ndp.go: solicitations with a source link-layer address (not DAD probes) only.
     if (ns.type !== 'NS' || ns.sourceLinkLayer === undefined) return;
     if (!this.announced.has(ns.target)) return;
+    this.stats?.gotRequest(ns.target);
     this.port.send(
       solicitedAdvertisementFrame(this.port.mac, {
         source: ns.source,
@@ -124,6 +138,7 @@ export class L2Responder {
         target: ns.target,
       }),
     );
+    this.stats?.sentResponse(ns.target);
     this.counters.requestsAnswered++;
   }
 

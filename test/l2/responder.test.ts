@@ -148,15 +148,13 @@ describe('L2Responder (MetalLB announcer) and a router neighbour cache', () => {
     await flush();
     expect(router.lookup('2001:db8::200')).toMatchObject({ mac: W0, state: 'REACHABLE' });
     // A solicited advertisement (Override clear, as ndp.go answers) from another MAC.
-    seg
-      .attach(W1)
-      .send(
-        solicitedAdvertisementFrame(W1, {
-          source: '2001:db8::1',
-          sourceMac: R1,
-          target: '2001:db8::200',
-        }),
-      );
+    seg.attach(W1).send(
+      solicitedAdvertisementFrame(W1, {
+        source: '2001:db8::1',
+        sourceMac: R1,
+        target: '2001:db8::200',
+      }),
+    );
     await flush();
     expect(router.lookup('2001:db8::200')).toMatchObject({ mac: W0, state: 'STALE' });
     // An advertisement for an address the router never asked about is discarded.
@@ -181,5 +179,27 @@ describe('L2Responder (MetalLB announcer) and a router neighbour cache', () => {
     expect(got.map((f) => (f.kind === 'arp' ? f.arp.senderMac : f.ndp.type))).toEqual([R1, 'NA']);
     expect(router.lookup('198.18.0.101')).toMatchObject({ mac: W0 });
     expect(router.lookup('2001:db8::101')).toMatchObject({ mac: W0 });
+  });
+
+  it("counts per IP as MetalLB's stats.go: request, response, each gratuitous packet", async () => {
+    const clock = new ManualClock();
+    const seg = new MemorySegment();
+    const events: string[] = [];
+    const w0 = new L2Responder(seg.attach(W0), clock, {
+      gotRequest: (ip) => events.push(`request ${ip}`),
+      sentResponse: (ip) => events.push(`response ${ip}`),
+      sentGratuitous: (ip) => events.push(`gratuitous ${ip}`),
+    });
+    const router = new NeighborCache(seg.attach(R1), clock, { ipv6: '2001:db8::1' });
+    w0.announce(['198.18.0.200', '2001:db8::200']);
+    router.resolve('2001:db8::200');
+    await flush();
+    expect(events).toEqual([
+      'gratuitous 198.18.0.200',
+      'gratuitous 198.18.0.200',
+      'gratuitous 2001:db8::200',
+      'request 2001:db8::200',
+      'response 2001:db8::200',
+    ]);
   });
 });

@@ -240,7 +240,16 @@ export class NodeSpeaker {
           await port.close();
           return;
         }
-        this.l2 = new L2Responder(port, this.components.clock);
+        const m = this.metrics;
+        this.l2 = new L2Responder(
+          port,
+          this.components.clock,
+          m && {
+            gotRequest: (ip) => m.layer2RequestsReceived.inc({ ip }),
+            sentResponse: (ip) => m.layer2ResponsesSent.inc({ ip }),
+            sentGratuitous: (ip) => m.layer2GratuitousSent.inc({ ip }),
+          },
+        );
       } catch (error) {
         this.events.problem(this.node, error);
         return;
