@@ -17,7 +17,14 @@ import { run } from './exec.js';
 import { guardLab, unguardLab } from './guard.js';
 import { conflictingRoutes, readHostRoutes } from './host-routes.js';
 import { isAlive, listNamespaces } from './kernel.js';
-import { LAB_RUN_ROOT, plannedNames, routerNamespace, routerRunDir } from './names.js';
+import {
+  LAB_RUN_ROOT,
+  nodeMac,
+  nodePortName,
+  plannedNames,
+  routerNamespace,
+  routerRunDir,
+} from './names.js';
 import { wiringPlan } from './netns.js';
 import { renderRouterFiles } from './render.js';
 import type { LabBackendKind, LabStateFile } from './state.js';
@@ -372,9 +379,11 @@ export function describeLab(info: Pick<LabInfo, 'lab' | 'routers' | 'nodes'>): s
     lines.push(`  router ${r.name}  AS ${r.asn}  id ${r.routerId}  ${r.addresses.join(' ')}`);
     lines.push(`    ${r.commands.vtysh}`, `    ${r.commands.shell}`);
   }
-  for (const n of info.nodes) {
+  info.nodes.forEach((n, i) => {
     const addrs = [n.ipv4, n.ipv6].filter(Boolean).join(' ');
     lines.push(`  node ${n.name}  AS ${n.asn}  ${addrs}  (host namespace, segment ${n.segment})`);
-  }
+    // The node's own port, where its L2 announcements go (netns.ts nodePortSteps).
+    lines.push(`    L2 port ${nodePortName(info.lab, i)}  MAC ${nodeMac(info.lab, n.name)}`);
+  });
   return lines.join('\n');
 }

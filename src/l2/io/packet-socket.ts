@@ -11,13 +11,12 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { SpeakersimError } from '../../core/errors.js';
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from '../../bgp/io/socket-options.js';
 import type { L2Port } from '../port.js';
 
 // <sys/socket.h>, <linux/if_packet.h>, <linux/if_ether.h> (x86-64 and arm64 alike).
 const AF_PACKET = 17;
 const SOCK_RAW = 3;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
 const ETH_P_ALL = 0x0003;
 const MSG_DONTWAIT = 0x40;
 const EINTR = 4;
