@@ -97,6 +97,8 @@ export class NodeSpeaker {
   private readonly frrWarned = new Set<string>();
   /** The node's L2 announcements on the wire (opened at the first Service it leads). */
   private l2: L2Responder | undefined;
+  /** The last failure to open the L2 port (reported once). */
+  private l2Problem: string | undefined;
   /** FRRConfiguration toReceive policies by receiveKey, as last rendered. */
   private receive = new Map<string, ReceivePolicy>();
 
@@ -251,9 +253,13 @@ export class NodeSpeaker {
           },
         );
       } catch (error) {
-        this.events.problem(this.node, error);
+        // Said once, not on every reconcile; the next pass tries again.
+        const text = error instanceof Error ? error.message : String(error);
+        if (text !== this.l2Problem) this.events.problem(this.node, error);
+        this.l2Problem = text;
         return;
       }
+      this.l2Problem = undefined;
     }
     this.l2.announce(ips);
   }

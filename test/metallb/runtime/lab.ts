@@ -9,6 +9,7 @@ import { InMemoryBfdNetwork } from '../../../src/bfd/io/memory-transport.js';
 import { KubeClient } from '../../../src/k8s/client.js';
 import { BuiltinRouter } from '../../../src/lab/builtin/router.js';
 import { MetallbRuntime } from '../../../src/metallb/runtime/runtime.js';
+import type { L2Port } from '../../../src/l2/port.js';
 
 export async function startRuntimeLab(options: {
   kubeconfigPath: string;
@@ -16,6 +17,8 @@ export async function startRuntimeLab(options: {
   random: Random;
   frrK8sNamespace?: string;
   cleanups: (() => Promise<void>)[];
+  /** Each node's L2 port (L2 mode on the wire); none: status only. */
+  l2Port?: (node: string) => Promise<L2Port>;
 }): Promise<{ client: KubeClient; router: BuiltinRouter; rt: MetallbRuntime }> {
   const { random, cleanups, nodes } = options;
   const clock = new SystemClock();
@@ -65,6 +68,7 @@ export async function startRuntimeLab(options: {
       random,
       bgpTransport: bgpNet.transport(),
       bfdTransport: (a) => bfdNet.createTransport({ localAddress: a }),
+      ...(options.l2Port ? { l2Port: options.l2Port } : {}),
     },
   );
   cleanups.push(() => rt.stop());
