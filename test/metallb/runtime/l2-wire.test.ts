@@ -7,7 +7,7 @@ import { NeighborCache } from '../../../src/l2/neighbor-cache.js';
 import type { L2Port } from '../../../src/l2/port.js';
 import { SystemClock } from '../../../src/core/clock.js';
 import { startHarness } from '../../k8s/helpers.js';
-import { startRuntimeLab } from './lab.js';
+import { startRuntimeLab, webServiceWithEndpoints } from './lab.js';
 import { waitFor } from './wait-for.js';
 
 // The node speakers put the L2 election on the wire through the port the runtime is given:
@@ -37,28 +37,7 @@ const objects: KubeResource[] = [
     metadata: { name: 'l2', namespace: NS },
     spec: { ipAddressPools: ['pool'] },
   },
-  {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { name: 'web', namespace: 'default' },
-    spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] },
-  },
-  {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: {
-      name: 'web-a',
-      namespace: 'default',
-      labels: { 'kubernetes.io/service-name': 'web' },
-    },
-    addressType: 'IPv4',
-    endpoints: NODES.map((n, i) => ({
-      addresses: [`198.19.0.${i + 1}`],
-      conditions: { ready: true },
-      nodeName: n.name,
-    })),
-    ports: [{ port: 80, protocol: 'TCP' }],
-  },
+  ...webServiceWithEndpoints(NODES),
 ];
 
 async function setup(l2Port: (node: string) => Promise<L2Port>) {

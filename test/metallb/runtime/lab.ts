@@ -6,7 +6,7 @@ import { SystemClock } from '../../../src/core/clock.js';
 import type { Random } from '../../../src/core/random.js';
 import { MemoryNetwork } from '../../../src/bgp/io/memory.js';
 import { InMemoryBfdNetwork } from '../../../src/bfd/io/memory-transport.js';
-import { KubeClient } from '../../../src/k8s/client.js';
+import { KubeClient, type KubeResource } from '../../../src/k8s/client.js';
 import { BuiltinRouter } from '../../../src/lab/builtin/router.js';
 import { MetallbRuntime } from '../../../src/metallb/runtime/runtime.js';
 import type { L2Port } from '../../../src/l2/port.js';
@@ -73,4 +73,32 @@ export async function startRuntimeLab(options: {
   );
   cleanups.push(() => rt.stop());
   return { client, router, rt };
+}
+
+/** Service `web` (LoadBalancer) with a ready endpoint on each node, as the runtime tests use it. */
+export function webServiceWithEndpoints(nodes: { name: string }[]): KubeResource[] {
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] },
+    },
+    {
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: {
+        name: 'web-abcde',
+        namespace: 'default',
+        labels: { 'kubernetes.io/service-name': 'web' },
+      },
+      addressType: 'IPv4',
+      endpoints: nodes.map((n, i) => ({
+        addresses: [`198.19.0.${i + 1}`],
+        conditions: { ready: true },
+        nodeName: n.name,
+      })),
+      ports: [{ port: 80, protocol: 'TCP' }],
+    } as KubeResource,
+  ];
 }
