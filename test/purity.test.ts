@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 // The protocol cores import no sockets, timers or Date. The lint rule enforces
 // it while editing; this test enforces it in `npm test` too, so it cannot be switched off quietly.
-const pureDirs = ['src/bgp/wire', 'src/bgp/fsm', 'src/bfd/wire', 'src/bfd/fsm'];
+const pureDirs = ['src/bgp/wire', 'src/bgp/fsm', 'src/bfd/wire', 'src/bfd/fsm', 'src/l2/wire'];
 const forbiddenModules =
   /from\s+['"](node:)?(net|dgram|timers|timers\/promises|fs|fs\/promises|child_process|http|https|tls)['"]/;
 const forbiddenGlobals =

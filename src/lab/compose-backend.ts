@@ -55,6 +55,10 @@ export class ComposeBackend extends NetnsBackend {
     return r;
   }
 
+  protected override routerNet(router: string): NetExec {
+    return this.net(router);
+  }
+
   private net(router: string): NetExec {
     this.spec(router);
     const pid = this.pids[router];

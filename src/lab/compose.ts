@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { LabDaemonStartError, LabPrerequisiteError, LabTopologyError } from './errors.js';
 import { run, runSync } from './exec.js';
 import { bridgeName, labRunDir, routerNamespace } from './names.js';
+import { bridgeFloodStep, nodePortSteps } from './netns.js';
 import { renderRouterFiles } from './render.js';
 import type { LabTopology, SegmentSpec } from './topology.js';
 import { canonicalAddress, prefixLength, usedSegmentPrefixes } from './topology.js';
@@ -300,7 +301,8 @@ async function waitReady(lab: string, router: string, timeoutMs: number): Promis
 
 /**
  * Starts the lab's compose project and waits until every router's daemons answer; then removes
- * the default routes Docker gave the containers and puts the nodes' addresses on the bridges.
+ * the default routes Docker gave the containers, puts the nodes' addresses on the bridges and
+ * gives each node its own port there (nodePortSteps).
  * Returns each router's container pid.
  */
 export async function composeUp(
@@ -327,6 +329,12 @@ export async function composeUp(
   for (const [si, seg] of t.segments.entries()) {
     const br = bridgeName(t.name, si);
     await run(['sysctl', '-q', '-w', `net.ipv6.conf.${br}.accept_dad=0`], { allowFailure: true });
+    // The node ports (their own MACs for L2 announcements) as in the netns lab.
+    await run(bridgeFloodStep(br).argv);
+    for (const [ni, node] of t.nodes.entries()) {
+      if (node.segment !== seg.name) continue;
+      for (const step of nodePortSteps(t.name, ni, node.name, br)) await run(step.argv);
+    }
     for (const node of t.nodes.filter((n) => n.segment === seg.name)) {
       if (node.ipv4 && seg.ipv4Prefix) {
         await run(['ip', 'addr', 'add', `${node.ipv4}/${prefixLength(seg.ipv4Prefix)}`, 'dev', br]);

@@ -18,7 +18,14 @@ import { run } from './exec.js';
 import { guardLab, unguardLab } from './guard.js';
 import { conflictingRoutes, readHostRoutes } from './host-routes.js';
 import { isAlive, listNamespaces } from './kernel.js';
-import { LAB_RUN_ROOT, plannedNames, routerNamespace, routerRunDir } from './names.js';
+import {
+  LAB_RUN_ROOT,
+  nodeMac,
+  nodePortName,
+  plannedNames,
+  routerNamespace,
+  routerRunDir,
+} from './names.js';
 import { wiringPlan } from './netns.js';
 import { renderRouterFiles } from './render.js';
 import type { LabBackendKind, LabStateFile } from './state.js';
@@ -190,6 +197,7 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
   }
 
   const planned = plannedNames(topology);
+
   const state: LabStateFile = {
     version: 1,
     lab,
@@ -200,7 +208,8 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
     runRoot,
     topology,
     namespaces: backend === 'compose' ? [] : planned.namespaces,
-    links: backend === 'compose' ? planned.links.slice(0, topology.segments.length) : planned.links,
+    // compose: Docker makes the routers' veths; the lab makes the bridges' names and node ports.
+    links: backend === 'compose' ? [...planned.bridges, ...planned.nodePorts] : planned.links,
     pids: {},
     backend,
   };
@@ -372,9 +381,11 @@ export function describeLab(info: Pick<LabInfo, 'lab' | 'routers' | 'nodes'>): s
     lines.push(`  router ${r.name}  AS ${r.asn}  id ${r.routerId}  ${r.addresses.join(' ')}`);
     lines.push(`    ${r.commands.vtysh}`, `    ${r.commands.shell}`);
   }
-  for (const n of info.nodes) {
+  info.nodes.forEach((n, i) => {
     const addrs = [n.ipv4, n.ipv6].filter(Boolean).join(' ');
     lines.push(`  node ${n.name}  AS ${n.asn}  ${addrs}  (host namespace, segment ${n.segment})`);
-  }
+    // The node's own port, where its L2 announcements go (netns.ts nodePortSteps).
+    lines.push(`    L2 port ${nodePortName(info.lab, i)}  MAC ${nodeMac(info.lab, n.name)}`);
+  });
   return lines.join('\n');
 }

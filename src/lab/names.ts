@@ -82,7 +82,38 @@ export function hostVethName(lab: string, routerIndex: number, segmentIndex: num
   return `${linkPrefix(lab)}r${base36(routerIndex)}s${base36(segmentIndex)}`;
 }
 
-/** Router-side end of that veth pair, inside the router's namespace. */
+/**
+ * A simulated node's own port on its segment (the node number `nodeIndex` in the topology):
+ * a veth whose MAC is `nodeMac`, its peer (`nodeBridgePortName`) a port of the bridge.
+ */
+export function nodePortName(lab: string, nodeIndex: number): string {
+  return `${linkPrefix(lab)}n${base36(nodeIndex)}`;
+}
+
+export function nodeBridgePortName(lab: string, nodeIndex: number): string {
+  return `${linkPrefix(lab)}p${base36(nodeIndex)}`;
+}
+
+/**
+ * A MAC that is the same for (lab, station) on every run and every backend: locally
+ * administered and unicast (IEEE 802: first octet 0x02), the rest from SHA-256.
+ */
+export function labMac(lab: string, station: string): string {
+  const h = createHash('sha256').update(`${lab}/${station}`).digest();
+  return ['02', ...[...h.subarray(0, 5)].map((b) => b.toString(16).padStart(2, '0'))].join(':');
+}
+
+/** The MAC of a simulated node on its segment: what the L2 leader answers ARP/NDP with. */
+export function nodeMac(lab: string, node: string): string {
+  return labMac(lab, `node/${node}`);
+}
+
+/** The MAC of a builtin router on the segment (netns and compose routers have the kernel's). */
+export function routerMac(lab: string, router: string): string {
+  return labMac(lab, `router/${router}`);
+}
+
+/** Router-side end of a router's veth pair, inside the router's namespace. */
 export function routerIfName(segmentIndex: number): string {
   return `eth${segmentIndex}`;
 }
@@ -106,8 +137,19 @@ export function stateFilePath(lab: string, root = LAB_RUN_ROOT): string {
 }
 
 /** All interface and namespace names a topology will create, for tests and the state file. */
-export function plannedNames(t: LabTopology): { namespaces: string[]; links: string[] } {
+export function plannedNames(t: LabTopology): {
+  namespaces: string[];
+  links: string[];
+  bridges: string[];
+  routerVeths: string[];
+  nodePorts: string[];
+} {
   const segIndex = new Map(t.segments.map((s, i) => [s.name, i]));
+  const bridges = t.segments.map((_, i) => bridgeName(t.name, i));
+  const routerVeths = t.routers.flatMap((r, ri) =>
+    r.interfaces.map((itf) => hostVethName(t.name, ri, segIndex.get(itf.segment) ?? 0)),
+  );
+  const nodePorts = t.nodes.map((_, i) => nodePortName(t.name, i));
   return {
     namespaces: [
       ...t.routers.map((r) => routerNamespace(t.name, r.name)),
@@ -116,11 +158,13 @@ export function plannedNames(t: LabTopology): { namespaces: string[]; links: str
       ),
     ],
     links: [
-      ...t.segments.map((_, i) => bridgeName(t.name, i)),
-      ...t.routers.flatMap((r, ri) =>
-        r.interfaces.map((itf) => hostVethName(t.name, ri, segIndex.get(itf.segment) ?? 0)),
-      ),
+      ...bridges,
+      ...routerVeths,
+      ...nodePorts,
       ...t.nodes.flatMap((n, ni) => (n.vrfs ?? []).map((_, vi) => nodeVrfVethName(t.name, ni, vi))),
     ],
+    bridges,
+    routerVeths,
+    nodePorts,
   };
 }

@@ -17,6 +17,11 @@ import {
   type PacketFaultHandle,
 } from './faults.js';
 import { checkPrerequisites, labDown, labUp } from './lifecycle.js';
+import { inNamespace, run } from './exec.js';
+import type { NetExec } from './faults.js';
+import { nodeMac, nodePortName, routerNamespace } from './names.js';
+import { openPacketPort } from '../l2/io/packet-socket.js';
+import type { L2Port } from '../l2/port.js';
 import type { DropDirection } from './nft.js';
 import {
   frrRoutesWithDetail,
@@ -24,13 +29,15 @@ import {
   vrfUnsupported,
   type NodeVrfNetwork,
   type NodeVrfUnavailable,
+  PeerBackendError,
   type PeerBackend,
   type RouterDaemonName,
+  type RouterNeighbor,
   type RouterPath,
   type TrafficGuard,
 } from './peer-backend.js';
 import { bfdPeers, bgpNeighbors, bgpRoutes, vtyshCommands } from './router-state.js';
-import type { LabTopology } from './topology.js';
+import { canonicalAddress, type LabTopology } from './topology.js';
 import { nodeVrfNamespace } from './names.js';
 
 /** Real FRR 8.4 (zebra, bgpd, bfdd, staticd) per router, each in its own network namespace. */
@@ -215,4 +222,69 @@ export class NetnsBackend implements PeerBackend {
   describe(): string[] {
     return this.info;
   }
+
+  /** Runs an argv in the router's network namespace. */
+  protected routerNet(router: string): NetExec {
+    return (argv) => inNamespace(routerNamespace(this.topology.name, router), argv);
+  }
+
+  /** An AF_PACKET socket on the node's own veth (netns.ts nodePortSteps), with its MAC. */
+  async l2Port(node: string): Promise<L2Port> {
+    const index = this.topology.nodes.findIndex((n) => n.name === node);
+    if (index < 0) throw new PeerBackendError('ERR_UNKNOWN_NODE', `no node ${node}`);
+    return openPacketPort(
+      nodePortName(this.topology.name, index),
+      nodeMac(this.topology.name, node),
+    );
+  }
+
+  /**
+   * `ip -j neigh show to <address>` in the router's namespace. To resolve, the router sends one
+   * UDP datagram to the address (port 9, discard) from a shell: its kernel resolves the
+   * address as it does for forwarded traffic, and the datagram ends at the node's port.
+   */
+  async neighbor(
+    router: string,
+    address: string,
+    resolve: boolean,
+  ): Promise<RouterNeighbor | undefined> {
+    const net = this.routerNet(router);
+    const read = async (): Promise<RouterNeighbor | undefined> => {
+      const out = await run(net(['ip', '-j', 'neigh', 'show', 'to', address]));
+      return parseIpNeigh(out.stdout, address);
+    };
+    let entry = await read();
+    if (!resolve || entry?.mac !== undefined) return entry;
+    await run(net(['bash', '-c', 'echo > "/dev/udp/$1/9"', 'speakersim', address]), {
+      allowFailure: true,
+    });
+    // ARP / NDP answer within ms on a lab segment; the kernel retries only after 1 s.
+    for (let waited = 0; waited < 500 && entry?.mac === undefined; waited += 25) {
+      await new Promise((r) => setTimeout(r, 25));
+      entry = await read();
+    }
+    return entry;
+  }
+}
+
+/** One entry of `ip -j neigh` output for `address` (undefined when the table has none). */
+export function parseIpNeigh(output: string, address: string): RouterNeighbor | undefined {
+  let rows: unknown;
+  try {
+    rows = JSON.parse(output.trim() || '[]');
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(rows)) return undefined;
+  const want = canonicalAddress(address);
+  for (const r of rows as { dst?: unknown; lladdr?: unknown; state?: unknown }[]) {
+    if (typeof r.dst !== 'string' || canonicalAddress(r.dst) !== want) continue;
+    const state = Array.isArray(r.state) ? r.state.map(String).join(',') : 'NONE';
+    return {
+      address: want,
+      state,
+      ...(typeof r.lladdr === 'string' ? { mac: r.lladdr.toLowerCase() } : {}),
+    };
+  }
+  return undefined;
 }

@@ -3,6 +3,9 @@ import {
   hostVethName,
   nodeVrfNamespace,
   nodeVrfVethName,
+  nodeBridgePortName,
+  nodeMac,
+  nodePortName,
   routerIfName,
   routerNamespace,
 } from './names.js';
@@ -14,6 +17,7 @@ import { prefixLength } from './topology.js';
  *
  *   host namespace                          router namespace ssim-<lab>-<router>
  *   ssim-<lab>-b<s> (bridge, node addrs) -- ssim-<lab>-r<r>s<s> ==veth== eth<s> (router addrs)
+ *        |-- ssim-<lab>-p<n> ==veth== ssim-<lab>-n<n> (node n's own port and MAC, no address)
  *
  * The host gets only the lab's bridges and veth ends, hence only connected routes to the lab's
  * segments. No default route anywhere, no link to the uplink. IPv6 DAD is off on lab
@@ -24,6 +28,46 @@ export type Step = { argv: string[]; creates?: { kind: 'netns' | 'link'; name: s
 
 const sysctl = (key: string, value: string): string[] => ['sysctl', '-q', '-w', `${key}=${value}`];
 const nsExec = (ns: string, argv: string[]): string[] => ['ip', 'netns', 'exec', ns, ...argv];
+
+/**
+ * A simulated node's own port on the segment: a veth with the node's MAC (`nodeMac`) whose
+ * peer is a port of the bridge. The node's BGP and BFD stay on its addresses on the bridge;
+ * this port carries its layer 2 announcements, which speakersim sends and answers in user
+ * space through an AF_PACKET socket (src/l2/io/packet-socket.ts), as MetalLB's speaker does.
+ * The kernel keeps out of it: no address, no ARP (`arp off`), no IPv6, and no forwarding of
+ * what arrives on it (traffic to a service IP ends there instead of leaving the lab).
+ */
+export function nodePortSteps(
+  lab: string,
+  nodeIndex: number,
+  node: string,
+  bridge: string,
+): Step[] {
+  const port = nodePortName(lab, nodeIndex);
+  const peer = nodeBridgePortName(lab, nodeIndex);
+  const mac = nodeMac(lab, node);
+  return [
+    {
+      argv: ['ip', 'link', 'add', port, 'address', mac, 'type', 'veth', 'peer', 'name', peer],
+      creates: { kind: 'link', name: port },
+    },
+    { argv: sysctl(`net.ipv6.conf.${port}.disable_ipv6`, '1') },
+    { argv: sysctl(`net.ipv6.conf.${peer}.disable_ipv6`, '1') },
+    { argv: sysctl(`net.ipv4.conf.${port}.forwarding`, '0') },
+    { argv: ['ip', 'link', 'set', port, 'arp', 'off'] },
+    { argv: ['ip', 'link', 'set', peer, 'master', bridge] },
+    { argv: ['ip', 'link', 'set', peer, 'up'] },
+    { argv: ['ip', 'link', 'set', port, 'up'] },
+  ];
+}
+
+/**
+ * Neighbor solicitations go to solicited-node multicast groups: the lab's bridges flood
+ * multicast as a plain switch does (no MLD snooping), so every node port hears them.
+ */
+export function bridgeFloodStep(bridge: string): Step {
+  return { argv: ['ip', 'link', 'set', bridge, 'type', 'bridge', 'mcast_snooping', '0'] };
+}
 
 export function wiringPlan(t: LabTopology): Step[] {
   const steps: Step[] = [];
@@ -36,7 +80,11 @@ export function wiringPlan(t: LabTopology): Step[] {
       creates: { kind: 'link', name: br },
     });
     steps.push({ argv: sysctl(`net.ipv6.conf.${br}.accept_dad`, '0') });
+    steps.push(bridgeFloodStep(br));
     steps.push({ argv: ['ip', 'link', 'set', br, 'up'] });
+    t.nodes.forEach((node, ni) => {
+      if (node.segment === seg.name) steps.push(...nodePortSteps(t.name, ni, node.name, br));
+    });
     for (const node of t.nodes.filter((n) => n.segment === seg.name)) {
       if (node.ipv4 && seg.ipv4Prefix) {
         const cidr = `${node.ipv4}/${prefixLength(seg.ipv4Prefix)}`;

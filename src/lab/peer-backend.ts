@@ -14,6 +14,7 @@ import type { NodeVrfNetwork, NodeVrfUnavailable } from '../metallb/runtime/peer
 
 export type { NodeVrfNetwork, NodeVrfUnavailable };
 import type { LabTopology } from './topology.js';
+import type { L2Port } from '../l2/port.js';
 
 export class PeerBackendError extends SpeakersimError {}
 
@@ -24,6 +25,15 @@ export type RouterDaemonName = 'bgpd' | 'bfdd' | 'zebra';
 export interface RouterPath extends BgpPath {
   communities?: string[];
   largeCommunities?: string[];
+}
+
+/** A router's neighbour entry for one address (`ip neigh`'s view; the builtin cache's). */
+export interface RouterNeighbor {
+  address: string;
+  /** Absent while the address is not resolved (INCOMPLETE, FAILED). */
+  mac?: string;
+  /** Linux's NUD state names: REACHABLE, STALE, DELAY, PROBE, INCOMPLETE, FAILED, ... */
+  state: string;
 }
 
 export interface PeerBackend {
@@ -56,6 +66,17 @@ export interface PeerBackend {
   ): Promise<void>;
   daemon(op: 'kill' | 'restart', router: string, daemon: RouterDaemonName): Promise<void>;
   vtysh(router: string, commands: string[]): Promise<string>;
+  /**
+   * A simulated node's own port on its segment, with its MAC (names.ts nodeMac): the node's
+   * L2 announcements (ARP, NDP) go out and come in there.
+   */
+  l2Port(node: string): Promise<L2Port>;
+  /**
+   * What the router's neighbour table says about `address`. With `resolve`, a router with no
+   * resolved entry first sends traffic that makes it resolve the address (as forwarding to a
+   * service IP does), then looks.
+   */
+  neighbor(router: string, address: string, resolve: boolean): Promise<RouterNeighbor | undefined>;
   /** How a person looks inside (printed by `lab up`). */
   describe(): string[];
 }

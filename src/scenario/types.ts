@@ -131,6 +131,7 @@ export type { Expectation } from './registry/checks.js';
 export type { ResourceExpectation } from './checks/resource.js';
 export type { SessionsExpectation } from './checks/sessions.js';
 export type { RouteExpectation } from './checks/route.js';
+export type { NeighborExpectation } from './checks/neighbor.js';
 export type { NotificationExpectation } from './checks/notification.js';
 export type { MetricExpectation } from './checks/metric.js';
 export interface Step {

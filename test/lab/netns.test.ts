@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conflictingRoutes, hostRouteBlocks } from '../../src/lab/host-routes.js';
 import { parseLinkJson, parseNetnsList, parseNftTables } from '../../src/lab/kernel.js';
-import { plannedNames } from '../../src/lab/names.js';
+import { nodeMac, plannedNames } from '../../src/lab/names.js';
 import { wiringPlan } from '../../src/lab/netns.js';
 import { defaultTopology } from '../../src/lab/topology.js';
 import { richTopology } from './fixtures.js';
@@ -23,6 +23,17 @@ describe('wiringPlan', () => {
     expect(lines).toContain('ip -n ssim-w-r1 addr add 198.18.0.1/24 dev eth0');
     expect(lines).toContain('ip link add ssim-w-r0s0 type veth peer name eth0 netns ssim-w-r1');
     expect(lines).toContain('ip link set ssim-w-r0s0 master ssim-w-b0');
+  });
+
+  it('gives each node its own port on the bridge: its MAC, no ARP, no IPv6, no forwarding', () => {
+    const mac = nodeMac('w', 'node1');
+    expect(lines).toContain(`ip link add ssim-w-n0 address ${mac} type veth peer name ssim-w-p0`);
+    expect(lines).toContain('ip link set ssim-w-n0 arp off');
+    expect(lines).toContain('sysctl -q -w net.ipv6.conf.ssim-w-n0.disable_ipv6=1');
+    expect(lines).toContain('sysctl -q -w net.ipv4.conf.ssim-w-n0.forwarding=0');
+    expect(lines).toContain('ip link set ssim-w-p0 master ssim-w-b0');
+    expect(lines).toContain('ip link set ssim-w-b0 type bridge mcast_snooping 0');
+    expect(lines.filter((l) => / address 02:/.test(l))).toHaveLength(2);
   });
 
   it('brings loopback up in each namespace and disables DAD before interfaces exist', () => {

@@ -27,6 +27,7 @@ describe('shipped scenarios', () => {
         'invalid-config-then-fixed.yaml',
         'frr-configuration.yaml',
         'ipv6-service.yaml',
+        'l2-failover-mac.yaml',
         'l2-failover-statuses.yaml',
         'metrics.yaml',
         'node-loses-endpoint.yaml',

@@ -21,8 +21,9 @@ import { TransportError } from './transport.js';
 const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_STREAM = 1;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
+/** socket(2) type flags, shared with the L2 packet sockets (src/l2/io/packet-socket.ts). */
+export const SOCK_NONBLOCK = 0o4000;
+export const SOCK_CLOEXEC = 0o2000000;
 const IPPROTO_IP = 0;
 const IPPROTO_TCP = 6;
 const IPPROTO_IPV6 = 41;

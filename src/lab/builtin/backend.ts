@@ -15,6 +15,11 @@ import {
 } from '../peer-backend.js';
 import type { LabTopology } from '../topology.js';
 import { BuiltinRouter } from './router.js';
+import { MemorySegment } from '../../l2/io/memory-segment.js';
+import { NeighborCache } from '../../l2/neighbor-cache.js';
+import type { L2Port } from '../../l2/port.js';
+import { nodeMac, routerMac } from '../names.js';
+import type { RouterNeighbor } from '../peer-backend.js';
 
 /**
  * Builtin peers: speakersim's own BGP and BFD in each router's role, over in-memory
@@ -32,12 +37,17 @@ export class BuiltinBackend implements PeerBackend {
    */
   private readonly vrfNets = new Map<string, { bgp: MemoryNetwork; bfd: InMemoryBfdNetwork }>();
   private readonly routers = new Map<string, BuiltinRouter>();
+  /** The lab segment at layer 2, and each router's neighbour cache on it. */
+  private readonly segment = new MemorySegment();
+  private readonly neighborCaches = new Map<string, NeighborCache>();
   /** Active faults: which (router address, other address) paths drop what. */
   private readonly faults = new Map<
     string,
     {
       protocol: 'bgp' | 'bfd' | 'all';
       router: string[];
+      /** A whole router's link: its MAC, whose frames the segment drops. */
+      routerMac?: string;
       others?: string[];
       direction?: DropDirection;
     }
@@ -105,12 +115,46 @@ export class BuiltinBackend implements PeerBackend {
       });
       await r.start();
       this.routers.set(spec.name, r);
+      const itf = spec.interfaces[0];
+      this.neighborCaches.set(
+        spec.name,
+        new NeighborCache(
+          this.segment.attach(routerMac(this.topology.name, spec.name)),
+          this.clock,
+          {
+            ...(itf?.ipv4 ? { ipv4: itf.ipv4 } : {}),
+            ...(itf?.ipv6 ? { ipv6: itf.ipv6 } : {}),
+          },
+        ),
+      );
     }
+  }
+
+  async l2Port(node: string): Promise<L2Port> {
+    nodeAddresses(this.topology, node); // ERR_UNKNOWN_NODE for a node the lab does not have
+    return this.segment.attach(nodeMac(this.topology.name, node));
+  }
+
+  async neighbor(
+    router: string,
+    address: string,
+    resolve: boolean,
+  ): Promise<RouterNeighbor | undefined> {
+    this.router(router);
+    const cache = this.neighborCaches.get(router)!;
+    if (resolve && cache.lookup(address)?.mac === undefined) {
+      cache.resolve(address);
+      // The answer comes on the segment's microtasks.
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    const e = cache.lookup(address);
+    return e ? { address: e.address, state: e.state, ...(e.mac ? { mac: e.mac } : {}) } : undefined;
   }
 
   async down(): Promise<void> {
     for (const r of this.routers.values()) await r.stop();
     this.routers.clear();
+    this.neighborCaches.clear();
   }
 
   private router(name: string): BuiltinRouter {
@@ -148,6 +192,12 @@ export class BuiltinBackend implements PeerBackend {
       nets.bgp.setFilter((from, to) => (blocks('bgp', from, to) ? 'drop' : 'pass'));
       nets.bfd.setFilter((d) => blocks('bfd', d.from.address, d.to.address));
     }
+    // A router whose whole link is down hears and sends no frames either (on netns its veth is
+    // down); a fault aimed at one node drops that node's IP packets only, as nft does there.
+    const cut = new Set(
+      [...this.faults.values()].flatMap((f) => (f.routerMac !== undefined ? [f.routerMac] : [])),
+    );
+    this.segment.setFilter((from, to) => cut.has(from) || cut.has(to));
   }
 
   async link(router: string, state: 'down' | 'up', node?: string): Promise<void> {
@@ -157,6 +207,7 @@ export class BuiltinBackend implements PeerBackend {
         protocol: 'all',
         router: this.router(router).addresses,
         others: node ? nodeAddresses(this.topology, node) : undefined,
+        ...(node ? {} : { routerMac: routerMac(this.topology.name, router) }),
       });
     else this.faults.delete(key);
     this.applyFaults();

@@ -45,8 +45,17 @@ import type { NodePodOwners } from './pods.js';
 import { ServiceStatuses } from './service-status.js';
 import { SessionStateQueue } from './session-state-queue.js';
 import { sameJson, type StatusWriter } from './writer.js';
+import { L2Responder } from '../../l2/responder.js';
+import type { L2Port } from '../../l2/port.js';
 
-export type NodeSpeakerComponents = PeerSessionsComponents;
+export interface NodeSpeakerComponents extends PeerSessionsComponents {
+  /**
+   * The node's own port on its segment: with one, the node answers ARP/NDP for the Service IPs
+   * the L2 election gives it and announces them gratuitously (src/l2/responder.ts). Without,
+   * L2 mode is status only (ServiceL2Status).
+   */
+  l2Port?: (node: string) => Promise<L2Port>;
+}
 
 export interface NodeSpeakerOptions {
   node: string;
@@ -86,6 +95,10 @@ export class NodeSpeaker {
   private stopped = false;
   /** FRRConfiguration findings already reported (unappliedParts). */
   private readonly frrWarned = new Set<string>();
+  /** The node's L2 announcements on the wire (opened at the first Service it leads). */
+  private l2: L2Responder | undefined;
+  /** The last failure to open the L2 port (reported once). */
+  private l2Problem: string | undefined;
   /** FRRConfiguration toReceive policies by receiveKey, as last rendered. */
   private receive = new Map<string, ReceivePolicy>();
 
@@ -196,14 +209,68 @@ export class NodeSpeaker {
     const pending = this.pending;
     this.pending = undefined;
     if (!pending) return;
-    await this.services.write(pending.plan, pending.config);
+    // L2 leadership goes on the wire first, then the statuses are written.
+    const l2 = this.services.planL2(pending.config);
+    await this.announceL2();
+    await this.services.write(pending.plan, l2);
     await this.writeFrrNodeState(pending.config, pending.plan);
     this.states.markAll();
+  }
+
+  /** The addresses this node answers ARP/NDP for now (its L2 leadership on the wire). */
+  l2Addresses(): string[] {
+    return this.l2?.addresses() ?? [];
+  }
+
+  /** The node's MAC on its segment, once its L2 port is open. */
+  get l2Mac(): string | undefined {
+    return this.l2?.mac;
+  }
+
+  /**
+   * Puts the L2 election's outcome on the wire: the IPs of the Services this node leads are
+   * answered (and announced gratuitously when new here), every other one goes quiet.
+   */
+  private async announceL2(): Promise<void> {
+    const open = this.components.l2Port;
+    if (!open) return;
+    const ips = this.services.announced.filter((a) => a.protocol === 'layer2').map((a) => a.ip);
+    if (!this.l2) {
+      if (ips.length === 0) return;
+      try {
+        const port = await open(this.node);
+        if (this.stopped) {
+          await port.close();
+          return;
+        }
+        const m = this.metrics;
+        this.l2 = new L2Responder(
+          port,
+          this.components.clock,
+          m && {
+            gotRequest: (ip) => m.layer2RequestsReceived.inc({ ip }),
+            sentResponse: (ip) => m.layer2ResponsesSent.inc({ ip }),
+            sentGratuitous: (ip) => m.layer2GratuitousSent.inc({ ip }),
+          },
+        );
+      } catch (error) {
+        // Said once, not on every reconcile; the next pass tries again.
+        const text = error instanceof Error ? error.message : String(error);
+        if (text !== this.l2Problem) this.events.problem(this.node, error);
+        this.l2Problem = text;
+        return;
+      }
+      this.l2Problem = undefined;
+    }
+    this.l2.announce(ips);
   }
 
   /** Stops every session (Cease/2) and writes nothing more. */
   async stop(shutdownCommunication?: string): Promise<void> {
     this.stopped = true;
+    // A stopped speaker answers nothing more at layer 2 (its port closes).
+    await this.l2?.close();
+    this.l2 = undefined;
     this.states.stop();
     await this.sessions_.close(shutdownCommunication);
   }

@@ -24,6 +24,7 @@ import type { NodeVrfNetwork, NodeVrfUnavailable } from './peer-sessions.js';
 import { NodePods } from './pods.js';
 import { nodeAddress } from '../nodes.js';
 import { StatusWriter } from './writer.js';
+import type { L2Port } from '../../l2/port.js';
 
 export interface MetallbRuntimeInit {
   /** Nodes that run a speaker (simulated nodes); their Node objects carry labels and addresses. */
@@ -45,6 +46,8 @@ export interface MetallbRuntimeComponents {
   bfdTransport: BfdTransportFactory;
   /** A node's interface in a VRF (the lab's); absent: no node runs VRFs. */
   nodeVrf?: (node: string, vrf: string) => NodeVrfNetwork | NodeVrfUnavailable;
+  /** Each node's own port on its segment, for L2 mode on the wire (none: status only). */
+  l2Port?: (node: string) => Promise<L2Port>;
   events?: Partial<SpeakerEvents>;
 }
 
@@ -226,6 +229,7 @@ export class MetallbRuntime {
         ...(this.components.nodeVrf
           ? { vrf: (vrf: string) => this.components.nodeVrf!(node, vrf) }
           : {}),
+        ...(this.components.l2Port ? { l2Port: this.components.l2Port } : {}),
       },
       this.events,
       m.metrics,

@@ -8,7 +8,7 @@ import type { KubeClient, KubeResource } from '../../k8s/client.js';
 import { SERVICE_BGP_STATUS_LABELS, serviceBgpStatusObject, type BgpPlan } from '../announce.js';
 import type { MetallbConfig } from '../config.js';
 import { formatIP } from '../ip.js';
-import { planL2, serviceL2StatusObject } from '../l2.js';
+import { planL2, serviceL2StatusObject, type DesiredServiceL2Status } from '../l2.js';
 import type { AnnouncedService } from '../metrics.js';
 import { ingressIPs } from '../service-ip.js';
 import type { ServiceBGPStatus, ServiceL2Status } from '../types.js';
@@ -45,10 +45,27 @@ export class ServiceStatuses {
     return [...this.announcedList];
   }
 
-  /** ServiceBGPStatus and ServiceL2Status for one reconcile's plan. */
-  async write(plan: BgpPlan, config: MetallbConfig): Promise<void> {
+  /**
+   * The Services this node leads in L2 mode (the election, §6), recorded as announced; no I/O,
+   * so the speaker can put them on the wire before it writes any status, as MetalLB's
+   * SetBalancer runs before its status controller.
+   */
+  planL2(config: MetallbConfig): DesiredServiceL2Status[] {
+    const desired = planL2({
+      config,
+      nodes: this.cache.nodes(),
+      services: this.cache.services(),
+      endpointSlices: this.cache.endpointSlices(),
+      ...(this.options.speakerNodes ? { speakerNodes: this.options.speakerNodes() } : {}),
+    }).filter((d) => d.node === this.node);
+    this.setAnnounced('layer2', desired);
+    return desired;
+  }
+
+  /** ServiceBGPStatus and ServiceL2Status for one reconcile's plan and L2 election. */
+  async write(plan: BgpPlan, l2: DesiredServiceL2Status[]): Promise<void> {
     await this.writeServiceStatuses(plan);
-    await this.writeL2Statuses(config);
+    await this.writeL2Statuses(l2);
   }
 
   /** metallb_speaker_announced: the services this node announces, one series per IP. */
@@ -81,15 +98,7 @@ export class ServiceStatuses {
   }
 
   /** ServiceL2Status: one per Service, written by the node the L2 election picks (§6). */
-  private async writeL2Statuses(config: MetallbConfig): Promise<void> {
-    const desired = planL2({
-      config,
-      nodes: this.cache.nodes(),
-      services: this.cache.services(),
-      endpointSlices: this.cache.endpointSlices(),
-      ...(this.options.speakerNodes ? { speakerNodes: this.options.speakerNodes() } : {}),
-    }).filter((d) => d.node === this.node);
-    this.setAnnounced('layer2', desired);
+  private async writeL2Statuses(desired: DesiredServiceL2Status[]): Promise<void> {
     await this.syncServiceStatuses(
       'ServiceL2Status',
       desired.map((d) => serviceL2StatusObject(d, this.options.metallbNamespace)),

@@ -3,6 +3,7 @@
  * module in src/scenario/checks listed here.
  */
 import { metricCheck } from '../checks/metric.js';
+import { neighborCheck } from '../checks/neighbor.js';
 import { notificationCheck } from '../checks/notification.js';
 import { resourceCheck } from '../checks/resource.js';
 import { routeCheck } from '../checks/route.js';
@@ -16,6 +17,7 @@ export const CHECKS = [
   resourceCheck,
   sessionsCheck,
   routeCheck,
+  neighborCheck,
   notificationCheck,
   metricCheck,
   sessionCheck,

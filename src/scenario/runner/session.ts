@@ -122,6 +122,8 @@ export class ScenarioSession {
   private readonly lastObservation = new Map<string, SessionObservation>();
   readonly pcap: PcapWriter | undefined;
   readonly startedAt: string;
+  /** The lab's name (kernel objects, containers and node MACs derive from it). */
+  readonly labName: string;
   server!: ApiServer;
   client!: KubeClient;
   runtime!: MetallbRuntime;
@@ -150,6 +152,7 @@ export class ScenarioSession {
     this.timeline = new Timeline(this.clock);
     this.startedAt = new Date(this.clock.wallNow()).toISOString();
     this.pcap = options.pcap ? new PcapWriter() : undefined;
+    this.labName = labNameFor(scenario.topology.lab);
   }
 
   static async start(scenario: Scenario, options: SessionOptions = {}): Promise<ScenarioSession> {
@@ -178,7 +181,7 @@ export class ScenarioSession {
   }
 
   private async boot(): Promise<void> {
-    const topology = labTopologyFor(this.scenario, labNameFor(this.scenario.topology.lab));
+    const topology = labTopologyFor(this.scenario, this.labName);
     this.peers = peerBackendFor(this.backend, topology, { clock: this.clock, random: this.random });
     this.record({
       kind: 'log',
@@ -253,6 +256,7 @@ export class ScenarioSession {
         clock: this.clock,
         random: this.random,
         bgpTransport: this.peers.bgpTransport,
+        l2Port: (node) => this.peers.l2Port(node),
         bfdTransport: this.pcapBfd(this.peers.bfdTransport),
         nodeVrf: (node, vrf) => {
           const net = this.peers.nodeVrf(node, vrf);

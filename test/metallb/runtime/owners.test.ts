@@ -3,7 +3,7 @@ import { SeededRandom } from '../../../src/core/random.js';
 import type { KubeClient } from '../../../src/k8s/client.js';
 import { type KubeResource } from '../../../src/k8s/client.js';
 import { waitFor } from './wait-for.js';
-import { startRuntimeLab } from './lab.js';
+import { startRuntimeLab, webServiceWithEndpoints } from './lab.js';
 import { l2ElectionOrder } from '../../../src/metallb/l2.js';
 import { kubectlAvailable, parseTable, startHarness } from '../../k8s/helpers.js';
 
@@ -64,28 +64,7 @@ async function setup() {
       metadata: { name: 'r1', namespace: NS },
       spec: { myASN: 64501, peerASN: 64500, peerAddress: '198.18.0.1' },
     },
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'web', namespace: 'default' },
-      spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: 80 }] },
-    },
-    {
-      apiVersion: 'discovery.k8s.io/v1',
-      kind: 'EndpointSlice',
-      metadata: {
-        name: 'web-abcde',
-        namespace: 'default',
-        labels: { 'kubernetes.io/service-name': 'web' },
-      },
-      addressType: 'IPv4',
-      endpoints: NODES.map((n, i) => ({
-        addresses: [`198.19.0.${i + 1}`],
-        conditions: { ready: true },
-        nodeName: n.name,
-      })),
-      ports: [{ port: 80, protocol: 'TCP' }],
-    },
+    ...webServiceWithEndpoints(NODES),
   ];
   for (const o of objects) await client.create(o);
   return { h, client, rt };
