@@ -15,6 +15,60 @@ export interface HostRoute {
   dev?: string;
 }
 
+/**
+ * The ranges every lab address comes from (never routed: RFC 2544 198.18.0.0/15, RFC 3849
+ * 2001:db8::/32). While a lab is up the host holds an `unreachable` route for each, so a packet
+ * to a lab address that no lab segment covers (a peer of a node VRF tried from the default
+ * namespace, a node still retrying after its lab went down) fails at once with EHOSTUNREACH
+ * instead of leaving through the host's default route. The lab's own segments are longer
+ * prefixes and win.
+ */
+export const LAB_RANGES = ['198.18.0.0/15', '2001:db8::/32'] as const;
+
+function familyFlag(dst: string): '-4' | '-6' {
+  return dst.includes(':') ? '-6' : '-4';
+}
+
+/** Adds the `unreachable` routes for LAB_RANGES where missing (idempotent). */
+export function guardLabRanges(): void {
+  const present = new Set(readUnreachable());
+  for (const dst of LAB_RANGES) {
+    if (present.has(dst)) continue;
+    // `add`, not `replace`: a route the host already has for the range stays as it is.
+    runSync(['ip', familyFlag(dst), 'route', 'add', 'unreachable', dst], { allowFailure: true });
+  }
+}
+
+/** Removes the `unreachable` routes for LAB_RANGES (only that type: never a real route). */
+export function releaseLabRanges(): void {
+  const present = new Set(readUnreachable());
+  for (const dst of LAB_RANGES) {
+    if (!present.has(dst)) continue;
+    runSync(['ip', familyFlag(dst), 'route', 'del', 'unreachable', dst], { allowFailure: true });
+  }
+}
+
+/** Destinations of the host's `unreachable` routes, both families. */
+export function readUnreachable(): string[] {
+  return readRouteJson()
+    .filter((e) => e.type === 'unreachable' && typeof e.dst === 'string')
+    .map((e) => e.dst as string);
+}
+
+function readRouteJson(): { dst?: unknown; dev?: unknown; type?: unknown }[] {
+  const out: { dst?: unknown; dev?: unknown; type?: unknown }[] = [];
+  for (const family of ['-4', '-6']) {
+    const r = runSync(['ip', '-j', family, 'route', 'show'], { allowFailure: true });
+    try {
+      const parsed: unknown = JSON.parse(r.stdout || '[]');
+      if (Array.isArray(parsed)) out.push(...(parsed as { dst?: unknown }[]));
+    } catch {
+      // No JSON means no routes.
+    }
+  }
+  return out;
+}
+
 function overlaps(a: string, b: string): boolean {
   const v6 = a.includes(':');
   if (v6 !== b.includes(':')) return false;
@@ -50,22 +104,16 @@ export function conflictingRoutes(t: LabTopology, routes: HostRoute[]): HostRout
   return foreignRoutes(t.name, routes).filter((r) => segments.some((s) => overlaps(r.dst, s)));
 }
 
-/** The host's main-table routes, both families, from `ip -j route show`. */
+/**
+ * The host's main-table routes that carry traffic, both families, from `ip -j route show`
+ * (unreachable, blackhole and prohibit routes lead nowhere: they conflict with no segment).
+ */
 export function readHostRoutes(): HostRoute[] {
   const out: HostRoute[] = [];
-  for (const family of ['-4', '-6']) {
-    const r = runSync(['ip', '-j', family, 'route', 'show'], { allowFailure: true });
-    try {
-      const parsed: unknown = JSON.parse(r.stdout || '[]');
-      if (!Array.isArray(parsed)) continue;
-      for (const e of parsed as { dst?: unknown; dev?: unknown }[]) {
-        if (typeof e.dst === 'string') {
-          out.push({ dst: e.dst, ...(typeof e.dev === 'string' ? { dev: e.dev } : {}) });
-        }
-      }
-    } catch {
-      // No JSON means no routes to compare with.
-    }
+  for (const e of readRouteJson()) {
+    if (typeof e.dst !== 'string') continue;
+    if (e.type === 'unreachable' || e.type === 'blackhole' || e.type === 'prohibit') continue;
+    out.push({ dst: e.dst, ...(typeof e.dev === 'string' ? { dev: e.dev } : {}) });
   }
   return out;
 }

@@ -16,7 +16,7 @@ import { checkComposePrerequisites, composeUp, containerName, inContainer } from
 import { LabNotFoundError, LabPrerequisiteError } from './errors.js';
 import { run } from './exec.js';
 import { guardLab, unguardLab } from './guard.js';
-import { conflictingRoutes, readHostRoutes } from './host-routes.js';
+import { conflictingRoutes, guardLabRanges, readHostRoutes } from './host-routes.js';
 import { isAlive, listNamespaces } from './kernel.js';
 import {
   LAB_RUN_ROOT,
@@ -196,6 +196,8 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
     throw new LabPrefixConflictError(conflicts.map((r) => `${r.dst} dev ${r.dev ?? '?'}`));
   }
 
+  // Before anything of the lab exists: no packet to a lab address may take the default route.
+  guardLabRanges();
   const planned = plannedNames(topology);
 
   const state: LabStateFile = {

@@ -13,6 +13,8 @@ import type { LabTopology } from './topology.js';
 
 export const LAB_RUN_ROOT = '/run/speakersim';
 export const NAME_PREFIX = 'ssim-';
+/** What every lab's links start with, whichever form linkPrefix takes (`ssim-x-`, `ssim1a2b3c-`). */
+export const LAB_LINK_STEM = 'ssim';
 /** Lab names: like a DNS label, up to 32 characters. */
 export const LAB_NAME_MAX = 32;
 

@@ -10,7 +10,15 @@ import {
   parseNftTables,
   pidsWithArgument,
 } from './kernel.js';
-import { labPrefix, labRunDir, linkPrefix, nftTableName, ownedName } from './names.js';
+import { releaseLabRanges } from './host-routes.js';
+import {
+  LAB_LINK_STEM,
+  labPrefix,
+  labRunDir,
+  linkPrefix,
+  nftTableName,
+  ownedName,
+} from './names.js';
 import { readState } from './state.js';
 
 /**
@@ -104,6 +112,8 @@ export function teardownLab(lab: string, runRoot: string): TeardownReport {
   }
 
   if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
+  // The last lab gone (no lab link left, of any lab): the host's lab-range guard goes too.
+  if (!listLinks().some((l) => l.startsWith(LAB_LINK_STEM))) releaseLabRanges();
   return report;
 }
 
