@@ -161,9 +161,13 @@ describe('a relocated scenario', () => {
 
   // Every shipped scenario (and the backend contract) still passes, moved: the mapping reaches
   // the topology, the manifests, the steps and the expectations alike.
+  // Except where the scenario names the leader MetalLB's L2 election picks: the election orders
+  // nodes by sha256(node + '#' + service IP) (src/metallb/l2.ts), so a moved address may elect
+  // the other node, as it would on a cluster whose pool moved.
+  const electionBound = new Set(['l2-failover-mac.yaml']);
   const scenarios = [
     ...readdirSync(join(repo, 'scenarios'))
-      .filter((f) => f.endsWith('.yaml'))
+      .filter((f) => f.endsWith('.yaml') && !electionBound.has(f))
       .map((f) => join(repo, 'scenarios', f)),
     contract,
   ];
