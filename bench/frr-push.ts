@@ -82,6 +82,8 @@ const scaled = (baseMs: number, n: number, perRouteMs: number): number => baseMs
 
 /** CLI calls to a daemon (gobgp, birdc): killed when they take longer than this. */
 const CLI_TIMEOUT_MS = 60_000;
+/** Paths per `gobgp mrt inject` call. */
+const INJECT_CHUNK = 100_000;
 
 const stats = (xs: number[]): string => spread(xs, { unit: 'ms' });
 
@@ -260,8 +262,9 @@ async function startGobgp(n: number): Promise<Pusher> {
   // The gobgp CLI talks to this gobgpd's gRPC on loopback; every call is killed after its limit.
   const gobgp = (args: string[], timeoutMs = CLI_TIMEOUT_MS) =>
     run(['gobgp', '-u', '127.0.0.1', '-p', '50061', ...args], { timeoutMs, allowFailure: true });
-  const cli = async (...args: string[]): Promise<string> => {
-    const r = await gobgp(args);
+  const cli = async (...args: string[]): Promise<string> => cliWithin(CLI_TIMEOUT_MS, ...args);
+  const cliWithin = async (timeoutMs: number, ...args: string[]): Promise<string> => {
+    const r = await gobgp(args, timeoutMs);
     if (r.code !== 0) throw new Error(`gobgp ${args.join(' ')}: ${r.stderr || r.stdout}`);
     return r.stdout;
   };
@@ -301,7 +304,13 @@ async function startGobgp(n: number): Promise<Pusher> {
     const mrt = join(dir, 'rib.mrt');
     await step(`gobgp mrt inject of ${n} routes`, scaled(60_000, n, 2), async (signal) => {
       for (let have = 0; have < n && !signal.aborted;) {
-        await cli('mrt', 'inject', 'global', mrt, String(n - have), String(have));
+        // At most INJECT_CHUNK paths per call, each call with a limit for its share: a single
+        // call for 1,000,000 outlived the CLI limit (60 s) on a loaded machine.
+        const count = Math.min(n - have, INJECT_CHUNK);
+        await cliWithin(
+          scaled(CLI_TIMEOUT_MS, count, 1),
+          ...['mrt', 'inject', 'global', mrt, String(count), String(have)],
+        );
         const now = await inRib();
         if (now <= have)
           throw new Error(`gobgp mrt inject added nothing (RIB holds ${now} of ${n})`);
@@ -313,7 +322,12 @@ async function startGobgp(n: number): Promise<Pusher> {
     await stop();
     throw e;
   }
-  return { withdrawAll: () => cli('global', 'rib', '-a', 'ipv4', 'del', 'all'), stop, log };
+  return {
+    withdrawAll: () =>
+      cliWithin(scaled(CLI_TIMEOUT_MS, n, 0.3), 'global', 'rib', '-a', 'ipv4', 'del', 'all'),
+    stop,
+    log,
+  };
 }
 
 const starters: Record<string, (n: number) => Promise<Pusher>> = {
@@ -372,7 +386,9 @@ async function main(): Promise<void> {
           );
           fib.push(performance.now() - establishedAt);
           const w0 = performance.now();
-          await step(`${name} withdraws all`, CLI_TIMEOUT_MS, () => started.withdrawAll());
+          await step(`${name} withdraws all`, scaled(CLI_TIMEOUT_MS, n, 0.3), () =>
+            started.withdrawAll(),
+          );
           await waitFor(
             `FRR drops the routes of ${name}`,
             async () => (await received()) === 0,
