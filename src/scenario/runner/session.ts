@@ -128,7 +128,13 @@ export class ScenarioSession {
   workloads: SimulatedWorkloads | undefined;
   private stopWatches: (() => void)[] = [];
   private mirror: StatusMirror | undefined;
-  private readonly lastSeen = new Map<string, KubeResource>();
+  /**
+   * The last version of each observed resource, without its metadata: the timeline's diffs
+   * leave metadata out, and managedFields alone were ~1.6 KiB per BGPSessionState.
+   */
+  private readonly lastSeen = new Map<string, Omit<KubeResource, 'metadata'>>();
+  /** The last observation per `node|peer`, so that a status change is not a scan of all. */
+  private readonly lastObservation = new Map<string, SessionObservation>();
   /** Bumped by anything the runner observes; part of the settle check. */
   private activity = 0;
   private closed = false;
@@ -366,12 +372,11 @@ export class ScenarioSession {
         this.activity++;
         const key = `${kind}|${obj.metadata?.namespace ?? ''}|${obj.metadata?.name ?? ''}`;
         const before = this.lastSeen.get(key);
+        const { metadata: _metadata, ...body } = obj;
         if (type === 'DELETED') this.lastSeen.delete(key);
-        else this.lastSeen.set(key, obj);
+        else this.lastSeen.set(key, body);
         if (kind === 'BGPSessionState' && type !== 'DELETED') this.observeSession(obj);
-        const changes = diffResources(before ?? {}, type === 'DELETED' ? {} : obj).filter(
-          (c) => !c.path.startsWith('.metadata'),
-        );
+        const changes = diffResources(before ?? {}, type === 'DELETED' ? {} : body);
         if (changes.length === 0 && type === 'MODIFIED') return;
         this.record({
           kind: 'resource-change',
@@ -381,7 +386,7 @@ export class ScenarioSession {
           namespace: obj.metadata?.namespace,
           name: obj.metadata?.name ?? '',
           resourceVersion: '',
-          changes: changes.filter((c) => !c.path.startsWith('.metadata')),
+          changes,
         });
       });
       this.stopWatches.push(stop);
@@ -393,17 +398,18 @@ export class ScenarioSession {
       obj as { status?: { node?: string; peer?: string; bgpStatus?: string; bfdStatus?: string } }
     ).status;
     if (!st?.node || !st.peer || !st.bgpStatus) return;
-    const last = [...this.observations]
-      .reverse()
-      .find((o) => o.node === st.node && o.peer === st.peer);
+    const key = `${st.node}|${st.peer}`;
+    const last = this.lastObservation.get(key);
     if (last && last.bgp === st.bgpStatus && last.bfd === (st.bfdStatus ?? '')) return;
-    this.observations.push({
+    const o: SessionObservation = {
       t: this.clock.now(),
       node: st.node,
       peer: st.peer,
       bgp: st.bgpStatus,
       bfd: st.bfdStatus ?? '',
-    });
+    };
+    this.observations.push(o);
+    this.lastObservation.set(key, o);
   }
 
   /**
