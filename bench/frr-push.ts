@@ -22,6 +22,7 @@ import { systemRandom } from '../src/core/random.js';
 import { TcpTransport } from '../src/bgp/io/tcp.js';
 import { Speaker } from '../src/bgp/speaker.js';
 import { attributeBytes } from '../src/bgp/wire/attributes/index.js';
+import { LabCommandError } from '../src/lab/errors.js';
 import { run } from '../src/lab/exec.js';
 import { labDown, labUp } from '../src/lab/lifecycle.js';
 import { vtyshCommands } from '../src/lab/router-state.js';
@@ -73,9 +74,22 @@ async function inFib(): Promise<number> {
   return out.routes?.find((r) => r.type === 'ebgp' || r.type === 'bgp')?.fib ?? 0;
 }
 
-/** Waits for `cond` as one named step with a time limit. */
+/**
+ * Waits for `cond` as one named step with a time limit. A vtysh call killed at its own time
+ * limit (bgpd busy with a million routes in its input queue does not answer in time) is "not
+ * yet": the step's limit bounds the wait; any other failure ends it.
+ */
 const waitFor = (name: string, cond: () => Promise<boolean>, limitMs: number): Promise<void> =>
-  step(name, limitMs, (signal) => until(cond, signal));
+  step(name, limitMs, (signal) =>
+    until(async () => {
+      try {
+        return await cond();
+      } catch (e) {
+        if (e instanceof LabCommandError && e.exitCode === null) return false;
+        throw e;
+      }
+    }, signal),
+  );
 
 /** Time limit of a step that handles all N routes: a base plus a share per route. */
 const scaled = (baseMs: number, n: number, perRouteMs: number): number => baseMs + n * perRouteMs;
@@ -311,7 +325,14 @@ async function startGobgp(n: number): Promise<Pusher> {
           scaled(CLI_TIMEOUT_MS, count, 1),
           ...['mrt', 'inject', 'global', mrt, String(count), String(have)],
         );
-        const now = await inRib();
+        // The server may still be taking the stream: read until the count stops growing, so
+        // the next call skips exactly what the RIB holds.
+        let now = await inRib();
+        for (let before = -1; now !== before && now < n && !signal.aborted;) {
+          before = now;
+          await new Promise((r) => setTimeout(r, 500));
+          now = await inRib();
+        }
         if (now <= have)
           throw new Error(`gobgp mrt inject added nothing (RIB holds ${now} of ${n})`);
         have = now;

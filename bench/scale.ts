@@ -412,6 +412,11 @@ async function runOnce(backend: BackendName): Promise<RunResult> {
     const memAfter = settledMemory(gc);
     result.rssPerSessionKiB = (memAfter.rss - memBefore.rss) / 1024 / total;
     result.heapPerSessionKiB = (memAfter.heapUsed - memBefore.heapUsed) / 1024 / total;
+    const show = (m: NodeJS.MemoryUsage): string =>
+      (['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const)
+        .map((k) => `${k} ${mib(m[k]).toFixed(0)}`)
+        .join(', ');
+    console.error(`  memory, MiB: before ${show(memBefore)}; after ${show(memAfter)}`);
     if (HEAP_SNAPSHOT) console.error(`  heap snapshot: ${writeHeapSnapshot(HEAP_SNAPSHOT)}`);
 
     const after = await routerView(session, backend);
