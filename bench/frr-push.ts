@@ -98,6 +98,8 @@ const scaled = (baseMs: number, n: number, perRouteMs: number): number => baseMs
 const CLI_TIMEOUT_MS = 60_000;
 /** Paths per `gobgp mrt inject` call. */
 const INJECT_CHUNK = 100_000;
+/** Repeated routes at the end of GoBGP's MRT file (see mrtRib). */
+const MRT_PADDING = 2_000;
 
 const stats = (xs: number[]): string => spread(xs, { unit: 'ms' });
 
@@ -224,9 +226,11 @@ async function startBird(n: number): Promise<Pusher> {
 /**
  * An MRT TABLE_DUMP_V2 file (RFC 6396 4.3) holding the N routes, for `gobgp mrt inject global`:
  * a PEER_INDEX_TABLE naming the node itself, then one RIB_IPV4_UNICAST record per prefix with
- * ORIGIN IGP, an empty AS_PATH and NEXT_HOP the node.
+ * ORIGIN IGP, an empty AS_PATH and NEXT_HOP the node, then `padding` records repeating the
+ * first routes: gobgp 3.10's inject loses the last few hundred paths of each call, so the call
+ * that ends the file loses repeats, not routes.
  */
-function mrtRib(n: number, nextHop: string): Buffer {
+function mrtRib(n: number, nextHop: string, padding: number): Buffer {
   const record = (subtype: number, body: Buffer): Buffer => {
     const h = Buffer.alloc(12);
     h.writeUInt16BE(13, 4); // TABLE_DUMP_V2
@@ -250,11 +254,11 @@ function mrtRib(n: number, nextHop: string): Buffer {
     attributeBytes(0x40, 3, ip(nextHop)),
   ]);
   const parts = [record(1, peerIndex)];
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < n + padding; i++) {
     const body = Buffer.alloc(4 + 1 + 4 + 2 + 8 + attrs.length);
     body.writeUInt32BE(i, 0);
     body[4] = 32;
-    body.writeUInt32BE((10 << 24) | i, 5); // 10.x.y.z, as prefix(i)
+    body.writeUInt32BE((10 << 24) | (i % n), 5); // 10.x.y.z, as prefix(i % n)
     body.writeUInt16BE(1, 9);
     body.writeUInt16BE(0, 11); // peer index
     body.writeUInt32BE(0, 13); // originated time
@@ -292,7 +296,8 @@ async function startGobgp(n: number): Promise<Pusher> {
       '',
     ].join('\n'),
   );
-  writeFileSync(join(dir, 'rib.mrt'), mrtRib(n, '198.18.30.10'));
+  const padding = Math.min(n, MRT_PADDING);
+  writeFileSync(join(dir, 'rib.mrt'), mrtRib(n, '198.18.30.10', padding));
   const { child, log } = daemon(
     'gobgpd',
     ['-f', join(dir, 'gobgpd.toml'), '--api-hosts', api, '--pprof-disable', '-l', 'warn'],
@@ -320,7 +325,7 @@ async function startGobgp(n: number): Promise<Pusher> {
       for (let have = 0; have < n && !signal.aborted;) {
         // At most INJECT_CHUNK paths per call, each call with a limit for its share: a single
         // call for 1,000,000 outlived the CLI limit (60 s) on a loaded machine.
-        const count = Math.min(n - have, INJECT_CHUNK);
+        const count = Math.min(n + padding - have, INJECT_CHUNK);
         await cliWithin(
           scaled(CLI_TIMEOUT_MS, count, 1),
           ...['mrt', 'inject', 'global', mrt, String(count), String(have)],
