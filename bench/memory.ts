@@ -22,8 +22,6 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { SystemClock } from '../src/core/clock.js';
@@ -32,6 +30,7 @@ import { MemoryNetwork } from '../src/bgp/io/memory.js';
 import { Speaker, type Peer } from '../src/bgp/speaker.js';
 import type { RouteAttributes } from '../src/bgp/rib.js';
 import { formatCIDR } from '../src/metallb/ip.js';
+import { collector, settledMemory } from './heap.js';
 import { median, spread } from './stats.js';
 
 type Family = 'ipv4' | 'ipv6';
@@ -55,18 +54,8 @@ interface RunResult {
 
 /* ------------------------------------------------------------------ one run (child) --- */
 
-function collector(): () => void {
-  const g = (globalThis as { gc?: () => void }).gc;
-  if (g) return g;
-  // Without --expose-gc on the command line: turn it on now and take gc from a new context.
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
 function sample(gc: () => void): Sample {
-  // Several passes: weak references and finalizers can keep objects for one more cycle.
-  for (let i = 0; i < 4; i++) gc();
-  const m = process.memoryUsage();
+  const m = settledMemory(gc);
   return { heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
 }
 

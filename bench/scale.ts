@@ -23,6 +23,11 @@
  *   - CPU time of the speakersim process (process.cpuUsage, user+sys) during bring-up and
  *     during the hold, as % of one core; the event loop's longest delay in both phases,
  *   - RSS (process.memoryUsage().rss): peak, sampled every second, and at the end,
+ *   - memory per session (issue 16, goal <= 50 KiB): RSS and V8 heapUsed after full GCs at the
+ *     end of the hold minus the same before the start, over K*P; everything in the process
+ *     counts (API server and its objects, timeline, controller, node speakers, and for builtin
+ *     the routers' side of every session too),
+ *   - CPU per session: bring-up CPU over K*P, and hold CPU per session per second,
  *   - flaps: sessions leaving Established after all were up, until the end of the hold, as
  *     the speakers see it, and as the routers count them during the hold (FRR's
  *     connectionsDropped/connectionsEstablished in `show bgp ipv4 unicast summary json`, the
@@ -34,6 +39,8 @@
  *
  *   sudo npm run bench:scale -- --nodes 250 --peers 4 --runs 5 --hold-seconds 300 \
  *     --backend frr,builtin
+ * The runs load the compiled product (dist/, built first) unless --code src; --heap-snapshot F
+ * writes a V8 heap snapshot at the end of the hold.
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -42,9 +49,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { Address4 } from 'ip-address';
-import { parseScenario } from '../src/scenario/load.js';
-import { ScenarioSession } from '../src/scenario/runner/session.js';
+import type * as LoadModule from '../src/scenario/load.js';
+import type * as SessionModule from '../src/scenario/runner/session.js';
+import type { ScenarioSession } from '../src/scenario/runner/session.js';
 import { checkPrerequisites, labDown } from '../src/lab/lifecycle.js';
+import { writeHeapSnapshot } from 'node:v8';
+import { collector, settledMemory } from './heap.js';
 import { spread } from './stats.js';
 
 const { values } = parseArgs({
@@ -57,6 +67,14 @@ const { values } = parseArgs({
     /** BGPPeer holdTime in seconds (keepalive = hold / 3); default: unset (180 s / 60 s). */
     'hold-time': { type: 'string' },
     'timeout-seconds': { type: 'string', default: '600' },
+    /**
+     * dist (default): the runs load the product as shipped, compiled by `npm run build` (which
+     * the bench runs first); src: the TypeScript sources through tsx, whose esbuild keepNames
+     * gives every named closure its own property dictionary (~8 KiB more per session here).
+     */
+    code: { type: 'string', default: 'dist' },
+    /** Write a V8 heap snapshot of the (last) run at the end of its hold, to this file. */
+    'heap-snapshot': { type: 'string' },
     child: { type: 'string' },
   },
 });
@@ -67,6 +85,24 @@ const RUNS = Number(values.runs);
 const HOLD_S = Number(values['hold-seconds']);
 const HOLD_TIME = values['hold-time'] === undefined ? undefined : Number(values['hold-time']);
 const TIMEOUT_S = Number(values['timeout-seconds']);
+const HEAP_SNAPSHOT = values['heap-snapshot'];
+const CODE = values.code;
+if (CODE !== 'dist' && CODE !== 'src') throw new Error('--code: dist or src');
+
+/** The parts of the product a run drives, from the compiled build or the sources. */
+async function product(): Promise<{
+  parseScenario: typeof LoadModule.parseScenario;
+  ScenarioSession: typeof ScenarioSession;
+}> {
+  const root = CODE === 'dist' ? '../dist' : '../src';
+  const [load, runner] = await Promise.all([
+    import(`${root}/scenario/load.js`) as Promise<typeof LoadModule>,
+    import(`${root}/scenario/runner/session.js`) as Promise<typeof SessionModule>,
+  ]);
+  return { parseScenario: load.parseScenario, ScenarioSession: runner.ScenarioSession };
+}
+/** Issue 16: memory per session, RSS grown over the process before the scenario started. */
+const GOAL_KIB_PER_SESSION = 50;
 const LAB = 'scale';
 const SUBNET = '198.19.64.0/22';
 const FIRST_NODE_HOST = 101;
@@ -157,6 +193,9 @@ interface RunResult {
   lagHoldMaxMs: number;
   rssPeakMiB: number;
   rssEndMiB: number;
+  /** RSS and V8 heap (used, after a full GC) at the end minus before the start, per session. */
+  rssPerSessionKiB: number;
+  heapPerSessionKiB: number;
   holdMs: number;
   /** Sessions leaving Established during bring-up (before all were up). */
   dropsBringUp: number;
@@ -188,6 +227,8 @@ function emptyResult(error?: string): RunResult {
     lagHoldMaxMs: NaN,
     rssPeakMiB: NaN,
     rssEndMiB: NaN,
+    rssPerSessionKiB: NaN,
+    heapPerSessionKiB: NaN,
     holdMs: NaN,
     dropsBringUp: 0,
     flapsSpeaker: NaN,
@@ -241,9 +282,13 @@ async function routerView(
 }
 
 const mib = (bytes: number): number => bytes / 1024 / 1024;
+/** `met` when every run's figure meets the goal, `NOT met` otherwise. */
+const meets = (xs: number[], ok: (v: number) => boolean): string =>
+  xs.length > 0 && xs.every(ok) ? 'met' : 'NOT met';
 const cpuMs = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1000;
 
 async function runOnce(backend: BackendName): Promise<RunResult> {
+  const { parseScenario, ScenarioSession } = await product();
   const parsed = parseScenario(scenarioText(backend), 'bench/scale.generated.yaml');
   if (!parsed.ok) throw new Error(parsed.errors.map((e) => e.message).join('\n'));
   const scenario = parsed.scenario;
@@ -264,6 +309,8 @@ async function runOnce(backend: BackendName): Promise<RunResult> {
   let onAllUp: () => void = () => undefined;
   const allUpPromise = new Promise<void>((r) => (onAllUp = r));
 
+  const gc = collector();
+  const memBefore = settledMemory(gc);
   let rssPeak = 0;
   const sampleRss = (): void => {
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
@@ -362,6 +409,15 @@ async function runOnce(backend: BackendName): Promise<RunResult> {
     sampleRss();
     result.rssEndMiB = mib(process.memoryUsage().rss);
     result.rssPeakMiB = mib(rssPeak);
+    const memAfter = settledMemory(gc);
+    result.rssPerSessionKiB = (memAfter.rss - memBefore.rss) / 1024 / total;
+    result.heapPerSessionKiB = (memAfter.heapUsed - memBefore.heapUsed) / 1024 / total;
+    const show = (m: NodeJS.MemoryUsage): string =>
+      (['rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const)
+        .map((k) => `${k} ${mib(m[k]).toFixed(0)}`)
+        .join(', ');
+    console.error(`  memory, MiB: before ${show(memBefore)}; after ${show(memAfter)}`);
+    if (HEAP_SNAPSHOT) console.error(`  heap snapshot: ${writeHeapSnapshot(HEAP_SNAPSHOT)}`);
 
     const after = await routerView(session, backend);
     holding = false;
@@ -424,6 +480,9 @@ function runChild(backend: BackendName): Promise<RunResult> {
       '--timeout-seconds',
       String(TIMEOUT_S),
       ...(HOLD_TIME === undefined ? [] : ['--hold-time', String(HOLD_TIME)]),
+      ...(HEAP_SNAPSHOT === undefined ? [] : ['--heap-snapshot', HEAP_SNAPSHOT]),
+      '--code',
+      CODE,
     ];
     const child = fork(fileURLToPath(import.meta.url), args, {
       execArgv: process.execArgv,
@@ -456,9 +515,14 @@ async function main(): Promise<void> {
     if (b !== 'frr' && b !== 'builtin') throw new Error(`unknown backend ${b}: use frr, builtin`);
   }
   if (backends.includes('frr')) checkPrerequisites();
+  if (CODE === 'dist') {
+    const build = spawnSync('npm', ['run', 'build'], { encoding: 'utf8', timeout: 600_000 });
+    if (build.status !== 0)
+      throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`);
+  }
   const cpu = cpus();
   console.log(
-    `session scale: ${K} nodes x ${P} peers = ${K * P} sessions, ${RUNS} run(s), hold ${HOLD_S} s`,
+    `session scale: ${K} nodes x ${P} peers = ${K * P} sessions, ${RUNS} run(s), hold ${HOLD_S} s, code ${CODE === 'dist' ? 'dist (npm run build)' : 'src (tsx)'}`,
   );
   console.log(
     `machine: ${cpu.length} CPUs (${cpu[0]?.model ?? '?'}), node ${process.version}, FRR ${frrVersion()}`,
@@ -517,16 +581,41 @@ async function main(): Promise<void> {
       ['all Established -> status CRs caught up, s', col((r) => r.catchUpMs / 1000, 2)],
       ['CPU during bring-up, s (user+sys)', col((r) => r.cpuUpMs / 1000, 2)],
       ['CPU during bring-up, % of one core', col((r) => r.cpuUpPct, 1)],
+      ['  per session, ms', col((r) => r.cpuUpMs / r.sessions, 2)],
       ['CPU during hold, % of one core', col((r) => r.cpuHoldPct, 2)],
+      [
+        '  per session, us of CPU per second held',
+        col((r) => ((r.cpuHoldMs / r.sessions) * 1000) / (r.holdMs / 1000), 2),
+      ],
       [
         'event-loop delay max, bring-up / hold, ms',
         `${col((r) => r.lagUpMaxMs)} / ${col((r) => r.lagHoldMaxMs)}`,
       ],
       ['RSS peak, MiB', col((r) => r.rssPeakMiB)],
       ['RSS at end, MiB', col((r) => r.rssEndMiB)],
+      [
+        `RSS per session, KiB (goal <= ${GOAL_KIB_PER_SESSION})`,
+        `${col((r) => r.rssPerSessionKiB, 1)} ${meets(
+          good.map((r) => r.rssPerSessionKiB),
+          (v) => v <= GOAL_KIB_PER_SESSION,
+        )}`,
+      ],
+      ['V8 heap per session, KiB', col((r) => r.heapPerSessionKiB, 1)],
       ['drops during bring-up (speaker)', col((r) => r.dropsBringUp)],
-      [`flaps in ${HOLD_S} s hold, speaker side (goal 0)`, col((r) => r.flapsSpeaker)],
-      [`flaps in ${HOLD_S} s hold, router side (goal 0)`, col((r) => r.flapsRouter)],
+      [
+        `flaps in ${HOLD_S} s hold, speaker side (goal 0)`,
+        `${col((r) => r.flapsSpeaker)} ${meets(
+          good.map((r) => r.flapsSpeaker),
+          (v) => v === 0,
+        )}`,
+      ],
+      [
+        `flaps in ${HOLD_S} s hold, router side (goal 0)`,
+        `${col((r) => r.flapsRouter)} ${meets(
+          good.map((r) => r.flapsRouter),
+          (v) => v === 0,
+        )}`,
+      ],
       [`Established on the routers at end (of ${K * P})`, col((r) => r.routerEstablished)],
       [`BGPSessionState Established at end (of ${K * P})`, col((r) => r.crEstablished)],
     ];

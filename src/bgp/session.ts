@@ -111,7 +111,8 @@ interface Attempt {
   connecting: boolean;
   framer: BgpFramer;
   ctx: CodecContext;
-  timers: Map<TimerName, Timer>;
+  /** Armed timers by name (a plain record: a Map per attempt cost ~1 KiB per session). */
+  timers: Partial<Record<TimerName, Timer>>;
   /** Writes waiting for `drain`. */
   backlog: Buffer[];
   drainWaiters: (() => void)[];
@@ -322,7 +323,7 @@ export class BgpSession {
       connecting: false,
       framer: new BgpFramer(),
       ctx: DEFAULT_CONTEXT,
-      timers: new Map(),
+      timers: {},
       backlog: [],
       drainWaiters: [],
       closed: false,
@@ -352,20 +353,17 @@ export class BgpSession {
   private execute(a: Attempt, action: FsmAction): void {
     switch (action.type) {
       case 'StartTimer': {
-        a.timers.get(action.timer)?.cancel();
-        const fsmAtStart = a;
-        a.timers.set(
-          action.timer,
-          this.components.clock.setTimer(action.ms, () => {
-            a.timers.delete(action.timer);
-            this.feed(fsmAtStart, { type: `${action.timer}_Expires` } as FsmEvent);
-          }),
-        );
+        const name = action.timer;
+        a.timers[name]?.cancel();
+        a.timers[name] = this.components.clock.setTimer(action.ms, () => {
+          a.timers[name] = undefined;
+          this.feed(a, { type: `${name}_Expires` } as FsmEvent);
+        });
         break;
       }
       case 'StopTimer':
-        a.timers.get(action.timer)?.cancel();
-        a.timers.delete(action.timer);
+        a.timers[action.timer]?.cancel();
+        a.timers[action.timer] = undefined;
         break;
       case 'ConnectTcp':
         this.connect(a);
@@ -427,8 +425,8 @@ export class BgpSession {
   }
 
   private clearTimers(a: Attempt): void {
-    for (const t of a.timers.values()) t.cancel();
-    a.timers.clear();
+    for (const t of Object.values(a.timers)) t?.cancel();
+    a.timers = {};
   }
 
   private connect(a: Attempt): void {

@@ -27,8 +27,16 @@ export class SystemClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): Timer {
-    const handle = setTimeout(fn, Math.max(0, ms));
-    return { cancel: () => clearTimeout(handle) };
+    return new SystemTimer(setTimeout(fn, Math.max(0, ms)));
+  }
+}
+
+/** A Node timer as a Timer: one small object, no closure per timer. */
+class SystemTimer implements Timer {
+  constructor(private readonly handle: NodeJS.Timeout) {}
+
+  cancel(): void {
+    clearTimeout(this.handle);
   }
 }
 

@@ -119,7 +119,6 @@ export class ScenarioSession {
   readonly random: Random;
   readonly timeline: Timeline;
   readonly observations: SessionObservation[] = [];
-  private readonly lastObservation = new Map<string, SessionObservation>();
   readonly pcap: PcapWriter | undefined;
   readonly startedAt: string;
   /** The lab's name (kernel objects, containers and node MACs derive from it). */
@@ -132,7 +131,13 @@ export class ScenarioSession {
   workloads: SimulatedWorkloads | undefined;
   private stopWatches: (() => void)[] = [];
   private mirror: StatusMirror | undefined;
-  private readonly lastSeen = new Map<string, KubeResource>();
+  /**
+   * The last version of each observed resource, without its metadata: the timeline's diffs
+   * leave metadata out, and managedFields alone were ~1.6 KiB per BGPSessionState.
+   */
+  private readonly lastSeen = new Map<string, Omit<KubeResource, 'metadata'>>();
+  /** The last observation per `node|peer`, so that a status change is not a scan of all. */
+  private readonly lastObservation = new Map<string, SessionObservation>();
   /** Bumped by anything the runner observes; part of the settle check. */
   private activity = 0;
   private closed = false;
@@ -383,12 +388,11 @@ export class ScenarioSession {
         this.activity++;
         const key = `${kind}|${obj.metadata?.namespace ?? ''}|${obj.metadata?.name ?? ''}`;
         const before = this.lastSeen.get(key);
+        const { metadata: _metadata, ...body } = obj;
         if (type === 'DELETED') this.lastSeen.delete(key);
-        else this.lastSeen.set(key, obj);
+        else this.lastSeen.set(key, body);
         if (kind === 'BGPSessionState' && type !== 'DELETED') this.observeSession(obj);
-        const changes = diffResources(before ?? {}, type === 'DELETED' ? {} : obj).filter(
-          (c) => !c.path.startsWith('.metadata'),
-        );
+        const changes = diffResources(before ?? {}, type === 'DELETED' ? {} : body);
         if (changes.length === 0 && type === 'MODIFIED') return;
         this.record({
           kind: 'resource-change',
@@ -398,7 +402,7 @@ export class ScenarioSession {
           namespace: obj.metadata?.namespace,
           name: obj.metadata?.name ?? '',
           resourceVersion: '',
-          changes: changes.filter((c) => !c.path.startsWith('.metadata')),
+          changes,
         });
       });
       this.stopWatches.push(stop);
