@@ -79,7 +79,7 @@ export const sessionsCheck: CheckDef<SessionsExpectation> = {
           enum: ['start', 'step'],
           'x-expected': 'start or step',
           description:
-            'Count observations since the scenario started (default) or since this step.',
+            'Count observations since the scenario started (default) or since this step; right after an action step (a fault, apply, stopNode, ...) since that action started, so what it caused counts even if it happened while the action settled.',
         },
       },
     },

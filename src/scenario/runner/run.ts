@@ -21,8 +21,15 @@ export interface ScenarioOutcome {
   error?: string;
 }
 
+/** Steps that look (their `since: step` may reach back to the action before them). */
+const CHECK_KEYWORDS = new Set(['expect', 'wait', 'consistently']);
+/** Steps that cause nothing a later check should count from: checks and the passing of time. */
+const QUIET_KEYWORDS = new Set([...CHECK_KEYWORDS, 'advance', 'sleep']);
+
 export class StepRunner {
   private stepStart = 0;
+  /** Start of the step just run when it was an action that causes something (not a check). */
+  private causeStart: number | undefined;
 
   constructor(private readonly s: ScenarioSession) {}
 
@@ -32,7 +39,13 @@ export class StepRunner {
 
   async runStep(step: Step): Promise<StepEndEvent> {
     const s = this.s;
-    this.stepStart = s.clock.now();
+    const start = s.clock.now();
+    // `since: step` right after a fault or a change counts from that step's start: what it
+    // caused may land while it settles (a 900 ms BFD detection during a slow `nft` on a loaded
+    // machine), and belongs to the check that follows it.
+    this.stepStart =
+      CHECK_KEYWORDS.has(step.keyword) && this.causeStart !== undefined ? this.causeStart : start;
+    this.causeStart = QUIET_KEYWORDS.has(step.keyword) ? undefined : start;
     s.record({
       kind: 'step-start',
       step: step.index,
