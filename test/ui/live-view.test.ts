@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 // The functions passed to page.evaluate run in the browser.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -37,6 +37,8 @@ integration(['chromium'])('live view in headless Chromium', () => {
 
   afterAll(async () => {
     await lab?.close();
+    // The temp copy goes; docs/live-view.png (SPEAKERSIM_UPDATE_SCREENSHOT=1) stays.
+    if (process.env.SPEAKERSIM_UPDATE_SCREENSHOT !== '1') rmSync(SCREENSHOT, { force: true });
   });
 
   it('draws the topology, the sessions table and the announced service', async () => {
