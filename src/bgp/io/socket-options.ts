@@ -12,7 +12,7 @@
  * The struct encoders are pure and tested byte by byte; only `LinuxSocketCalls` touches libc.
  */
 import { closeSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { loadLibc, type Libc } from '../../core/libc.js';
 import net from 'node:net';
 import { parseIpv4, parseIpv6 } from '../wire/ip.js';
 import { TransportError } from './transport.js';
@@ -105,11 +105,6 @@ interface SocketCalls {
   listen(fd: number, backlog: number): void;
 }
 
-interface Koffi {
-  load(path: string): { func(signature: string): (...args: unknown[]) => number };
-  errno(): number;
-}
-
 class LinuxSocketCalls implements SocketCalls {
   private readonly fn: {
     socket: (...a: unknown[]) => number;
@@ -120,8 +115,7 @@ class LinuxSocketCalls implements SocketCalls {
     listen: (...a: unknown[]) => number;
   };
 
-  constructor(private readonly koffi: Koffi) {
-    const libc = koffi.load('libc.so.6');
+  constructor(private readonly libc: Libc) {
     this.fn = {
       socket: libc.func('int socket(int, int, int)'),
       setsockopt: libc.func('int setsockopt(int, int, int, const void *, uint32_t)'),
@@ -133,15 +127,15 @@ class LinuxSocketCalls implements SocketCalls {
   }
 
   setns(fd: number, what: string): void {
-    if (this.fn.setns(fd, CLONE_NEWNET) !== 0) throw errnoError(what, this.koffi.errno());
+    if (this.fn.setns(fd, CLONE_NEWNET) !== 0) throw errnoError(what, this.libc.errno());
   }
 
   bind(fd: number, address: Buffer, what: string): void {
-    if (this.fn.bind(fd, address, address.length) !== 0) throw errnoError(what, this.koffi.errno());
+    if (this.fn.bind(fd, address, address.length) !== 0) throw errnoError(what, this.libc.errno());
   }
 
   listen(fd: number, backlog: number): void {
-    if (this.fn.listen(fd, backlog) !== 0) throw errnoError('listen', this.koffi.errno());
+    if (this.fn.listen(fd, backlog) !== 0) throw errnoError('listen', this.libc.errno());
   }
 
   socket(family: SocketFamily): number {
@@ -150,13 +144,13 @@ class LinuxSocketCalls implements SocketCalls {
       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
       0,
     );
-    if (fd < 0) throw errnoError('socket', this.koffi.errno());
+    if (fd < 0) throw errnoError('socket', this.libc.errno());
     return fd;
   }
 
   setsockopt(fd: number, level: number, name: number, value: Buffer, what: string): void {
     if (this.fn.setsockopt(fd, level, name, value, value.length) !== 0) {
-      throw errnoError(what, this.koffi.errno());
+      throw errnoError(what, this.libc.errno());
     }
   }
 
@@ -197,8 +191,7 @@ function probe(): void {
     return;
   }
   try {
-    const koffi = createRequire(import.meta.url)('koffi') as Koffi;
-    calls = new LinuxSocketCalls(koffi);
+    calls = new LinuxSocketCalls(loadLibc());
   } catch (error) {
     unavailable = `TCP MD5 signatures and TTL security need setsockopt through the koffi FFI, which did not load here (${error instanceof Error ? error.message : String(error)})`;
   }

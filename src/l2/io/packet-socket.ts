@@ -9,8 +9,8 @@
  * or drops, it does not wait). Needs CAP_NET_RAW (root), like the lab itself.
  */
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { SpeakersimError } from '../../core/errors.js';
+import { loadLibc } from '../../core/libc.js';
 import { SOCK_CLOEXEC, SOCK_NONBLOCK } from '../../bgp/io/socket-options.js';
 import type { L2Port } from '../port.js';
 
@@ -43,7 +43,7 @@ interface Libc {
 
 let libc: Libc | undefined;
 
-function loadLibc(): Libc {
+function packetLibc(): Libc {
   if (libc) return libc;
   if (process.platform !== 'linux') {
     throw new L2SocketError(
@@ -52,11 +52,7 @@ function loadLibc(): Libc {
     );
   }
   try {
-    const koffi = createRequire(import.meta.url)('koffi') as {
-      load(path: string): { func(signature: string): (...args: unknown[]) => number };
-      errno(): number;
-    };
-    const c = koffi.load('libc.so.6');
+    const c = loadLibc();
     const socket = c.func('int socket(int, int, int)');
     const bind = c.func('int bind(int, const void *, uint32_t)');
     const recv = c.func('intptr_t recv(int, void *, size_t, int)');
@@ -68,7 +64,7 @@ function loadLibc(): Libc {
       recv: (fd, b, l, f) => Number(recv(fd, b, l, f)),
       send: (fd, b, l, f) => Number(send(fd, b, l, f)),
       close: (fd) => close(fd),
-      errno: () => koffi.errno(),
+      errno: () => c.errno(),
     };
     return libc;
   } catch (error) {
@@ -155,7 +151,7 @@ class PacketSocketPort implements L2Port {
 
 /** Opens a raw packet socket on interface `ifname` (which must exist) whose MAC is `mac`. */
 export function openPacketPort(ifname: string, mac: string): L2Port {
-  const c = loadLibc();
+  const c = packetLibc();
   let ifindex: number;
   try {
     ifindex = Number(readFileSync(`/sys/class/net/${ifname}/ifindex`, 'utf8').trim());
