@@ -29,8 +29,8 @@ export interface BfdSessionConfig {
   /** RFC 5883 multihop session (keyed apart from single hop sessions). */
   multihop?: boolean;
   /**
-   * Multihop only (RFC 5883 5): discard packets received with a lower TTL, where the transport
-   * reports received TTLs (node:dgram does not; see BfdDatagram.ttl). FRR's default is 254.
+   * Multihop only (RFC 5883 5): discard packets received with a lower TTL (the UDP transport
+   * has the kernel check it: BfdTransport.setTtlFloors). FRR's default is 254.
    */
   minimumTtl?: number;
   /** RFC 5881 3: one session per (local, peer) pair per interface; and per VRF. */

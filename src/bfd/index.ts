@@ -42,7 +42,7 @@
  *   `BFD_DIAGNOSTIC_TEXT[diag]`: the one table every view reads. MetalLB's BFDProfile mapping
  *   and BGPSessionState strings live in src/metallb/bfd-profile.ts.
  * - Security: a packet found by Your Discriminator must also come from the session's peer
- *   address over its hop mode (and with TTL 255 single hop, where the transport reports it);
+ *   address over its hop mode, with TTL 255 single hop (the UDP transport's kernel filter);
  *   while Up its My Discriminator must be the one learned. Otherwise discarded and counted.
  * - Codec: decodeControlPacket, encodeControlPacket, encodeSignedControlPacket,
  *   verifyControlAuth, BFD_DISCARD_REASONS.

@@ -48,6 +48,8 @@ export class BfdSessionTable {
   private readonly byDiscriminator = new Map<number, BfdSession>();
   private readonly byKey = new Map<string, BfdSession>();
   private readonly transports: BoundTransport[] = [];
+  /** The transport each session listens on (its minimum TTL goes there). */
+  private readonly boundOf = new Map<BfdSession, BoundTransport>();
   /** Transports being opened through `openTransport`, by local address and hop mode. */
   private readonly opening = new Map<string, Promise<BoundTransport>>();
 
@@ -132,6 +134,8 @@ export class BfdSessionTable {
     }
     this.byKey.set(key, session);
     this.byDiscriminator.set(session.localDiscriminator, session);
+    this.boundOf.set(session, bound);
+    if (session.config.minimumTtl !== undefined) this.updateTtlFloors(bound);
     session.start();
     return session;
   }
@@ -152,6 +156,9 @@ export class BfdSessionTable {
     if (this.byKey.get(session.key) !== session) return;
     this.byKey.delete(session.key);
     this.byDiscriminator.delete(session.localDiscriminator);
+    const bound = this.boundOf.get(session);
+    this.boundOf.delete(session);
+    if (bound && session.config.minimumTtl !== undefined) this.updateTtlFloors(bound);
     await session.stop();
   }
 
@@ -164,6 +171,7 @@ export class BfdSessionTable {
     binding: BfdTransportBinding = {},
   ): BfdDiscardReason | undefined {
     this.datagramsReceived++;
+    if (datagram.belowTtlFloor) return this.belowTtlFloor(datagram, binding);
     const decoded = decodeControlPacket(datagram.payload);
     if (!decoded.ok) return this.count(decoded.error.reason);
     const packet = decoded.packet;
@@ -203,6 +211,7 @@ export class BfdSessionTable {
     const sessions = this.sessions();
     this.byKey.clear();
     this.byDiscriminator.clear();
+    this.boundOf.clear();
     await Promise.all(sessions.map((s) => s.stop()));
     await Promise.all(this.transports.map((t) => t.transport.close()));
   }
@@ -224,8 +233,9 @@ export class BfdSessionTable {
     }
     // RFC 5881 4 (port 3784) and RFC 5883 5 (port 4784) keep the two kinds of session apart.
     if ((binding.multihop ?? false) !== multihop) return 'hop-mode-mismatch';
-    // RFC 5881 5: without authentication a single-hop packet MUST arrive with TTL 255. Only
-    // checkable where the transport reports the TTL (node:dgram does not; see BfdDatagram.ttl).
+    // RFC 5881 5: without authentication a single-hop packet MUST arrive with TTL 255. Where
+    // the transport reports the TTL (the in-memory network); the UDP transport has the kernel
+    // check it and marks what fails (belowTtlFloor above).
     if (!multihop && !session.config.auth && datagram.ttl !== undefined && datagram.ttl !== 255) {
       return 'ttl-not-255';
     }
@@ -234,6 +244,37 @@ export class BfdSessionTable {
       if (datagram.ttl < minimumTtl) return 'ttl-below-minimum';
     }
     return undefined;
+  }
+
+  /**
+   * A datagram the kernel found below its TTL floor (cut to its first three words): RFC 5881 5
+   * "MUST be discarded" single hop (FRR's bfdd discards it with authentication too, which RFC
+   * 5881 5 allows), RFC 5883 5 below the configured minimum multihop. Counted on the session
+   * Your Discriminator names, when it names one of this transport's hop mode.
+   */
+  private belowTtlFloor(datagram: BfdDatagram, binding: BfdTransportBinding): BfdDiscardReason {
+    const reason = binding.multihop ? 'ttl-below-minimum' : 'ttl-not-255';
+    this.count(reason);
+    const your = datagram.payload.length >= 12 ? datagram.payload.readUInt32BE(8) : 0;
+    const session = your !== 0 ? this.byDiscriminator.get(your) : undefined;
+    if (session && (session.config.multihop ?? false) === (binding.multihop ?? false)) {
+      session.reject(reason);
+    }
+    return reason;
+  }
+
+  /**
+   * RFC 5883 5: each multihop session's minimum TTL, handed to the transport it listens on so
+   * the kernel compares every datagram from that peer with it.
+   */
+  private updateTtlFloors(bound: BoundTransport): void {
+    if (!bound.transport.setTtlFloors || !bound.binding.multihop) return;
+    const floors = new Map<string, number>();
+    for (const [session, on] of this.boundOf) {
+      const minimumTtl = session.config.minimumTtl;
+      if (on === bound && minimumTtl !== undefined) floors.set(session.peerAddress, minimumTtl);
+    }
+    bound.transport.setTtlFloors(floors);
   }
 
   private count(reason: BfdDiscardReason): BfdDiscardReason {

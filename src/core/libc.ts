@@ -1,7 +1,8 @@
 /**
  * The C library through koffi (a prebuilt FFI, no compiler), loaded once per process and shared
  * by everything that needs a system call Node does not offer: socket options and setns(2)
- * (src/bgp/io/socket-options.ts), AF_PACKET sockets (src/l2/io/packet-socket.ts). Throws when
+ * (src/bgp/io/socket-options.ts), AF_PACKET sockets (src/l2/io/packet-socket.ts), BPF socket
+ * filters (src/bfd/io/ttl-filter.ts). Throws when
  * koffi or libc.so.6 cannot be loaded; callers turn that into their own error with a reason.
  */
 import { createRequire } from 'node:module';
@@ -11,6 +12,8 @@ export interface Libc {
   func(signature: string): (...args: unknown[]) => number;
   /** errno of the last call made through `func`. */
   errno(): number;
+  /** koffi itself, for native memory a call points into (alloc, encode, address, free). */
+  koffi: unknown;
 }
 
 let libc: Libc | undefined;
@@ -22,6 +25,6 @@ export function loadLibc(): Libc {
     errno(): number;
   };
   const lib = koffi.load('libc.so.6');
-  libc = { func: (signature) => lib.func(signature), errno: () => koffi.errno() };
+  libc = { func: (signature) => lib.func(signature), errno: () => koffi.errno(), koffi };
   return libc;
 }

@@ -24,8 +24,8 @@ export type BfdProfileTimers = Pick<
 export interface BfdProfileSession {
   timers: BfdProfileTimers;
   /**
-   * FRR `minimum-ttl` for multihop: checked where the transport reports received TTLs (the
-   * in-memory one); node:dgram cannot read them, so over UDP it is not enforced.
+   * FRR `minimum-ttl` for multihop: the in-memory transport reports received TTLs; over UDP the
+   * kernel's socket filter compares them (src/bfd/io/ttl-filter.ts).
    */
   minimumTtl: number;
   /**

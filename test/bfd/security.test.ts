@@ -89,6 +89,64 @@ describe('BFD security: spoofed packets are discarded and counted', () => {
     await p.close();
   });
 
+  it('a datagram the kernel found below the TTL floor is discarded and counted on the session it names', async () => {
+    const p = await upPair();
+    const down = control({
+      state: BfdState.Down,
+      myDiscriminator: p.b.localDiscriminator,
+      yourDiscriminator: p.a.localDiscriminator,
+    });
+    const cut = (payload: Buffer, multihop = false) =>
+      p.tableA.handleDatagram(
+        {
+          payload: payload.subarray(0, 12),
+          from: { address: B_ADDR, port: 49152 },
+          to: { address: A_ADDR, port: multihop ? 4784 : 3784 },
+          belowTtlFloor: true,
+        },
+        { multihop },
+      );
+    expect(cut(down)).toBe('ttl-not-255');
+    expect(p.a.state).toBe(BfdState.Up);
+    expect(p.a.counters.discards['ttl-not-255']).toBe(1);
+    expect(p.tableA.discards['ttl-not-255']).toBe(1);
+    // Your Discriminator 0 names no session: counted on the table only.
+    expect(cut(control({ state: BfdState.Down, myDiscriminator: 7, yourDiscriminator: 0 }))).toBe(
+      'ttl-not-255',
+    );
+    expect(p.a.counters.discards['ttl-not-255']).toBe(1);
+    expect(p.tableA.discards['ttl-not-255']).toBe(2);
+    // On the multihop port it is a minimum-TTL discard, and not this single-hop session's.
+    expect(cut(down, true)).toBe('ttl-below-minimum');
+    expect(p.a.counters.discards['ttl-below-minimum']).toBe(0);
+    expect(p.tableA.discards['ttl-below-minimum']).toBe(1);
+    expect(p.a.state).toBe(BfdState.Up);
+    await p.close();
+  });
+
+  it("multihop sessions' minimum TTLs reach the transport they listen on, and leave it with them", async () => {
+    const clock = new ManualClock();
+    const random = new SeededRandom(3);
+    const net = new InMemoryBfdNetwork({ clock, random });
+    const floors: Array<Record<string, number>> = [];
+    const transport = await net.transportFactory(A_ADDR, { multihop: true });
+    const table = new BfdSessionTable({ clock, random });
+    // The in-memory transport reports each datagram's TTL itself; here it also records what a
+    // kernel-checked transport would be told.
+    transport.setTtlFloors = (m) => void floors.push(Object.fromEntries(m));
+    table.addTransport(transport, { multihop: true });
+    const one = await table.addSession({
+      localAddress: A_ADDR,
+      peerAddress: B_ADDR,
+      multihop: true,
+      minimumTtl: 250,
+    });
+    await table.addSession({ localAddress: A_ADDR, peerAddress: '198.18.0.3', multihop: true });
+    await table.removeSession(one);
+    expect(floors).toEqual([{ [B_ADDR]: 250 }, {}]);
+    await table.close();
+  });
+
   it('a packet for a single-hop session arriving on the multihop port is discarded (hop-mode-mismatch)', async () => {
     const p = await upPair();
     expect(downToA(p, { multihop: true })).toBe('hop-mode-mismatch');

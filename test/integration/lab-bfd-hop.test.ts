@@ -1,6 +1,9 @@
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { expect, it } from 'vitest';
+import { createUdpBfdTransport, type BfdDatagram } from '../../src/bfd/index.js';
+import { inNetworkNamespace } from '../../src/bgp/io/socket-options.js';
 import type { BfdPeer } from '../../src/lab/frr-json.js';
+import { routerNamespace } from '../../src/lab/names.js';
 import { bfdPeers, waitFor } from '../../src/lab/router-state.js';
 import { testLabTopology } from '../lab/fixtures.js';
 import { integration, labForFile } from './require.js';
@@ -93,6 +96,48 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])(
         50,
       );
       expect([up.status, up.remoteId, up.multihop]).toEqual(['up', MY_DISC, false]);
+    }, 30_000);
+
+    it("speakersim's listener: the kernel cuts what r1's namespace sends with TTL 64 and keeps TTL 255 whole (RFC 5881 5)", async () => {
+      // A listener on another port than 3784, which FRR's session towards the node may use.
+      const rx = await createUdpBfdTransport({ localAddress: NODE1, listenPort: 3790 });
+      const got: BfdDatagram[] = [];
+      rx.onDatagram((d) => got.push(d));
+      // A socket made in r1's namespace: across the veth the TTL arrives as sent.
+      const tx: Socket = createSocket({
+        type: 'udp4',
+        lookup: (host, _o, cb) => cb(null, host, 4),
+      });
+      try {
+        await new Promise<void>((res, rej) => {
+          tx.once('error', rej);
+          inNetworkNamespace(`/run/netns/${routerNamespace(LAB, 'r1')}`, () =>
+            tx.bind({ address: ROUTER, port: 49_321 }, () => res()),
+          );
+        });
+        const packet = bfdControl('Down', 0x0102_0304);
+        for (const ttl of [64, 255]) {
+          tx.setTTL(ttl);
+          await new Promise<void>((res, rej) =>
+            tx.send(packet, 3790, NODE1, (e) => (e ? rej(e) : res())),
+          );
+        }
+        await waitFor(
+          'both datagrams',
+          async () => (got.length >= 2 ? true : undefined),
+          2_000,
+          20,
+        );
+        expect(
+          got.map((d) => [d.from.address, d.payload.length, d.belowTtlFloor ?? false]),
+        ).toEqual([
+          [ROUTER, 12, true],
+          [ROUTER, 24, false],
+        ]);
+      } finally {
+        tx.close();
+        await rx.close();
+      }
     }, 30_000);
   },
 );

@@ -4,8 +4,8 @@
  * a session's packets -> its BfdTxChannel, bound to a source port in 49152-65535 unique per
  * session (RFC 5881 4), sent with TTL 255 (RFC 5881 5).
  *
- * Limitation: node:dgram cannot read a received packet's TTL, so the GTSM check of RFC 5881 5
- * (discard unless TTL 255) and RFC 5883's TTL check are not enforced on the UDP path.
+ * node:dgram cannot read a received packet's TTL, so the GTSM check of RFC 5881 5 (discard
+ * unless TTL 255) and RFC 5883's minimum TTL run in the kernel: ttl-filter.ts.
  * Echo packets (UDP 3785) are not implemented: sessions asking for echo are refused with
  * BfdEchoNotSupportedError.
  */

@@ -17,11 +17,17 @@ export interface BfdDatagram {
   from: BfdEndpointAddress;
   to: BfdEndpointAddress;
   /**
-   * TTL / Hop Limit as received, when the transport can see it. node:dgram cannot (no
-   * IP_RECVTTL), so the UDP transport leaves it undefined and the RFC 5881 5 GTSM check
-   * (discard unless TTL is 255) cannot be enforced in user space there.
+   * TTL / Hop Limit as received, when the transport can see it (the in-memory network does).
+   * node:dgram cannot (no IP_RECVTTL); the UDP transport has the kernel compare it instead and
+   * says so with `belowTtlFloor`.
    */
   ttl?: number;
+  /**
+   * The datagram arrived below the TTL floor of its source (255 single hop, RFC 5881 5; the
+   * session's minimum TTL multihop, RFC 5883 5), as the kernel's socket filter found; its payload
+   * is cut to the first TTL_MARK_BYTES (ttl-filter.ts).
+   */
+  belowTtlFloor?: boolean;
 }
 
 export type BfdDatagramHandler = (datagram: BfdDatagram) => void;
@@ -54,6 +60,11 @@ export interface BfdTransport {
    * mistaken for lost ones (Node runs due timers before it reads sockets).
    */
   settleReceive(fn: () => void): void;
+  /**
+   * Per source address, the lowest TTL / Hop Limit a datagram may arrive with (multihop
+   * sessions' minimum TTL, RFC 5883 5). Transports that cannot see the TTL leave it out.
+   */
+  setTtlFloors?(perPeer: ReadonlyMap<string, number>): void;
   /** Closes the listener and every channel it opened. Idempotent. */
   close(): Promise<void>;
 }
@@ -113,6 +124,7 @@ export function interceptBfdTransport(
       };
     },
     settleReceive: (fn) => t.settleReceive(fn),
+    ...(t.setTtlFloors ? { setTtlFloors: (floors) => t.setTtlFloors!(floors) } : {}),
     close: () => t.close(),
   };
 }

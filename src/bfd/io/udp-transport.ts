@@ -3,7 +3,7 @@ import { isIPv6 } from 'node:net';
 import { systemRandom, type Random } from '../../core/random.js';
 import { inNetworkNamespace } from '../../bgp/io/socket-options.js';
 import { BfdTransportError } from '../errors.js';
-import { BFD_SINGLE_HOP_PORT, BFD_TTL } from '../wire/constants.js';
+import { BFD_MULTIHOP_PORT, BFD_SINGLE_HOP_PORT, BFD_TTL } from '../wire/constants.js';
 import {
   DEFAULT_SOURCE_PORT_RANGE,
   sourcePortCandidates,
@@ -16,6 +16,7 @@ import type {
   BfdTxChannel,
   SourcePortRange,
 } from './transport.js';
+import { attachTtlFilter, isBelowTtlFloor, socketFamily } from './ttl-filter.js';
 
 export interface UdpBfdTransportInit {
   /** Address to listen on and send from (a chosen local address; tests use 127.0.0.1 / ::1). */
@@ -39,6 +40,12 @@ export interface UdpBfdTransportInit {
    * a node's VRF as a routing instance of its own.
    */
   netns?: string;
+  /**
+   * The lowest TTL / Hop Limit a datagram may arrive with, checked by the kernel (ttl-filter.ts):
+   * 255 on the single-hop port (RFC 5881 5), none (0) on the multihop port, where each session's
+   * minimum TTL comes through setTtlFloors (RFC 5883 5).
+   */
+  receiveTtlFloor?: number;
 }
 
 export const DEFAULT_RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -153,6 +160,11 @@ class UdpBfdTransport implements BfdTransport {
   private received = 0;
   private readonly channels = new Set<UdpTxChannel>();
   private closed = false;
+  /**
+   * Why the received TTL is not checked on this transport, or undefined when the kernel checks
+   * it (RFC 5881 5 / RFC 5883 5 through the socket filter of ttl-filter.ts).
+   */
+  ttlCheckUnavailable: string | undefined;
 
   constructor(
     private readonly listener: Socket,
@@ -162,15 +174,17 @@ class UdpBfdTransport implements BfdTransport {
     > &
       Pick<UdpBfdTransportInit, 'netns'>,
   ) {
+    // node:dgram does not expose the received TTL (no IP_RECVTTL / IPV6_RECVHOPLIMIT): the
+    // kernel compares it with the floor and cuts what is below (ttl-filter.ts).
+    this.ttlCheckUnavailable = this.filter(new Map());
+    const checked = this.ttlCheckUnavailable === undefined;
     listener.on('message', (payload, rinfo) => {
       this.received++;
-      // node:dgram does not expose the received TTL (no IP_RECVTTL / IPV6_RECVHOPLIMIT), so
-      // RFC 5881 5 ("MUST discard ... unless the TTL/Hop Limit is 255") cannot be checked in
-      // user space here; the datagram's `ttl` stays undefined.
       this.handler?.({
         payload,
         from: { address: rinfo.address, port: rinfo.port },
         to: this.local,
+        ...(checked && isBelowTtlFloor(payload) ? { belowTtlFloor: true } : {}),
       });
     });
     listener.on('error', () => {
@@ -180,6 +194,17 @@ class UdpBfdTransport implements BfdTransport {
 
   onDatagram(handler: BfdDatagramHandler): void {
     this.handler = handler;
+  }
+
+  setTtlFloors(perPeer: ReadonlyMap<string, number>): void {
+    if (this.ttlCheckUnavailable === undefined) this.filter(perPeer);
+  }
+
+  private filter(perPeer: ReadonlyMap<string, number>): string | undefined {
+    return attachTtlFilter(this.listener, socketFamily(this.local.address), {
+      minimum: this.init.receiveTtlFloor,
+      perPeer,
+    });
   }
 
   settleReceive(fn: () => void): void {
@@ -276,6 +301,7 @@ export async function createUdpBfdTransport(init: UdpBfdTransportInit): Promise<
     localAddress: init.localAddress,
     sourcePortRange: range,
     ttl: init.ttl ?? BFD_TTL,
+    receiveTtlFloor: init.receiveTtlFloor ?? (port === BFD_MULTIHOP_PORT ? 0 : BFD_TTL),
     random: init.random ?? systemRandom,
     maxBindAttempts: init.maxBindAttempts ?? 512,
     ...(init.netns !== undefined ? { netns: init.netns } : {}),
