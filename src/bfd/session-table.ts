@@ -199,7 +199,7 @@ export class BfdSessionTable {
     if (!session) return this.count('no-session');
     const rejected = this.checkEndpoint(session, datagram, binding);
     if (rejected) {
-      this.count(rejected);
+      // Counted once, on the session it named (the metric adds table and session counts).
       session.reject(rejected);
       return rejected;
     }
@@ -250,16 +250,15 @@ export class BfdSessionTable {
    * A datagram the kernel found below its TTL floor (cut to its first three words): RFC 5881 5
    * "MUST be discarded" single hop (FRR's bfdd discards it with authentication too, which RFC
    * 5881 5 allows), RFC 5883 5 below the configured minimum multihop. Counted on the session
-   * Your Discriminator names, when it names one of this transport's hop mode.
+   * Your Discriminator names, when it names one of this transport's hop mode; else on the table.
    */
   private belowTtlFloor(datagram: BfdDatagram, binding: BfdTransportBinding): BfdDiscardReason {
     const reason = binding.multihop ? 'ttl-below-minimum' : 'ttl-not-255';
-    this.count(reason);
     const your = datagram.payload.length >= 12 ? datagram.payload.readUInt32BE(8) : 0;
     const session = your !== 0 ? this.byDiscriminator.get(your) : undefined;
     if (session && (session.config.multihop ?? false) === (binding.multihop ?? false)) {
       session.reject(reason);
-    }
+    } else this.count(reason);
     return reason;
   }
 
