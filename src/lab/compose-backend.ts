@@ -59,6 +59,14 @@ export class ComposeBackend extends NetnsBackend {
     return this.net(router);
   }
 
+  /** The container's network namespace, through its init process. */
+  protected override routerNetns(router: string): string {
+    this.spec(router);
+    const pid = this.pids[router];
+    if (pid === undefined) throw new LabNotFoundError(`container of ${router} (lab not up)`);
+    return `/proc/${pid}/ns/net`;
+  }
+
   private net(router: string): NetExec {
     this.spec(router);
     const pid = this.pids[router];

@@ -1,8 +1,8 @@
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { TcpTransport } from '../bgp/io/tcp.js';
-import type { Transport } from '../bgp/io/transport.js';
-import { createUdpBfdTransport } from '../bfd/io/udp-transport.js';
+import type { Connection, Transport } from '../bgp/io/transport.js';
+import { createUdpBfdTransport, sendDatagramOnce } from '../bfd/io/udp-transport.js';
 import type { BfdTransportFactory } from '../bfd/io/transport.js';
 import { bfdPortFor } from '../bfd/wire/constants.js';
 import {
@@ -24,9 +24,12 @@ import { openPacketPort } from '../l2/io/packet-socket.js';
 import type { L2Port } from '../l2/port.js';
 import type { DropDirection } from './nft.js';
 import {
+  closeForged,
   frrRoutesWithDetail,
+  sendForged,
   nodeAddresses,
   vrfUnsupported,
+  type ForgedPacket,
   type NodeVrfNetwork,
   type NodeVrfUnavailable,
   PeerBackendError,
@@ -88,9 +91,42 @@ export class NetnsBackend implements PeerBackend {
 
   async down(): Promise<void> {
     this.faults.clear();
+    closeForged(this.forged);
     if (!this.started) return;
     this.started = false;
     await labDown(this.topology.name, { force: true });
+  }
+
+  /** Forged BGP connections the node has not closed yet. */
+  protected readonly forged = new Set<Connection>();
+
+  /**
+   * From the router's namespace (a node address: from the host, where node addresses live), so
+   * the packet crosses the lab's link as the router's own would.
+   */
+  async forge(router: string, packet: ForgedPacket): Promise<void> {
+    const netns =
+      packet.protocol === 'bfd' && packet.fromNode ? undefined : this.routerNetns(router);
+    if (packet.protocol === 'bfd') {
+      await sendDatagramOnce(
+        { localAddress: packet.from, ttl: packet.ttl, ...(netns ? { netns } : {}) },
+        packet.payload,
+        { address: packet.to, port: packet.port },
+      );
+      return;
+    }
+    const c = await new TcpTransport(this.clock, undefined, netns).connect({
+      host: packet.to,
+      port: packet.port,
+      localAddress: packet.from,
+      timeoutMs: 5_000,
+    });
+    sendForged(this.forged, c, packet.bytes);
+  }
+
+  /** The path of the router's network namespace, for sockets made inside it. */
+  protected routerNetns(router: string): string {
+    return `/run/netns/${routerNamespace(this.topology.name, router)}`;
   }
 
   neighbors(router: string) {

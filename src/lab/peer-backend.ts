@@ -6,7 +6,7 @@
  * one; test/lab/backend-contract.test.ts holds all three to the same behaviour.
  */
 import { SpeakersimError } from '../core/errors.js';
-import type { Transport } from '../bgp/io/transport.js';
+import type { Connection, Transport } from '../bgp/io/transport.js';
 import type { BfdTransport, BfdTransportFactory } from '../bfd/io/transport.js';
 import type { BfdPeer, BgpNeighbor, BgpPath } from './frr-json.js';
 import type { DropDirection } from './nft.js';
@@ -77,8 +77,47 @@ export interface PeerBackend {
    * service IP does), then looks.
    */
   neighbor(router: string, address: string, resolve: boolean): Promise<RouterNeighbor | undefined>;
+  /**
+   * Sends from `router`'s side what a conformant router never sends, for scenarios that test
+   * how a node treats it: a crafted BFD datagram with a chosen TTL, or a TCP connection to a
+   * node's BGP port that carries `bytes` (left open for the node to answer and close; the
+   * backend closes what is left at `down`).
+   */
+  forge(router: string, packet: ForgedPacket): Promise<void>;
   /** How a person looks inside (printed by `lab up`). */
   describe(): string[];
+}
+
+/**
+ * A forged packet: `from` is the router's own address, or (for a spoofing test) a node's,
+ * which then leaves from the node's side of the lab.
+ */
+export type ForgedPacket =
+  | {
+      protocol: 'bfd';
+      from: string;
+      fromNode: boolean;
+      to: string;
+      port: number;
+      ttl: number;
+      payload: Buffer;
+    }
+  | { protocol: 'bgp'; from: string; to: string; port: number; bytes: Buffer };
+
+/**
+ * Writes a forged connection's bytes and keeps the connection in `open` until the node closes
+ * it (what it answers is the node's business: the scenario checks the session's NOTIFICATION).
+ */
+export function sendForged(open: Set<Connection>, c: Connection, bytes: Buffer): void {
+  open.add(c);
+  c.attach({ data: () => undefined, drain: () => undefined, close: () => open.delete(c) });
+  c.write(bytes);
+}
+
+/** Closes the forged connections the node left open. */
+export function closeForged(open: Set<Connection>): void {
+  for (const c of open) c.destroy();
+  open.clear();
 }
 
 /** Wraps real transports so that node speakers reach only the lab (the runner's LabGuard). */

@@ -1,7 +1,6 @@
 import { ManualClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
 import {
-  BfdState,
   BfdSessionTable,
   InMemoryBfdNetwork,
   decodeControlPacket,
@@ -88,23 +87,4 @@ export async function memoryPair(
   };
 }
 
-/** An RFC 5880 4.1 Control packet with no authentication: Down, 300 ms, x3, unless overridden. */
-export function controlPacket(fields: Partial<BfdControlPacket> = {}): BfdControlPacket {
-  return {
-    version: 1,
-    diagnostic: 0,
-    state: BfdState.Down,
-    poll: false,
-    final: false,
-    controlPlaneIndependent: false,
-    demand: false,
-    multipoint: false,
-    detectMult: 3,
-    myDiscriminator: 1,
-    yourDiscriminator: 0,
-    desiredMinTxUs: 300_000,
-    requiredMinRxUs: 300_000,
-    requiredMinEchoRxUs: 0,
-    ...fields,
-  };
-}
+export { controlPacket } from '../../src/bfd/wire/encode-control.js';

@@ -132,6 +132,24 @@ describe('scenario loader: each malformed file gives the exact file:line:col', (
     expect(where(errorsOf(n))).toEqual([[ScenarioErrorCode.BadValue, 8, 77]]);
   });
 
+  it('forge: one of bfd or bgp, hex octets, and no Capabilities parameter (type 2)', () => {
+    const both = errorsOf(
+      `${HEAD}  - forge: {router: r1, node: worker0, bfd: {ttl: 64}, bgp: {openParameter: {type: 9}}}\n`,
+    );
+    expect(both.length).toBeGreaterThan(0);
+    const bad = errorsOf(
+      `${HEAD}  - forge: {router: r1, node: worker0, bgp: {openParameter: {type: 2, value: 'xyz'}}}\n  - forge: {router: r1, node: worker0, bfd: {ttl: 0}}\n`,
+    );
+    expect(bad.map((e) => e.code)).toEqual([
+      ScenarioErrorCode.BadValue,
+      ScenarioErrorCode.BadValue,
+      ScenarioErrorCode.BadValue,
+    ]);
+    expect(where(errorsOf(`${HEAD}  - forge: {router: r9, node: worker0, bfd: {}}\n`))).toEqual([
+      [ScenarioErrorCode.UnknownReference, 8, 21],
+    ]);
+  });
+
   it('references to undefined routers and nodes', () => {
     expect(where(errorsOf(`${HEAD}  - linkDown: {router: r9}\n  - stopNode: worker7\n`))).toEqual([
       [ScenarioErrorCode.UnknownReference, 8, 24],

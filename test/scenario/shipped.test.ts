@@ -16,6 +16,8 @@ describe('shipped scenarios', () => {
       [
         'bfd-down-recovery.yaml',
         'bfd-multihop-echo.yaml',
+        'bfd-spoofed-packets.yaml',
+        'bgp-open-unknown-parameter.yaml',
         'bgp-password.yaml',
         'bgp-ttl-security.yaml',
         'bgp-vrf.yaml',

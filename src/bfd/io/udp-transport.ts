@@ -271,6 +271,31 @@ class UdpBfdTransport implements BfdTransport {
   }
 }
 
+/**
+ * Sends one datagram from `localAddress` (inside `netns` when given) with `ttl`, then closes
+ * the socket: what a scenario forges (PeerBackend.forge), never a session's traffic.
+ */
+export async function sendDatagramOnce(
+  from: { localAddress: string; netns?: string; ttl: number },
+  payload: Buffer,
+  to: BfdEndpointAddress,
+): Promise<void> {
+  const socket = udpSocket(isIPv6(from.localAddress) ? 'udp6' : 'udp4');
+  try {
+    await bind(socket, from.localAddress, 0, from.netns);
+    socket.setTTL(from.ttl);
+    await new Promise<void>((resolve, reject) =>
+      socket.send(payload, to.port, to.address, (err) => (err ? reject(err) : resolve())),
+    );
+  } catch (err) {
+    throw new BfdTransportError('ERR_BFD_SEND_FAILED', `forged datagram to ${to.address}`, {
+      cause: err,
+    });
+  } finally {
+    await closeSocket(socket);
+  }
+}
+
 /** Binds the BFD listener on (localAddress, listenPort) over node:dgram. */
 export async function createUdpBfdTransport(init: UdpBfdTransportInit): Promise<BfdTransport> {
   const range = init.sourcePortRange ?? DEFAULT_SOURCE_PORT_RANGE;

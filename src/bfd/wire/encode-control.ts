@@ -7,6 +7,8 @@ import {
   BFD_SHA1_AUTH_LENGTH,
   BFD_SHA1_DIGEST_LENGTH,
   BfdAuthType,
+  BfdDiagnostic,
+  BfdState,
 } from './constants.js';
 import { BfdEncodeError } from '../errors.js';
 import type { BfdAuthSection, BfdControlPacket } from './types.js';
@@ -30,6 +32,27 @@ export function authSectionLength(auth: BfdAuthSection): number {
     default:
       return BFD_SHA1_AUTH_LENGTH;
   }
+}
+
+/** An RFC 5880 4.1 Control packet with no authentication: Down, 300 ms, x3, unless overridden. */
+export function controlPacket(fields: Partial<BfdControlPacket> = {}): BfdControlPacket {
+  return {
+    version: 1,
+    diagnostic: BfdDiagnostic.NoDiagnostic,
+    state: BfdState.Down,
+    poll: false,
+    final: false,
+    controlPlaneIndependent: false,
+    demand: false,
+    multipoint: false,
+    detectMult: 3,
+    myDiscriminator: 1,
+    yourDiscriminator: 0,
+    desiredMinTxUs: 300_000,
+    requiredMinRxUs: 300_000,
+    requiredMinEchoRxUs: 0,
+    ...fields,
+  };
 }
 
 /**

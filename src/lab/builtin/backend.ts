@@ -1,13 +1,16 @@
 import type { Clock } from '../../core/clock.js';
 import type { Random } from '../../core/random.js';
 import { MemoryNetwork } from '../../bgp/io/memory.js';
-import type { Transport } from '../../bgp/io/transport.js';
+import type { Connection, Transport } from '../../bgp/io/transport.js';
 import { InMemoryBfdNetwork } from '../../bfd/io/memory-transport.js';
 import type { BfdTransportFactory } from '../../bfd/io/transport.js';
 import type { DropDirection } from '../nft.js';
 import {
+  closeForged,
   nodeAddresses,
   PeerBackendError,
+  sendForged,
+  type ForgedPacket,
   type NodeVrfNetwork,
   type NodeVrfUnavailable,
   type PeerBackend,
@@ -152,6 +155,7 @@ export class BuiltinBackend implements PeerBackend {
   }
 
   async down(): Promise<void> {
+    closeForged(this.forged);
     for (const r of this.routers.values()) await r.stop();
     this.routers.clear();
     this.neighborCaches.clear();
@@ -240,6 +244,28 @@ export class BuiltinBackend implements PeerBackend {
 
   vtysh(router: string, commands: string[]): Promise<string> {
     return this.router(router).vtysh(commands);
+  }
+
+  /** Forged BGP connections the node has not closed yet. */
+  private readonly forged = new Set<Connection>();
+
+  /** Onto the lab's in-memory networks, where the faults' filters see it like any packet. */
+  async forge(router: string, packet: ForgedPacket): Promise<void> {
+    this.router(router);
+    if (packet.protocol === 'bfd') {
+      this.bfdNet.send({
+        payload: packet.payload,
+        // RFC 5881 4: a source port in 49152-65535, as the router's own would have.
+        from: { address: packet.from, port: 49_152 },
+        to: { address: packet.to, port: packet.port },
+        ttl: packet.ttl,
+      });
+      return;
+    }
+    const c = await this.bgpNet
+      .transport()
+      .connect({ host: packet.to, port: packet.port, localAddress: packet.from });
+    sendForged(this.forged, c, packet.bytes);
   }
 
   describe(): string[] {

@@ -8,6 +8,7 @@ import { checkSteps } from '../actions/check-steps.js';
 import { consistentlyAction } from '../actions/consistently.js';
 import { daemonAction } from '../actions/daemon.js';
 import { deleteAction } from '../actions/delete.js';
+import { forgeAction } from '../actions/forge.js';
 import { linkAction } from '../actions/link.js';
 import { nodeAction } from '../actions/node.js';
 import { packetsAction } from '../actions/packets.js';
@@ -25,6 +26,7 @@ export const ACTIONS = [
   linkAction,
   packetsAction,
   daemonAction,
+  forgeAction,
   vtyshAction,
   nodeAction,
   timeAction,
