@@ -23,8 +23,10 @@ import {
   nodeMac,
   nodePortName,
   plannedNames,
+  routerInterfaceNamespace,
   routerNamespace,
   routerRunDir,
+  routerVrfNamespace,
 } from './names.js';
 import { wiringPlan } from './netns.js';
 import { renderRouterFiles } from './render.js';
@@ -113,15 +115,19 @@ export class LabPrefixConflictError extends SpeakersimError {
 }
 
 function runtimeOf(
-  state: Pick<LabStateFile, 'lab' | 'runRoot'>,
+  state: Pick<LabStateFile, 'lab' | 'runRoot' | 'topology'>,
   router: string,
   frrBinDir: string,
 ): RouterRuntime {
+  const vrf = state.topology.routers.find((r) => r.name === router)?.vrf;
   return {
     router,
     namespace: routerNamespace(state.lab, router),
     runDir: routerRunDir(state.lab, router, state.runRoot),
     frrBinDir,
+    ...(vrf !== undefined
+      ? { vrf: { name: vrf, namespace: routerVrfNamespace(state.lab, router) } }
+      : {}),
   };
 }
 
@@ -150,7 +156,11 @@ function routerInfo(state: LabStateFile): LabRouterInfo[] {
       runDir,
       addresses: r.interfaces.flatMap((i) => [i.ipv4, i.ipv6].filter((a): a is string => !!a)),
       pids: state.pids[r.name] ?? {},
-      commands: { vtysh: `vtysh --vty_socket ${runDir}`, shell: `ip netns exec ${namespace} bash` },
+      commands: {
+        vtysh: `vtysh --vty_socket ${runDir}`,
+        // A router in a VRF has its interfaces in the VRF's namespace (netns.ts).
+        shell: `ip netns exec ${routerInterfaceNamespace(state.lab, r)} bash`,
+      },
     };
   });
 }
