@@ -180,6 +180,9 @@ export function checkPrerequisites(frrBinDir = DEFAULT_FRR_BIN_DIR): void {
     ['nft', 'nftables'],
     ['vtysh', 'frr'],
     ['sysctl', 'procps'],
+    // A router in a VRF: its daemons' private mount namespaces (daemons.ts).
+    ['unshare', 'util-linux'],
+    ['mount', 'mount'],
   ] as const) {
     if (!path.some((dir) => dir !== '' && existsSync(join(dir, tool)))) {
       throw new LabPrerequisiteError(`needs ${tool} on PATH (Debian package ${pkg})`);
@@ -318,7 +321,11 @@ export async function labStatus(lab: string, options: LabOptions = {}): Promise<
     const pids = Object.fromEntries(
       FRR_DAEMONS.map((d) => [d, readPid(rt, d)]).filter(([, p]) => p !== undefined),
     ) as Partial<Record<FrrDaemon, number>>;
-    return { ...r, pids, namespaceExists: namespaces.has(r.namespace), daemons };
+    // A router in a VRF needs its VRF's namespace too (its interfaces are there).
+    const exists = [r.namespace, ...(rt.vrf ? [rt.vrf.namespace] : [])].every((n) =>
+      namespaces.has(n),
+    );
+    return { ...r, pids, namespaceExists: exists, daemons };
   });
   const healthy = routers.every(
     (r) => r.namespaceExists && Object.values(r.daemons).every(Boolean),

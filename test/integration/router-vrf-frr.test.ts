@@ -10,7 +10,7 @@ import {
   restorePackets,
 } from '../../src/lab/faults.js';
 import { run } from '../../src/lab/exec.js';
-import { labDown, labUp } from '../../src/lab/lifecycle.js';
+import { labDown, labStatus, labUp } from '../../src/lab/lifecycle.js';
 import { routerRunDir, stateFilePath } from '../../src/lab/names.js';
 import { bgpNeighbors, vtyshCommands, waitForNeighbor } from '../../src/lab/router-state.js';
 import { labLeftovers } from '../../src/lab/teardown.js';
@@ -115,6 +115,11 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('a router in a VRF on the net
     const t0 = Date.now();
     const info = await labUp(topology, { cleanupOnExit: true });
     console.log(`[router-vrf] lab up in ${Date.now() - t0} ms (${JSON.stringify(info.timings)})`);
+    const status = await labStatus(LAB);
+    expect(status.state).toBe('up');
+    expect(status.routers.find((r) => r.name === 'r2')?.commands.shell).toBe(
+      'ip netns exec ssim-rvrf-r2.vrf bash',
+    );
     const vrfs = await vtyshCommands(ref, ['show vrf']);
     // `(configured)`: r2's static routes sit in a `vrf red` block of frr.conf.
     expect(vrfs).toMatch(/^vrf red id \d+ netns \/run\/netns\/red( \(configured\))?$/m);
