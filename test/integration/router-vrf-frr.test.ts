@@ -26,28 +26,36 @@ const LAB = 'rvrf';
 const RUN_ROOT = '/run/speakersim';
 const R1 = '198.18.17.1';
 const R2 = '198.18.17.2';
+const R1V6 = '2001:db8:17::1';
+const R2V6 = '2001:db8:17::2';
 
 const timers = { keepaliveS: 1, holdS: 3 };
 const topology: LabTopology = {
   name: LAB,
-  segments: [{ name: 'vred', ipv4Prefix: '198.18.17.0/24' }],
+  segments: [{ name: 'vred', ipv4Prefix: '198.18.17.0/24', ipv6Prefix: '2001:db8:17::/64' }],
   routers: [
     {
       name: 'r1',
       asn: 64500,
       routerId: R1,
-      interfaces: [{ segment: 'vred', ipv4: R1 }],
-      neighbors: [{ address: R2, remoteAsn: 64510, timers, connectRetryS: 1 }],
-      originate: { ipv4: ['198.18.117.0/24'] },
+      interfaces: [{ segment: 'vred', ipv4: R1, ipv6: R1V6 }],
+      neighbors: [
+        { address: R2, remoteAsn: 64510, timers, connectRetryS: 1 },
+        { address: R2V6, remoteAsn: 64510, timers, connectRetryS: 1 },
+      ],
+      originate: { ipv4: ['198.18.117.0/24'], ipv6: ['2001:db8:117::/48'] },
     },
     {
       name: 'r2',
       asn: 64510,
       routerId: R2,
       vrf: 'red',
-      interfaces: [{ segment: 'vred', ipv4: R2 }],
-      neighbors: [{ address: R1, remoteAsn: 64500, timers, connectRetryS: 1 }],
-      originate: { ipv4: ['198.18.118.0/24'] },
+      interfaces: [{ segment: 'vred', ipv4: R2, ipv6: R2V6 }],
+      neighbors: [
+        { address: R1, remoteAsn: 64500, timers, connectRetryS: 1 },
+        { address: R1V6, remoteAsn: 64500, timers, connectRetryS: 1 },
+      ],
+      originate: { ipv4: ['198.18.118.0/24'], ipv6: ['2001:db8:118::/48'] },
     },
   ],
   nodes: [],
@@ -147,6 +155,14 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('a router in a VRF on the net
         },
       )
       .toEqual(expect.arrayContaining(['198.18.117.0/24', '198.18.118.0/24']));
+    // IPv6 the same way, over its own session in the VRF.
+    await established(R1V6);
+    await expect
+      .poll(
+        async () => Object.keys((await table('show bgp vrf red ipv6 unicast json')).routes ?? {}),
+        { timeout: 10_000 },
+      )
+      .toEqual(expect.arrayContaining(['2001:db8:117::/48', '2001:db8:118::/48']));
     // Its default VRF's instance is empty; the kernel route is in the VRF's namespace.
     expect((await table('show bgp ipv4 unicast json')).routes ?? {}).toEqual({});
     // zebra installed it in the VRF's namespace's kernel table, and not in r2's own.
