@@ -172,6 +172,13 @@ integration(['root', 'frr', 'vtysh', 'ip', 'nft'])('a router in a VRF on the net
       .poll(() => kernel('ssim-rvrf-r2.vrf'))
       .toMatch(/^198\.18\.117\.0\/24 via 198\.18\.17\.1 dev eth0 proto bgp/);
     expect(await kernel('ssim-rvrf-r2')).toBe('');
+    // The lab-range rule: no default route in either of r2's namespaces.
+    for (const ns of ['ssim-rvrf-r2', 'ssim-rvrf-r2.vrf']) {
+      for (const family of ['-4', '-6']) {
+        const routes = await run(['ip', family, '-n', ns, 'route', 'show', 'default']);
+        expect(routes.stdout.trim()).toBe('');
+      }
+    }
   }, 90_000);
 
   it('faults reach the interface in the VRF: link down, BGP drop, daemon and router restart', async () => {
