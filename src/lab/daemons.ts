@@ -25,6 +25,51 @@ export interface RouterRuntime {
   namespace: string;
   runDir: string;
   frrBinDir: string;
+  /** The router's VRF: its name in FRR and the network namespace that holds its interfaces. */
+  vrf?: { name: string; namespace: string };
+}
+
+/** Where FRR's netns VRF backend looks for VRFs (lib/ns.h NS_RUN_DIR in FRR 8.4). */
+export const FRR_NETNS_DIR = '/var/run/netns';
+
+/** The directory a VRF router's daemons mount their private netns directory on first. */
+export function vrfNetnsDir(rt: RouterRuntime): string {
+  return join(rt.runDir, 'netns');
+}
+
+/**
+ * This kernel has no VRF devices, so a router in a VRF uses FRR's other VRF backend: zebra -n
+ * (--vrfwnetns) makes each network namespace named in /var/run/netns a VRF of that name, and
+ * bgpd and bfdd make that VRF's sockets there (lib/vrf.c vrf_socket: setns to
+ * /var/run/netns/NAME, which zebra names to them over zapi). Seen as is, /var/run/netns holds
+ * every namespace on the machine (other labs, other routers), and zebra would take each one as
+ * a VRF. So each daemon runs in a mount namespace of its own (private, nothing propagates
+ * either way) whose /var/run/netns is a small tmpfs holding one entry: the VRF's name, bound to
+ * the router's VRF namespace. The mounts exist only while the daemon does; the host's mount
+ * table never sees them.
+ */
+const VRF_MOUNT_SCRIPT = [
+  'set -e',
+  'mount -t tmpfs -o size=64k,mode=0755 speakersim-vrf "$1"',
+  ': > "$1/$2"',
+  'mount --bind "$3" "$1/$2"',
+  // rbind: the tmpfs with the bind mount on its file.
+  'mount --rbind "$1" "$4"',
+  'shift 4',
+  'exec "$@"',
+].join('\n');
+
+function withVrfMounts(rt: RouterRuntime, argv: string[]): string[] {
+  if (!rt.vrf) return argv;
+  return [
+    ...['unshare', '--mount', '--propagation', 'private'],
+    ...['sh', '-c', VRF_MOUNT_SCRIPT, 'speakersim-vrf'],
+    vrfNetnsDir(rt),
+    rt.vrf.name,
+    `/run/netns/${rt.vrf.namespace}`,
+    FRR_NETNS_DIR,
+    ...argv,
+  ];
 }
 
 export function isFrrDaemon(name: string): name is FrrDaemon {
@@ -39,21 +84,28 @@ export function daemonPidPath(rt: RouterRuntime, daemon: FrrDaemon): string {
   return join(rt.runDir, `${daemon}.pid`);
 }
 
-/** The argv that starts `daemon` in the router's namespace (the netns form of `daemons`). */
+/**
+ * The argv that starts `daemon` in the router's namespace (the netns form of `daemons`); for a
+ * router in a VRF, inside its private mount namespace, and zebra with the netns VRF backend.
+ */
 export function daemonArgv(rt: RouterRuntime, daemon: FrrDaemon): string[] {
-  return inNamespace(rt.namespace, [
-    join(rt.frrBinDir, daemon),
-    '-d',
-    ...['-u', 'frr', '-g', 'frr'],
-    ...['-f', join(rt.runDir, `${daemon}.conf`)],
-    ...['-i', daemonPidPath(rt, daemon)],
-    ...['-z', join(rt.runDir, 'zserv.api')],
-    ...['--vty_socket', rt.runDir],
-    // No TCP vty: the unix sockets above are the only way in.
-    ...['-P', '0'],
-    ...['--log', `file:${daemonLogPath(rt, daemon)}`],
-    ...(daemon === 'bfdd' ? ['--bfdctl', join(rt.runDir, 'bfdd.sock')] : []),
-  ]);
+  return inNamespace(
+    rt.namespace,
+    withVrfMounts(rt, [
+      join(rt.frrBinDir, daemon),
+      '-d',
+      ...['-u', 'frr', '-g', 'frr'],
+      ...['-f', join(rt.runDir, `${daemon}.conf`)],
+      ...['-i', daemonPidPath(rt, daemon)],
+      ...['-z', join(rt.runDir, 'zserv.api')],
+      ...['--vty_socket', rt.runDir],
+      // No TCP vty: the unix sockets above are the only way in.
+      ...['-P', '0'],
+      ...['--log', `file:${daemonLogPath(rt, daemon)}`],
+      ...(daemon === 'bfdd' ? ['--bfdctl', join(rt.runDir, 'bfdd.sock')] : []),
+      ...(daemon === 'zebra' && rt.vrf ? ['--vrfwnetns'] : []),
+    ]),
+  );
 }
 
 function lookupId(file: string, name: string): number {
@@ -84,6 +136,8 @@ export function prepareRunDir(rt: RouterRuntime, files: RenderedRouterFiles): vo
   write('daemons', files.daemons);
   write('vtysh.conf', files['vtysh.conf']);
   for (const d of FRR_DAEMONS) write(`${d}.conf`, '');
+  // Where a VRF router's daemons mount their own /var/run/netns (empty in the host's view).
+  if (rt.vrf) mkdirSync(vrfNetnsDir(rt), { mode: 0o755 });
 }
 
 export function logTail(rt: RouterRuntime, daemon: FrrDaemon, lines = 20): string {

@@ -85,8 +85,10 @@ export async function linkUp(ref: RouterRef, segment?: string): Promise<void> {
   await run(['ip', 'link', 'set', vethOf(ref, segment), 'up']);
 }
 
+/** Where the router's interfaces are (a router in a VRF: the VRF's namespace), for nft. */
 function namespaceOf(ref: RouterRef): string {
-  return requireRouter(ref.lab, ref.router, ref.runRoot).namespace;
+  const rt = requireRouter(ref.lab, ref.router, ref.runRoot);
+  return rt.vrf?.namespace ?? rt.namespace;
 }
 
 const netnsExec =

@@ -23,8 +23,10 @@ import {
   nodeMac,
   nodePortName,
   plannedNames,
+  routerInterfaceNamespace,
   routerNamespace,
   routerRunDir,
+  routerVrfNamespace,
 } from './names.js';
 import { wiringPlan } from './netns.js';
 import { renderRouterFiles } from './render.js';
@@ -113,15 +115,19 @@ export class LabPrefixConflictError extends SpeakersimError {
 }
 
 function runtimeOf(
-  state: Pick<LabStateFile, 'lab' | 'runRoot'>,
+  state: Pick<LabStateFile, 'lab' | 'runRoot' | 'topology'>,
   router: string,
   frrBinDir: string,
 ): RouterRuntime {
+  const vrf = state.topology.routers.find((r) => r.name === router)?.vrf;
   return {
     router,
     namespace: routerNamespace(state.lab, router),
     runDir: routerRunDir(state.lab, router, state.runRoot),
     frrBinDir,
+    ...(vrf !== undefined
+      ? { vrf: { name: vrf, namespace: routerVrfNamespace(state.lab, router) } }
+      : {}),
   };
 }
 
@@ -150,7 +156,11 @@ function routerInfo(state: LabStateFile): LabRouterInfo[] {
       runDir,
       addresses: r.interfaces.flatMap((i) => [i.ipv4, i.ipv6].filter((a): a is string => !!a)),
       pids: state.pids[r.name] ?? {},
-      commands: { vtysh: `vtysh --vty_socket ${runDir}`, shell: `ip netns exec ${namespace} bash` },
+      commands: {
+        vtysh: `vtysh --vty_socket ${runDir}`,
+        // A router in a VRF has its interfaces in the VRF's namespace (netns.ts).
+        shell: `ip netns exec ${routerInterfaceNamespace(state.lab, r)} bash`,
+      },
     };
   });
 }
@@ -170,6 +180,9 @@ export function checkPrerequisites(frrBinDir = DEFAULT_FRR_BIN_DIR): void {
     ['nft', 'nftables'],
     ['vtysh', 'frr'],
     ['sysctl', 'procps'],
+    // A router in a VRF: its daemons' private mount namespaces (daemons.ts).
+    ['unshare', 'util-linux'],
+    ['mount', 'mount'],
   ] as const) {
     if (!path.some((dir) => dir !== '' && existsSync(join(dir, tool)))) {
       throw new LabPrerequisiteError(`needs ${tool} on PATH (Debian package ${pkg})`);
@@ -308,7 +321,11 @@ export async function labStatus(lab: string, options: LabOptions = {}): Promise<
     const pids = Object.fromEntries(
       FRR_DAEMONS.map((d) => [d, readPid(rt, d)]).filter(([, p]) => p !== undefined),
     ) as Partial<Record<FrrDaemon, number>>;
-    return { ...r, pids, namespaceExists: namespaces.has(r.namespace), daemons };
+    // A router in a VRF needs its VRF's namespace too (its interfaces are there).
+    const exists = [r.namespace, ...(rt.vrf ? [rt.vrf.namespace] : [])].every((n) =>
+      namespaces.has(n),
+    );
+    return { ...r, pids, namespaceExists: exists, daemons };
   });
   const healthy = routers.every(
     (r) => r.namespaceExists && Object.values(r.daemons).every(Boolean),

@@ -58,6 +58,22 @@ export function routerNamespace(lab: string, router: string): string {
   return `${labPrefix(lab)}${router}`;
 }
 
+/**
+ * Namespace of a router's VRF (`routers[].vrf`): its interfaces live there and FRR, running in
+ * the router's own namespace with the netns VRF backend, sees it as that VRF (daemons.ts).
+ * Dash-free after the prefix, and with a dot no router name has.
+ */
+export function routerVrfNamespace(lab: string, router: string): string {
+  return `${routerNamespace(lab, router)}.vrf`;
+}
+
+/** Where a router's interfaces are: its VRF's namespace when it is in one, else its own. */
+export function routerInterfaceNamespace(lab: string, router: { name: string; vrf?: string }) {
+  return router.vrf === undefined
+    ? routerNamespace(lab, router.name)
+    : routerVrfNamespace(lab, router.name);
+}
+
 const base36 = (i: number): string => i.toString(36);
 
 /**
@@ -154,7 +170,11 @@ export function plannedNames(t: LabTopology): {
   const nodePorts = t.nodes.map((_, i) => nodePortName(t.name, i));
   return {
     namespaces: [
-      ...t.routers.map((r) => routerNamespace(t.name, r.name)),
+      ...t.routers.flatMap((r) =>
+        r.vrf === undefined
+          ? [routerNamespace(t.name, r.name)]
+          : [routerNamespace(t.name, r.name), routerVrfNamespace(t.name, r.name)],
+      ),
       ...t.nodes.flatMap((n, ni) =>
         (n.vrfs ?? []).map((_, vi) => nodeVrfNamespace(t.name, ni, vi)),
       ),

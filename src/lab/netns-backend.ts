@@ -19,7 +19,7 @@ import {
 import { checkPrerequisites, labDown, labUp } from './lifecycle.js';
 import { inNamespace, run } from './exec.js';
 import type { NetExec } from './faults.js';
-import { nodeMac, nodePortName, routerNamespace } from './names.js';
+import { nodeMac, nodePortName, routerInterfaceNamespace } from './names.js';
 import { openPacketPort } from '../l2/io/packet-socket.js';
 import type { L2Port } from '../l2/port.js';
 import type { DropDirection } from './nft.js';
@@ -83,10 +83,14 @@ export class NetnsBackend implements PeerBackend {
     // labUp removes what it made when it fails, and refuses (touching nothing) a lab in use.
     const lab = await labUp(this.topology, { cleanupOnExit: true });
     this.started = true;
-    this.info = lab.routers.map(
-      (r) =>
-        `${r.name}: FRR in netns ${r.namespace} (AS ${r.asn}); look inside: ${r.commands.vtysh}`,
-    );
+    this.info = lab.routers.map((r) => {
+      const vrf = this.topology.routers.find((x) => x.name === r.name)?.vrf;
+      const where =
+        vrf === undefined
+          ? ''
+          : `, VRF ${vrf} = netns ${routerInterfaceNamespace(this.topology.name, { name: r.name, vrf })}`;
+      return `${r.name}: FRR in netns ${r.namespace}${where} (AS ${r.asn}); look inside: ${r.commands.vtysh}`;
+    });
   }
 
   async down(): Promise<void> {
@@ -259,9 +263,10 @@ export class NetnsBackend implements PeerBackend {
     return this.info;
   }
 
-  /** Runs an argv in the router's network namespace. */
+  /** Runs an argv where the router's interfaces are (its VRF's namespace when it has one). */
   protected routerNet(router: string): NetExec {
-    return (argv) => inNamespace(routerNamespace(this.topology.name, router), argv);
+    const r = this.topology.routers.find((x) => x.name === router) ?? { name: router };
+    return (argv) => inNamespace(routerInterfaceNamespace(this.topology.name, r), argv);
   }
 
   /** An AF_PACKET socket on the node's own veth (netns.ts nodePortSteps), with its MAC. */

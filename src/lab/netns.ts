@@ -7,6 +7,7 @@ import {
   nodeMac,
   nodePortName,
   routerIfName,
+  routerInterfaceNamespace,
   routerNamespace,
 } from './names.js';
 import type { LabTopology } from './topology.js';
@@ -17,6 +18,7 @@ import { prefixLength } from './topology.js';
  *
  *   host namespace                          router namespace ssim-<lab>-<router>
  *   ssim-<lab>-b<s> (bridge, node addrs) -- ssim-<lab>-r<r>s<s> ==veth== eth<s> (router addrs)
+ *                                           (router in a VRF: eth<s> in ssim-<lab>-<router>.vrf)
  *        |-- ssim-<lab>-p<n> ==veth== ssim-<lab>-n<n> (node n's own port and MAC, no address)
  *
  * The host gets only the lab's bridges and veth ends, hence only connected routes to the lab's
@@ -99,19 +101,16 @@ export function wiringPlan(t: LabTopology): Step[] {
 
   t.routers.forEach((r, ri) => {
     const ns = routerNamespace(t.name, r.name);
-    steps.push({ argv: ['ip', 'netns', 'add', ns], creates: { kind: 'netns', name: ns } });
-    steps.push({ argv: ['ip', '-n', ns, 'link', 'set', 'lo', 'up'] });
-    // Set before the interfaces exist so that they inherit it from `default`.
-    steps.push({ argv: nsExec(ns, sysctl('net.ipv6.conf.default.accept_dad', '0')) });
-    steps.push({ argv: nsExec(ns, sysctl('net.ipv6.conf.all.accept_dad', '0')) });
-    // A router with several segments routes between them (inside its own namespace only).
-    steps.push({ argv: nsExec(ns, sysctl('net.ipv4.ip_forward', '1')) });
-    steps.push({ argv: nsExec(ns, sysctl('net.ipv6.conf.all.forwarding', '1')) });
+    steps.push(...namespaceSteps(ns, true));
+    // A router in a VRF: its interfaces go in the VRF's namespace, which FRR (running in `ns`
+    // with the netns VRF backend, daemons.ts) takes as that VRF; `ns` keeps only lo.
+    const itfNs = routerInterfaceNamespace(t.name, r);
+    if (itfNs !== ns) steps.push(...namespaceSteps(itfNs, true));
     for (const itf of r.interfaces) {
       const si = segIndex.get(itf.segment) ?? 0;
       const seg = t.segments[si];
       const host = hostVethName(t.name, ri, si);
-      steps.push(...vethSteps(t.name, ns, host, routerIfName(si), si, itf, seg));
+      steps.push(...vethSteps(t.name, itfNs, host, routerIfName(si), si, itf, seg));
     }
   });
 
@@ -123,14 +122,30 @@ export function wiringPlan(t: LabTopology): Step[] {
       const ns = nodeVrfNamespace(t.name, ni, vi);
       const si = segIndex.get(v.segment) ?? 0;
       const host = nodeVrfVethName(t.name, ni, vi);
-      steps.push({ argv: ['ip', 'netns', 'add', ns], creates: { kind: 'netns', name: ns } });
-      steps.push({ argv: ['ip', '-n', ns, 'link', 'set', 'lo', 'up'] });
-      steps.push({ argv: nsExec(ns, sysctl('net.ipv6.conf.default.accept_dad', '0')) });
-      steps.push({ argv: nsExec(ns, sysctl('net.ipv6.conf.all.accept_dad', '0')) });
+      steps.push(...namespaceSteps(ns, false));
       steps.push(...vethSteps(t.name, ns, host, 'eth0', si, v, t.segments[si]));
     }),
   );
   return steps;
+}
+
+/**
+ * A new namespace with lo up and IPv6 DAD off (set before the interfaces exist so that they
+ * inherit it from `default`); a router's (`forwards`) routes between its segments, inside it only.
+ */
+function namespaceSteps(ns: string, forwards: boolean): Step[] {
+  return [
+    { argv: ['ip', 'netns', 'add', ns], creates: { kind: 'netns', name: ns } },
+    { argv: ['ip', '-n', ns, 'link', 'set', 'lo', 'up'] },
+    { argv: nsExec(ns, sysctl('net.ipv6.conf.default.accept_dad', '0')) },
+    { argv: nsExec(ns, sysctl('net.ipv6.conf.all.accept_dad', '0')) },
+    ...(forwards
+      ? [
+          { argv: nsExec(ns, sysctl('net.ipv4.ip_forward', '1')) },
+          { argv: nsExec(ns, sysctl('net.ipv6.conf.all.forwarding', '1')) },
+        ]
+      : []),
+  ];
 }
 
 /**

@@ -140,8 +140,10 @@ export function nodeAddresses(topology: LabTopology, node?: string): string[] {
 }
 
 /**
- * Why a backend cannot run VRF `vrf`: this kernel has no VRF devices, so FRR cannot have a
- * router interface in a VRF (`router`), and compose runs no node VRF namespaces either.
+ * Why a backend cannot run VRF `vrf`. This kernel has no VRF devices, so a router in a VRF
+ * (`router`) needs FRR's netns VRF backend (zebra -n) with a mount namespace per daemon that
+ * shows it only its own VRF namespace (daemons.ts): the netns lab does that, the compose
+ * backend's FRR containers do not; compose runs no node VRF namespaces either.
  */
 export function vrfUnsupported(
   backend: PeerBackendKind,
@@ -150,7 +152,7 @@ export function vrfUnsupported(
 ): NodeVrfUnavailable {
   return {
     unavailable: router
-      ? `the ${backend} backend cannot put a router interface in VRF ${vrf}: this kernel has no VRF devices ("ip link add ... type vrf" fails) and FRR's netns VRF backend is not used`
+      ? `the ${backend} backend cannot put a router interface in VRF ${vrf}: this kernel has no VRF devices ("ip link add ... type vrf" fails), and FRR's netns VRF backend (zebra -n, the VRF as a network namespace) runs in the netns lab only`
       : `the ${backend} backend runs no node VRF (VRF ${vrf}): node VRF namespaces are the netns backend's`,
   };
 }
@@ -198,13 +200,14 @@ export function bgpTableCommand(family: 'ipv4' | 'ipv6', vrf?: string, prefix?: 
 }
 
 /**
- * A router in a VRF needs a VRF device (or FRR's netns VRF backend) for its interface, which no
- * backend here has; the compose backend runs no node VRF either. A lab that has one is refused
+ * A router in a VRF needs a VRF device or FRR's netns VRF backend, which only the netns lab
+ * runs; the compose backend runs no router or node VRF. A compose lab that has one is refused
  * before anything is made, never run with the router or node in its default VRF.
  */
 export function refuseVrfs(t: LabTopology, backend: PeerBackendKind): void {
+  if (backend !== 'compose') return;
   const r = t.routers.find((x) => x.vrf !== undefined);
-  const n = backend === 'compose' ? t.nodes.find((x) => x.vrfs?.length) : undefined;
+  const n = t.nodes.find((x) => x.vrfs?.length);
   const [who, vrf] = r
     ? [`router ${r.name}`, r.vrf!]
     : n

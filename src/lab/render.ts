@@ -95,7 +95,7 @@ function bfdBlock(router: RouterSpec): string {
     const local = router.interfaces.map((i) => i[family]).find((a) => a !== undefined);
     if (!local) continue;
     lines.push(
-      ` peer ${n.address} multihop local-address ${local.split('/')[0]}`,
+      ` peer ${n.address} multihop local-address ${local.split('/')[0]}${vrfSuffix(router)}`,
       `  profile ${n.bfd.name}`,
       ' exit',
       ' !',
@@ -103,6 +103,33 @@ function bfdBlock(router: RouterSpec): string {
   }
   lines.push('exit');
   return lines.join('\n');
+}
+
+/** ` vrf NAME` for a router in a VRF (FRR's `router bgp ASN vrf NAME`, `peer ... vrf NAME`). */
+function vrfSuffix(router: RouterSpec): string {
+  return router.vrf === undefined ? '' : ` vrf ${router.vrf}`;
+}
+
+/**
+ * A router in a VRF keeps an empty BGP instance in its default VRF too (as frr-k8s renders
+ * one beside its VRF instances): its default table is then there and empty, which is what
+ * `show bgp ipv4 unicast` should show, instead of "Default BGP instance not found".
+ */
+function defaultInstance(router: RouterSpec): string {
+  if (router.vrf === undefined) return '';
+  return [
+    `router bgp ${router.asn}`,
+    ` bgp router-id ${router.routerId}`,
+    ' no bgp default ipv4-unicast',
+    'exit',
+    '!',
+  ].join('\n');
+}
+
+/** Static routes go in the router's VRF's table (FRR's `vrf NAME` block) when it has one. */
+function staticRoutes(router: RouterSpec, lines: string[]): string {
+  if (lines.length === 0 || router.vrf === undefined) return lines.join('\n');
+  return [`vrf ${router.vrf}`, ...lines.map((l) => ` ${l}`), 'exit-vrf'].join('\n');
 }
 
 function familiesOf(n: NeighborSpec): string[] {
@@ -121,12 +148,14 @@ export function renderFrrConf(lab: string, router: RouterSpec, templateDir = TEM
     lab,
     router: router.name,
     asn: String(router.asn),
+    vrf: vrfSuffix(router),
+    defaultInstance: defaultInstance(router),
     routerId: router.routerId,
     // Originated prefixes need a route in the RIB: a blackhole static is the usual anchor.
-    staticRoutes: [
+    staticRoutes: staticRoutes(router, [
       ...v4.map((p) => `ip route ${p} blackhole`),
       ...v6.map((p) => `ipv6 route ${p} blackhole`),
-    ].join('\n'),
+    ]),
     bfd: bfdBlock(router),
     neighbors: router.neighbors.flatMap(neighborLines).join('\n'),
     ipv4Networks: v4.map((p) => `  network ${p}`).join('\n'),

@@ -20,8 +20,11 @@ export async function vtyshCommands(ref: RouterRef, commands: readonly string[])
   return vtysh(target(ref), commands);
 }
 
+/** The router's sessions: those of its BGP instance (in its VRF when it is in one). */
 export async function bgpNeighbors(ref: RouterRef): Promise<Record<string, BgpNeighbor>> {
-  return parseBgpNeighbors(await vtysh(target(ref), ['show bgp neighbors json']));
+  const rt = target(ref);
+  const vrf = rt.vrf ? ` vrf ${rt.vrf.name}` : '';
+  return parseBgpNeighbors(await vtysh(rt, [`show bgp${vrf} neighbors json`]));
 }
 
 export async function bgpRoutes(

@@ -209,18 +209,16 @@ export function checkRunSettings(
       `clock: virtual needs backend: builtin, got backend: ${backend}`,
     );
   }
-  if (backend !== 'builtin') {
-    // Routers in a VRF run on builtin peers only (this kernel has no VRF devices); node VRFs on
-    // builtin and netns. Reported, never run in the default VRF instead.
+  if (backend === 'compose') {
+    // Routers and nodes in a VRF run on builtin and netns (this kernel has no VRF devices: the
+    // netns lab makes each VRF a namespace). Reported, never run in the default VRF instead.
     const inVrf = [
       ...scenario.topology.routers.flatMap((r) =>
         r.vrf !== undefined ? [[r, r.vrf, true] as const] : [],
       ),
-      ...(backend === 'compose'
-        ? scenario.topology.nodes.flatMap((n) =>
-            Object.keys(n.vrfs).map((v) => [n, v, false] as const),
-          )
-        : []),
+      ...scenario.topology.nodes.flatMap((n) =>
+        Object.keys(n.vrfs).map((v) => [n, v, false] as const),
+      ),
     ][0];
     if (inVrf) {
       const [owner, vrf, router] = inVrf;

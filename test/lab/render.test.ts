@@ -78,6 +78,38 @@ describe('FRR file rendering', () => {
     expect(conf).toContain(' neighbor 198.18.0.10 ebgp-multihop 2');
   });
 
+  it('puts a router in a VRF: its BGP instance, statics and multihop BFD peers name the VRF', () => {
+    const t = defaultTopology();
+    const r = { ...t.routers[0]!, vrf: 'red', originate: { ipv4: ['198.18.50.0/24'] } };
+    r.neighbors = r.neighbors.map((n) =>
+      n.address === '198.18.0.10' ? { ...n, ebgpMultihop: 2 } : n,
+    );
+    const conf = renderRouterFiles(validateTopology({ ...t, routers: [r] }), r)['frr.conf'];
+    const lines = conf.split('\n');
+    expect(lines).toContain('router bgp 64500 vrf red');
+    // Its default VRF keeps an empty instance (no neighbour), before the VRF's.
+    const dflt = conf.slice(
+      conf.indexOf('router bgp 64500\n'),
+      conf.indexOf('router bgp 64500 vrf'),
+    );
+    expect(dflt.split('\n')).toEqual([
+      'router bgp 64500',
+      ' bgp router-id 198.18.0.1',
+      ' no bgp default ipv4-unicast',
+      'exit',
+      '!',
+      '',
+    ]);
+    // FRR's static routes of a VRF live in its `vrf NAME` block.
+    expect(conf).toContain(
+      ['vrf red', ' ip route 198.18.50.0/24 blackhole', 'exit-vrf'].join('\n'),
+    );
+    expect(lines).toContain(' peer 198.18.0.10 multihop local-address 198.18.0.1 vrf red');
+    // The same router out of the VRF renders as before.
+    const plain = renderRouterFiles(validateTopology(t), t.routers[0]!)['frr.conf'];
+    expect(plain).not.toContain('vrf');
+  });
+
   it('leaves no blank line for empty optional blocks', () => {
     const conf = renderRouterFiles(rich, rich.routers[1]!)['frr.conf'];
     expect(conf).not.toMatch(/\n\s*\n/);

@@ -7,6 +7,7 @@ import type { Scenario } from '../../src/scenario/types.js';
 import { validateTopology } from '../../src/lab/topology.js';
 import { refuseVrfs } from '../../src/lab/peer-backend.js';
 import { wiringPlan } from '../../src/lab/netns.js';
+import { daemonArgv, FRR_NETNS_DIR } from '../../src/lab/daemons.js';
 import { ownedName, labPrefix, plannedNames } from '../../src/lab/names.js';
 import { BuiltinBackend } from '../../src/lab/builtin/backend.js';
 import { NetnsBackend } from '../../src/lab/netns-backend.js';
@@ -73,7 +74,7 @@ describe('VRFs in the scenario topology', () => {
     expect(t.nodes[0]!.vrfs).toEqual([{ vrf: 'red', segment: 'vred', ipv4: '198.18.1.101' }]);
   });
 
-  it('a node VRF runs on netns; a router in a VRF, or compose, is refused with a code the shipped-scenario suites skip on', () => {
+  it('node and router VRFs run on netns; compose refuses them with a code the shipped-scenario suites skip on', () => {
     const nodeOnly = load(
       `name: x\n${TOPOLOGY.replace('vrf: red, addresses', 'vrfSegment: red, addresses')}steps: [{advance: 1s}]\n`,
     );
@@ -84,15 +85,16 @@ describe('VRFs in the scenario topology', () => {
     ).toEqual(['ERR_SCENARIO_BACKEND_UNSUPPORTED']);
     const s = load(`name: x\n${TOPOLOGY}steps: [{advance: 1s}]\n`);
     expect(checkRunSettings(s, { backend: 'builtin' }).errors).toEqual([]);
-    for (const backend of ['netns', 'compose'] as const) {
-      expect(checkRunSettings(s, { backend, clock: 'real' }).errors.map((e) => e.code)).toEqual([
-        'ERR_SCENARIO_BACKEND_UNSUPPORTED',
-      ]);
-      // And a lab asked for directly is refused before anything is made.
-      expect(() => refuseVrfs(labTopologyFor(s, 'x'), backend)).toThrow(
-        expect.objectContaining({ code: 'ERR_LAB_VRF_UNSUPPORTED' }),
-      );
-    }
+    // netns runs a router's VRF as a namespace FRR's netns VRF backend takes as that VRF.
+    expect(checkRunSettings(s, { backend: 'netns', clock: 'real' }).errors).toEqual([]);
+    expect(() => refuseVrfs(labTopologyFor(s, 'x'), 'netns')).not.toThrow();
+    expect(
+      checkRunSettings(s, { backend: 'compose', clock: 'real' }).errors.map((e) => e.code),
+    ).toEqual(['ERR_SCENARIO_BACKEND_UNSUPPORTED']);
+    // And a compose lab asked for directly is refused before anything is made.
+    expect(() => refuseVrfs(labTopologyFor(s, 'x'), 'compose')).toThrow(
+      expect.objectContaining({ code: 'ERR_LAB_VRF_UNSUPPORTED' }),
+    );
     // netns runs a node's VRF as a namespace of its own (netns.ts); a VRF the node has no
     // interface in gets the reason its ConfigurationState then shows.
     const netns = new NetnsBackend(labTopologyFor(s, 'x'), new ManualClock(), new SeededRandom(1));
@@ -243,5 +245,62 @@ describe('a node VRF in the netns lab', () => {
     expect(
       argv.filter((a) => a.includes('198.18.1.101') && !a.includes('-n ssim-lab-n0.v0')),
     ).toEqual([]);
+  });
+});
+
+describe("a router's VRF in the netns lab", () => {
+  const t = validateTopology(
+    labTopologyFor(load(`name: x\n${TOPOLOGY}steps: [{advance: 1s}]\n`), 'lab'),
+  );
+
+  it('has its interfaces in a namespace of its own; its own namespace keeps only lo', () => {
+    const names = plannedNames(t);
+    expect(names.namespaces).toEqual(
+      expect.arrayContaining(['ssim-lab-r1', 'ssim-lab-r2', 'ssim-lab-r2.vrf']),
+    );
+    expect(names.namespaces).not.toContain('ssim-lab-r1.vrf');
+    expect(ownedName('ssim-lab-r2.vrf', labPrefix('lab'))).toBe(true);
+    const argv = wiringPlan(t).map((st) => st.argv.join(' '));
+    expect(argv).toContain('ip netns add ssim-lab-r2');
+    expect(argv).toContain('ip netns add ssim-lab-r2.vrf');
+    expect(argv).toContain(
+      'ip link add ssim-lab-r1s1 type veth peer name eth1 netns ssim-lab-r2.vrf',
+    );
+    expect(argv).toContain('ip -n ssim-lab-r2.vrf addr add 198.18.1.1/24 dev eth1');
+    expect(argv.filter((a) => a.includes('198.18.1.1/') && !a.includes('ssim-lab-r2.vrf'))).toEqual(
+      [],
+    );
+    // r1 (default VRF) is wired as before: its interface in its own namespace.
+    expect(argv).toContain('ip -n ssim-lab-r1 addr add 198.18.0.1/24 dev eth0');
+  });
+
+  it("runs its daemons with FRR's netns VRF backend, each seeing only that VRF", () => {
+    const rt = {
+      router: 'r2',
+      namespace: 'ssim-lab-r2',
+      runDir: '/run/speakersim/lab/r2',
+      frrBinDir: '/usr/lib/frr',
+      vrf: { name: 'red', namespace: 'ssim-lab-r2.vrf' },
+    };
+    const zebra = daemonArgv(rt, 'zebra');
+    expect(zebra.slice(0, 8)).toEqual([
+      ...['ip', 'netns', 'exec', 'ssim-lab-r2'],
+      ...['unshare', '--mount', '--propagation', 'private'],
+    ]);
+    // The script's arguments: its tmpfs, the VRF's name there, the namespace it binds, where.
+    const args = zebra.slice(zebra.indexOf('speakersim-vrf') + 1);
+    expect(args.slice(0, 5)).toEqual([
+      '/run/speakersim/lab/r2/netns',
+      'red',
+      '/run/netns/ssim-lab-r2.vrf',
+      FRR_NETNS_DIR,
+      '/usr/lib/frr/zebra',
+    ]);
+    expect(zebra).toContain('--vrfwnetns');
+    expect(daemonArgv(rt, 'bgpd')).not.toContain('--vrfwnetns');
+    // Out of a VRF: no mount namespace, no netns VRF backend.
+    const { vrf: _, ...plain } = rt;
+    expect(daemonArgv(plain, 'zebra')).not.toContain('unshare');
+    expect(daemonArgv(plain, 'zebra')).not.toContain('--vrfwnetns');
   });
 });
