@@ -128,9 +128,10 @@ export class NetnsBackend implements PeerBackend {
     sendForged(this.forged, c, packet.bytes);
   }
 
-  /** The path of the router's network namespace, for sockets made inside it. */
+  /** Where the router's interfaces are (its VRF's namespace when it has one), for sockets. */
   protected routerNetns(router: string): string {
-    return `/run/netns/${routerNamespace(this.topology.name, router)}`;
+    const r = this.topology.routers.find((x) => x.name === router) ?? { name: router };
+    return `/run/netns/${routerInterfaceNamespace(this.topology.name, r)}`;
   }
 
   neighbors(router: string) {
