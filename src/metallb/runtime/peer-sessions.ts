@@ -160,11 +160,15 @@ export class PeerSessions {
     return sum;
   }
 
-  /** Sessions by BGPPeer name, for scenarios and the CLI. */
-  list(): { peer: string; address: string; bgp?: Peer; bfd?: BfdSession }[] {
+  /**
+   * Sessions by BGPPeer name, for scenarios and the CLI, with their VRF (absent: the default
+   * VRF): one address may be a peer of several VRFs, each its own session.
+   */
+  list(): { peer: string; address: string; vrf?: string; bgp?: Peer; bfd?: BfdSession }[] {
     return [...this.peers.values()].map((p) => ({
       peer: p.name,
       address: p.parsed.address ?? '',
+      ...(p.parsed.vrf ? { vrf: p.parsed.vrf } : {}),
       bgp: p.neighbor?.peer,
       bfd: p.neighbor?.bfd,
     }));
