@@ -88,7 +88,7 @@ export { ScenarioSession } from './scenario/runner/session.js';
 export type { Scenario, Backend, ClockMode, Action } from './scenario/types.js';
 export { actionMaxDurationMs, injectAction, INJECT_NAMES } from './scenario/registry/actions.js';
 export type { TimelineEvent } from './scenario/timeline.js';
-export { formatEvent } from './scenario/report/format.js';
+export { formatEvent, sessionPeer } from './scenario/report/format.js';
 export { scenarioRun, type ScenarioRun } from './scenario/report/model.js';
 export { writeHtmlReport } from './scenario/report/html.js';
 export { writeJsonLines } from './scenario/report/jsonl.js';

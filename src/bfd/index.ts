@@ -56,4 +56,5 @@ export * from './counters.js';
 export * from './events.js';
 export * from './session.js';
 export * from './session-table.js';
+export * from './discriminators.js';
 export * from './state-names.js';

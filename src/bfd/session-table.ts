@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Random } from '../core/random.js';
 import { canonicalAddress, defaultPeerPort, sessionKey, type BfdSessionConfig } from './config.js';
+import { BfdDiscriminatorPool } from './discriminators.js';
 import { BfdConfigError, BfdDuplicateSessionError } from './errors.js';
 import type { BfdDatagram, BfdTransport, BfdTransportFactory } from './io/transport.js';
 import { BfdSession } from './session.js';
@@ -21,6 +22,11 @@ export interface BfdSessionTableComponents {
    * has): their datagrams select sessions of that VRF only (RFC 5881 3).
    */
   vrf?: string;
+  /**
+   * The system's local discriminators, shared by the tables of one system's routing instances
+   * (RFC 5880 6.8.1: unique across all its sessions). Default: a pool of this table's own.
+   */
+  discriminators?: BfdDiscriminatorPool;
 }
 
 /** How a transport's datagrams are keyed: its hop mode, VRF and interface. */
@@ -52,8 +58,11 @@ export class BfdSessionTable {
   private readonly boundOf = new Map<BfdSession, BoundTransport>();
   /** Transports being opened through `openTransport`, by local address and hop mode. */
   private readonly opening = new Map<string, Promise<BoundTransport>>();
+  private readonly discriminators: BfdDiscriminatorPool;
 
-  constructor(private readonly components: BfdSessionTableComponents) {}
+  constructor(private readonly components: BfdSessionTableComponents) {
+    this.discriminators = components.discriminators ?? new BfdDiscriminatorPool(components.random);
+  }
 
   /** Registers a listening transport; its datagrams are routed to this table's sessions. */
   addTransport(transport: BfdTransport, binding: BfdTransportBinding = {}): void {
@@ -114,21 +123,26 @@ export class BfdSessionTable {
       address: canonicalAddress(config.peerAddress),
       port: defaultPeerPort(config),
     });
+    // RFC 5880 6.8.1: bfd.LocalDiscr "MUST be unique across all BFD sessions on this system,
+    // and nonzero" (the pool is the system's, see BfdSessionTableComponents.discriminators).
+    const localDiscriminator = this.discriminators.allocate();
     let session: BfdSession;
     try {
       session = new BfdSession(config, {
         clock: this.components.clock,
         random: this.components.random,
         channel,
-        localDiscriminator: this.allocateDiscriminator(),
+        localDiscriminator,
         settleReceive: (fn) => bound.transport.settleReceive(fn),
       });
     } catch (err) {
+      this.discriminators.release(localDiscriminator);
       await channel.close();
       throw err;
     }
     // A concurrent addSession for the same key may have won while the channel opened.
     if (this.byKey.has(key)) {
+      this.discriminators.release(localDiscriminator);
       await channel.close();
       throw new BfdDuplicateSessionError(key);
     }
@@ -159,6 +173,7 @@ export class BfdSessionTable {
     const bound = this.boundOf.get(session);
     this.boundOf.delete(session);
     if (bound && session.config.minimumTtl !== undefined) this.updateTtlFloors(bound);
+    this.discriminators.release(session.localDiscriminator);
     await session.stop();
   }
 
@@ -212,6 +227,7 @@ export class BfdSessionTable {
     this.byKey.clear();
     this.byDiscriminator.clear();
     this.boundOf.clear();
+    for (const s of sessions) this.discriminators.release(s.localDiscriminator);
     await Promise.all(sessions.map((s) => s.stop()));
     await Promise.all(this.transports.map((t) => t.transport.close()));
   }
@@ -279,18 +295,5 @@ export class BfdSessionTable {
   private count(reason: BfdDiscardReason): BfdDiscardReason {
     this.discards[reason]++;
     return reason;
-  }
-
-  /** RFC 5880 6.8.1: bfd.LocalDiscr "MUST be unique across all BFD sessions on this system, and nonzero". */
-  private allocateDiscriminator(): number {
-    // Random values make stale packets from an earlier session unlikely to match; a bounded
-    // number of draws, then a scan, so a poor Random cannot loop forever.
-    for (let i = 0; i < 64; i++) {
-      const d = Math.floor(this.components.random.next() * 0xffffffff) + 1;
-      if (d <= 0xffffffff && !this.byDiscriminator.has(d)) return d;
-    }
-    let d = 1;
-    while (this.byDiscriminator.has(d)) d++;
-    return d;
   }
 }

@@ -16,6 +16,7 @@ import type { Random } from '../core/random.js';
 import {
   codecContextOf,
   initialState,
+  type BfdGate,
   resolveCollision,
   step,
   type FsmAction,
@@ -229,6 +230,8 @@ export class BgpSession {
   }
 
   bfdUp(): void {
+    // Every attempt learns it: an incoming one may yet win a collision and become the session.
+    for (const a of [...this.extra]) this.feed(a, { type: 'BfdUp' });
     this.feed(this.main, { type: 'BfdUp' });
   }
 
@@ -250,7 +253,13 @@ export class BgpSession {
     // resolve on its OPEN (6.8). Resetting it at once instead raced the peer: FRR 8.4 moving
     // an incoming session to Established while its own outgoing connection got our RST tore
     // the Established one down too (seen at 1,000 sessions, a few per bring-up).
-    const a = this.newAttempt('remote');
+    // The BFD gate is the peer's (RFC 9384: BFD watches the path to the peer, not one TCP
+    // connection): the incoming attempt starts with what main knows, so that when it wins the
+    // collision (6.8: the peer has the higher BGP Identifier) a later BFD Down still tears the
+    // session down and holds restarts until BFD is Up. Starting it at 'unknown' ignored BFD
+    // Down after such a swap (seen on netns against FRR: Established with BFD Down until the
+    // peer sent Cease/10, then Idle with BFD Up and no restart).
+    const a = this.newAttempt('remote', this.main.fsm.bfd);
     this.extra.push(a);
     this.feed(a, { type: 'ManualStart_with_PassiveTcpEstablishment' });
     this.bind(a, connection, 'remote', { type: 'TcpConnectionConfirmed' });
@@ -316,9 +325,10 @@ export class BgpSession {
 
   // -------------------------------------------------------------------------------------------
 
-  private newAttempt(origin: 'local' | 'remote'): Attempt {
+  private newAttempt(origin: 'local' | 'remote', bfd?: BfdGate): Attempt {
+    const fsm = initialState(this.fsmConfig);
     return {
-      fsm: initialState(this.fsmConfig),
+      fsm: bfd === undefined ? fsm : { ...fsm, bfd },
       origin,
       connecting: false,
       framer: new BgpFramer(),
@@ -412,11 +422,28 @@ export class BgpSession {
   /** RFC 4271 6.8: the surviving connection becomes the session. */
   private promote(a: Attempt): void {
     if (a === this.main) return;
-    const old = this.main;
-    this.extra = this.extra.filter((x) => x !== a);
-    this.main = a;
+    const old = this.makeMain(a);
     if (old.fsm.name !== 'Idle') this.feed(old, { type: 'OpenCollisionDump' });
     this.clearTimers(old);
+  }
+
+  /**
+   * Makes an incoming connection's attempt the session (RFC 4271 6.8: it survived a collision)
+   * and returns the former main. The attempt was started passive and without automatic restart,
+   * as every incoming one is; as the configured peer's FSM now it takes that FSM's start mode, so
+   * that its next way down restarts the session as configured (or parks the restart until BFD is
+   * Up). Without this, a session the peer won the collision for stayed Idle after any drop.
+   */
+  private makeMain(a: Attempt): Attempt {
+    const old = this.main;
+    this.extra = this.extra.filter((x) => x !== a);
+    a.fsm = {
+      ...a.fsm,
+      allowAutomaticStart: old.fsm.allowAutomaticStart,
+      passive: old.fsm.passive,
+    };
+    this.main = a;
+    return old;
   }
 
   private retire(a: Attempt): void {
@@ -601,8 +628,7 @@ export class BgpSession {
       if (loser === this.main && a !== this.main) {
         // The incoming connection carries on as the session's FSM.
         this.clearTimers(this.main);
-        this.extra = this.extra.filter((x) => x !== a);
-        this.main = a;
+        this.makeMain(a);
       }
     }
   }

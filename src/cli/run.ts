@@ -16,6 +16,7 @@ import {
   runScenario,
   ScenarioLoadError,
   scenarioRun,
+  sessionPeer,
   sessionSource,
   writeHtmlReport,
   writeJsonLines,
@@ -284,7 +285,7 @@ export function progressView(
       out.line(`  ${mark} ${style.dim(`+${(e.t / 1000).toFixed(3)}s`)} ${e.step + 1}. ${e.name}`);
       render();
     } else if (e.kind === 'bgp-transition' || e.kind === 'bfd-transition') {
-      const key = `${e.node}>${e.peer}`;
+      const key = `${e.node}>${sessionPeer(e)}`;
       const cur = sessions.get(key) ?? { bgp: 'Idle', bfd: '' };
       if (e.kind === 'bgp-transition') cur.bgp = e.to;
       else cur.bfd = e.to;

@@ -90,6 +90,18 @@ export function resolvePeer(
   return byAddress ? { peer: text, router: byAddress.name } : { peer: text };
 }
 
+/**
+ * The VRF of the node's session with a peer, as BGPSessionState names it ('' for the default
+ * VRF): the step's `vrf` (`default` spelled out or not), else the VRF the named router sits in or
+ * on (its `vrf` or `vrfSegment`: a node reaches it only from that VRF), else the default VRF.
+ * One address may be a peer of several VRFs, each its own session.
+ */
+export function sessionVrf(ctx: StepContext, vrf: unknown, router: string | undefined): string {
+  if (typeof vrf === 'string') return vrf === 'default' ? '' : vrf;
+  const r = router !== undefined ? ctx.topology.routers.find((x) => x.name === router) : undefined;
+  return r?.vrf ?? r?.vrfSegment ?? '';
+}
+
 export function resourceRef(ctx: StepContext, raw: unknown): ResourceRef {
   if (typeof raw === 'string') {
     const [kind, name] = raw.split('/') as [string, string];

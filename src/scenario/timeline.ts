@@ -45,6 +45,8 @@ export interface BgpTransitionEvent extends Stamp {
   kind: 'bgp-transition';
   node: string;
   peer: string;
+  /** The session's VRF; absent for the default VRF (one address may be a peer of several). */
+  vrf?: string;
   from: BgpState;
   to: BgpState;
   /** The RFC 4271 8.1 event that caused it, e.g. `HoldTimer_Expires`, or a free reason. */
@@ -55,6 +57,8 @@ export interface BfdTransitionEvent extends Stamp {
   kind: 'bfd-transition';
   node: string;
   peer: string;
+  /** The session's VRF; absent for the default VRF (one address may be a peer of several). */
+  vrf?: string;
   from: BfdSessionState;
   to: BfdSessionState;
   /** RFC 5880 4.1 diagnostic as FRR's `show bfd peers` words it, e.g. `control detection time expired`. */
@@ -66,6 +70,8 @@ export interface MessageEvent extends Stamp {
   protocol: 'bgp' | 'bfd';
   node: string;
   peer: string;
+  /** The session's VRF; absent for the default VRF. */
+  vrf?: string;
   direction: 'sent' | 'received';
   /** BGP message type (OPEN, UPDATE, NOTIFICATION, KEEPALIVE, ROUTE-REFRESH) or `Control`. */
   type: string;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
 import {
+  BfdDiscriminatorPool,
   BfdSessionTable,
   BfdState,
   InMemoryBfdNetwork,
@@ -53,5 +54,57 @@ describe('a BFD table in a VRF', () => {
 
   it('a default-VRF table has no VRF red session to give it to', async () => {
     expect(await firstPacketReaches(undefined)).toEqual({ remoteDiscriminator: 0, noSession: 1 });
+  });
+});
+
+describe("one system's BFD tables (a node's default VRF and VRF red)", () => {
+  /** The worst Random for uniqueness: every draw is the same. */
+  const sameDraw = { next: () => 0.5 };
+
+  async function discriminators(shared: boolean): Promise<number[]> {
+    const clock = new ManualClock();
+    const pool = shared ? new BfdDiscriminatorPool(sameDraw) : undefined;
+    // Each VRF is a network of its own (the same local address may exist in both).
+    const tables = [undefined, 'red'].map(
+      (vrf) =>
+        new BfdSessionTable({
+          clock,
+          random: sameDraw,
+          openTransport: new InMemoryBfdNetwork({ clock, random: new SeededRandom(4) })
+            .transportFactory,
+          ...(vrf ? { vrf } : {}),
+          ...(pool ? { discriminators: pool } : {}),
+        }),
+    );
+    // The same peer address in both VRFs, as bgp-vrf-node's r2 and r2-default.
+    const a = await tables[0]!.addSession({ localAddress: A_ADDR, peerAddress: B_ADDR });
+    const b = await tables[1]!.addSession({
+      localAddress: A_ADDR,
+      peerAddress: B_ADDR,
+      vrf: 'red',
+    });
+    const out = [a.localDiscriminator, b.localDiscriminator];
+    for (const t of tables) await t.close();
+    return out;
+  }
+
+  it('give every session its own discriminator (RFC 5880 6.8.1: unique on this system)', async () => {
+    const [a, b] = await discriminators(true);
+    expect(a).not.toBe(b);
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(0);
+  });
+
+  it('tables that drew on their own could hand out the same one (why they share a pool)', async () => {
+    const [a, b] = await discriminators(false);
+    expect(a).toBe(b);
+  });
+
+  it('a removed session gives its discriminator back', async () => {
+    const pool = new BfdDiscriminatorPool(sameDraw);
+    const first = pool.allocate();
+    expect(pool.allocate()).not.toBe(first);
+    pool.release(first);
+    expect(pool.allocate()).toBe(first);
   });
 });

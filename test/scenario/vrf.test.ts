@@ -159,6 +159,65 @@ steps:
   }, 60_000);
 });
 
+describe('one address, a peer of two VRFs', () => {
+  it('is two sessions to the checks: BFD Down and recovery in VRF red, the default VRF one apart', async () => {
+    // r2 sits on VRF red's segment only; worker0 also names its address as a default-VRF peer,
+    // where nothing leads to it. BGPSessionState keys sessions by (node, VRF, peer): so must
+    // the observations, the transitions on the timeline and the checks, or the default-VRF
+    // session's Active shows up in the VRF red session's history.
+    const s = load(`name: vrf-same-address
+backend: builtin
+clock: virtual
+${TOPOLOGY.replace('vrf: red, addresses', 'vrfSegment: red, addresses').replace('asn: 64510,', 'asn: 64510, bfd: {},')}resources:
+  - file: manifests/sim/namespaces.yaml
+  - file: manifests/common/pool.yaml
+  - file: manifests/common/web-service.yaml
+  - file: manifests/vrf/peers.yaml
+  - file: manifests/vrf/peer-r2-default.yaml
+steps:
+  - wait:
+      sessions: {node: worker0, peer: r2, sequence: [{bgp: Established, bfd: Up}]}
+      timeout: 3m
+  - advance: 10s
+  - name: r2 names VRF red's session (r2's segment); the default VRF one never came up
+    expect:
+      session: {node: worker0, peer: r2, bgp: Established, bfd: Up}
+      timeout: 0s
+  - expect:
+      session: {node: worker0, peer: 198.18.1.1, vrf: default, bgp: Active, bfd: N/A}
+      timeout: 0s
+  - drop: {protocol: bfd, router: r2, direction: to-node}
+  - expect:
+      sessions: {node: worker0, peer: r2, since: step, sequence: [{bgp: Established, bfd: Down}, Idle]}
+      timeout: 5s
+  - expect:
+      notification: {node: worker0, peer: r2, direction: sent, name: cease/bfd-down}
+      timeout: 0s
+  - restore: {protocol: bfd, router: r2, direction: to-node}
+  - expect:
+      sessions: {node: worker0, peer: r2, since: step, sequence: [{bgp: Established, bfd: Up}]}
+      timeout: 1m
+  - name: wrong on purpose, the default VRF session was never Established
+    expect:
+      sessions: {node: worker0, peer: r2, vrf: default, sequence: [Established]}
+      timeout: 0s
+`);
+    const out = await runScenario(s, { backend: 'builtin' });
+    expect(out.error).toBeUndefined();
+    expect(out.failures.map((f) => f.name)).toEqual([
+      'wrong on purpose, the default VRF session was never Established',
+    ]);
+    const cease = out.run.events.flatMap((e) =>
+      e.kind === 'message' && e.notification?.name === 'cease/bfd-down' ? [e.vrf] : [],
+    );
+    expect(cease).toEqual(['red']);
+    const transitions = out.run.events.flatMap((e) =>
+      e.kind === 'bgp-transition' && e.peer === '198.18.1.1' ? [e.vrf ?? 'default'] : [],
+    );
+    expect(new Set(transitions)).toEqual(new Set(['red', 'default']));
+  }, 60_000);
+});
+
 describe('a builtin router in VRF red', () => {
   it('answers vtysh for its VRF instance; the default instance has nothing', async () => {
     const s = load(`name: x\n${TOPOLOGY}steps: [{advance: 1s}]\n`);

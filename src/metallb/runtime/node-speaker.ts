@@ -13,9 +13,7 @@
  * - service-status.ts: ServiceBGPStatus, ServiceL2Status and the announced services.
  */
 import { SpeakersimError } from '../../core/errors.js';
-import type { Peer } from '../../bgp/speaker.js';
 import type { SessionMessageEvent, SessionTransitionEvent } from '../../bgp/session.js';
-import type { BfdSession } from '../../bfd/session.js';
 import { BfdState } from '../../bfd/wire/constants.js';
 import type { BfdStateChangeEvent } from '../../bfd/events.js';
 import type { BfdDiscardReason } from '../../bfd/wire/discard.js';
@@ -142,7 +140,7 @@ export class NodeSpeaker {
   }
 
   /** Sessions by BGPPeer name, for scenarios and the CLI. */
-  sessions(): { peer: string; address: string; bgp?: Peer; bfd?: BfdSession }[] {
+  sessions(): ReturnType<PeerSessions['list']> {
     return this.sessions_.list();
   }
 

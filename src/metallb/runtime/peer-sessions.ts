@@ -13,6 +13,7 @@ import { Neighbor } from '../../bgp/neighbor.js';
 import type { Transport } from '../../bgp/io/transport.js';
 import type { BfdSession } from '../../bfd/session.js';
 import { BfdSessionTable } from '../../bfd/session-table.js';
+import { BfdDiscriminatorPool } from '../../bfd/discriminators.js';
 import type { BfdTransportFactory } from '../../bfd/io/transport.js';
 import type { BfdDiscardReason } from '../../bfd/wire/discard.js';
 import { bfdProfileSession } from '../bfd-profile.js';
@@ -88,6 +89,8 @@ export class PeerSessions {
   /** BFDProfiles whose echo mode this node already reported as not transmitted. */
   private readonly warned = new Set<string>();
   private readonly peers = new Map<string, PeerRuntime>();
+  /** One node, one system: its VRFs' BFD tables share the local discriminators (RFC 5880 6.8.1). */
+  private readonly discriminators: BfdDiscriminatorPool;
 
   constructor(
     private readonly options: { node: string; metallbNamespace: string },
@@ -96,6 +99,7 @@ export class PeerSessions {
     private readonly events: SpeakerEvents,
     private readonly states: SessionStateSink,
   ) {
+    this.discriminators = new BfdDiscriminatorPool(components.random);
     this.instances.set('', this.newInstance(components.bgpTransport, components.bfdTransport));
   }
 
@@ -111,6 +115,7 @@ export class PeerSessions {
         clock,
         random,
         openTransport: bfdTransport,
+        discriminators: this.discriminators,
         ...(vrf ? { vrf: vrf.name } : {}),
       }),
       transport,
@@ -160,11 +165,15 @@ export class PeerSessions {
     return sum;
   }
 
-  /** Sessions by BGPPeer name, for scenarios and the CLI. */
-  list(): { peer: string; address: string; bgp?: Peer; bfd?: BfdSession }[] {
+  /**
+   * Sessions by BGPPeer name, for scenarios and the CLI, with their VRF (absent: the default
+   * VRF): one address may be a peer of several VRFs, each its own session.
+   */
+  list(): { peer: string; address: string; vrf?: string; bgp?: Peer; bfd?: BfdSession }[] {
     return [...this.peers.values()].map((p) => ({
       peer: p.name,
       address: p.parsed.address ?? '',
+      ...(p.parsed.vrf ? { vrf: p.parsed.vrf } : {}),
       bgp: p.neighbor?.peer,
       bfd: p.neighbor?.bfd,
     }));

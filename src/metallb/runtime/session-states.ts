@@ -122,10 +122,18 @@ export class SessionStates {
     return (await this.existing(peer)).filter((o) => group(o) === wanted);
   }
 
-  /** Deletes the peer's objects (every VRF). */
+  /**
+   * Deletes the peer's objects in `vrf` (absent or `default`: the default VRF). frr-status keys
+   * an object by (node, VRF, neighbor): the same address as a peer of another VRF is another
+   * session, whose object stays.
+   */
   async delete(peer: string, vrf?: string): Promise<void> {
     this.known.delete(`${peer}|${vrf ?? ''}`);
-    for (const o of await this.existing(peer)) await this.writer.delete(o);
+    const label = bgpSessionStateObject({ node: this.options.node, peer, vrf, bgpState: '' })
+      .metadata.labels?.[SESSION_STATE_LABELS.vrf];
+    for (const o of await this.existing(peer))
+      if ((o.metadata?.labels?.[SESSION_STATE_LABELS.vrf] ?? '') === label)
+        await this.writer.delete(o);
   }
 }
 

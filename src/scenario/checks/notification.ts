@@ -1,16 +1,19 @@
 /** `notification`: a BGP NOTIFICATION (RFC 4271 4.5) was sent or received on a session. */
 import { ScenarioErrorCode } from '../errors.js';
 import { notificationByName, notificationNames } from '../notification-names.js';
-import { checkNode, resolvePeer } from '../references.js';
+import { checkNode, resolvePeer, sessionVrf } from '../references.js';
 import { fail } from '../resources.js';
 import type { CheckDef } from '../registry/types.js';
 import type { TimelineEvent } from '../timeline.js';
+import { sameSession } from './sessions.js';
 
 export interface NotificationExpectation {
   kind: 'notification';
   node: string;
   peer: string;
   router?: string;
+  /** The session's VRF: '' for the default VRF (see sessionVrf). */
+  vrf: string;
   direction: 'sent' | 'received';
   /** RFC 4271 4.5 error code; subcode absent means "any subcode". */
   code: number;
@@ -35,6 +38,11 @@ export const notificationCheck: CheckDef<NotificationExpectation> = {
         peer: {
           type: 'string',
           description: "The peer's address or a router name.",
+        },
+        vrf: {
+          type: 'string',
+          description:
+            "The session's VRF (`default` or a VRF name). Default: the VRF of the named router's segment, else the default VRF.",
         },
         direction: {
           enum: ['sent', 'received'],
@@ -93,10 +101,12 @@ export const notificationCheck: CheckDef<NotificationExpectation> = {
         "missing required field 'code' or 'name'",
       );
     }
+    const peer = resolvePeer(ctx, n['peer'], [...p, 'peer']);
     return {
       kind: 'notification',
       node: checkNode(ctx, n['node'], [...p, 'node']),
-      ...resolvePeer(ctx, n['peer'], [...p, 'peer']),
+      ...peer,
+      vrf: sessionVrf(ctx, n['vrf'], peer.router),
       direction: n['direction'] === 'received' ? 'received' : 'sent',
       code: code ?? 0,
       ...(subcode !== undefined ? { subcode } : {}),
@@ -110,8 +120,7 @@ export const notificationCheck: CheckDef<NotificationExpectation> = {
         (x): x is Extract<TimelineEvent, { kind: 'message' }> =>
           x.kind === 'message' &&
           x.notification !== undefined &&
-          x.node === e.node &&
-          x.peer === e.peer &&
+          sameSession(x, e) &&
           x.direction === e.direction,
       );
     const ok = msgs.some(
@@ -122,7 +131,7 @@ export const notificationCheck: CheckDef<NotificationExpectation> = {
     const name = `${e.code}/${e.subcode ?? '*'}`;
     return {
       ok,
-      expected: `NOTIFICATION ${name} ${e.direction} by ${e.node} (peer ${e.peer})`,
+      expected: `NOTIFICATION ${name} ${e.direction} by ${e.node} (peer ${e.peer}${e.vrf ? ` vrf ${e.vrf}` : ''})`,
       actual: msgs.length ? msgs.map((m) => m.notification!.name).join(', ') : 'none',
     };
   },

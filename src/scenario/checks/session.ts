@@ -7,12 +7,13 @@
  */
 import { sessionPeerName } from '../../metallb/session-state.js';
 import { ScenarioErrorCode } from '../errors.js';
-import { checkNode, resolvePeer } from '../references.js';
+import { checkNode, resolvePeer, sessionVrf } from '../references.js';
 import { fail } from '../resources.js';
 import type { CheckDef } from '../registry/types.js';
 import type { BfdSessionState } from '../timeline.js';
 import type { SessionStateMatcher } from '../types.js';
-import { matcherText, matches } from './sessions.js';
+import type { SessionObservation } from '../runner/session.js';
+import { matcherText, matches, sameSession } from './sessions.js';
 
 export interface SessionExpectation {
   kind: 'session';
@@ -21,6 +22,11 @@ export interface SessionExpectation {
   /** The peer's address (a router name is resolved); absent: every peer. */
   peer?: string;
   router?: string;
+  /**
+   * The session's VRF ('' default); absent: every VRF. Set when a peer is named (see
+   * sessionVrf), so the same address as a peer of another VRF is not mixed in.
+   */
+  vrf?: string;
   state: SessionStateMatcher;
 }
 
@@ -33,7 +39,7 @@ const BFD_COLUMN: Record<BfdSessionState, string> = {
 };
 
 function who(e: SessionExpectation): string {
-  return `${e.node ?? 'every node'}/${e.peer ?? 'every peer'}`;
+  return `${e.node ?? 'every node'}/${e.peer ?? 'every peer'}${e.vrf ? ` vrf ${e.vrf}` : ''}`;
 }
 
 export const sessionCheck: CheckDef<SessionExpectation> = {
@@ -53,6 +59,11 @@ export const sessionCheck: CheckDef<SessionExpectation> = {
           description: 'The peer address or a router name; default: every peer.',
           examples: ['r1'],
         },
+        vrf: {
+          type: 'string',
+          description:
+            "The session's VRF (`default` or a VRF name). Default with a peer: the VRF of the named router's segment, else the default VRF; without one: every VRF.",
+        },
         bgp: {
           enum: ['Idle', 'Connect', 'Active', 'OpenSent', 'OpenConfirm', 'Established'],
           'x-expected': 'a BGP state',
@@ -68,10 +79,15 @@ export const sessionCheck: CheckDef<SessionExpectation> = {
   parse(ctx, r, p) {
     if (r['bgp'] === undefined && r['bfd'] === undefined)
       fail(ctx, ScenarioErrorCode.MissingField, ctx.map.valueAt(p), "missing 'bgp' or 'bfd'");
+    const peer: { peer?: string; router?: string } =
+      r['peer'] !== undefined ? resolvePeer(ctx, r['peer'], [...p, 'peer']) : {};
     return {
       kind: 'session',
       ...(r['node'] !== undefined ? { node: checkNode(ctx, r['node'], [...p, 'node']) } : {}),
-      ...(r['peer'] !== undefined ? resolvePeer(ctx, r['peer'], [...p, 'peer']) : {}),
+      ...peer,
+      ...(r['peer'] !== undefined || r['vrf'] !== undefined
+        ? { vrf: sessionVrf(ctx, r['vrf'], peer.router) }
+        : {}),
       state: {
         ...(r['bgp'] !== undefined ? { bgp: r['bgp'] as SessionStateMatcher['bgp'] } : {}),
         ...(r['bfd'] !== undefined ? { bfd: r['bfd'] as SessionStateMatcher['bfd'] } : {}),
@@ -81,16 +97,18 @@ export const sessionCheck: CheckDef<SessionExpectation> = {
   describe: (e) => `session ${who(e)} ${matcherText(e.state)}`,
   async check({ s }, e) {
     const peer = e.peer !== undefined ? sessionPeerName(e.peer) : undefined;
-    const latest = new Map<string, { node: string; peer: string; bgp: string; bfd: string }>();
+    const latest = new Map<string, SessionObservation>();
     for (const o of s.observations)
-      if ((!e.node || o.node === e.node) && (!peer || o.peer === peer))
-        latest.set(`${o.node} ${o.peer}`, o);
+      if (sameSession(o, { node: e.node, peer, vrf: e.vrf }))
+        latest.set(`${o.node} ${o.vrf} ${o.peer}`, o);
     const wrong = [...latest.values()].filter((o) => !matches(e.state, o));
     return {
       ok: latest.size > 0 && wrong.length === 0,
       expected: `${who(e)} ${matcherText(e.state)}`,
       actual: latest.size
-        ? [...latest.values()].map((o) => `${o.node}/${o.peer} ${o.bgp}/BFD ${o.bfd}`).join(', ')
+        ? [...latest.values()]
+            .map((o) => `${o.node}/${o.peer}${o.vrf ? ` vrf ${o.vrf}` : ''} ${o.bgp}/BFD ${o.bfd}`)
+            .join(', ')
         : '<no BGPSessionState seen>',
     };
   },
@@ -98,7 +116,7 @@ export const sessionCheck: CheckDef<SessionExpectation> = {
     const peer = e.peer !== undefined ? sessionPeerName(e.peer) : undefined;
     const problems: string[] = [];
     for (const o of s.observations) {
-      if (o.t < from || (e.node && o.node !== e.node) || (peer && o.peer !== peer)) continue;
+      if (o.t < from || !sameSession(o, { node: e.node, peer, vrf: e.vrf })) continue;
       if (!matches(e.state, o))
         problems.push(
           `+${Math.round(o.t)}ms BGPSessionState ${o.node}/${o.peer} ${o.bgp}/BFD ${o.bfd}`,
@@ -106,7 +124,7 @@ export const sessionCheck: CheckDef<SessionExpectation> = {
     }
     for (const ev of s.timeline.events()) {
       if (ev.t < from || (ev.kind !== 'bgp-transition' && ev.kind !== 'bfd-transition')) continue;
-      if ((e.node && ev.node !== e.node) || (e.peer && ev.peer !== e.peer)) continue;
+      if (!sameSession(ev, e)) continue;
       if (ev.kind === 'bgp-transition' && e.state.bgp && ev.to !== e.state.bgp)
         problems.push(`+${Math.round(ev.t)}ms ${ev.node}/${ev.peer} BGP ${ev.from} -> ${ev.to}`);
       if (ev.kind === 'bfd-transition' && e.state.bfd && BFD_COLUMN[ev.to] !== e.state.bfd)

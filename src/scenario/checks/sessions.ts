@@ -3,7 +3,7 @@
  * showed them (every (BGP, BFD) pair observed through a watch).
  */
 import { sessionPeerName } from '../../metallb/session-state.js';
-import { checkNode, resolvePeer } from '../references.js';
+import { checkNode, resolvePeer, sessionVrf } from '../references.js';
 import type { CheckDef } from '../registry/types.js';
 import type { SessionStateMatcher } from '../types.js';
 import type { TimelineEvent } from '../timeline.js';
@@ -15,6 +15,7 @@ export interface SessionsExpectation {
   peer: string;
   /** The router named in the scenario, when `peer` named one. */
   router?: string;
+  /** The session's VRF as BGPSessionState names it: '' for the default VRF. */
   vrf: string;
   sequence: SessionStateMatcher[];
   /** Which observations count: all since the scenario started, or only since this step. */
@@ -65,7 +66,8 @@ export const sessionsCheck: CheckDef<SessionsExpectation> = {
         },
         vrf: {
           type: 'string',
-          description: 'Default: the default VRF.',
+          description:
+            "The session's VRF (`default` or a VRF name): the same address may be a peer of several VRFs, each its own BGPSessionState. Default: the VRF of the named router's segment (its vrf or vrfSegment), else the default VRF.",
         },
         sequence: {
           type: 'array',
@@ -84,19 +86,24 @@ export const sessionsCheck: CheckDef<SessionsExpectation> = {
       },
     },
   ],
-  parse: (ctx, s, p) => ({
-    kind: 'sessions',
-    node: checkNode(ctx, s['node'], [...p, 'node']),
-    ...resolvePeer(ctx, s['peer'], [...p, 'peer']),
-    vrf: typeof s['vrf'] === 'string' ? s['vrf'] : '',
-    sequence: (s['sequence'] as unknown[]).map(sessionMatcher),
-    since: s['since'] === 'step' ? 'step' : 'start',
-  }),
-  describe: (e) => `sessions ${e.node}/${e.peer}`,
+  parse: (ctx, s, p) => {
+    const peer = resolvePeer(ctx, s['peer'], [...p, 'peer']);
+    return {
+      kind: 'sessions',
+      node: checkNode(ctx, s['node'], [...p, 'node']),
+      ...peer,
+      vrf: sessionVrf(ctx, s['vrf'], peer.router),
+      sequence: (s['sequence'] as unknown[]).map(sessionMatcher),
+      since: s['since'] === 'step' ? 'step' : 'start',
+    };
+  },
+  describe: (e) => `sessions ${e.node}/${e.peer}${e.vrf ? ` vrf ${e.vrf}` : ''}`,
   async check({ s, stepStart }, e) {
     const since = e.since === 'step' ? stepStart : -Infinity;
     const peer = sessionPeerName(e.peer);
-    const all = s.observations.filter((o) => o.node === e.node && o.peer === peer);
+    const all = s.observations.filter(
+      (o) => o.node === e.node && o.peer === peer && o.vrf === e.vrf,
+    );
     // From the state in force when the step began (the CR showed it then), onwards.
     const firstNew = all.findIndex((o) => o.t >= since);
     const from = firstNew < 0 ? Math.max(0, all.length - 1) : Math.max(0, firstNew - 1);
@@ -114,7 +121,7 @@ export const sessionsCheck: CheckDef<SessionsExpectation> = {
       ok,
       expected: e.sequence.map(matcherText).join(' -> '),
       // A failed order is explained by what caused it: which side ended the session, and when.
-      actual: ok ? states : `${states}${causes(s.timeline.events(), e.node, e.peer, since)}`,
+      actual: ok ? states : `${states}${causes(s.timeline.events(), e, since)}`,
     };
   },
 };
@@ -122,14 +129,12 @@ export const sessionsCheck: CheckDef<SessionsExpectation> = {
 /** The speaker's BGP/BFD transitions and NOTIFICATIONs for one session since `since` (last 8). */
 function causes(
   events: readonly TimelineEvent[],
-  node: string,
-  peer: string,
+  session: { node: string; peer: string; vrf: string },
   since: number,
 ): string {
   const lines: string[] = [];
   for (const x of events) {
-    if (x.t < since || !('node' in x) || x.node !== node || !('peer' in x) || x.peer !== peer)
-      continue;
+    if (x.t < since || !isSessionEvent(x) || !sameSession(x, session)) continue;
     const at = `${Math.round(x.t)} ms`;
     if (x.kind === 'bgp-transition')
       lines.push(`${at} BGP ${x.from} -> ${x.to}${x.reason ? ` (${x.reason})` : ''}`);
@@ -139,4 +144,28 @@ function causes(
       lines.push(`${at} NOTIFICATION ${x.notification.name} ${x.direction}`);
   }
   return lines.length ? `; meanwhile: ${lines.slice(-8).join(', ')}` : '';
+}
+
+type SessionEvent = Extract<
+  TimelineEvent,
+  { kind: 'bgp-transition' | 'bfd-transition' | 'message' }
+>;
+
+function isSessionEvent(x: TimelineEvent): x is SessionEvent {
+  return x.kind === 'bgp-transition' || x.kind === 'bfd-transition' || x.kind === 'message';
+}
+
+/**
+ * Whether a timeline event is of this session: node, peer address and VRF (the event's absent
+ * vrf, the expectation's '', is the default VRF).
+ */
+export function sameSession(
+  x: { node: string; peer: string; vrf?: string },
+  session: { node?: string; peer?: string; vrf?: string },
+): boolean {
+  return (
+    (session.node === undefined || x.node === session.node) &&
+    (session.peer === undefined || x.peer === session.peer) &&
+    (session.vrf === undefined || (x.vrf ?? '') === session.vrf)
+  );
 }

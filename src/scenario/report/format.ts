@@ -26,11 +26,11 @@ export function describeEvent(ev: TimelineEvent): string {
       return `step ${ev.step + 1} ${ev.result}: ${ev.name}${extra.length ? ` (${extra.join('; ')})` : ''}`;
     }
     case 'bgp-transition':
-      return `bgp ${ev.node} ${ev.peer} ${ev.from} -> ${ev.to}${ev.reason ? ` (${ev.reason})` : ''}`;
+      return `bgp ${ev.node} ${sessionPeer(ev)} ${ev.from} -> ${ev.to}${ev.reason ? ` (${ev.reason})` : ''}`;
     case 'bfd-transition':
-      return `bfd ${ev.node} ${ev.peer} ${ev.from} -> ${ev.to}${ev.diagnostic ? ` (${ev.diagnostic})` : ''}`;
+      return `bfd ${ev.node} ${sessionPeer(ev)} ${ev.from} -> ${ev.to}${ev.diagnostic ? ` (${ev.diagnostic})` : ''}`;
     case 'message':
-      return `${ev.protocol} ${ev.node} ${ev.direction === 'sent' ? '->' : '<-'} ${ev.peer} ${ev.summary}`;
+      return `${ev.protocol} ${ev.node} ${ev.direction === 'sent' ? '->' : '<-'} ${sessionPeer(ev)} ${ev.summary}`;
     case 'resource-change': {
       const ref = `${ev.resourceKind} ${ev.namespace ? `${ev.namespace}/` : ''}${ev.name}`;
       const fields = ev.changes.map((c) => `${c.path}: ${compact(c.from)} -> ${compact(c.to)}`);
@@ -47,4 +47,9 @@ export function describeEvent(ev: TimelineEvent): string {
 
 export function formatEvent(ev: TimelineEvent): string {
   return `${formatOffset(ev.t)} ${describeEvent(ev)}`;
+}
+
+/** A session's peer as the timeline shows it: the address, and the VRF unless it is the default. */
+export function sessionPeer(ev: { peer: string; vrf?: string }): string {
+  return ev.vrf ? `${ev.peer} vrf ${ev.vrf}` : ev.peer;
 }

@@ -8,7 +8,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import type { ResourceChangeEvent, TimelineEvent } from '../timeline.js';
-import { describeEvent, formatOffset } from './format.js';
+import { describeEvent, formatOffset, sessionPeer } from './format.js';
 import {
   failureMessage,
   runTotals,
@@ -61,7 +61,9 @@ function x(t: number, endT: number): number {
 
 function laneSvg(lane: Lane, i: number, endT: number): string {
   const y = TOP + i * LANE_H;
-  const parts = [`<text x="4" y="${y + 15}">${text(`${lane.node} -> ${lane.peer}`)}</text>`];
+  const parts = [
+    `<text x="4" y="${y + 15}">${text(`${lane.node} -> ${sessionPeer(lane)}`)}</text>`,
+  ];
   for (const s of lane.bgp) {
     const x0 = x(s.from, endT);
     const w = Math.max(1, x(s.to, endT) - x0);

@@ -29,6 +29,8 @@ export interface Marker {
 export interface Lane {
   node: string;
   peer: string;
+  /** The session's VRF; absent for the default VRF. */
+  vrf?: string;
   bgp: Segment<string>[];
   bfd: Segment<BfdSessionState>[];
   markers: Marker[];
@@ -43,17 +45,17 @@ interface LaneBuilder {
 /** Lanes in order of first appearance; segments end at `endT` for the current state. */
 export function buildLanes(events: readonly TimelineEvent[], endT: number): Lane[] {
   const lanes = new Map<string, LaneBuilder>();
-  const get = (node: string, peer: string): LaneBuilder => {
-    const key = `${node}\u0000${peer}`;
+  const get = (node: string, peer: string, vrf?: string): LaneBuilder => {
+    const key = `${node}\u0000${vrf ?? ''}\u0000${peer}`;
     let b = lanes.get(key);
     if (!b) {
-      b = { lane: { node, peer, bgp: [], bfd: [], markers: [] } };
+      b = { lane: { node, peer, ...(vrf ? { vrf } : {}), bgp: [], bfd: [], markers: [] } };
       lanes.set(key, b);
     }
     return b;
   };
   // BGPSessionState objects by namespace/name: which (node, peer) each one is.
-  const crSessions = new Map<string, { node?: string; peer?: string }>();
+  const crSessions = new Map<string, { node?: string; peer?: string; vrf?: string }>();
   /**
    * A BFD session that never changes state (Down from the start: the peer never answers)
    * has no transition on the timeline; the BGPSessionState's BFD column still shows it.
@@ -70,26 +72,30 @@ export function buildLanes(events: readonly TimelineEvent[], endT: number): Lane
     }
     if (typeof status['node'] === 'string') info.node = status['node'];
     if (typeof status['peer'] === 'string') info.peer = status['peer'];
+    if (typeof status['vrf'] === 'string' && status['vrf'] !== '') info.vrf = status['vrf'];
     const bfd = typeof status['bfdStatus'] === 'string' ? status['bfdStatus'] : undefined;
     const state = bfd !== undefined ? BFD_FROM_COLUMN[bfd] : undefined;
     if (!state || !info.node || !info.peer) return;
     // The lane the BGP transitions opened (keyed by address) when there is one.
     const lane = [...lanes.values()].find(
-      (b) => b.lane.node === info.node && sessionPeerName(b.lane.peer) === info.peer,
+      (b) =>
+        b.lane.node === info.node &&
+        sessionPeerName(b.lane.peer) === info.peer &&
+        b.lane.vrf === info.vrf,
     );
-    const b = lane ?? get(info.node, info.peer);
+    const b = lane ?? get(info.node, info.peer, info.vrf);
     if (!b.bfdState) b.bfdState = { state, since: ev.t };
   };
   for (const ev of events) {
     if (ev.kind === 'resource-change' && ev.resourceKind === 'BGPSessionState') {
       fromSessionState(ev);
     } else if (ev.kind === 'bgp-transition') {
-      const b = get(ev.node, ev.peer);
+      const b = get(ev.node, ev.peer, ev.vrf);
       const prior = b.bgpState ?? { state: ev.from, since: 0 };
       if (ev.t > prior.since) b.lane.bgp.push({ from: prior.since, to: ev.t, state: prior.state });
       b.bgpState = { state: ev.to, since: ev.t };
     } else if (ev.kind === 'bfd-transition') {
-      const b = get(ev.node, ev.peer);
+      const b = get(ev.node, ev.peer, ev.vrf);
       const prior = b.bfdState ?? { state: ev.from, since: 0 };
       if (ev.t > prior.since) b.lane.bfd.push({ from: prior.since, to: ev.t, state: prior.state });
       b.bfdState = { state: ev.to, since: ev.t };
@@ -99,7 +105,7 @@ export function buildLanes(events: readonly TimelineEvent[], endT: number): Lane
         label: `BFD ${ev.from} -> ${ev.to}${ev.diagnostic ? ` (${ev.diagnostic})` : ''}`,
       });
     } else if (ev.kind === 'message' && ev.notification) {
-      get(ev.node, ev.peer).lane.markers.push({
+      get(ev.node, ev.peer, ev.vrf).lane.markers.push({
         t: ev.t,
         kind: 'notification',
         label: `NOTIFICATION ${ev.direction} ${ev.notification.name} (${ev.notification.code}/${ev.notification.subcode})`,

@@ -58,6 +58,8 @@ export interface SessionObservation {
   t: number;
   node: string;
   peer: string;
+  /** The BGPSessionState's VRF: '' for the default VRF. */
+  vrf: string;
   bgp: string;
   bfd: string;
 }
@@ -274,7 +276,7 @@ export class ScenarioSession {
             this.record({
               kind: 'bgp-transition',
               node,
-              peer: this.peerAddress(node, peer),
+              ...this.sessionOf(node, peer),
               from: e.from,
               to: e.to,
               reason:
@@ -286,13 +288,14 @@ export class ScenarioSession {
             this.record({
               kind: 'bfd-transition',
               node,
-              peer: this.peerAddress(node, peer),
+              ...this.sessionOf(node, peer),
               from: BFD_STATE_NAMES[e.from].name,
               to: BFD_STATE_NAMES[e.to].name,
               diagnostic: BFD_DIAGNOSTIC_TEXT[e.diagnostic] ?? String(e.diagnostic),
             }),
           message: (node, peer, m, local) => {
-            const address = this.peerAddress(node, peer);
+            const session = this.sessionOf(node, peer);
+            const address = session.peer;
             if (this.pcap && local.address) {
               const nodeEp = {
                 address: local.address,
@@ -312,7 +315,7 @@ export class ScenarioSession {
               kind: 'message',
               protocol: 'bgp',
               node,
-              peer: address,
+              ...session,
               direction: m.direction,
               type: s.type,
               summary: s.summary,
@@ -335,7 +338,6 @@ export class ScenarioSession {
     await this.settle();
   }
 
-  /** The BGPPeer's address for a (node, BGPPeer name), as BGPSessionState shows it. */
   /** BFD transports whose packets also go to --pcap. */
   private pcapBfd(open: BfdTransportFactory): BfdTransportFactory {
     return async (a, binding) => {
@@ -352,13 +354,16 @@ export class ScenarioSession {
     };
   }
 
-  private peerAddress(node: string, peerName: string): string {
-    return (
-      this.runtime
-        ?.speaker(node)
-        ?.sessions()
-        .find((s) => s.peer === peerName)?.address ?? peerName
-    );
+  /**
+   * The session of a (node, BGPPeer name) as BGPSessionState tells it apart: its peer address and
+   * its VRF (absent for the default VRF).
+   */
+  private sessionOf(node: string, peerName: string): { peer: string; vrf?: string } {
+    const s = this.runtime
+      ?.speaker(node)
+      ?.sessions()
+      .find((x) => x.peer === peerName);
+    return { peer: s?.address ?? peerName, ...(s?.vrf ? { vrf: s.vrf } : {}) };
   }
 
   async apply(m: Manifest, actor: string): Promise<void> {
@@ -411,18 +416,29 @@ export class ScenarioSession {
 
   private observeSession(obj: KubeResource): void {
     const st = (
-      obj as { status?: { node?: string; peer?: string; bgpStatus?: string; bfdStatus?: string } }
+      obj as {
+        status?: {
+          node?: string;
+          peer?: string;
+          vrf?: string;
+          bgpStatus?: string;
+          bfdStatus?: string;
+        };
+      }
     ).status;
     if (!st?.node || !st.peer || !st.bgpStatus) return;
+    const vrf = st.vrf ?? '';
     // The session's latest observation by key: a backwards scan of every observation per event
-    // cost O(n) each, quadratic over 1,000 sessions' bring-up.
-    const key = `${st.node}|${st.peer}`;
+    // cost O(n) each, quadratic over 1,000 sessions' bring-up. (node, VRF, peer) is the CR's own
+    // key: the same address as a peer of two VRFs is two sessions.
+    const key = `${st.node}|${vrf}|${st.peer}`;
     const last = this.lastObservation.get(key);
     if (last && last.bgp === st.bgpStatus && last.bfd === (st.bfdStatus ?? '')) return;
     const observation = {
       t: this.clock.now(),
       node: st.node,
       peer: st.peer,
+      vrf,
       bgp: st.bgpStatus,
       bfd: st.bfdStatus ?? '',
     };

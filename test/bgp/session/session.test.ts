@@ -133,6 +133,67 @@ describe('BgpSession over the in-memory transport, virtual time', () => {
     expect(p.node.state).toBe('Established');
   });
 
+  it('keeps the BFD gate when the peer wins a connection collision: BFD Down still tears down (RFC 9384)', async () => {
+    // Both sides connect when BFD comes Up (FRR's bgpd starts the peer on BFD Up), and the
+    // router has the higher BGP Identifier, so RFC 4271 6.8 keeps its connection: the node's
+    // incoming attempt becomes the session. The BFD gate is the peer's, not one connection's.
+    const p = new SessionPair({}, { bgpId: '198.18.0.200', passive: false });
+    await p.network
+      .transport()
+      .listen({ host: '198.18.0.10', port: 179 }, (c) => p.node.acceptConnection(c));
+    p.node.bfdUp();
+    await p.start();
+    await p.advance(1000);
+    expect(p.node.state).toBe('Established');
+    const dumped = p.messages.filter(
+      (m) =>
+        m.who === 'node' &&
+        m.direction === 'sent' &&
+        m.message.type === 'NOTIFICATION' &&
+        m.message.code === 6 &&
+        m.message.subcode === 7,
+    );
+    expect(dumped).toHaveLength(1); // the collision happened and the node's own connection lost
+    p.node.bfdDown();
+    await p.advance(200);
+    const cease10 = p.messages.find(
+      (m) =>
+        m.who === 'node' &&
+        m.direction === 'sent' &&
+        m.message.type === 'NOTIFICATION' &&
+        m.message.subcode === 10,
+    );
+    expect(cease10?.message).toMatchObject({ code: 6, subcode: 10 });
+    expect(
+      p.log.filter((l) => l.who === 'node' && l.e.from === 'Established').at(-1)?.e.reason,
+    ).toBe('bfd-down');
+    // Held down while BFD is Down, even though the router keeps trying to connect.
+    await p.advance(30_000);
+    expect(p.node.state).toBe('Idle');
+    p.node.bfdUp();
+    await p.advance(10_000);
+    expect(p.node.state).toBe('Established');
+  });
+
+  it('restarts by itself after a drop when the session is the connection the peer won the collision with', async () => {
+    const p = new SessionPair({}, { bgpId: '198.18.0.200', passive: false });
+    await p.network
+      .transport()
+      .listen({ host: '198.18.0.10', port: 179 }, (c) => p.node.acceptConnection(c));
+    await p.start();
+    await p.advance(1000);
+    expect(p.node.state).toBe('Established');
+    expect(p.node.fsm.connectionOrigin).toBe('remote'); // the incoming attempt is the session
+    // The router stops the session (Cease/2) and starts it again: the node, in Idle, refuses
+    // connections (RFC 4271 8.2.2), so only its own automatic restart (8.1.2) brings it back.
+    p.router.stop();
+    await p.advance(200);
+    expect(p.node.state).not.toBe('Established');
+    p.router.start();
+    await p.advance(60_000, 500);
+    expect(p.node.state).toBe('Established');
+  });
+
   it('delivers received UPDATEs and answers a malformed one with a NOTIFICATION', async () => {
     const p = new SessionPair();
     const got: string[] = [];

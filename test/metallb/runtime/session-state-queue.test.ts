@@ -7,6 +7,7 @@ import {
   MAX_PARALLEL_WRITES,
   SessionStateQueue,
 } from '../../../src/metallb/runtime/session-state-queue.js';
+import { SessionStates } from '../../../src/metallb/runtime/session-states.js';
 import { StatusWriter } from '../../../src/metallb/runtime/writer.js';
 
 /**
@@ -107,5 +108,36 @@ describe('SessionStateQueue', () => {
     expect(writer.writes).toBe(peers.size * (STATES.length + 1)); // create + status, then 4 patches
     expect(writer.maxInFlight).toBeGreaterThan(1);
     expect(writer.maxInFlight).toBeLessThanOrEqual(MAX_PARALLEL_WRITES);
+  });
+});
+
+describe('SessionStates', () => {
+  it("deletes a removed peer's object in its VRF only: the same address in another VRF stays", async () => {
+    server = await ApiServer.start({ namespaces: [NS] });
+    const client = KubeClient.fromKubeconfigFile(server.kubeconfigPath);
+    const problems: unknown[] = [];
+    const states = new SessionStates(
+      client,
+      new StatusWriter(client, (p) => problems.push(p.error), NS),
+      { node: 'worker0', namespace: NS, onProblem: (e) => problems.push(e) },
+    );
+    // bgp-vrf-node: r2's address is a peer of VRF red and of the default VRF.
+    await states.write({ peer: '198.18.1.1', vrf: 'red', bgpState: 'Established' });
+    await states.write({ peer: '198.18.1.1', bgpState: 'Active' });
+    const shown = async () =>
+      (await states.existing('198.18.1.1'))
+        .map((o) => {
+          const st = (o as { status?: { vrf?: string; bgpStatus?: string } }).status;
+          return `${st?.vrf ?? 'default'}/${st?.bgpStatus}`;
+        })
+        .sort();
+    expect(await shown()).toEqual(['default/Active', 'red/Established']);
+    // The default-VRF BGPPeer goes (frr-status deletes per (node, VRF, neighbor) key).
+    await states.delete('198.18.1.1');
+    expect(await shown()).toEqual(['red/Established']);
+    // And a VRF red peer's removal leaves nothing of that address.
+    await states.delete('198.18.1.1', 'red');
+    expect(await shown()).toEqual([]);
+    expect(problems).toEqual([]);
   });
 });
