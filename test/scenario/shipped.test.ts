@@ -18,6 +18,7 @@ describe('shipped scenarios', () => {
         'bfd-multihop-echo.yaml',
         'bgp-password.yaml',
         'bgp-ttl-security.yaml',
+        'bgp-unnumbered.yaml',
         'bgp-vrf.yaml',
         'bgp-vrf-node.yaml',
         'dual-stack-over-ipv4.yaml',
