@@ -220,49 +220,36 @@ function build(r: ClusterResources, view: ConfigView): MetallbConfig {
   const cfg: MetallbConfig = { peers, bfdProfiles, ...pools };
   validateBfdEchoOnV6(cfg);
   refuseUnenforceablePasswords(r.peers, peers, myNode, view.socketOptionsUnavailable);
-  refuseUnrunnableVrfs(r.peers, peers, myNode, view.vrfUnavailable);
-  refuseUnrunnableInterfaces(r.peers, peers, myNode, view.interfaceUnavailable);
+  refuseUnrunnablePeers(r.peers, peers, myNode, view);
   return cfg;
 }
 
 /**
- * A BGPPeer in a VRF this node cannot run (no interface of the node in it, no VRF support in
- * this backend) is a configuration error of this node's speaker: never a session run in the
- * default VRF instead, nor one silently missing under a Valid ConfigurationState.
+ * A BGPPeer this node cannot run is a configuration error of this node's speaker, said in its
+ * ConfigurationState: a VRF it cannot run (no interface of the node in it, no VRF support in this
+ * backend; never a session run in the default VRF instead), an unnumbered `interface` it cannot
+ * run (no such interface, nothing on the link to peer with, a backend without Router
+ * Advertisements). Never a session silently missing under a Valid ConfigurationState.
  */
-function refuseUnrunnableVrfs(
+function refuseUnrunnablePeers(
   crs: BGPPeer[],
   peers: Map<string, ParsedPeer>,
   myNode: Node | undefined,
-  vrfUnavailable: ((vrf: string) => string | undefined) | undefined,
+  view: {
+    vrfUnavailable?: (vrf: string) => string | undefined;
+    interfaceUnavailable?: (iface: string) => string | undefined;
+  },
 ): void {
   for (const cr of crs) {
     const p = peers.get(cr.metadata.name ?? '');
-    if (!p?.vrf || !vrfUnavailable || !peerSelectsNode(cr, myNode)) continue;
-    const why = vrfUnavailable(p.vrf);
-    if (why) fail('ERR_METALLB_PEER_VRF_UNSUPPORTED', `peer ${p.name}: VRF ${p.vrf}: ${why}`);
-  }
-}
-
-/**
- * An unnumbered BGPPeer (`interface`) this node cannot run (no such interface, nothing on the
- * link to peer with, a backend without Router Advertisements) is a configuration error of this
- * node's speaker, said in its ConfigurationState, never a session silently missing.
- */
-function refuseUnrunnableInterfaces(
-  crs: BGPPeer[],
-  peers: Map<string, ParsedPeer>,
-  myNode: Node | undefined,
-  interfaceUnavailable: ((iface: string) => string | undefined) | undefined,
-): void {
-  for (const cr of crs) {
-    const p = peers.get(cr.metadata.name ?? '');
-    if (!p?.iface || !interfaceUnavailable || !peerSelectsNode(cr, myNode)) continue;
-    const why = interfaceUnavailable(p.iface);
-    if (why)
+    if (!p || !peerSelectsNode(cr, myNode)) continue;
+    const vrfWhy = p.vrf ? view.vrfUnavailable?.(p.vrf) : undefined;
+    if (vrfWhy) fail('ERR_METALLB_PEER_VRF_UNSUPPORTED', `peer ${p.name}: VRF ${p.vrf}: ${vrfWhy}`);
+    const ifaceWhy = p.iface ? view.interfaceUnavailable?.(p.iface) : undefined;
+    if (ifaceWhy)
       fail(
         'ERR_METALLB_PEER_INTERFACE_UNSUPPORTED',
-        `peer ${p.name}: interface ${p.iface}: ${why}`,
+        `peer ${p.name}: interface ${p.iface}: ${ifaceWhy}`,
       );
   }
 }
