@@ -66,6 +66,7 @@ function neighborLines(n: NeighborSpec): string[] {
     lines.push(` neighbor ${a} timers ${n.timers.keepaliveS} ${n.timers.holdS}`);
   }
   if (n.connectRetryS !== undefined) lines.push(` neighbor ${a} timers connect ${n.connectRetryS}`);
+  if (n.extendedNextHop) lines.push(` neighbor ${a} capability extended-nexthop`);
   if (n.bfd !== undefined) {
     lines.push(` neighbor ${a} bfd`, ` neighbor ${a} bfd profile ${n.bfd.name}`);
   }

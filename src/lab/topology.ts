@@ -40,6 +40,11 @@ export interface NeighborSpec {
   connectRetryS?: number;
   /** Address families activated on the session; the family of `address` when absent. */
   families?: AddressFamily[];
+  /**
+   * RFC 8950 extended next hop (FRR `neighbor X capability extended-nexthop`): IPv4 routes with
+   * IPv6 next hops over an IPv6 session. FRR turns it on by itself for `interface` neighbours.
+   */
+  extendedNextHop?: boolean;
 }
 
 export interface RouterInterfaceSpec {

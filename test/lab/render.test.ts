@@ -78,6 +78,23 @@ describe('FRR file rendering', () => {
     expect(conf).toContain(' neighbor 198.18.0.10 ebgp-multihop 2');
   });
 
+  it('asks for RFC 8950 extended next hops on a neighbor that has them, and activates IPv4 there', () => {
+    const t = defaultTopology();
+    const r = t.routers[0]!;
+    r.neighbors = r.neighbors.map((n) =>
+      n.address === '2001:db8::10'
+        ? { ...n, extendedNextHop: true, families: ['ipv4', 'ipv6'] as const }
+        : n,
+    ) as typeof r.neighbors;
+    const conf = renderRouterFiles(validateTopology(t), r)['frr.conf'];
+    expect(conf.match(/capability extended-nexthop/g)).toEqual(['capability extended-nexthop']);
+    expect(conf).toContain(' neighbor 2001:db8::10 capability extended-nexthop');
+    const v4 = conf.slice(conf.indexOf('address-family ipv4 unicast'));
+    expect(v4.slice(0, v4.indexOf('exit-address-family'))).toContain(
+      '  neighbor 2001:db8::10 activate',
+    );
+  });
+
   it('leaves no blank line for empty optional blocks', () => {
     const conf = renderRouterFiles(rich, rich.routers[1]!)['frr.conf'];
     expect(conf).not.toMatch(/\n\s*\n/);

@@ -412,7 +412,7 @@ export class BuiltinRouter {
             // FRR connects out as well as accepting, and waits in Active after a failed connect.
             connectFailure: 'active',
             families,
-            ...(unnumbered ? { extendedNextHop: true } : {}),
+            ...(unnumbered || spec.extendedNextHop ? { extendedNextHop: true } : {}),
             keepAdjRibIn: true,
             // FRR's default: graceful restart helper for every neighbor, restart time 120 s.
             gracefulRestart: { restartTimeSeconds: 120, helperOnly: true },
