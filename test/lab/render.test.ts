@@ -95,6 +95,24 @@ describe('FRR file rendering', () => {
     );
   });
 
+  it("names an unnumbered neighbour by its interface, FRR's `neighbor eth0 interface`, both families active", () => {
+    const t = defaultTopology();
+    const r = t.routers[0]!;
+    r.interfaces[0] = { ...r.interfaces[0]!, name: 'eth0', linkLocal: 'fe80::1' };
+    r.neighbors = [{ address: 'fe80::10', interface: 'eth0', remoteAsn: 64501, connectRetryS: 2 }];
+    const conf = renderRouterFiles(validateTopology(t), r)['frr.conf'];
+    expect(conf).toContain(
+      ' neighbor eth0 interface remote-as 64501\n neighbor eth0 timers connect 2',
+    );
+    expect(conf).not.toContain('fe80::10');
+    for (const af of ['ipv4', 'ipv6']) {
+      const block = conf.slice(conf.indexOf(`address-family ${af} unicast`));
+      expect(block.slice(0, block.indexOf('exit-address-family'))).toContain(
+        '  neighbor eth0 activate',
+      );
+    }
+  });
+
   it('leaves no blank line for empty optional blocks', () => {
     const conf = renderRouterFiles(rich, rich.routers[1]!)['frr.conf'];
     expect(conf).not.toMatch(/\n\s*\n/);
