@@ -67,6 +67,11 @@ export interface PeerConfig {
   gracefulRestart?: GracefulRestartConfig;
   /** Advertise RFC 7313 enhanced route refresh (capability 70); default true. */
   enhancedRouteRefresh?: boolean;
+  /**
+   * Advertise RFC 8950 Extended Next Hop Encoding for IPv4 unicast with IPv6 next hops
+   * (capability 5), as FRR does for `neighbor <interface> interface` (unnumbered) peers.
+   */
+  extendedNextHop?: boolean;
   /** Advertise RFC 8654 extended messages. */
   extendedMessage?: boolean;
   /** Keep received routes (Adj-RIB-In) and not only count them. */
@@ -114,6 +119,12 @@ function capabilitiesFor(config: PeerConfig): Capability[] {
     afi: f === 'ipv4' ? AFI_IPV4 : AFI_IPV6,
     safi: SAFI_UNICAST,
   }));
+  if (config.extendedNextHop) {
+    caps.push({
+      kind: 'extended-nexthop',
+      families: [{ afi: AFI_IPV4, safi: SAFI_UNICAST, nextHopAfi: AFI_IPV6 }],
+    });
+  }
   caps.push({ kind: 'route-refresh' });
   if (config.enhancedRouteRefresh ?? true) caps.push({ kind: 'enhanced-route-refresh' });
   if (config.extendedMessage) caps.push({ kind: 'extended-message' });
@@ -176,6 +187,17 @@ export function keepsRoutesAfter(reason: TransitionReason, notificationBit: bool
     default:
       return false;
   }
+}
+
+const isIpv6Address = (a: string): boolean => a.includes(':');
+
+/**
+ * MP_REACH_NLRI next hops of a route with an IPv6 next hop (RFC 2545 3, RFC 8950 3): the
+ * global one, then the link-local one when there is one. A link-local `nextHop` alone (an
+ * unnumbered link) goes as a 16-octet next hop.
+ */
+function ipv6NextHops(r: Readonly<RouteAttributes>): string[] {
+  return r.linkLocalNextHop ? [r.nextHop, r.linkLocalNextHop] : [r.nextHop];
 }
 
 const familyOf = (afi: number): AddressFamily => (afi === AFI_IPV6 ? 'ipv6' : 'ipv4');
@@ -372,21 +394,56 @@ export class Peer {
     const v4 = prefixes.filter((p) => !isIpv6Prefix(p)).map((prefix) => ({ prefix }));
     const attrs = this.pathAttributes(r);
     if (v4.length && this.negotiatedFamily(AFI_IPV4)) {
-      out.push(
-        ...encodeUpdates({ attributes: { ...attrs, nextHop: r.nextHop }, announce: v4 }, ctx),
-      );
+      if (isIpv6Address(r.nextHop)) {
+        // RFC 8950 4: IPv4 NLRI with an IPv6 next hop go in MP_REACH_NLRI, and only to a peer
+        // that advertised the Extended Next Hop Encoding capability for IPv4 unicast / IPv6.
+        if (!this.extendedNextHopNegotiated()) {
+          throw new SpeakersimError(
+            'ERR_BGP_EXTENDED_NEXTHOP',
+            `${prefixes.length} IPv4 route(s) have IPv6 next hop ${r.nextHop} but extended next hop encoding (RFC 8950) was not negotiated`,
+          );
+        }
+        out.push(
+          ...encodeUpdates(
+            {
+              afi: AFI_IPV4,
+              safi: SAFI_UNICAST,
+              attributes: attrs,
+              nextHops: ipv6NextHops(r),
+              announce: v4,
+            },
+            ctx,
+          ),
+        );
+      } else {
+        out.push(
+          ...encodeUpdates({ attributes: { ...attrs, nextHop: r.nextHop }, announce: v4 }, ctx),
+        );
+      }
     }
     if (v6.length && this.negotiatedFamily(AFI_IPV6)) {
-      // RFC 2545 3: global next hop, then the link-local one when there is one.
-      const nextHops = r.linkLocalNextHop ? [r.nextHop, r.linkLocalNextHop] : [r.nextHop];
       out.push(
         ...encodeUpdates(
-          { afi: AFI_IPV6, safi: SAFI_UNICAST, attributes: attrs, nextHops, announce: v6 },
+          {
+            afi: AFI_IPV6,
+            safi: SAFI_UNICAST,
+            attributes: attrs,
+            nextHops: ipv6NextHops(r),
+            announce: v6,
+          },
           ctx,
         ),
       );
     }
     return out;
+  }
+
+  private extendedNextHopNegotiated(): boolean {
+    return (
+      this.session.negotiated?.extendedNextHop.some(
+        (f) => f.afi === AFI_IPV4 && f.safi === SAFI_UNICAST && f.nextHopAfi === AFI_IPV6,
+      ) ?? false
+    );
   }
 
   private negotiatedFamily(afi: number): boolean {

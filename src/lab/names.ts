@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { LabTopology } from './topology.js';
+import { formatIpv6 } from '../bgp/wire/ip.js';
+import { linkLocalFromMac } from '../l2/wire/mac.js';
 
 /**
  * Every kernel object, container and file a lab creates is named from the lab name, so that
@@ -124,6 +126,14 @@ export function labMac(lab: string, station: string): string {
 /** The MAC of a simulated node on its segment: what the L2 leader answers ARP/NDP with. */
 export function nodeMac(lab: string, node: string): string {
   return labMac(lab, `node/${node}`);
+}
+
+/**
+ * The IPv6 link-local address a MAC gives an interface (RFC 4291 2.5.6 and App. A, modified
+ * EUI-64), as the kernel forms it: what an unnumbered session (RFC 8950) runs between.
+ */
+export function linkLocalOf(mac: string): string {
+  return formatIpv6(linkLocalFromMac(mac), 0);
 }
 
 /** The MAC of a builtin router on the segment (netns and compose routers have the kernel's). */

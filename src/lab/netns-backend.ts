@@ -151,6 +151,16 @@ export class NetnsBackend implements PeerBackend {
   }
 
   /**
+   * Unnumbered sessions need the node to send Router Advertisements on its port (FRR finds its
+   * interface neighbours through them) and TCP over scoped link-local addresses: not done yet.
+   */
+  nodeInterface(node: string, iface: string): NodeVrfUnavailable {
+    return {
+      unavailable: `unnumbered BGP (node ${node}, interface ${iface}) runs on the builtin backend only: on ${this.name} speakersim does not yet send the Router Advertisements FRR needs to find the node`,
+    };
+  }
+
+  /**
    * A node's interface in a VRF lives in a namespace of its own (netns.ts): its sessions' TCP
    * and BFD sockets are made there, so they reach only that VRF's segment.
    */

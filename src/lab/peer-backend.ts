@@ -10,9 +10,13 @@ import type { Connection, Transport } from '../bgp/io/transport.js';
 import type { BfdTransport, BfdTransportFactory } from '../bfd/io/transport.js';
 import type { BfdPeer, BgpNeighbor, BgpPath } from './frr-json.js';
 import type { DropDirection } from './nft.js';
-import type { NodeVrfNetwork, NodeVrfUnavailable } from '../metallb/runtime/peer-sessions.js';
+import type {
+  NodeInterfaceLink,
+  NodeVrfNetwork,
+  NodeVrfUnavailable,
+} from '../metallb/runtime/peer-sessions.js';
 
-export type { NodeVrfNetwork, NodeVrfUnavailable };
+export type { NodeInterfaceLink, NodeVrfNetwork, NodeVrfUnavailable };
 import type { LabTopology } from './topology.js';
 import type { L2Port } from '../l2/port.js';
 
@@ -44,6 +48,8 @@ export interface PeerBackend {
   bfdTransport: BfdTransportFactory;
   /** The node's interface in `vrf`, or why its sessions cannot run in that VRF here. */
   nodeVrf(node: string, vrf: string): NodeVrfNetwork | NodeVrfUnavailable;
+  /** The node's unnumbered link on `iface` (RFC 8950 over link-locals), or why there is none. */
+  nodeInterface(node: string, iface: string): NodeInterfaceLink | NodeVrfUnavailable;
   up(): Promise<void>;
   /** Removes what `up` made; a backend whose `up` was refused removes nothing. */
   down(): Promise<void>;

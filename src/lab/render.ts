@@ -53,9 +53,20 @@ function readTemplate(name: string, dir: string): string {
   }
 }
 
+/** How FRR's config names a neighbour: its interface for an unnumbered one, else its address. */
+function neighborName(n: NeighborSpec): string {
+  return n.interface ?? n.address;
+}
+
 function neighborLines(n: NeighborSpec): string[] {
-  const a = n.address;
-  const lines = [` neighbor ${a} remote-as ${n.remoteAsn}`];
+  const a = neighborName(n);
+  // FRR learns an interface neighbour's link-local address from its Router Advertisements and
+  // turns on RFC 8950 extended next hops for it by itself.
+  const lines = [
+    n.interface !== undefined
+      ? ` neighbor ${a} interface remote-as ${n.remoteAsn}`
+      : ` neighbor ${a} remote-as ${n.remoteAsn}`,
+  ];
   if (n.port !== undefined) lines.push(` neighbor ${a} port ${n.port}`);
   if (n.password !== undefined) lines.push(` neighbor ${a} password ${n.password}`);
   if (n.ebgpMultihop !== undefined) lines.push(` neighbor ${a} ebgp-multihop ${n.ebgpMultihop}`);
@@ -66,6 +77,7 @@ function neighborLines(n: NeighborSpec): string[] {
     lines.push(` neighbor ${a} timers ${n.timers.keepaliveS} ${n.timers.holdS}`);
   }
   if (n.connectRetryS !== undefined) lines.push(` neighbor ${a} timers connect ${n.connectRetryS}`);
+  if (n.extendedNextHop) lines.push(` neighbor ${a} capability extended-nexthop`);
   if (n.bfd !== undefined) {
     lines.push(` neighbor ${a} bfd`, ` neighbor ${a} bfd profile ${n.bfd.name}`);
   }
@@ -133,7 +145,7 @@ function staticRoutes(router: RouterSpec, lines: string[]): string {
 }
 
 function familiesOf(n: NeighborSpec): string[] {
-  return n.families ?? [addressFamily(n.address)];
+  return n.families ?? (n.interface !== undefined ? ['ipv4', 'ipv6'] : [addressFamily(n.address)]);
 }
 
 export function renderFrrConf(lab: string, router: RouterSpec, templateDir = TEMPLATE_DIR): string {
@@ -142,7 +154,7 @@ export function renderFrrConf(lab: string, router: RouterSpec, templateDir = TEM
   const activate = (family: string): string =>
     router.neighbors
       .filter((n) => familiesOf(n).includes(family))
-      .map((n) => `  neighbor ${n.address} activate`)
+      .map((n) => `  neighbor ${neighborName(n)} activate`)
       .join('\n');
   return renderTemplate(readTemplate('frr.conf.tmpl', templateDir), {
     lab,

@@ -19,7 +19,15 @@ export interface BfdProfileSpec {
 }
 
 export interface NeighborSpec {
+  /** The neighbour's address; for an `interface` neighbour its IPv6 link-local address there. */
   address: string;
+  /**
+   * Unnumbered (FRR `neighbor IFACE interface remote-as N`): the session runs over this
+   * interface of the router to the neighbour's link-local address, with RFC 8950 extended next
+   * hops, IPv4 and IPv6 unicast. FRR learns that address from the neighbour's Router
+   * Advertisements; builtin routers take `address`.
+   */
+  interface?: string;
   remoteAsn: number;
   bfd?: BfdProfileSpec;
   ebgpMultihop?: number;
@@ -32,10 +40,19 @@ export interface NeighborSpec {
   connectRetryS?: number;
   /** Address families activated on the session; the family of `address` when absent. */
   families?: AddressFamily[];
+  /**
+   * RFC 8950 extended next hop (FRR `neighbor X capability extended-nexthop`): IPv4 routes with
+   * IPv6 next hops over an IPv6 session. FRR turns it on by itself for `interface` neighbours.
+   */
+  extendedNextHop?: boolean;
 }
 
 export interface RouterInterfaceSpec {
   segment: string;
+  /** Interface name in the router (FRR's, for `neighbor IFACE interface`). */
+  name?: string;
+  /** Its IPv6 link-local address (RFC 4291 2.5.6), for unnumbered neighbours. */
+  linkLocal?: string;
   ipv4?: string;
   ipv6?: string;
 }
@@ -76,6 +93,8 @@ export interface SimulatedNodeSpec {
   segment: string;
   ipv4?: string;
   ipv6?: string;
+  /** Its interface on `segment` (what a BGPPeer's `interface` names) and that one's link-local. */
+  interface?: { name: string; linkLocal: string };
   /** Interfaces in VRFs: a BGPPeer with `vrf: NAME` runs its session from this node's one. */
   vrfs?: NodeVrfInterfaceSpec[];
 }
@@ -94,6 +113,8 @@ const SEGMENT_NAME_PATTERN = /^[a-z][a-z0-9-]{0,15}$/;
 const NODE_NAME_PATTERN = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
 /** A Linux interface name (IFNAMSIZ 16 with its NUL) that is no FRR keyword ('default'). */
 export const VRF_NAME_PATTERN = /^(?!default$)[a-z][a-z0-9-]{0,14}$/;
+/** A Linux interface name: at most 15 characters (IFNAMSIZ 16 with its NUL). */
+export const IFNAME_PATTERN = /^[A-Za-z0-9_.-]{1,15}$/;
 /** Interface names carry a one-character base-36 index for routers and segments. */
 export const MAX_ROUTERS = 36;
 export const MAX_SEGMENTS = 36;
@@ -247,6 +268,15 @@ function checkNeighbor(path: string, n: NeighborSpec, ownAddresses: Set<string>)
     throw new LabTopologyError(`${path}.address`, 'a router cannot peer with itself');
   }
   checkAsn(`${path}.remoteAsn`, n.remoteAsn);
+  if (n.interface !== undefined) {
+    checkName(`${path}.interface`, n.interface, IFNAME_PATTERN);
+    // The session runs between link-local addresses (RFC 8950 over RFC 4291 2.5.6 ones).
+    if (family !== 'ipv6' || !new Address6(n.address).isInSubnet(new Address6('fe80::/10')))
+      throw new LabTopologyError(
+        `${path}.address`,
+        'an interface neighbour has a link-local address',
+      );
+  }
   if (n.ebgpMultihop !== undefined) checkInt(`${path}.ebgpMultihop`, n.ebgpMultihop, 1, 255);
   if (n.ttlSecurityHops !== undefined) {
     checkInt(`${path}.ttlSecurityHops`, n.ttlSecurityHops, 1, 254);

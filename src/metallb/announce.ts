@@ -240,9 +240,10 @@ function toRoute(prefix: string, acc: RouteAcc, peer: ParsedPeer, node: Node): B
     ),
     services: [...acc.services].sort(cmp),
   };
-  // In a VRF the next hop is the node's address there (the session's source, which only the
-  // speaker knows: peer-sessions.ts), not the Node's own.
-  const nh = peer.vrf ? undefined : nodeAddress(node, acc.family);
+  // In a VRF the next hop is the node's address there, and over an unnumbered link the link-local
+  // address of its interface (RFC 8950): the session's source, which only the speaker knows
+  // (peer-sessions.ts), not the Node's own.
+  const nh = peer.vrf || peer.iface ? undefined : nodeAddress(node, acc.family);
   if (nh !== undefined) route.nextHop = nh;
   if (acc.localPref > 0 && isInternalPeer(peer)) route.localPref = acc.localPref;
   return route;

@@ -49,7 +49,20 @@ export type ConfigView =
        * checked (the admission webhook's view, which is no node's).
        */
       vrfUnavailable?: (vrf: string) => string | undefined;
+      /**
+       * Why this speaker cannot run an unnumbered session on an interface (undefined: it can);
+       * such a BGPPeer selecting the node is refused. Absent: not checked.
+       */
+      interfaceUnavailable?: (iface: string) => string | undefined;
     };
+
+/**
+ * How FRR names a peer (the key of `show bgp neighbors json`, frr-k8s's BGPSessionState peer):
+ * its address, or for an unnumbered peer its interface.
+ */
+export function frrPeerName(p: Pick<ParsedPeer, 'address' | 'iface'>): string | undefined {
+  return p.address ?? p.iface;
+}
 
 /** Stable codes for the kinds of configuration error (tests and callers branch on these). */
 export type ConfigErrorCode =
@@ -58,6 +71,7 @@ export type ConfigErrorCode =
   | 'ERR_METALLB_PEER_DUPLICATE'
   | 'ERR_METALLB_PEER_SECRET'
   | 'ERR_METALLB_PEER_PASSWORD_UNSUPPORTED'
+  | 'ERR_METALLB_PEER_INTERFACE_UNSUPPORTED'
   | 'ERR_METALLB_PEER_VRF_UNSUPPORTED'
   | 'ERR_METALLB_PEER_FRR_MODE'
   | 'ERR_METALLB_BFD_PROFILE_INVALID'
@@ -206,26 +220,37 @@ function build(r: ClusterResources, view: ConfigView): MetallbConfig {
   const cfg: MetallbConfig = { peers, bfdProfiles, ...pools };
   validateBfdEchoOnV6(cfg);
   refuseUnenforceablePasswords(r.peers, peers, myNode, view.socketOptionsUnavailable);
-  refuseUnrunnableVrfs(r.peers, peers, myNode, view.vrfUnavailable);
+  refuseUnrunnablePeers(r.peers, peers, myNode, view);
   return cfg;
 }
 
 /**
- * A BGPPeer in a VRF this node cannot run (no interface of the node in it, no VRF support in
- * this backend) is a configuration error of this node's speaker: never a session run in the
- * default VRF instead, nor one silently missing under a Valid ConfigurationState.
+ * A BGPPeer this node cannot run is a configuration error of this node's speaker, said in its
+ * ConfigurationState: a VRF it cannot run (no interface of the node in it, no VRF support in this
+ * backend; never a session run in the default VRF instead), an unnumbered `interface` it cannot
+ * run (no such interface, nothing on the link to peer with, a backend without Router
+ * Advertisements). Never a session silently missing under a Valid ConfigurationState.
  */
-function refuseUnrunnableVrfs(
+function refuseUnrunnablePeers(
   crs: BGPPeer[],
   peers: Map<string, ParsedPeer>,
   myNode: Node | undefined,
-  vrfUnavailable: ((vrf: string) => string | undefined) | undefined,
+  view: {
+    vrfUnavailable?: (vrf: string) => string | undefined;
+    interfaceUnavailable?: (iface: string) => string | undefined;
+  },
 ): void {
   for (const cr of crs) {
     const p = peers.get(cr.metadata.name ?? '');
-    if (!p?.vrf || !vrfUnavailable || !peerSelectsNode(cr, myNode)) continue;
-    const why = vrfUnavailable(p.vrf);
-    if (why) fail('ERR_METALLB_PEER_VRF_UNSUPPORTED', `peer ${p.name}: VRF ${p.vrf}: ${why}`);
+    if (!p || !peerSelectsNode(cr, myNode)) continue;
+    const vrfWhy = p.vrf ? view.vrfUnavailable?.(p.vrf) : undefined;
+    if (vrfWhy) fail('ERR_METALLB_PEER_VRF_UNSUPPORTED', `peer ${p.name}: VRF ${p.vrf}: ${vrfWhy}`);
+    const ifaceWhy = p.iface ? view.interfaceUnavailable?.(p.iface) : undefined;
+    if (ifaceWhy)
+      fail(
+        'ERR_METALLB_PEER_INTERFACE_UNSUPPORTED',
+        `peer ${p.name}: interface ${p.iface}: ${ifaceWhy}`,
+      );
   }
 }
 

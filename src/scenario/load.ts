@@ -233,6 +233,19 @@ export function checkRunSettings(
       );
     }
   }
+  const unnumbered = scenario.topology.routers.find((r) => r.unnumbered);
+  if (unnumbered && backend !== 'builtin') {
+    // Said before the run, as the node's ConfigurationState would say it during one.
+    errors.push(
+      new ScenarioError(
+        ScenarioErrorCode.BackendUnsupported,
+        unnumbered.at.file,
+        unnumbered.at.line,
+        unnumbered.at.col,
+        `'${unnumbered.name}' peers unnumbered: on ${backend} speakersim does not yet send the Router Advertisements FRR needs to find the node (builtin only)`,
+      ),
+    );
+  }
   for (const step of scenario.steps) {
     if (step.action.kind === 'sleep' && clock !== 'real') {
       at(step.at, 'sleep waits real time: expected clock: real');

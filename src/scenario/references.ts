@@ -72,10 +72,17 @@ export function resolvePeer(
 ): { peer: string; router?: string } {
   const text = String(peer);
   const router = ctx.topology.routers.find((r) => r.name === text);
+  // An unnumbered router is the node's peer on the node's interface: FRR (and the
+  // BGPSessionState) name that peer by the interface.
+  const unnumberedOn = ctx.topology.nodes.find((n) => n.interface !== undefined)?.interface;
   if (router) {
-    const addr = router.addresses.ipv4?.address ?? router.addresses.ipv6?.address ?? text;
-    return { peer: addr, router: router.name };
+    const addr = router.unnumbered
+      ? unnumberedOn
+      : (router.addresses.ipv4?.address ?? router.addresses.ipv6?.address);
+    return { peer: addr ?? text, router: router.name };
   }
+  const unnumbered = ctx.topology.routers.find((r) => r.unnumbered);
+  if (unnumbered && text === unnumberedOn) return { peer: text, router: unnumbered.name };
   if (!/^[0-9.]+$/.test(text) && !text.includes(':')) {
     fail(
       ctx,

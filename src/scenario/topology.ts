@@ -40,6 +40,7 @@ interface RawRouter {
   vrf?: string;
   vrfSegment?: string;
   ttlSecurityHops?: number;
+  unnumbered?: boolean;
   bfd?: BfdSettings;
   originate?: { ipv4?: string[]; ipv6?: string[] };
   options?: Record<string, unknown>;
@@ -48,6 +49,7 @@ interface RawNode {
   name: string;
   labels?: Record<string, string>;
   addresses?: RawAddresses;
+  interface?: string;
   vrfs?: Record<string, RawAddresses>;
 }
 export interface RawTopology {
@@ -223,6 +225,7 @@ export function normalizeTopology(
     ...(r.vrf !== undefined ? { vrf: r.vrf } : {}),
     ...(r.vrfSegment !== undefined ? { vrfSegment: r.vrfSegment } : {}),
     ...(r.ttlSecurityHops !== undefined ? { ttlSecurityHops: r.ttlSecurityHops } : {}),
+    ...(r.unnumbered ? { unnumbered: true } : {}),
     ...(r.bfd ? { bfd: r.bfd } : {}),
     ...(r.originate ? { originate: r.originate } : {}),
     options: r.options ?? {},
@@ -232,9 +235,26 @@ export function normalizeTopology(
     name: n.name,
     labels: n.labels ?? {},
     addresses: nodePairs[i]!,
+    ...(n.interface !== undefined ? { interface: n.interface } : {}),
     vrfs: nodeVrfs[i]!,
     at: ctx.map.valueAt([...base, 'nodes', i]),
   }));
+  // FRR's `neighbor IFACE interface` finds one neighbour per interface (from its Router
+  // Advertisements), and the lab's routers have one interface on the one lab segment.
+  const withInterface = nodes.filter((n) => n.interface !== undefined);
+  routersRaw.forEach((r, i) => {
+    if (!r.unnumbered) return;
+    const where = ctx.map.valueAt([...base, 'routers', i, 'unnumbered']);
+    if (withInterface.length !== 1)
+      fail(
+        ctx,
+        ScenarioErrorCode.BadValue,
+        where,
+        `an unnumbered router peers over a link with one node: give exactly one node an \`interface\` (${withInterface.length} have one)`,
+      );
+    else if (r.vrf !== undefined || r.vrfSegment !== undefined)
+      fail(ctx, ScenarioErrorCode.BadValue, where, 'an unnumbered router sits on the lab segment');
+  });
   const topology: Topology = {
     lab: raw.lab ?? scenarioName.toLowerCase().replace(/[^a-z0-9.-]+/g, '-'),
     subnets: {

@@ -54,6 +54,8 @@ export interface RouterSpec {
   vrfSegment?: string;
   /** RFC 5082 GTSM towards every node (FRR `neighbor X ttl-security hops N`). */
   ttlSecurityHops?: number;
+  /** Peers with the node's `interface` unnumbered (FRR `neighbor IFACE interface`, RFC 8950). */
+  unnumbered?: boolean;
   bfd?: BfdSettings;
   /** Prefixes the router originates and advertises to the nodes. */
   originate?: { ipv4?: string[]; ipv6?: string[] };
@@ -67,6 +69,8 @@ export interface NodeSpec {
   name: string;
   labels: Record<string, string>;
   addresses: AddressPair;
+  /** Its interface on the lab segment, by name (what a BGPPeer's `interface` names). */
+  interface?: string;
   /** Its interfaces in VRFs, by VRF name (each on that VRF's own segment). */
   vrfs: Record<string, AddressPair>;
   at: SourcePosition;

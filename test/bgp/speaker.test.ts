@@ -34,6 +34,8 @@ interface LabOptions {
   gr?: boolean;
   /** The node advertises no enhanced route refresh (capability 70). */
   plainRefresh?: boolean;
+  /** Which sides advertise RFC 8950 extended next hop (capability 5). */
+  extendedNextHop?: { node: boolean; router: boolean };
 }
 
 async function lab(opts: LabOptions = {}) {
@@ -59,12 +61,14 @@ async function lab(opts: LabOptions = {}) {
     holdTimeSeconds: 9,
     ...(opts.gr ? { gracefulRestart: { restartTimeSeconds: 30 } } : {}),
     ...(opts.plainRefresh ? { enhancedRouteRefresh: false } : {}),
+    ...(opts.extendedNextHop?.node ? { extendedNextHop: true } : {}),
   });
   const cfg: PeerConfig = {
     ...ROUTER_PEER,
     localAsn: routerAsn,
     peerAsn: nodeAsn,
     keepAdjRibIn: true,
+    ...(opts.extendedNextHop?.router ? { extendedNextHop: true } : {}),
     ...(opts.gr
       ? { gracefulRestart: { restartTimeSeconds: 120, helperOnly: true, stalePathTimeSeconds: 60 } }
       : {}),
@@ -177,6 +181,51 @@ describe('Speaker', () => {
     expect(l.routerPeer.adjRibIn.has('192.168.122.214/32')).toBe(true);
     expect(l.nodePeer.session.state).toBe('Established');
   });
+
+  it('sends IPv4 routes with an IPv6 next hop in MP_REACH_NLRI when both advertised extended next hop (RFC 8950 4)', async () => {
+    const l = await lab({ extendedNextHop: { node: true, router: true } });
+    l.nodePeer.announce('198.18.100.20/32', { nextHop: 'fe80::200:ff:fe00:101' });
+    l.nodePeer.announce('198.18.100.21/32', {
+      nextHop: '2001:db8::101',
+      linkLocalNextHop: 'fe80::200:ff:fe00:101',
+    });
+    await l.advance(1000);
+    expect(l.nodePeer.session.negotiated?.extendedNextHop).toEqual([
+      { afi: 1, safi: 1, nextHopAfi: 2 },
+    ]);
+    const ll = l.routerPeer.adjRibIn.get('198.18.100.20/32')?.attributes;
+    expect(ll?.nextHop).toBeUndefined();
+    expect(ll?.mpReach).toMatchObject({ afi: 1, safi: 1, nextHops: ['fe80::200:ff:fe00:101'] });
+    expect(l.routerPeer.adjRibIn.get('198.18.100.21/32')?.attributes.mpReach?.nextHops).toEqual([
+      '2001:db8::101',
+      'fe80::200:ff:fe00:101',
+    ]);
+    // Withdrawal goes in the IPv4 withdrawn routes field, which RFC 4760 keeps for AFI 1.
+    l.nodePeer.withdraw('198.18.100.20/32');
+    await settle();
+    expect(l.routerPeer.adjRibIn.has('198.18.100.20/32')).toBe(false);
+    expect(l.routerPeer.adjRibIn.has('198.18.100.21/32')).toBe(true);
+  });
+
+  it.each([
+    ['only the node', { node: true, router: false }],
+    ['only the router', { node: false, router: true }],
+  ])(
+    'never sends an IPv6 next hop for IPv4 NLRI when %s advertised extended next hop (RFC 8950 4)',
+    async (_, extendedNextHop) => {
+      const l = await lab({ extendedNextHop });
+      const problems: string[] = [];
+      l.nodePeer.on({ problem: (p) => problems.push(p.error.code) });
+      l.nodePeer.announce('198.18.100.20/32', { nextHop: 'fe80::200:ff:fe00:101' });
+      l.nodePeer.announce('198.18.100.22/32', { nextHop: '198.18.0.10' });
+      await l.advance(1000);
+      expect(l.nodePeer.session.negotiated?.extendedNextHop).toEqual([]);
+      expect(problems).toEqual(['ERR_BGP_EXTENDED_NEXTHOP']);
+      expect(l.routerPeer.adjRibIn.has('198.18.100.20/32')).toBe(false);
+      expect(l.routerPeer.adjRibIn.has('198.18.100.22/32')).toBe(true);
+      expect(l.nodePeer.session.state).toBe('Established');
+    },
+  );
 
   it('refuses connections from unconfigured addresses', async () => {
     const l = await lab();

@@ -110,6 +110,41 @@ describe('FRR file rendering', () => {
     expect(plain).not.toContain('vrf');
   });
 
+  it('asks for RFC 8950 extended next hops on a neighbor that has them, and activates IPv4 there', () => {
+    const t = defaultTopology();
+    const r = t.routers[0]!;
+    r.neighbors = r.neighbors.map((n) =>
+      n.address === '2001:db8::10'
+        ? { ...n, extendedNextHop: true, families: ['ipv4', 'ipv6'] as const }
+        : n,
+    ) as typeof r.neighbors;
+    const conf = renderRouterFiles(validateTopology(t), r)['frr.conf'];
+    expect(conf.match(/capability extended-nexthop/g)).toEqual(['capability extended-nexthop']);
+    expect(conf).toContain(' neighbor 2001:db8::10 capability extended-nexthop');
+    const v4 = conf.slice(conf.indexOf('address-family ipv4 unicast'));
+    expect(v4.slice(0, v4.indexOf('exit-address-family'))).toContain(
+      '  neighbor 2001:db8::10 activate',
+    );
+  });
+
+  it("names an unnumbered neighbour by its interface, FRR's `neighbor eth0 interface`, both families active", () => {
+    const t = defaultTopology();
+    const r = t.routers[0]!;
+    r.interfaces[0] = { ...r.interfaces[0]!, name: 'eth0', linkLocal: 'fe80::1' };
+    r.neighbors = [{ address: 'fe80::10', interface: 'eth0', remoteAsn: 64501, connectRetryS: 2 }];
+    const conf = renderRouterFiles(validateTopology(t), r)['frr.conf'];
+    expect(conf).toContain(
+      ' neighbor eth0 interface remote-as 64501\n neighbor eth0 timers connect 2',
+    );
+    expect(conf).not.toContain('fe80::10');
+    for (const af of ['ipv4', 'ipv6']) {
+      const block = conf.slice(conf.indexOf(`address-family ${af} unicast`));
+      expect(block.slice(0, block.indexOf('exit-address-family'))).toContain(
+        '  neighbor eth0 activate',
+      );
+    }
+  });
+
   it('leaves no blank line for empty optional blocks', () => {
     const conf = renderRouterFiles(rich, rich.routers[1]!)['frr.conf'];
     expect(conf).not.toMatch(/\n\s*\n/);

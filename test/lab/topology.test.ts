@@ -129,6 +129,16 @@ const invalid: Mutation[] = [
     'routers[0].neighbors[0].remoteAsn',
     (t) => (t.nodes[0]!.asn = 64999),
   ],
+  [
+    'interface neighbour at a global address (unnumbered runs between link-locals)',
+    'routers[0].neighbors[1].address',
+    (t) => (r1(t).neighbors[1]!.interface = 'eth0'),
+  ],
+  [
+    'interface neighbour on an interface name longer than IFNAMSIZ',
+    'routers[0].neighbors[0].interface',
+    (t) => Object.assign(r1(t).neighbors[0]!, { address: 'fe80::1', interface: 'e'.repeat(16) }),
+  ],
   ['VRF named default', 'routers[0].vrf', (t) => (r1(t).vrf = 'default')],
   ['VRF name longer than an interface name', 'routers[0].vrf', (t) => (r1(t).vrf = 'v'.repeat(16))],
   [

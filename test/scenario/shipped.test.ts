@@ -20,6 +20,7 @@ describe('shipped scenarios', () => {
         'bgp-open-unknown-parameter.yaml',
         'bgp-password.yaml',
         'bgp-ttl-security.yaml',
+        'bgp-unnumbered.yaml',
         'bgp-vrf.yaml',
         'bgp-vrf-node.yaml',
         'dual-stack-over-ipv4.yaml',

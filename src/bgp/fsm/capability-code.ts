@@ -11,6 +11,8 @@ export function capabilityCode(c: Capability): number {
       return 1;
     case 'route-refresh':
       return 2;
+    case 'extended-nexthop':
+      return 5;
     case 'extended-message':
       return 6;
     case 'role':
@@ -49,6 +51,8 @@ function capabilityValue(c: Capability): number[] {
       return [(c.asn >>> 24) & 0xff, (c.asn >>> 16) & 0xff, (c.asn >>> 8) & 0xff, c.asn & 0xff];
     case 'role': // RFC 9234 4.1
       return [c.role & 0xff];
+    case 'extended-nexthop': // RFC 8950 3: AFI (2), SAFI (2), next hop AFI (2)
+      return c.families.flatMap((f) => [...u16(f.afi), ...u16(f.safi), ...u16(f.nextHopAfi)]);
     case 'add-path': // RFC 7911 4
       return c.families.flatMap((f) => [...u16(f.afi), f.safi & 0xff, f.sendReceive]);
     case 'graceful-restart': {

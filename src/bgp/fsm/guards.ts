@@ -29,6 +29,13 @@ export function isCapability(c: unknown): c is Capability {
       return isUint(c.role, 0xff);
     case 'four-octet-as':
       return isUint(c.asn, 0xffffffff);
+    case 'extended-nexthop':
+      return (
+        Array.isArray(c.families) &&
+        c.families.every(
+          (f) => isUint(f.afi, 0xffff) && isUint(f.safi, 0xffff) && isUint(f.nextHopAfi, 0xffff),
+        )
+      );
     case 'add-path':
       return (
         Array.isArray(c.families) &&

@@ -3,7 +3,13 @@
  * RFC 7313, RFC 7911, RFC 4724, RFC 4760): the session's timers and the features both sides
  * advertised. The runtime builds its codec context from it (codecContextOf).
  */
-import type { AfiSafi, Capability, CodecContext, OpenMessage } from '../wire/types.js';
+import type {
+  AfiSafi,
+  Capability,
+  CodecContext,
+  ExtendedNextHopFamily,
+  OpenMessage,
+} from '../wire/types.js';
 import { AFI_IPV4, SAFI_UNICAST } from '../wire/types.js';
 
 export interface NegotiatedAddPath {
@@ -42,6 +48,11 @@ export interface NegotiatedParameters {
   /** Multiprotocol families both sides advertised (RFC 4760 8). */
   families: AfiSafi[];
   addPath: NegotiatedAddPath[];
+  /**
+   * RFC 8950 3/4: (NLRI family, next hop AFI) triples both sides advertised in the Extended Next
+   * Hop Encoding capability: we may send such NLRI with a next hop of that AFI.
+   */
+  extendedNextHop: ExtendedNextHopFamily[];
   /** Present when both sides advertised graceful restart (RFC 4724 3). */
   gracefulRestart?: NegotiatedGracefulRestart;
   /** The peer's capabilities as received. */
@@ -109,6 +120,25 @@ function negotiateGracefulRestart(
   };
 }
 
+function extendedNextHops(caps: readonly Capability[]): ExtendedNextHopFamily[] {
+  return caps.flatMap((c) => (c.kind === 'extended-nexthop' ? c.families : []));
+}
+
+/**
+ * RFC 8950 4: a speaker sends NLRI of a family with a next hop of another AFI only to a peer
+ * that advertised that triple; we also require our own advertisement of it, so that a session
+ * not configured for extended next hops never sends them (FRR does the same).
+ */
+function negotiateExtendedNextHop(
+  ours: readonly Capability[],
+  theirs: readonly Capability[],
+): ExtendedNextHopFamily[] {
+  const peer = extendedNextHops(theirs);
+  return extendedNextHops(ours).filter((f) =>
+    peer.some((p) => p.afi === f.afi && p.safi === f.safi && p.nextHopAfi === f.nextHopAfi),
+  );
+}
+
 export interface NegotiationInput {
   localAsn: number;
   localHoldTimeSeconds: number;
@@ -154,6 +184,7 @@ export function negotiate(input: NegotiationInput): NegotiatedParameters {
       routeRefresh && has(ours, 'enhanced-route-refresh') && has(theirs, 'enhanced-route-refresh'),
     families,
     addPath: negotiateAddPath(ours, theirs),
+    extendedNextHop: negotiateExtendedNextHop(ours, theirs),
     ...(gracefulRestart ? { gracefulRestart } : {}),
     peerCapabilities: [...theirs],
   };

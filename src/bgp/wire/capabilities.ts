@@ -10,6 +10,7 @@ import { encodeError, openError } from './errors.js';
 export const CapabilityCode = {
   MULTIPROTOCOL: 1,
   ROUTE_REFRESH: 2,
+  EXTENDED_NEXTHOP: 5,
   EXTENDED_MESSAGE: 6,
   ROLE: 9,
   GRACEFUL_RESTART: 64,
@@ -54,6 +55,20 @@ function decodeCapability(code: number, buf: Buffer, start: number, end: number)
           : code === CapabilityCode.EXTENDED_MESSAGE
             ? { kind: 'extended-message' }
             : { kind: 'enhanced-route-refresh' };
+    case CapabilityCode.EXTENDED_NEXTHOP: {
+      // RFC 8950 3: NLRI AFI (2), NLRI SAFI (2), Nexthop AFI (2), repeated; the length is a
+      // non-zero multiple of 6.
+      if (len === 0 || len % 6 !== 0) throw capLengthError(code, len);
+      const families = [];
+      for (let p = start; p < end; p += 6) {
+        families.push({
+          afi: buf.readUInt16BE(p),
+          safi: buf.readUInt16BE(p + 2),
+          nextHopAfi: buf.readUInt16BE(p + 4),
+        });
+      }
+      return { kind: 'extended-nexthop', families };
+    }
     case CapabilityCode.ROLE:
       // RFC 9234 4.1: length 1.
       if (len !== 1) throw capLengthError(code, len);
@@ -159,6 +174,17 @@ function capabilityValue(c: Capability): { code: number; value: Buffer } {
       };
     case 'route-refresh':
       return { code: CapabilityCode.ROUTE_REFRESH, value: Buffer.alloc(0) };
+    case 'extended-nexthop': {
+      if (c.families.length === 0) throw encodeError('extended next hop capability needs a family');
+      // RFC 8950 3: the NLRI SAFI takes two octets here, unlike in RFC 4760's capability.
+      const value = Buffer.alloc(6 * c.families.length);
+      c.families.forEach((f, i) => {
+        value.writeUInt16BE(checkRange(f.afi, 0xffff, 'AFI'), 6 * i);
+        value.writeUInt16BE(checkRange(f.safi, 0xffff, 'SAFI'), 6 * i + 2);
+        value.writeUInt16BE(checkRange(f.nextHopAfi, 0xffff, 'next hop AFI'), 6 * i + 4);
+      });
+      return { code: CapabilityCode.EXTENDED_NEXTHOP, value };
+    }
     case 'route-refresh-old':
       return { code: CapabilityCode.ROUTE_REFRESH_OLD, value: Buffer.alloc(0) };
     case 'extended-message':

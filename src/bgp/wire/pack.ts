@@ -25,7 +25,12 @@ export interface UpdateBatch {
    * other families `mpReach`/`mpUnreach` are ignored and `nextHops` below is used.
    */
   attributes: PathAttributes;
-  /** MP_REACH_NLRI next hops (global, then link-local) for families other than IPv4 unicast. */
+  /**
+   * MP_REACH_NLRI next hops (global, then link-local) for families other than IPv4 unicast.
+   * Given for IPv4 unicast, the NLRI go in MP_REACH_NLRI with these next hops instead of the
+   * NLRI field and NEXT_HOP: RFC 8950 4's IPv6 next hop for IPv4 NLRI (the caller checks that
+   * the peer advertised the Extended Next Hop Encoding capability).
+   */
   nextHops?: string[];
   announce?: readonly Nlri[];
   withdraw?: readonly Nlri[];
@@ -137,7 +142,7 @@ export function encodeUpdates(batch: UpdateBatch, ctx: CodecContext): Buffer[] {
 
   if (announce.length > 0) {
     const { mpReach: _r, mpUnreach: _u, ...shared } = batch.attributes;
-    if (ipv4Unicast) {
+    if (ipv4Unicast && !batch.nextHops) {
       if (shared.nextHop === undefined)
         throw encodeError('IPv4 unicast announcements need a NEXT_HOP');
       const attrs = encodeAttributes(shared, ctx);

@@ -37,6 +37,7 @@ export interface Nlri {
 export type Capability =
   | { kind: 'multiprotocol'; afi: number; safi: number } // RFC 4760, code 1
   | { kind: 'route-refresh' } // RFC 2918, code 2
+  | { kind: 'extended-nexthop'; families: ExtendedNextHopFamily[] } // RFC 8950, code 5
   | { kind: 'route-refresh-old' } // pre-standard Cisco code 128, sent by some routers
   | { kind: 'extended-message' } // RFC 8654, code 6
   | { kind: 'role'; role: number } // RFC 9234, code 9
@@ -53,6 +54,13 @@ export type Capability =
   | { kind: 'enhanced-route-refresh' } // RFC 7313, code 70
   | { kind: 'fqdn'; hostname: string; domain: string } // draft-walton-bgp-hostname-capability, code 73
   | { kind: 'unknown'; code: number; value: Buffer };
+
+/** RFC 8950 3: NLRI of (afi, safi) may carry a next hop of family `nextHopAfi`. */
+export interface ExtendedNextHopFamily {
+  afi: number;
+  safi: number;
+  nextHopAfi: number;
+}
 
 /** An optional parameter that is not a capability (RFC 4271 4.2); kept raw. */
 export interface RawOptionalParameter {

@@ -11,6 +11,7 @@ import {
   PeerBackendError,
   sendForged,
   type ForgedPacket,
+  type NodeInterfaceLink,
   type NodeVrfNetwork,
   type NodeVrfUnavailable,
   type PeerBackend,
@@ -99,6 +100,26 @@ export class BuiltinBackend implements PeerBackend {
       },
       bgpTransport: nets.bgp.transport(),
       bfdTransport: nets.bfd.transportFactory,
+    };
+  }
+
+  /**
+   * A node's unnumbered link: its interface's link-local address and that of the router that
+   * peers with it there (`neighbor IFACE interface`). FRR learns the latter from the router's
+   * Router Advertisements; the builtin lab knows both from the topology.
+   */
+  nodeInterface(node: string, iface: string): NodeInterfaceLink | NodeVrfUnavailable {
+    const spec = this.topology.nodes.find((n) => n.name === node);
+    if (spec?.interface?.name !== iface)
+      return { unavailable: `node ${node} has no interface ${iface}` };
+    const local = spec.interface.linkLocal;
+    for (const r of this.topology.routers) {
+      const nb = r.neighbors.find((n) => n.interface !== undefined && n.address === local);
+      const peer = r.interfaces.find((i) => i.name === nb?.interface)?.linkLocal;
+      if (nb && peer) return { localAddress: local, peerAddress: peer };
+    }
+    return {
+      unavailable: `no router peers unnumbered with node ${node}'s ${iface}: nothing on that link sends Router Advertisements`,
     };
   }
 

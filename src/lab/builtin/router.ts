@@ -64,6 +64,16 @@ interface NeighborRuntime {
   adminShutdown: boolean;
 }
 
+/** How FRR names a neighbour: its interface for `neighbor IFACE interface`, else its address. */
+function neighborKey(spec: NeighborSpec): string {
+  return spec.interface ?? canonicalAddress(spec.address);
+}
+
+/** A neighbour named in a command: an address (any text form) or an interface name. */
+function neighborName(text: string): string {
+  return text.includes(':') || /^\d+\.\d+\.\d+\.\d+$/.test(text) ? canonicalAddress(text) : text;
+}
+
 function asPathNumbers(segments: AsPathSegment[] | undefined): number[] {
   return (segments ?? []).flatMap((s) => s.asns);
 }
@@ -93,9 +103,12 @@ export class BuiltinRouter {
     return this.spec.name;
   }
 
+  /** Its addresses, link-local ones (of unnumbered neighbours' interfaces) last. */
   get addresses(): string[] {
     return this.spec.interfaces.flatMap((i) =>
-      [i.ipv4, i.ipv6].filter((a): a is string => a !== undefined).map((a) => a.split('/')[0]!),
+      [i.ipv4, i.ipv6, i.linkLocal]
+        .filter((a): a is string => a !== undefined)
+        .map((a) => a.split('/')[0]!),
     );
   }
 
@@ -199,8 +212,7 @@ export class BuiltinRouter {
       ) {
         // Inbound soft reset: ask the neighbor to send its routes again (RFC 2918 ROUTE-REFRESH).
         for (const n of this.neighbors.values()) {
-          if (m[2] !== '*' && canonicalAddress(n.spec.address) !== canonicalAddress(m[2]!))
-            continue;
+          if (m[2] !== '*' && neighborKey(n.spec) !== neighborName(m[2]!)) continue;
           for (const f of n.neighbor.session.negotiated?.families ?? []) {
             if (!m[1] || f.afi === (m[1] === 'ipv4' ? 1 : 2))
               n.neighbor.session.sendRouteRefresh(f.afi, f.safi);
@@ -208,7 +220,7 @@ export class BuiltinRouter {
         }
       } else if ((m = cmd.match(/^clear (?:ip )?bgp (\S+)$/))) {
         for (const n of this.neighbors.values()) {
-          if (m[1] === '*' || canonicalAddress(n.spec.address) === canonicalAddress(m[1]!)) {
+          if (m[1] === '*' || neighborKey(n.spec) === neighborName(m[1]!)) {
             n.neighbor.stop();
             if (!n.adminShutdown) n.neighbor.session.start();
           }
@@ -243,7 +255,7 @@ export class BuiltinRouter {
           }
         : undefined;
       const { messages, establishedAt, lastNotification } = neighbor.counters;
-      out[canonicalAddress(n.spec.address)] = {
+      out[neighborKey(n.spec)] = {
         address: canonicalAddress(n.spec.address),
         remoteAs: n.spec.remoteAsn,
         localAs: this.spec.asn,
@@ -352,7 +364,11 @@ export class BuiltinRouter {
     };
   }
 
-  private localAddressFor(peerAddress: string): string | undefined {
+  private localAddressFor(spec: NeighborSpec): string | undefined {
+    // `neighbor IFACE interface`: the session runs from the interface's link-local address.
+    if (spec.interface !== undefined)
+      return this.spec.interfaces.find((i) => i.name === spec.interface)?.linkLocal;
+    const peerAddress = spec.address;
     const family = addressFamily(peerAddress);
     return this.addresses.find((a) => addressFamily(a) === family);
   }
@@ -360,8 +376,12 @@ export class BuiltinRouter {
   private async startBgp(): Promise<void> {
     for (const address of this.addresses) await this.speaker.listen(address, 179);
     for (const spec of this.spec.neighbors) {
-      const localAddress = this.localAddressFor(spec.address);
-      const families = spec.families ?? [addressFamily(spec.address)];
+      const localAddress = this.localAddressFor(spec);
+      // FRR activates IPv4 and IPv6 unicast on an interface neighbour, IPv4 with RFC 8950
+      // extended next hops (capability 5), as it has no IPv4 address to give as next hop.
+      const unnumbered = spec.interface !== undefined;
+      const families =
+        spec.families ?? (unnumbered ? ['ipv4', 'ipv6'] : [addressFamily(spec.address)]);
       // As FRR: the neighbor's RFC 2385 key, TTL 1 to a single-hop eBGP peer.
       this.components.bgpTransport.socketOptions?.set(
         { localAddress, peerAddress: spec.address },
@@ -392,6 +412,7 @@ export class BuiltinRouter {
             // FRR connects out as well as accepting, and waits in Active after a failed connect.
             connectFailure: 'active',
             families,
+            ...(unnumbered || spec.extendedNextHop ? { extendedNextHop: true } : {}),
             keepAdjRibIn: true,
             // FRR's default: graceful restart helper for every neighbor, restart time 120 s.
             gracefulRestart: { restartTimeSeconds: 120, helperOnly: true },
@@ -425,7 +446,7 @@ export class BuiltinRouter {
             : undefined;
         if (nextHop) neighbor.peer.announce(prefix, { nextHop });
       }
-      this.neighbors.set(canonicalAddress(spec.address), {
+      this.neighbors.set(neighborKey(spec), {
         spec,
         neighbor,
         adminShutdown: false,
@@ -443,7 +464,7 @@ export class BuiltinRouter {
   }
 
   private neighborShutdown(address: string, shutdown: boolean, message?: string): void {
-    const n = this.neighbors.get(canonicalAddress(address));
+    const n = this.neighbors.get(neighborName(address));
     if (!n)
       throw new BuiltinRouterError(
         'ERR_BUILTIN_VTYSH_NO_NEIGHBOR',

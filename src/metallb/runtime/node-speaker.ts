@@ -19,7 +19,7 @@ import type { BfdStateChangeEvent } from '../../bfd/events.js';
 import type { BfdDiscardReason } from '../../bfd/wire/discard.js';
 import type { KubeClient, KubeResource } from '../../k8s/client.js';
 import { planBgp, type BgpPlan } from '../announce.js';
-import type { MetallbConfig, ParsedPeer } from '../config.js';
+import { frrPeerName, type MetallbConfig, type ParsedPeer } from '../config.js';
 import { frrRoutersForNode, renderRunningConfig } from '../frr-config.js';
 import {
   acceptsRoute,
@@ -127,6 +127,7 @@ export class NodeSpeaker {
         ? socketOptions.unavailable()
         : 'this BGP transport cannot set per-peer socket options',
       vrfUnavailable: (vrf) => this.sessions_.vrfUnavailable(vrf),
+      interfaceUnavailable: (iface) => this.sessions_.interfaceUnavailable(iface),
     });
   }
 
@@ -287,10 +288,11 @@ export class NodeSpeaker {
     const discards: Partial<Record<BfdDiscardReason, number>> = { ...this.sessions_.tableDiscards };
     for (const rt of this.sessions_.runtimes.values()) {
       const peer = rt.neighbor?.peer;
-      if (!peer || !rt.parsed.address) continue;
+      const address = frrPeerName(rt.parsed);
+      if (!peer || !address) continue;
       const established = peer.session.state === 'Established';
       bgp.push({
-        address: rt.parsed.address,
+        address,
         port: rt.parsed.port ?? 179,
         vrf: rt.parsed.vrf,
         established,
@@ -302,7 +304,7 @@ export class NodeSpeaker {
       if (!bfdSession) continue;
       const c = bfdSession.counters;
       bfd.push({
-        address: rt.parsed.address,
+        address,
         vrf: rt.parsed.vrf,
         up: bfdSession.state === BfdState.Up,
         controlPacketsIn: c.packetsReceived,
@@ -319,8 +321,9 @@ export class NodeSpeaker {
   /** The routes a peer sent that its FRRConfiguration toReceive lets in (FRR's route-map in). */
   private acceptedOf(rt: PeerRuntime): string[] {
     const peer = rt.neighbor?.peer;
-    if (!peer || !rt.parsed.address) return [];
-    const policy = this.receive.get(receiveKey(rt.parsed.myASN, rt.parsed.vrf, rt.parsed.address));
+    const address = frrPeerName(rt.parsed);
+    if (!peer || !address) return [];
+    const policy = this.receive.get(receiveKey(rt.parsed.myASN, rt.parsed.vrf, address));
     const prefixes = new Set([...peer.adjRibIn.routes()].map((r) => r.prefix));
     return [...prefixes].filter((p) => acceptsRoute(policy, p)).sort();
   }
@@ -329,7 +332,7 @@ export class NodeSpeaker {
   acceptedRoutes(): { peer: string; address: string; prefixes: string[] }[] {
     return [...this.sessions_.runtimes.values()].map((rt) => ({
       peer: rt.name,
-      address: rt.parsed.address ?? '',
+      address: frrPeerName(rt.parsed) ?? '',
       prefixes: this.acceptedOf(rt),
     }));
   }

@@ -18,7 +18,7 @@ import type { BfdTransportFactory } from '../../bfd/io/transport.js';
 import type { BfdDiscardReason } from '../../bfd/wire/discard.js';
 import { bfdProfileSession } from '../bfd-profile.js';
 import type { BgpPlan } from '../announce.js';
-import { peerSocketOptions, type MetallbConfig, type ParsedPeer } from '../config.js';
+import { frrPeerName, peerSocketOptions, type MetallbConfig, type ParsedPeer } from '../config.js';
 import { MessageTally } from '../metrics.js';
 import { nodeAddress } from '../nodes.js';
 import type { Node } from '../types.js';
@@ -40,6 +40,16 @@ export interface NodeVrfUnavailable {
   unavailable: string;
 }
 
+/**
+ * The two ends of an unnumbered session on a node's interface (frr-k8s's `neighbor IFACE
+ * interface`): the node's IPv6 link-local address there and the one its neighbour uses, which
+ * FRR learns from the neighbour's Router Advertisements (RFC 4861 6.3.4).
+ */
+export interface NodeInterfaceLink {
+  localAddress: string;
+  peerAddress: string;
+}
+
 export interface PeerSessionsComponents {
   clock: Clock;
   random: Random;
@@ -48,6 +58,8 @@ export interface PeerSessionsComponents {
   bfdTransport: BfdTransportFactory;
   /** The node's interface in a VRF; absent: the node runs no VRF (every `vrf` peer is refused). */
   vrf?: (vrf: string) => NodeVrfNetwork | NodeVrfUnavailable;
+  /** The node's unnumbered link on an interface; absent: no `interface` peer is run. */
+  nodeInterface?: (iface: string) => NodeInterfaceLink | NodeVrfUnavailable;
 }
 
 export interface PeerRuntime {
@@ -130,6 +142,20 @@ export class PeerSessions {
     return 'unavailable' in instance ? instance.unavailable : undefined;
   }
 
+  /** Why this node cannot run an unnumbered session on `iface`, or undefined when it can. */
+  interfaceUnavailable(iface: string): string | undefined {
+    const link = this.linkOn(iface);
+    return 'unavailable' in link ? link.unavailable : undefined;
+  }
+
+  private linkOn(iface: string): NodeInterfaceLink | NodeVrfUnavailable {
+    return (
+      this.components.nodeInterface?.(iface) ?? {
+        unavailable: `speaker ${this.node} runs no unnumbered sessions`,
+      }
+    );
+  }
+
   /** The instance of `vrf` (empty or absent: the default VRF), or why there is none here. */
   private instanceFor(vrf: string | undefined): VrfInstance | NodeVrfUnavailable {
     const name = vrf ?? '';
@@ -172,7 +198,7 @@ export class PeerSessions {
   list(): { peer: string; address: string; vrf?: string; bgp?: Peer; bfd?: BfdSession }[] {
     return [...this.peers.values()].map((p) => ({
       peer: p.name,
-      address: p.parsed.address ?? '',
+      address: frrPeerName(p.parsed) ?? '',
       ...(p.parsed.vrf ? { vrf: p.parsed.vrf } : {}),
       bgp: p.neighbor?.peer,
       bfd: p.neighbor?.bfd,
@@ -219,6 +245,12 @@ export class PeerSessions {
    * the peer's VRF (the Node's own addresses in the default VRF, its VRF interface's otherwise).
    */
   localAddressFor(p: ParsedPeer, node: Node, family?: 'ipv4' | 'ipv6'): string | undefined {
+    if (p.iface !== undefined) {
+      // Unnumbered: the interface's link-local address, the next hop of both families too
+      // (RFC 8950 4 for IPv4; RFC 2545 3 allows a link-local alone when there is no global).
+      const link = this.linkOn(p.iface);
+      return 'unavailable' in link ? undefined : link.localAddress;
+    }
     if (p.sourceAddress && !family) return p.sourceAddress;
     const fam = family ?? (p.address?.includes(':') ? 'ipv6' : 'ipv4');
     if (!p.vrf) return nodeAddress(node, fam);
@@ -265,19 +297,22 @@ export class PeerSessions {
     // What speakersim cannot run yet is said where a user looks (a Warning Event on the BGPPeer,
     // kubectl describe / get events) and never run half: no session in the default VRF instead.
     const instance = this.instanceFor(parsed.vrf);
-    const unsupported = !parsed.address
-      ? ([
-          'ERR_SPEAKER_UNNUMBERED',
-          `unnumbered BGP (interface ${parsed.iface}) is not supported by speakersim; the session is not run`,
-        ] as const)
-      : 'unavailable' in instance
+    const link = parsed.iface !== undefined ? this.linkOn(parsed.iface) : undefined;
+    const peerAddress = link && !('unavailable' in link) ? link.peerAddress : parsed.address;
+    const unsupported =
+      link && 'unavailable' in link
         ? ([
-            'ERR_SPEAKER_VRF_UNSUPPORTED',
-            `cannot run a session in VRF ${parsed.vrf}: ${instance.unavailable}; the session is not run (nor run in the default VRF instead)`,
+            'ERR_SPEAKER_UNNUMBERED',
+            `unnumbered BGP on interface ${parsed.iface}: ${link.unavailable}; the session is not run`,
           ] as const)
-        : undefined;
-    if (unsupported || !parsed.address || 'unavailable' in instance) {
-      const [code, why] = unsupported!;
+        : 'unavailable' in instance
+          ? ([
+              'ERR_SPEAKER_VRF_UNSUPPORTED',
+              `cannot run a session in VRF ${parsed.vrf}: ${instance.unavailable}; the session is not run (nor run in the default VRF instead)`,
+            ] as const)
+          : undefined;
+    if (unsupported || !peerAddress || 'unavailable' in instance) {
+      const [code, why] = unsupported ?? ['ERR_SPEAKER_UNNUMBERED', 'no peer address'];
       await this.warnOnce(
         `peer:${name}`,
         new SpeakersimError(code, `node ${this.node}: peer ${name}: ${why}`),
@@ -287,9 +322,10 @@ export class PeerSessions {
       return;
     }
     const localAddress = this.localAddressFor(parsed, node);
-    const families: PeerConfig['families'] = parsed.disableMP
-      ? [parsed.address.includes(':') ? 'ipv6' : 'ipv4']
-      : ['ipv4', 'ipv6'];
+    // frr-k8s activates both families on an interface peer (its FRR sends IPv4 with RFC 8950
+    // extended next hops there), whatever disableMP says.
+    const families: PeerConfig['families'] =
+      parsed.disableMP && !link ? [peerAddress.includes(':') ? 'ipv6' : 'ipv4'] : ['ipv4', 'ipv6'];
     const multihop = parsed.ebgpMultiHop ?? false;
     const profile = parsed.bfdProfile ? config.bfdProfiles.get(parsed.bfdProfile) : undefined;
     // frr-k8s writes `neighbor X bfd profile P`; with ebgp-multihop, bgpd asks bfdd for a
@@ -297,7 +333,7 @@ export class PeerSessions {
     const bfd = parsed.bfdProfile ? bfdProfileSession(profile, { multihop }) : undefined;
     try {
       // RFC 2385 key and TTL go on the transport, before the session's first SYN.
-      const selector = { localAddress, peerAddress: parsed.address };
+      const selector = { localAddress, peerAddress };
       instance.transport.socketOptions?.set(selector, peerSocketOptions(parsed));
       rt.socketSelector = selector;
       rt.transport = instance.transport;
@@ -309,8 +345,9 @@ export class PeerSessions {
             localAddress,
             localAsn: parsed.localASN ?? parsed.myASN,
             routerId: parsed.routerID ?? nodeAddress(node, 'ipv4') ?? '198.18.255.254',
-            peerAddress: parsed.address,
+            peerAddress,
             peerPort: parsed.port,
+            ...(link ? { extendedNextHop: true } : {}),
             peerAsn: parsed.dynamicASN ?? parsed.asn,
             // FRR (frr-k8s) defaults when the BGPPeer leaves timers unset: hold 180 s, keepalive 60 s.
             holdTimeSeconds: parsed.holdTimeMs !== undefined ? parsed.holdTimeMs / 1000 : 180,
@@ -330,7 +367,7 @@ export class PeerSessions {
             ? {
                 bfd: {
                   localAddress,
-                  peerAddress: parsed.address,
+                  peerAddress,
                   multihop,
                   ...(parsed.vrf ? { vrf: parsed.vrf } : {}),
                   ...bfd.timers,

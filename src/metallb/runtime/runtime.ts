@@ -20,7 +20,7 @@ import { METALLB_NAMESPACE } from '../types.js';
 import { ClusterCache } from './cache.js';
 import { MetallbController } from './controller.js';
 import { NodeSpeaker, type SpeakerEvents } from './node-speaker.js';
-import type { NodeVrfNetwork, NodeVrfUnavailable } from './peer-sessions.js';
+import type { NodeInterfaceLink, NodeVrfNetwork, NodeVrfUnavailable } from './peer-sessions.js';
 import { NodePods } from './pods.js';
 import { nodeAddress } from '../nodes.js';
 import { StatusWriter } from './writer.js';
@@ -46,6 +46,8 @@ export interface MetallbRuntimeComponents {
   bfdTransport: BfdTransportFactory;
   /** A node's interface in a VRF (the lab's); absent: no node runs VRFs. */
   nodeVrf?: (node: string, vrf: string) => NodeVrfNetwork | NodeVrfUnavailable;
+  /** A node's unnumbered link on an interface (the lab's); absent: no `interface` peer runs. */
+  nodeInterface?: (node: string, iface: string) => NodeInterfaceLink | NodeVrfUnavailable;
   /** Each node's own port on its segment, for L2 mode on the wire (none: status only). */
   l2Port?: (node: string) => Promise<L2Port>;
   events?: Partial<SpeakerEvents>;
@@ -228,6 +230,9 @@ export class MetallbRuntime {
         bfdTransport: this.components.bfdTransport,
         ...(this.components.nodeVrf
           ? { vrf: (vrf: string) => this.components.nodeVrf!(node, vrf) }
+          : {}),
+        ...(this.components.nodeInterface
+          ? { nodeInterface: (iface: string) => this.components.nodeInterface!(node, iface) }
           : {}),
         ...(this.components.l2Port ? { l2Port: this.components.l2Port } : {}),
       },

@@ -13,7 +13,7 @@
 import type { Clock, Timer } from '../../core/clock.js';
 import type { KubeClient } from '../../k8s/client.js';
 import { bfdSessionStatus } from '../bfd-profile.js';
-import type { ParsedPeer } from '../config.js';
+import { frrPeerName, type ParsedPeer } from '../config.js';
 import type { PeerRuntime } from './peer-sessions.js';
 import { withOwner, type NodePodOwners } from './pods.js';
 import { SessionStates } from './session-states.js';
@@ -167,9 +167,10 @@ export class SessionStateQueue {
   }
 
   private async write(rt: PeerRuntime, s: SessionSnapshot): Promise<void> {
-    if (!rt.parsed.address) return;
+    const peer = frrPeerName(rt.parsed);
+    if (!peer) return;
     await this.states.write({
-      peer: rt.parsed.address,
+      peer,
       vrf: rt.parsed.vrf,
       bgpState: s.bgpState,
       bfdStatus: s.bfdStatus,
@@ -178,8 +179,9 @@ export class SessionStateQueue {
 
   /** The peer is gone: its BGPSessionStates are deleted. */
   async remove(peer: ParsedPeer): Promise<void> {
-    if (!peer.address) return;
-    await this.states.delete(peer.address, peer.vrf);
+    const name = frrPeerName(peer);
+    if (!name) return;
+    await this.states.delete(name, peer.vrf);
   }
 }
 

@@ -16,6 +16,7 @@ import type {
 } from '../../lab/topology.js';
 import type { AddressPair, Backend, Manifest, Scenario } from '../types.js';
 import { LabGuard } from './lab-guard.js';
+import { linkLocalOf, nodeMac, routerIfName, routerMac } from '../../lab/names.js';
 import { bgpPeerPassword } from '../../metallb/config.js';
 import type { BGPPeer, Secret } from '../../metallb/types.js';
 
@@ -52,7 +53,20 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
         }
       : undefined;
     const neighbors: NeighborSpec[] = [];
-    for (const n of t.nodes) {
+    for (const n of r.unnumbered ? t.nodes : []) {
+      if (n.interface === undefined) continue;
+      // `neighbor eth0 interface remote-as N`: the node's link-local address is what FRR learns
+      // from its Router Advertisements; the BGPPeer naming that interface gives the ASN.
+      const peer = peers.find((p) => p.spec?.interface === n.interface);
+      neighbors.push({
+        address: linkLocalOf(nodeMac(labName, n.name)),
+        interface: routerIfName(0),
+        remoteAsn: peer?.spec?.myASN ?? 64501,
+        ...(bfd ? { bfd } : {}),
+        connectRetryS: 2,
+      });
+    }
+    for (const n of r.unnumbered ? [] : t.nodes) {
       // A router in VRF red peers with the nodes' interfaces in VRF red, and only with those.
       const on = r.vrf ?? r.vrfSegment;
       const nodeAddrs = on === undefined ? n.addresses : n.vrfs[on];
@@ -98,6 +112,9 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
               : vrfSegmentName((r.vrf ?? r.vrfSegment)!),
           ...(r.addresses.ipv4 ? { ipv4: `${r.addresses.ipv4.address}` } : {}),
           ...(r.addresses.ipv6 ? { ipv6: `${r.addresses.ipv6.address}` } : {}),
+          ...(r.unnumbered
+            ? { name: routerIfName(0), linkLocal: linkLocalOf(routerMac(labName, r.name)) }
+            : {}),
         },
       ],
       neighbors,
@@ -114,6 +131,9 @@ export function labTopologyFor(scenario: Scenario, labName: string): LabTopology
       segment: 'lan',
       ...(n.addresses.ipv4 ? { ipv4: n.addresses.ipv4.address } : {}),
       ...(n.addresses.ipv6 ? { ipv6: n.addresses.ipv6.address } : {}),
+      ...(n.interface !== undefined
+        ? { interface: { name: n.interface, linkLocal: linkLocalOf(nodeMac(labName, n.name)) } }
+        : {}),
       ...(Object.keys(n.vrfs).length
         ? {
             vrfs: Object.entries(n.vrfs).map(([vrf, a]) => ({

@@ -265,6 +265,7 @@ export class ScenarioSession {
         bgpTransport: this.peers.bgpTransport,
         l2Port: (node) => this.peers.l2Port(node),
         bfdTransport: this.pcapBfd(this.peers.bfdTransport),
+        nodeInterface: (node, iface) => this.peers.nodeInterface(node, iface),
         nodeVrf: (node, vrf) => {
           const net = this.peers.nodeVrf(node, vrf);
           return 'unavailable' in net

@@ -80,6 +80,7 @@ describe('LOCAL_PREF (RFC 4271 5.1.5, RFC 7606 7.5)', () => {
       enhancedRouteRefresh: false,
       families: [],
       addPath: [],
+      extendedNextHop: [],
       peerCapabilities: [],
     };
     expect(codecContextOf({ ...base, internal: false }).externalPeer).toBe(true);

@@ -263,6 +263,20 @@ const fatal: Row[] = [
     handling: 'session-reset',
   },
   {
+    name: 'extended next hop capability of 4 octets (RFC 8950 3: a multiple of 6)',
+    input: open('02 06 05 04 0001 0001'),
+    code: 'ERR_BGP_CAPABILITY_LENGTH',
+    notify: [2, 0],
+    handling: 'session-reset',
+  },
+  {
+    name: 'extended next hop capability with no triple',
+    input: open('02 02 05 00'),
+    code: 'ERR_BGP_CAPABILITY_LENGTH',
+    notify: [2, 0],
+    handling: 'session-reset',
+  },
+  {
     name: 'route refresh capability with a value',
     input: open('02 03 02 01 00'),
     code: 'ERR_BGP_CAPABILITY_LENGTH',

@@ -281,6 +281,98 @@ const rows: Row[] = [
     exact: true,
   },
   {
+    name: 'OPEN of an unnumbered peer: extended next hop IPv4 unicast over IPv6 (RFC 8950 3)',
+    ctx: DEFAULT_CONTEXT,
+    bytes: message(
+      1,
+      `
+      04 fbf5 00b4 c6120001 // version 4, AS 64501, hold 180, id 198.18.0.1
+      10                    // optional parameters length 16
+      02 0e                 // parameter: capabilities, 14 octets
+        01 04 0001 00 01    // multiprotocol IPv4 unicast
+        05 06 0001 0001 0002 // extended next hop: AFI 1, SAFI 1 (2 octets), next hop AFI 2
+      `,
+    ),
+    message: {
+      type: 'OPEN',
+      version: 4,
+      myAsn: 64501,
+      holdTime: 180,
+      bgpId: '198.18.0.1',
+      capabilities: [
+        { kind: 'multiprotocol', afi: 1, safi: 1 },
+        { kind: 'extended-nexthop', families: [{ afi: 1, safi: 1, nextHopAfi: 2 }] },
+      ],
+    },
+    exact: true,
+  },
+  {
+    name: 'UPDATE IPv4 unicast in MP_REACH_NLRI with a link-local IPv6 next hop (RFC 8950 3)',
+    ctx: FOUR,
+    bytes: message(
+      2,
+      `
+      0000 002a            // no withdrawn; attributes 42 octets
+      80 0e 1a             // MP_REACH_NLRI, 26 octets
+        0001 01            // AFI 1 SAFI 1
+        10 fe80000000000000020000fffe000101 // next hop length 16: fe80::200:ff:fe00:101
+        00                 // reserved
+        20 c6126414        // 198.18.100.20/32
+      40 01 01 00          // ORIGIN IGP
+      40 02 06 02 01 0000fbf5 // AS_PATH 64501
+      `,
+    ),
+    message: {
+      type: 'UPDATE',
+      withdrawn: [],
+      attributes: {
+        mpReach: {
+          afi: 1,
+          safi: 1,
+          nextHops: ['fe80::200:ff:fe00:101'],
+          nlri: [{ prefix: '198.18.100.20/32' }],
+        },
+        origin: 0,
+        asPath: [{ type: 'AS_SEQUENCE', asns: [64501] }],
+      },
+      nlri: [],
+    },
+    exact: true,
+  },
+  {
+    name: 'UPDATE IPv4 unicast in MP_REACH_NLRI with global and link-local next hops (RFC 8950 3)',
+    ctx: FOUR,
+    bytes: message(
+      2,
+      `
+      0000 003a            // no withdrawn; attributes 58 octets
+      80 0e 2a             // MP_REACH_NLRI, 42 octets
+        0001 01            // AFI 1 SAFI 1
+        20 20010db8000000000000000000000101 fe80000000000000020000fffe000101 // 32 octets: 2001:db8::101, fe80::200:ff:fe00:101
+        00                 // reserved
+        20 c6126414        // 198.18.100.20/32
+      40 01 01 00          // ORIGIN IGP
+      40 02 06 02 01 0000fbf5 // AS_PATH 64501
+      `,
+    ),
+    message: {
+      type: 'UPDATE',
+      withdrawn: [],
+      attributes: {
+        mpReach: {
+          afi: 1,
+          safi: 1,
+          nextHops: ['2001:db8::101', 'fe80::200:ff:fe00:101'],
+          nlri: [{ prefix: '198.18.100.20/32' }],
+        },
+        origin: 0,
+        asPath: [{ type: 'AS_SEQUENCE', asns: [64501] }],
+      },
+      nlri: [],
+    },
+    exact: true,
+  },
+  {
     name: 'UPDATE with aggregation, route reflection and every community kind',
     ctx: FOUR,
     bytes: message(

@@ -172,7 +172,7 @@ export function update(ctx: CodecContext): fc.Arbitrary<UpdateMessage> {
     });
 }
 
-const KNOWN_CAPS = new Set([1, 2, 6, 9, 64, 65, 69, 70, 73, 128]);
+const KNOWN_CAPS = new Set([1, 2, 5, 6, 9, 64, 65, 69, 70, 73, 128]);
 const family = fc.record({
   afi: fc.integer({ min: 0, max: 0xffff }),
   safi: fc.integer({ min: 0, max: 255 }),
@@ -185,6 +185,17 @@ const text = fc.string({
 export const capability: fc.Arbitrary<Capability> = fc.oneof(
   family.map((f) => ({ kind: 'multiprotocol' as const, ...f })),
   fc.constant({ kind: 'route-refresh' as const }),
+  fc.record({
+    kind: fc.constant('extended-nexthop' as const),
+    families: fc.array(
+      fc.record({
+        afi: fc.integer({ min: 0, max: 0xffff }),
+        safi: fc.integer({ min: 0, max: 0xffff }),
+        nextHopAfi: fc.integer({ min: 0, max: 0xffff }),
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+  }),
   fc.constant({ kind: 'route-refresh-old' as const }),
   fc.constant({ kind: 'extended-message' as const }),
   fc.constant({ kind: 'enhanced-route-refresh' as const }),
