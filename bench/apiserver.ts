@@ -3,7 +3,8 @@
  * subresource of BGPSessionState objects, and creates, as writes/s
  *   - from a client on its own thread (a worker with node:http keep-alive clients, sequential
  *     and with 8 in flight): what the API server itself takes,
- *   - through KubeClient on the server's own thread (as the runtime writes its status CRs),
+ *   - through KubeClient on the server's own thread, over HTTP and in process (the embedded
+ *     transport the runtime uses on `run` and `lab up`),
  *   - with a durable data dir (fsync per write),
  * and watch fan-out: p50/p99 latency from a status write to its event at 10 watchers, at a
  * paced 1,000 writes/s, and how many events arrived. Each run is a fresh server; figures are
@@ -266,6 +267,8 @@ interface Run {
   create: number;
   clientSeq: number;
   clientPar: number;
+  inProcSeq: number;
+  inProcPar: number;
   durableSeq: number;
   durablePar: number;
   fanP50: number;
@@ -291,6 +294,10 @@ async function runOnce(tmp: string, run: number): Promise<Run> {
     await throughKubeClient(client, names, 500, 8);
     const clientSeq = await throughKubeClient(client, names, 2000, 1);
     const clientPar = await throughKubeClient(client, names, 4000, 8);
+    const local = KubeClient.embedded(memory, 'in-process');
+    await throughKubeClient(local, names, 1000, 8);
+    const inProcSeq = await throughKubeClient(local, names, 4000, 1);
+    const inProcPar = await throughKubeClient(local, names, 8000, 8);
     const fan = await fanOut(memory, names, 10, 1000, 3);
     await memory.close();
 
@@ -309,6 +316,8 @@ async function runOnce(tmp: string, run: number): Promise<Run> {
       create,
       clientSeq,
       clientPar,
+      inProcSeq,
+      inProcPar,
       durableSeq,
       durablePar,
       fanP50: fan.p50,
@@ -329,7 +338,7 @@ async function main(): Promise<void> {
       const r = await runOnce(tmp, i);
       runs.push(r);
       console.log(
-        `  run ${i + 1}/${RUNS}: ${r.seq.toFixed(0)} sequential, ${r.par.toFixed(0)} with 8 in flight, KubeClient ${r.clientSeq.toFixed(0)} / ${r.clientPar.toFixed(0)}`,
+        `  run ${i + 1}/${RUNS}: ${r.seq.toFixed(0)} sequential, ${r.par.toFixed(0)} with 8 in flight, KubeClient ${r.clientSeq.toFixed(0)} / ${r.clientPar.toFixed(0)}, in process ${r.inProcSeq.toFixed(0)} / ${r.inProcPar.toFixed(0)}`,
       );
     }
     const col = (f: (r: Run) => number, digits = 0): string =>
@@ -346,11 +355,14 @@ async function main(): Promise<void> {
     console.log(`  status merge patches, client on its own thread, in memory:`);
     console.log(`    ${writes((r) => r.seq, 'sequential')}`);
     console.log(`    ${writes((r) => r.par, '8 in flight')}`);
-    console.log(
-      `  status merge patches through KubeClient on the server's thread (as the runtime):`,
-    );
+    console.log(`  status merge patches through KubeClient over HTTP, on the server's thread:`);
     console.log(`    ${writes((r) => r.clientSeq, 'sequential')}`);
     console.log(`    ${writes((r) => r.clientPar, '8 in flight')}`);
+    console.log(
+      `  status merge patches through KubeClient in process (the runtime's transport on run / lab up):`,
+    );
+    console.log(`    ${writes((r) => r.inProcSeq, 'sequential')}`);
+    console.log(`    ${writes((r) => r.inProcPar, '8 in flight')}`);
     console.log(`  creates, client on its own thread, 8 in flight: ${col((r) => r.create)} /s`);
     console.log(
       `  data dir (fsync per write): ${col((r) => r.durableSeq)} sequential, ${col((r) => r.durablePar)} with 8 in flight, writes/s`,
