@@ -6,8 +6,10 @@
  *   - through KubeClient on the server's own thread, over HTTP and in process (the embedded
  *     transport the runtime uses on `run` and `lab up`),
  *   - with a durable data dir (fsync per write),
- * and watch fan-out: p50/p99 latency from a status write to its event at 10 watchers, at a
- * paced 1,000 writes/s, and how many events arrived. Each run is a fresh server; figures are
+ * beside the floor (the same client against a node:http server that only answers: what this
+ * machine and its load allow node:http at all), and watch fan-out: p50/p99 latency from a
+ * status write to its event at 10 watchers, at a paced 1,000 writes/s, and how many events
+ * arrived. Each run is a fresh server; figures are
  * median (min, max) over the runs, with the load average (the machine may be shared).
  * Everything runs on 127.0.0.1 and stops by itself (bounded counts and time).
  *
@@ -214,7 +216,7 @@ function send(path, method, body, type) {
 
 /** Requests per second from a client on its own thread. */
 function fromWorker(
-  server: ApiServer,
+  server: { url: string },
   names: string[],
   total: number,
   inFlight: number,
@@ -264,6 +266,7 @@ async function throughKubeClient(
 interface Run {
   seq: number;
   par: number;
+  floor: number;
   create: number;
   clientSeq: number;
   clientPar: number;
@@ -278,6 +281,39 @@ interface Run {
   fanRate: number;
 }
 
+/**
+ * The floor under the figures: the same client against a node:http server that only reads
+ * each request and answers 200 with a stored object's worth of JSON. What the machine (its
+ * load included) lets node:http do at all; the API server's rate is read against it.
+ */
+async function httpFloor(names: string[]): Promise<number> {
+  const reply = JSON.stringify({
+    apiVersion: 'frrk8s.metallb.io/v1beta1',
+    kind: 'BGPSessionState',
+    metadata: { name: 'node-0', namespace: NS, resourceVersion: '1', managedFields: [] },
+    status: { bgpStatus: 'Established', peer: '198.18.0.1' },
+  }).padEnd(690, ' ');
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(reply)),
+      });
+      res.end(reply);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await fromWorker({ url }, names, 1000, 8, 'patch');
+    return await fromWorker({ url }, names, 6000, 8, 'patch');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+}
+
 async function runOnce(tmp: string, run: number): Promise<Run> {
   const memory = await ApiServer.start({
     namespaces: [NS],
@@ -289,6 +325,7 @@ async function runOnce(tmp: string, run: number): Promise<Run> {
     await fromWorker(memory, names, 1000, 8, 'patch');
     const seq = await fromWorker(memory, names, 3000, 1, 'patch');
     const par = await fromWorker(memory, names, 6000, 8, 'patch');
+    const floor = await httpFloor(names);
     const create = await fromWorker(memory, names, 2000, 8, 'create', 'created-');
     const client = KubeClient.fromKubeconfigFile(memory.kubeconfigPath);
     await throughKubeClient(client, names, 500, 8);
@@ -313,6 +350,7 @@ async function runOnce(tmp: string, run: number): Promise<Run> {
     return {
       seq,
       par,
+      floor,
       create,
       clientSeq,
       clientPar,
@@ -355,6 +393,9 @@ async function main(): Promise<void> {
     console.log(`  status merge patches, client on its own thread, in memory:`);
     console.log(`    ${writes((r) => r.seq, 'sequential')}`);
     console.log(`    ${writes((r) => r.par, '8 in flight')}`);
+    console.log(
+      `    node:http floor (same client, a server that only answers): ${col((r) => r.floor)} /s; the API server reaches ${col((r) => (100 * r.par) / r.floor)} % of it`,
+    );
     console.log(`  status merge patches through KubeClient over HTTP, on the server's thread:`);
     console.log(`    ${writes((r) => r.clientSeq, 'sequential')}`);
     console.log(`    ${writes((r) => r.clientPar, '8 in flight')}`);
