@@ -3,10 +3,13 @@
  * subresource of BGPSessionState objects, and creates, as writes/s
  *   - from a client on its own thread (a worker with node:http keep-alive clients, sequential
  *     and with 8 in flight): what the API server itself takes,
- *   - through KubeClient on the server's own thread (as the runtime writes its status CRs),
+ *   - through KubeClient on the server's own thread, over HTTP and in process (the embedded
+ *     transport the runtime uses on `run` and `lab up`),
  *   - with a durable data dir (fsync per write),
- * and watch fan-out: p50/p99 latency from a status write to its event at 10 watchers, at a
- * paced 1,000 writes/s, and how many events arrived. Each run is a fresh server; figures are
+ * beside the floor (the same client against a node:http server that only answers: what this
+ * machine and its load allow node:http at all), and watch fan-out: p50/p99 latency from a
+ * status write to its event at 10 watchers, at a paced 1,000 writes/s, and how many events
+ * arrived. Each run is a fresh server; figures are
  * median (min, max) over the runs, with the load average (the machine may be shared).
  * Everything runs on 127.0.0.1 and stops by itself (bounded counts and time).
  *
@@ -213,7 +216,7 @@ function send(path, method, body, type) {
 
 /** Requests per second from a client on its own thread. */
 function fromWorker(
-  server: ApiServer,
+  server: { url: string },
   names: string[],
   total: number,
   inFlight: number,
@@ -263,9 +266,12 @@ async function throughKubeClient(
 interface Run {
   seq: number;
   par: number;
+  floor: number;
   create: number;
   clientSeq: number;
   clientPar: number;
+  inProcSeq: number;
+  inProcPar: number;
   durableSeq: number;
   durablePar: number;
   fanP50: number;
@@ -273,6 +279,39 @@ interface Run {
   fanDelivered: number;
   fanSent: number;
   fanRate: number;
+}
+
+/**
+ * The floor under the figures: the same client against a node:http server that only reads
+ * each request and answers 200 with a stored object's worth of JSON. What the machine (its
+ * load included) lets node:http do at all; the API server's rate is read against it.
+ */
+async function httpFloor(names: string[]): Promise<number> {
+  const reply = JSON.stringify({
+    apiVersion: 'frrk8s.metallb.io/v1beta1',
+    kind: 'BGPSessionState',
+    metadata: { name: 'node-0', namespace: NS, resourceVersion: '1', managedFields: [] },
+    status: { bgpStatus: 'Established', peer: '198.18.0.1' },
+  }).padEnd(690, ' ');
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, {
+        'Content-Type': 'application/json',
+        'Content-Length': String(Buffer.byteLength(reply)),
+      });
+      res.end(reply);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    await fromWorker({ url }, names, 1000, 8, 'patch');
+    return await fromWorker({ url }, names, 6000, 8, 'patch');
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 }
 
 async function runOnce(tmp: string, run: number): Promise<Run> {
@@ -286,11 +325,16 @@ async function runOnce(tmp: string, run: number): Promise<Run> {
     await fromWorker(memory, names, 1000, 8, 'patch');
     const seq = await fromWorker(memory, names, 3000, 1, 'patch');
     const par = await fromWorker(memory, names, 6000, 8, 'patch');
+    const floor = await httpFloor(names);
     const create = await fromWorker(memory, names, 2000, 8, 'create', 'created-');
     const client = KubeClient.fromKubeconfigFile(memory.kubeconfigPath);
     await throughKubeClient(client, names, 500, 8);
     const clientSeq = await throughKubeClient(client, names, 2000, 1);
     const clientPar = await throughKubeClient(client, names, 4000, 8);
+    const local = KubeClient.embedded(memory, 'in-process');
+    await throughKubeClient(local, names, 1000, 8);
+    const inProcSeq = await throughKubeClient(local, names, 4000, 1);
+    const inProcPar = await throughKubeClient(local, names, 8000, 8);
     const fan = await fanOut(memory, names, 10, 1000, 3);
     await memory.close();
 
@@ -306,9 +350,12 @@ async function runOnce(tmp: string, run: number): Promise<Run> {
     return {
       seq,
       par,
+      floor,
       create,
       clientSeq,
       clientPar,
+      inProcSeq,
+      inProcPar,
       durableSeq,
       durablePar,
       fanP50: fan.p50,
@@ -329,7 +376,7 @@ async function main(): Promise<void> {
       const r = await runOnce(tmp, i);
       runs.push(r);
       console.log(
-        `  run ${i + 1}/${RUNS}: ${r.seq.toFixed(0)} sequential, ${r.par.toFixed(0)} with 8 in flight, KubeClient ${r.clientSeq.toFixed(0)} / ${r.clientPar.toFixed(0)}`,
+        `  run ${i + 1}/${RUNS}: ${r.seq.toFixed(0)} sequential, ${r.par.toFixed(0)} with 8 in flight, KubeClient ${r.clientSeq.toFixed(0)} / ${r.clientPar.toFixed(0)}, in process ${r.inProcSeq.toFixed(0)} / ${r.inProcPar.toFixed(0)}`,
       );
     }
     const col = (f: (r: Run) => number, digits = 0): string =>
@@ -347,10 +394,16 @@ async function main(): Promise<void> {
     console.log(`    ${writes((r) => r.seq, 'sequential')}`);
     console.log(`    ${writes((r) => r.par, '8 in flight')}`);
     console.log(
-      `  status merge patches through KubeClient on the server's thread (as the runtime):`,
+      `    node:http floor (same client, a server that only answers): ${col((r) => r.floor)} /s; the API server reaches ${col((r) => (100 * r.par) / r.floor)} % of it`,
     );
+    console.log(`  status merge patches through KubeClient over HTTP, on the server's thread:`);
     console.log(`    ${writes((r) => r.clientSeq, 'sequential')}`);
     console.log(`    ${writes((r) => r.clientPar, '8 in flight')}`);
+    console.log(
+      `  status merge patches through KubeClient in process (the runtime's transport on run / lab up):`,
+    );
+    console.log(`    ${writes((r) => r.inProcSeq, 'sequential')}`);
+    console.log(`    ${writes((r) => r.inProcPar, '8 in flight')}`);
     console.log(`  creates, client on its own thread, 8 in flight: ${col((r) => r.create)} /s`);
     console.log(
       `  data dir (fsync per write): ${col((r) => r.durableSeq)} sequential, ${col((r) => r.durablePar)} with 8 in flight, writes/s`,

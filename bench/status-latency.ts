@@ -12,6 +12,9 @@
  * showing Established at a watcher, goal <= 2 s, and checks that the watcher saw every
  * transition of every session, in order (goal: all sessions).
  *   npx tsx bench/status-latency.ts --sessions 1000 [--runs 5]
+ *
+ * The runtime writes through KubeClient.embedded, as `run` does: in process, or over HTTP with
+ * SPEAKERSIM_KUBE_TRANSPORT=http. The watcher is always an HTTP client (as kubectl).
  */
 import { parseArgs } from 'node:util';
 import { SystemClock } from '../src/core/clock.js';
@@ -19,7 +22,7 @@ import { systemRandom } from '../src/core/random.js';
 import { MemoryNetwork } from '../src/bgp/io/memory.js';
 import { InMemoryBfdNetwork } from '../src/bfd/io/memory-transport.js';
 import { ApiServer } from '../src/k8s/api-server.js';
-import { KubeClient } from '../src/k8s/client.js';
+import { KubeClient, TRANSPORT_ENV } from '../src/k8s/client.js';
 import { BuiltinRouter } from '../src/lab/builtin/router.js';
 import { MetallbRuntime } from '../src/metallb/runtime/runtime.js';
 
@@ -37,6 +40,7 @@ const bounces = Number(values.bounces);
 const runs = Number(values.runs);
 const sessions = Number(values.sessions);
 const ROUTERS = 4;
+const TRANSPORT = process.env[TRANSPORT_ENV] === 'http' ? 'over HTTP' : 'in process';
 if (!Number.isInteger(sessions) || sessions < 0 || sessions % ROUTERS !== 0 || sessions > 4000) {
   throw new Error(`--sessions: a multiple of ${ROUTERS}, at most 4000`);
 }
@@ -67,7 +71,8 @@ async function run(): Promise<number[]> {
     port: 0,
     namespaces: ['metallb-system', 'frr-k8s-system'],
   });
-  const client = KubeClient.fromKubeconfigFile(server.kubeconfigPath);
+  const client = KubeClient.embedded(server);
+  const watcher = KubeClient.fromKubeconfigFile(server.kubeconfigPath);
   const party = inMemoryNetworks(clock);
   const router = new BuiltinRouter(
     {
@@ -95,7 +100,7 @@ async function run(): Promise<number[]> {
       events: { bgpTransition: (_n, _p, e) => pending.push({ to: e.to, at: performance.now() }) },
     },
   );
-  const stop = await client.watch(
+  const stop = await watcher.watch(
     'frrk8s.metallb.io/v1beta1',
     'BGPSessionState',
     { namespace: 'frr-k8s-system' },
@@ -172,7 +177,10 @@ async function bringUp(n: number): Promise<BringUp> {
     port: 0,
     namespaces: ['metallb-system', 'frr-k8s-system'],
   });
-  const client = KubeClient.fromKubeconfigFile(server.kubeconfigPath);
+  // The runtime's client as `run` makes it (in process unless SPEAKERSIM_KUBE_TRANSPORT=http);
+  // the watcher is an HTTP client, as kubectl is.
+  const client = KubeClient.embedded(server);
+  const watcher = KubeClient.fromKubeconfigFile(server.kubeconfigPath);
   const party = inMemoryNetworks(clock);
   const routers: BuiltinRouter[] = [];
   for (let r = 0; r < ROUTERS; r++) {
@@ -212,7 +220,7 @@ async function bringUp(n: number): Promise<BringUp> {
   let cpuAtShown = process.cpuUsage();
   let events = 0;
   let eventsAtUp = 0;
-  const stop = await client.watch(
+  const stop = await watcher.watch(
     'frrk8s.metallb.io/v1beta1',
     'BGPSessionState',
     { namespace: 'frr-k8s-system' },
@@ -301,7 +309,7 @@ if (sessions > 0) {
   const lagMet = median(lag) <= 2;
   const completeMin = Math.min(...results.map((r) => r.complete));
   console.log(
-    `${sessions} sessions (${sessions / ROUTERS} nodes x ${ROUTERS} builtin routers), ${runs} runs; load average ${load0.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end`,
+    `${sessions} sessions (${sessions / ROUTERS} nodes x ${ROUTERS} builtin routers), ${runs} runs, runtime's client ${TRANSPORT}; load average ${load0.toFixed(2)} at start, ${loadavg()[0]!.toFixed(2)} at end`,
   );
   console.log(
     `  first session start -> all Established: ${spread(
@@ -342,7 +350,7 @@ for (let i = 0; i < runs; i++) {
   max.push(Math.max(...latencies));
 }
 console.log(
-  `FSM transition -> BGPSessionState at a watcher: ${runs} runs of ${bounces} bounces, ${samples} samples`,
+  `FSM transition -> BGPSessionState at a watcher: ${runs} runs of ${bounces} bounces, ${samples} samples, runtime's client ${TRANSPORT}`,
 );
 console.log(`  p50: ${spread(p50, { digits: 1, unit: 'ms' })}`);
 console.log(`  p99: ${spread(p99, { digits: 1, unit: 'ms' })}`);

@@ -18,6 +18,7 @@ import { SpeakersimError } from '../core/errors.js';
 import { type Random, systemRandom } from '../core/random.js';
 import { VerbDispatcher } from './api/dispatch.js';
 import { ResourceService } from './api/resource-service.js';
+import { InProcessServerClosedError, type InProcessEndpoint } from './client-in-process.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { ResourceRegistry } from './registry.js';
 import type { ResourceType } from './resource-type.js';
@@ -89,6 +90,7 @@ export class ApiServer {
   private caPem: string | undefined;
   private address = '';
   private compaction: { cancel(): void } | undefined;
+  private closed = false;
   /** The folder of a kubeconfig written to a temp location, removed by close(). */
   private tempDir: string | undefined;
   kubeconfigPath = '';
@@ -149,7 +151,18 @@ export class ApiServer {
     return Number(new URL(this.address).port);
   }
 
+  /**
+   * Where KubeClient.embedded(server) sends its requests: the same dispatch as HTTP requests.
+   * Once the server is closed, requests fail with ERR_K8S_SERVER_CLOSED (over HTTP the
+   * connection would be refused).
+   */
+  inProcessEndpoint(): InProcessEndpoint {
+    if (this.closed) throw new InProcessServerClosedError();
+    return this.dispatch;
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     this.compaction?.cancel();
     this.dispatch.closeWatches();
     const server = this.server;

@@ -16,6 +16,11 @@
  * Errors are KubeClientError with `code` ERR_K8S_<REASON> (ERR_K8S_NOTFOUND, ERR_K8S_CONFLICT,
  * ERR_K8S_ALREADYEXISTS, ERR_K8S_INVALID, ...) and the HTTP status in `httpCode`; `get` returns
  * undefined for a missing object instead of throwing.
+ *
+ * Transports: HTTP(S) over kept-alive connections (client-connections.ts), or, for an API
+ * server in the same process, `KubeClient.embedded(server)`: requests go straight to that
+ * server's verb dispatch (client-in-process.ts), with the same answers.
+ * SPEAKERSIM_KUBE_TRANSPORT=http makes `embedded` use HTTP as well.
  */
 import {
   ApiException,
@@ -25,9 +30,9 @@ import {
   KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
+  ListWatch,
   type ListPromise,
   type ObjectCache,
-  makeInformer,
   PatchStrategy,
   type RequestContext,
   Watch,
@@ -35,6 +40,12 @@ import {
 } from '@kubernetes/client-node';
 import { SpeakersimError } from '../core/errors.js';
 import { KeepAliveConnections } from './client-connections.js';
+import {
+  exchange,
+  InProcessHttpLibrary,
+  InProcessWatch,
+  type InProcessEndpoint,
+} from './client-in-process.js';
 
 export type KubeResource = KubernetesObject & Record<string, unknown>;
 
@@ -90,18 +101,35 @@ const CONTENT_TYPES: Record<PatchKind | 'apply', string> = {
 
 /** KubernetesObjectApi plus the subresource and raw requests it lacks. */
 class ObjectApi extends KubernetesObjectApi {
-  static fromConfig(kc: KubeConfig): ObjectApi {
+  /** In process: the server's dispatch and the kubeconfig's credentials as headers. */
+  private inProcess:
+    | { endpoint: () => InProcessEndpoint; headers: () => Promise<Record<string, string>> }
+    | undefined;
+
+  static fromConfig(
+    kc: KubeConfig,
+    inProcess?: {
+      endpoint: () => InProcessEndpoint;
+      headers: () => Promise<Record<string, string>>;
+    },
+  ): ObjectApi {
     const base = KubernetesObjectApi.makeApiClient(kc) as unknown as {
       configuration: ConstructorParameters<typeof KubernetesObjectApi>[0];
     };
-    // Every request (discovery included) over kept-alive connections, except through a proxy,
-    // where client-node's own transport and proxy agents stay (client-connections.ts).
-    if (!kc.getCurrentCluster()?.proxyUrl) {
+    // Every request (discovery included) in process, or over kept-alive connections except
+    // through a proxy, where client-node's own transport and proxy agents stay
+    // (client-connections.ts).
+    if (inProcess) {
+      (base.configuration as { httpApi: HttpLibrary }).httpApi = wrapHttpLibrary(
+        new InProcessHttpLibrary(inProcess.endpoint),
+      );
+    } else if (!kc.getCurrentCluster()?.proxyUrl) {
       (base.configuration as { httpApi: HttpLibrary }).httpApi = wrapHttpLibrary(
         new KeepAliveConnections(),
       );
     }
     const api = new ObjectApi(base.configuration);
+    api.inProcess = inProcess;
     api.setDefaultNamespace(kc);
     return api;
   }
@@ -127,6 +155,7 @@ class ObjectApi extends KubernetesObjectApi {
     body?: unknown,
     contentType?: string,
   ): Promise<T> {
+    if (this.inProcess) return this.sendInProcess(method, path, query, body, contentType);
     const ctx: RequestContext = this.configuration.baseServer.makeRequestContext(path, method);
     ctx.setHeaderParam('Accept', 'application/json');
     for (const [k, v] of Object.entries(query)) ctx.setQueryParam(k, v);
@@ -137,16 +166,69 @@ class ObjectApi extends KubernetesObjectApi {
     const authMethod = this.configuration.authMethods.default;
     if (authMethod?.applySecurityAuthentication) await authMethod.applySecurityAuthentication(ctx);
     const response = await this.configuration.httpApi.send(ctx).toPromise();
-    const text = await response.body.text();
-    const data: unknown = text ? JSON.parse(text) : undefined;
-    if (response.httpStatusCode >= 200 && response.httpStatusCode <= 299) return data as T;
-    throw new ApiException(
-      response.httpStatusCode,
-      'Unsuccessful HTTP Request',
-      data,
-      response.headers,
-    );
+    return answer<T>(response.httpStatusCode, await response.body.text(), response.headers);
   }
+
+  /**
+   * The request `send` would make, handed to the server's dispatch: the same path, query,
+   * headers (credentials from the kubeconfig, taken once) and JSON body, without client-node's
+   * request context and per-request agent.
+   */
+  private async sendInProcess<T>(
+    method: HttpMethod,
+    path: string,
+    query: Record<string, string>,
+    body: unknown,
+    contentType: string | undefined,
+  ): Promise<T> {
+    const { endpoint, headers: credentials } = this.inProcess!;
+    const headers: Record<string, string> = {
+      Accept: 'application/json',
+      ...(await credentials()),
+    };
+    let text: string | undefined;
+    if (body !== undefined) {
+      headers['Content-Type'] = contentType ?? 'application/json';
+      text = JSON.stringify(body);
+    }
+    const search = new URLSearchParams(query).toString();
+    const reply = await exchange(
+      endpoint,
+      method,
+      search ? `${path}?${search}` : path,
+      headers,
+      text,
+    );
+    return answer<T>(reply.status, reply.text, reply.headers);
+  }
+}
+
+/** A response's JSON, or the ApiException client-node raises for a status outside 2xx. */
+function answer<T>(status: number, text: string, headers: Record<string, string>): T {
+  const data: unknown = text ? JSON.parse(text) : undefined;
+  if (status >= 200 && status <= 299) return data as T;
+  throw new ApiException(status, 'Unsuccessful HTTP Request', data, headers);
+}
+
+/** The headers client-node puts on a request for the kubeconfig's user (token, basic auth). */
+async function credentialHeaders(kc: KubeConfig): Promise<Record<string, string>> {
+  const opts: { headers?: Record<string, unknown>; auth?: string } = {};
+  await kc.applyToHTTPSOptions(opts as Parameters<KubeConfig['applyToHTTPSOptions']>[0]);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.headers ?? {})) {
+    if (typeof v === 'string' || typeof v === 'number') out[k] = String(v);
+  }
+  if (opts.auth) out['Authorization'] = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+  return out;
+}
+
+/** Environment variable that makes KubeClient.embedded use HTTP instead of the in-process transport. */
+export const TRANSPORT_ENV = 'SPEAKERSIM_KUBE_TRANSPORT';
+
+/** An API server in this process: its kubeconfig, and its dispatch for in-process requests. */
+export interface EmbeddedServer {
+  readonly kubeconfigPath: string;
+  inProcessEndpoint(): InProcessEndpoint;
 }
 
 function toClientError(err: unknown): unknown {
@@ -183,15 +265,62 @@ function writeQuery(q: WriteQuery | ApplyQuery | undefined): Record<string, stri
 
 export class KubeClient {
   private readonly api: ObjectApi;
+  /** The server's dispatch when requests stay in this process. */
+  private readonly endpoint: (() => InProcessEndpoint) | undefined;
+  private credentials: Promise<Record<string, string>> | undefined;
+  /** How requests travel: 'http' (HTTP or HTTPS) or 'in-process'. */
+  readonly transport: 'http' | 'in-process';
 
-  constructor(readonly kubeConfig: KubeConfig) {
-    this.api = ObjectApi.fromConfig(kubeConfig);
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    options: { inProcess?: () => InProcessEndpoint } = {},
+  ) {
+    this.endpoint = options.inProcess;
+    this.transport = this.endpoint ? 'in-process' : 'http';
+    this.api = ObjectApi.fromConfig(
+      kubeConfig,
+      this.endpoint
+        ? { endpoint: this.endpoint, headers: () => this.credentialHeaders() }
+        : undefined,
+    );
   }
 
   static fromKubeconfigFile(path: string): KubeClient {
     const kc = new KubeConfig();
     kc.loadFromFile(path);
     return new KubeClient(kc);
+  }
+
+  /**
+   * A client of an API server in this process: in process (same answers, no sockets), or over
+   * HTTP when `transport` or $SPEAKERSIM_KUBE_TRANSPORT says `http`.
+   */
+  static embedded(
+    server: EmbeddedServer,
+    transport: string | undefined = process.env[TRANSPORT_ENV],
+  ): KubeClient {
+    const kc = new KubeConfig();
+    kc.loadFromFile(server.kubeconfigPath);
+    if (transport === 'http') return new KubeClient(kc);
+    if (transport !== undefined && transport !== '' && transport !== 'in-process') {
+      throw new SpeakersimError(
+        'ERR_K8S_BAD_TRANSPORT',
+        `${TRANSPORT_ENV} must be http or in-process, not ${JSON.stringify(transport)}`,
+      );
+    }
+    return new KubeClient(kc, { inProcess: () => server.inProcessEndpoint() });
+  }
+
+  /** The kubeconfig user's credentials as request headers, worked out once. */
+  private credentialHeaders(): Promise<Record<string, string>> {
+    this.credentials ??= credentialHeaders(this.kubeConfig);
+    return this.credentials;
+  }
+
+  private watcher(): Watch {
+    return this.endpoint
+      ? new InProcessWatch(this.kubeConfig, this.endpoint, () => this.credentialHeaders())
+      : new Watch(this.kubeConfig);
   }
 
   /** Uses $KUBECONFIG, ~/.kube/config or the in-cluster service account, like kubectl. */
@@ -380,7 +509,7 @@ export class KubeClient {
     if (query.fieldSelector) params['fieldSelector'] = query.fieldSelector;
     if (query.resourceVersion) params['resourceVersion'] = query.resourceVersion;
     if (query.allowWatchBookmarks) params['allowWatchBookmarks'] = true;
-    const controller = await new Watch(this.kubeConfig).watch(
+    const controller = await this.watcher().watch(
       path,
       params,
       (type, obj) => onEvent(type as WatchEventType, obj as KubeResource),
@@ -419,6 +548,7 @@ export class KubeClient {
         items: (list.items ?? []).map((i) => ({ ...i, apiVersion, kind }) as T),
       } as unknown as Awaited<ReturnType<ListPromise<T>>>;
     };
-    return makeInformer<T>(this.kubeConfig, path, lister, query.labelSelector);
+    // client-node's makeInformer, with this client's watch transport.
+    return new ListWatch<T>(path, this.watcher(), lister, false, query.labelSelector);
   }
 }

@@ -9,7 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-/** KubeClient, the module the rest of speakersim reads config and writes status with. */
+/**
+ * KubeClient, the module the rest of speakersim reads config and writes status with: the same
+ * tests over HTTP and over the in-process transport (KubeClient.embedded).
+ */
 
 const hasOpenssl = (() => {
   try {
@@ -24,12 +27,13 @@ const hasOpenssl = (() => {
 const API = 'frrk8s.metallb.io/v1beta1';
 const NS = 'frr-k8s-system';
 
-describe('KubeClient', () => {
+describe.each(['http', 'in-process'] as const)('KubeClient (%s)', (transport) => {
   let server: ApiServer;
   let client: KubeClient;
   beforeAll(async () => {
     server = await ApiServer.start({ namespaces: [NS] });
-    client = KubeClient.fromKubeconfigFile(server.kubeconfigPath);
+    client = KubeClient.embedded(server, transport);
+    expect(client.transport).toBe(transport);
   });
   afterAll(async () => {
     await server.close();
@@ -172,5 +176,90 @@ describe.skipIf(!hasOpenssl)('TLS and bearer token', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('KubeClient.embedded: transport choice and what both transports share', () => {
+  it('answers in process exactly as over HTTP: objects, resourceVersions, Status errors', async () => {
+    const server = await ApiServer.start({ namespaces: [NS] });
+    try {
+      const local = KubeClient.embedded(server, 'in-process');
+      const remote = KubeClient.embedded(server, 'http');
+      const ref = {
+        apiVersion: API,
+        kind: 'BGPSessionState',
+        metadata: { name: 'x', namespace: NS },
+      };
+      await local.create({ ...ref, spec: {} });
+      const written = await local.patchStatus(ref, { status: { bgpStatus: 'Active' } });
+      expect(await remote.get(ref)).toEqual(written);
+      expect(await local.get(ref)).toEqual(await remote.get(ref));
+      const stale = { ...written, status: { bgpStatus: 'Idle' } };
+      await remote.patchStatus(ref, { status: { bgpStatus: 'Established' } });
+      for (const client of [local, remote]) {
+        await expect(client.updateStatus(stale)).rejects.toMatchObject({
+          code: 'ERR_K8S_CONFLICT',
+          httpCode: 409,
+        });
+        await expect(
+          client.create({ ...ref, metadata: { ...ref.metadata, name: 'Not_A_Name' }, spec: {} }),
+        ).rejects.toMatchObject({ code: 'ERR_K8S_INVALID', httpCode: 422 });
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('sends the kubeconfig token in process too: a wrong one is 401 on both transports', async () => {
+    const server = await ApiServer.start({ token: 'tok-123', crdDir: false });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'speakersim-kc-'));
+    try {
+      const good = KubeClient.embedded(server);
+      expect(good.transport).toBe('in-process');
+      expect((await good.list('v1', 'Namespace')).map((n) => n.metadata?.name)).toContain(
+        'default',
+      );
+      const wrong = path.join(dir, 'kubeconfig');
+      fs.writeFileSync(
+        wrong,
+        fs.readFileSync(server.kubeconfigPath, 'utf8').replace('tok-123', 'tok-999'),
+      );
+      for (const transport of ['http', 'in-process'] as const) {
+        const bad = KubeClient.embedded(
+          { kubeconfigPath: wrong, inProcessEndpoint: () => server.inProcessEndpoint() },
+          transport,
+        );
+        await expect(bad.list('v1', 'Namespace')).rejects.toMatchObject({
+          code: 'ERR_K8S_UNAUTHORIZED',
+          httpCode: 401,
+        });
+      }
+    } finally {
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('follows SPEAKERSIM_KUBE_TRANSPORT, refuses an unknown transport, and fails once the server is closed', async () => {
+    const server = await ApiServer.start({ crdDir: false });
+    const saved = process.env['SPEAKERSIM_KUBE_TRANSPORT'];
+    try {
+      process.env['SPEAKERSIM_KUBE_TRANSPORT'] = 'http';
+      expect(KubeClient.embedded(server).transport).toBe('http');
+      delete process.env['SPEAKERSIM_KUBE_TRANSPORT'];
+      expect(KubeClient.embedded(server).transport).toBe('in-process');
+      expect(() => KubeClient.embedded(server, 'carrier-pigeon')).toThrow(
+        expect.objectContaining({ code: 'ERR_K8S_BAD_TRANSPORT' }),
+      );
+    } finally {
+      if (saved === undefined) delete process.env['SPEAKERSIM_KUBE_TRANSPORT'];
+      else process.env['SPEAKERSIM_KUBE_TRANSPORT'] = saved;
+    }
+    const client = KubeClient.embedded(server, 'in-process');
+    await client.list('v1', 'Namespace');
+    await server.close();
+    await expect(client.list('v1', 'Namespace')).rejects.toMatchObject({
+      code: 'ERR_K8S_SERVER_CLOSED',
+    });
   });
 });

@@ -24,7 +24,7 @@ async function until(condition: () => boolean, what: string, ms = 10_000): Promi
   }
 }
 
-describe('client-node informer', () => {
+describe.each(['http', 'in-process'] as const)('client-node informer (%s)', (transport) => {
   let server: ApiServer | undefined;
   afterEach(async () => {
     await server?.close();
@@ -33,7 +33,7 @@ describe('client-node informer', () => {
 
   it('sees adds, updates and deletes, and recovers from 410 Gone by re-listing', async () => {
     server = await ApiServer.start({ namespaces: ['metallb-system'], historySize: 3 });
-    const client = KubeClient.fromKubeconfigFile(server.kubeconfigPath);
+    const client = KubeClient.embedded(server, transport);
     await client.create(pool('before', '198.18.0.0/24'));
     const informer = await client.informer(API, KIND, { namespace: 'metallb-system' });
     const log: string[] = [];
@@ -81,7 +81,7 @@ describe('client-node informer', () => {
 
   it('a watch from a recent resourceVersion replays what happened since, with bookmarks', async () => {
     server = await ApiServer.start({ namespaces: ['metallb-system'], bookmarkIntervalMs: 50 });
-    const client = KubeClient.fromKubeconfigFile(server.kubeconfigPath);
+    const client = KubeClient.embedded(server, transport);
     const created = await client.create(pool('a', '198.18.0.0/24'));
     const from = String(created.metadata?.resourceVersion);
     await client.create(pool('b', '198.18.1.0/24'));

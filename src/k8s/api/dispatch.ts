@@ -1,4 +1,3 @@
-import type * as http from 'node:http';
 import type { Clock } from '../../core/clock.js';
 import {
   ApiStatusError,
@@ -16,6 +15,7 @@ import { apiVersionOf, isRecord } from '../resource-type.js';
 import { parseFieldSelector, parseLabelSelector } from '../selectors.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { renderTable } from '../table/table.js';
+import type { ApiRequest, ApiResponse } from './exchange.js';
 import { nonResourceReply } from './non-resource.js';
 import { decodeProtobufObject } from './protobuf-body.js';
 import { parseBody, readBody, readRawBody } from './request-body.js';
@@ -30,7 +30,8 @@ import { getScale, writeScale } from './scale.js';
 import { startWatch } from './watch-stream.js';
 
 /**
- * Verb dispatch of the API server: one HTTP request -> authentication, non-resource paths
+ * Verb dispatch of the API server: one request (over HTTP, or in process: exchange.ts) ->
+ * authentication, non-resource paths
  * (discovery, OpenAPI, version), then GET/LIST/WATCH/POST/PUT/PATCH/DELETE of a resource or its
  * scale subresource, answered as kube-apiserver answers (Status bodies, Tables, Warning
  * headers). Owns the open watch streams and the watch gate; listening, TLS, the kubeconfig and
@@ -119,7 +120,7 @@ export class VerbDispatcher {
     return this.openWatches.size;
   }
 
-  private fail(res: http.ServerResponse, err: unknown): void {
+  private fail(res: ApiResponse, err: unknown): void {
     const status =
       err instanceof ApiStatusError
         ? err
@@ -136,7 +137,7 @@ export class VerbDispatcher {
   }
 
   private sendJson(
-    res: http.ServerResponse,
+    res: ApiResponse,
     code: number,
     body: unknown,
     contentType = 'application/json',
@@ -154,14 +155,14 @@ export class VerbDispatcher {
   }
 
   /** Answers one request; never throws (a failure becomes a Status body). */
-  serve(req: http.IncomingMessage, res: http.ServerResponse): void {
+  serve(req: ApiRequest, res: ApiResponse): void {
     // A client that goes away mid-request or mid-watch must not take the server down.
     req.on('error', () => undefined);
     res.on('error', () => undefined);
     this.handle(req, res).catch((err: unknown) => this.fail(res, err));
   }
 
-  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  private async handle(req: ApiRequest, res: ApiResponse): Promise<void> {
     if (this.deps.token) {
       const auth = req.headers['authorization'] ?? '';
       if (auth !== `Bearer ${this.deps.token}`) {
@@ -206,8 +207,8 @@ export class VerbDispatcher {
 
   /** GET/PUT/PATCH of the scale subresource (kubectl scale). */
   private async serveScale(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
+    req: ApiRequest,
+    res: ApiResponse,
     type: ResourceType,
     namespace: string,
     name: string,
@@ -283,8 +284,8 @@ export class VerbDispatcher {
   }
 
   private async serveResource(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
+    req: ApiRequest,
+    res: ApiResponse,
     route: ResourceRoute,
     query: URLSearchParams,
     accept: string,
@@ -536,7 +537,7 @@ function requestUrl(target: string | undefined): URL {
 }
 
 /** The real server names an unnamed writer after its User-Agent's program name. */
-function withManager(options: WriteOptions, req: http.IncomingMessage): WriteOptions {
+function withManager(options: WriteOptions, req: ApiRequest): WriteOptions {
   if (options.fieldManager) return options;
   const agent = String(req.headers['user-agent'] ?? 'unknown');
   return { ...options, fieldManager: agent.split('/')[0] || 'unknown' };

@@ -40,5 +40,13 @@ export function nameProblem(name: string, label: boolean): string | undefined {
 
 /** RFC 3339 with seconds, as metav1.Time serialises. */
 export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  // Every write stamps its managedFields time: thousands of writes a second share one text.
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastText = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+  }
+  return lastText;
 }
+let lastSecond = NaN;
+let lastText = '';

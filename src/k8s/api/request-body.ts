@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
 import { ApiStatusError, badRequest } from '../errors.js';
+import type { ApiRequest } from './exchange.js';
 import { YamlWorker } from './yaml-worker.js';
 
 /**
@@ -18,11 +18,17 @@ import { YamlWorker } from './yaml-worker.js';
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 export const MAX_NESTING_DEPTH = 1_000;
 
-export async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: ApiRequest): Promise<string> {
   return (await readRawBody(req)).toString('utf8');
 }
 
-export function readRawBody(req: IncomingMessage): Promise<Buffer> {
+export function readRawBody(req: ApiRequest): Promise<Buffer> {
+  // An in-process request comes whole: the same limit, without the stream.
+  if (req.body) {
+    return req.body.length > MAX_REQUEST_BODY_BYTES
+      ? Promise.reject(tooLarge())
+      : Promise.resolve(req.body);
+  }
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_REQUEST_BODY_BYTES) {
     // Refuse before reading; the rest of the body is drained and dropped by node:http.

@@ -1,6 +1,6 @@
-import type { ServerResponse } from 'node:http';
 import type { Clock, Timer } from '../../core/clock.js';
 import type { KubeObject, ResourceType } from '../resource-type.js';
+import type { ApiResponse } from './exchange.js';
 import { apiVersionOf } from '../resource-type.js';
 import { matchesFields, matchesLabels, type Selector } from '../selectors.js';
 import type { ObjectStore, StoreEvent } from '../store/object-store.js';
@@ -30,7 +30,7 @@ export interface WatchRequest {
 export const MAX_WATCH_BACKLOG_BYTES = 32 * 1024 * 1024;
 
 export function startWatch(
-  res: ServerResponse,
+  res: ApiResponse,
   store: ObjectStore,
   timers: Clock,
   request: WatchRequest,

@@ -60,8 +60,8 @@ export function recordUpdate(
   next: KubeObject,
   ctx: WriteContext,
 ): KubeObject {
-  const before = prev ? fieldSetOf(scoped(prev, ctx.subresource), ctx.lists) : new Set<string>();
-  const after = fieldSetOf(scoped(next, ctx.subresource), ctx.lists);
+  const before = prev ? scopedFieldSet(prev, ctx) : new Set<string>();
+  const after = scopedFieldSet(next, ctx);
   const changed = new Set<string>();
   for (const leaf of after) {
     const path = JSON.parse(leaf) as string[];
@@ -103,6 +103,26 @@ export function recordUpdate(
     else entries.push(entry);
   }
   return withEntries(next, entries);
+}
+
+/**
+ * Leaf sets of the `status` objects a status write saw, by identity: the object a write stores
+ * keeps the `status` it was given and is never mutated, so the next status write of that object
+ * finds its "before" set here instead of walking the status again. Only for status writes: a
+ * whole object is a fresh copy on every write. Callers must not change the set.
+ */
+const statusLeafSets = new WeakMap<object, Set<string>>();
+function scopedFieldSet(obj: KubeObject, ctx: WriteContext): ReadonlySet<string> {
+  const status = obj['status'];
+  if (ctx.subresource !== 'status' || typeof status !== 'object' || status === null) {
+    return fieldSetOf(scoped(obj, ctx.subresource), ctx.lists);
+  }
+  let set = statusLeafSets.get(status);
+  if (!set) {
+    set = fieldSetOf({ status }, ctx.lists);
+    statusLeafSets.set(status, set);
+  }
+  return set;
 }
 
 /**

@@ -24,8 +24,8 @@ export interface SessionStatesOptions {
 }
 
 export class SessionStates {
-  /** Objects written, by `peer|vrf`, with the status last written. */
-  private readonly known = new Map<string, { ref: ObjectRef; status: unknown }>();
+  /** Objects written, by `peer|vrf`, with the status last written and whether it has its owner. */
+  private readonly known = new Map<string, { ref: ObjectRef; status: unknown; owned: boolean }>();
   /**
    * The node's objects as one list found them, by peer and VRF label: a key's first write looks
    * here instead of listing its own (1,000 sessions' first writes were 1,000 label-selected
@@ -67,6 +67,7 @@ export class SessionStates {
     const key = `${s.peer}|${s.vrf ?? ''}`;
     const known = this.known.get(key);
     if (known) {
+      if (!known.owned) await this.adopt(known, want);
       if (sameJson(known.status, want.status)) return;
       if (await this.writer.patchExistingStatus(known.ref, { status: want.status })) {
         known.status = want.status;
@@ -87,7 +88,11 @@ export class SessionStates {
         kind: o.kind,
         metadata: { name, namespace: o.metadata?.namespace },
       };
-      this.known.set(key, { ref, status: want.status });
+      this.known.set(key, {
+        ref,
+        status: want.status,
+        owned: (o.metadata?.ownerReferences ?? []).length > 0,
+      });
     };
     if (!first) {
       const obj = this.options.decorate ? this.options.decorate(want) : want;
@@ -98,6 +103,22 @@ export class SessionStates {
       if (!(await this.writer.patchStatus(first, { status: want.status }))) return;
     }
     remember(first);
+  }
+
+  /**
+   * An object written before the node's frr-k8s pod existed (the sessions start before the
+   * pods are created) gets the pod as owner once it is known, as frr-status's objects always
+   * have it: deleting the pod then deletes the object (reference §3).
+   */
+  private async adopt(
+    known: { ref: ObjectRef; owned: boolean },
+    want: BGPSessionState,
+  ): Promise<void> {
+    const owners = this.options.decorate?.(want).metadata.ownerReferences;
+    if (!owners || owners.length === 0) return;
+    if (await this.writer.patch(known.ref, { metadata: { ownerReferences: owners } })) {
+      known.owned = true;
+    }
   }
 
   /** The node's objects for one key (peer and VRF), as they are in the API server. */

@@ -206,7 +206,8 @@ export class ScenarioSession {
       admission: this.scenario.admission,
       ...(this.options.kubeconfigPath ? { kubeconfigPath: this.options.kubeconfigPath } : {}),
     });
-    this.client = KubeClient.fromKubeconfigFile(this.server.kubeconfigPath);
+    // In process (no sockets) unless SPEAKERSIM_KUBE_TRANSPORT=http; kubectl uses HTTP.
+    this.client = KubeClient.embedded(this.server);
     for (const n of this.scenario.topology.nodes) {
       await this.client.create({
         apiVersion: 'v1',

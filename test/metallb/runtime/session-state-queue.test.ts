@@ -141,3 +141,58 @@ describe('SessionStates', () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe('BGPSessionState owner', () => {
+  it('an object written before the frr-k8s pod existed gets the pod as owner once it is known, and goes with it', async () => {
+    server = await ApiServer.start({ namespaces: [NS] });
+    const client = KubeClient.embedded(server, 'in-process');
+    const problems: unknown[] = [];
+    const writer = new StatusWriter(client, (p) => problems.push(p.error), NS);
+    const rt = peer(0);
+    const peers = new Map([[rt.name, rt]]);
+    const pods: { owner?: { apiVersion: string; kind: string; name: string; uid: string } } = {};
+    const queue = new SessionStateQueue(
+      {
+        node: 'worker0',
+        frrK8sNamespace: NS,
+        pollIntervalMs: 0,
+        owners: () => (pods.owner ? { frrK8s: pods.owner } : {}),
+      },
+      {
+        client,
+        writer,
+        clock: new ManualClock(),
+        peers: () => peers,
+        problem: (e) => problems.push(e),
+      },
+    );
+    rt.state = 'Active';
+    queue.changed(rt.name);
+    await queue.flush();
+    const list = () =>
+      client.list('frrk8s.metallb.io/v1beta1', 'BGPSessionState', { namespace: NS });
+    expect((await list())[0]?.metadata?.ownerReferences).toBeUndefined();
+
+    const pod = await client.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'frr-k8s-abcde', namespace: NS },
+      spec: { containers: [{ name: 'frr', image: 'frr' }] },
+    });
+    pods.owner = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      name: 'frr-k8s-abcde',
+      uid: String(pod.metadata?.uid),
+    };
+    // Nothing changed in the session: the reconcile after the pods' creation marks every peer.
+    queue.markAll();
+    await queue.flush();
+    const [obj] = await list();
+    expect(obj?.metadata?.ownerReferences).toEqual([pods.owner]);
+    expect((obj as { status?: { bgpStatus?: string } }).status?.bgpStatus).toBe('Active');
+    await client.delete(pod);
+    expect(await list()).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+});
