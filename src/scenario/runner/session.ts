@@ -19,6 +19,7 @@ import { BFD_DIAGNOSTIC_TEXT, BFD_STATE_NAMES } from '../../bfd/state-names.js';
 import type { BfdTransportFactory } from '../../bfd/io/transport.js';
 import { PcapWriter } from '../report/pcap.js';
 import { fnv1a } from '../../core/hash.js';
+import { IdleMemoryRelease } from '../../core/memory.js';
 import { Timeline, diffResources } from '../timeline.js';
 import type { Backend, ClockMode, Manifest, Scenario } from '../types.js';
 import { notificationName } from '../notification-names.js';
@@ -141,6 +142,8 @@ export class ScenarioSession {
   /** Bumped by anything the runner observes; part of the settle check. */
   private activity = 0;
   private closed = false;
+  /** Real time only: freed C heap goes back to the system once a burst is over (core/memory.ts). */
+  private memoryRelease: IdleMemoryRelease | undefined;
 
   private constructor(
     readonly scenario: Scenario,
@@ -333,6 +336,12 @@ export class ScenarioSession {
     for (const set of this.scenario.resources)
       for (const m of set.manifests) await this.apply(m, 'scenario');
     await this.settle();
+    if (!this.virtual) {
+      this.memoryRelease = new IdleMemoryRelease({
+        clock: this.clock,
+        busy: () => this.runtime.busy,
+      });
+    }
   }
 
   /** The BGPPeer's address for a (node, BGPPeer name), as BGPSessionState shows it. */
@@ -473,6 +482,7 @@ export class ScenarioSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.memoryRelease?.stop();
     for (const s of this.stopWatches.splice(0)) {
       try {
         s();
