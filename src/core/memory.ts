@@ -27,7 +27,8 @@ export function releaseFreedCHeap(): boolean {
 }
 
 export interface IdleReleaseOptions {
-  clock: Clock;
+  /** Injected for tests; default: real time, on timers that do not keep the process alive. */
+  clock?: Pick<Clock, 'setTimer'>;
   /** True while work is in flight (reconciles, queued status writes): no release then. */
   busy: () => boolean;
   /** How often to look, ms (default 10,000). */
@@ -65,10 +66,17 @@ export class IdleMemoryRelease {
   }
 
   private arm(): void {
-    this.timer = this.options.clock.setTimer(this.options.intervalMs ?? 10_000, () => {
+    const ms = this.options.intervalMs ?? 10_000;
+    const fire = (): void => {
       this.tick();
       if (this.timer) this.arm();
-    });
+    };
+    if (this.options.clock) {
+      this.timer = this.options.clock.setTimer(ms, fire);
+    } else {
+      const handle = setTimeout(fire, ms).unref();
+      this.timer = { cancel: () => clearTimeout(handle) };
+    }
   }
 
   private tick(): void {

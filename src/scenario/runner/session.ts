@@ -337,10 +337,7 @@ export class ScenarioSession {
       for (const m of set.manifests) await this.apply(m, 'scenario');
     await this.settle();
     if (!this.virtual) {
-      this.memoryRelease = new IdleMemoryRelease({
-        clock: this.clock,
-        busy: () => this.runtime.busy,
-      });
+      this.memoryRelease = new IdleMemoryRelease({ busy: () => this.runtime.busy });
     }
   }
 
