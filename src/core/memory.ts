@@ -9,8 +9,26 @@
  * Where koffi or glibc's malloc_trim is missing (another libc), nothing is released and the
  * process keeps running as before: this is an optimisation, not behaviour.
  */
+import { setFlagsFromString } from 'node:v8';
 import type { Clock, Timer } from './clock.js';
 import { loadLibc } from './libc.js';
+
+let compacting = false;
+
+/**
+ * Has V8 compact old space on every full GC (`--compact-on-every-full-gc`), for the rest of the
+ * process. By default a full GC moves at most a few MiB of live objects out of fragmented pages,
+ * so after a burst the old space stays committed at its peak: at 10,000 sessions 585 MiB with
+ * 381 MiB used, ~20 KiB a session of RSS that nothing used. With this flag the next full GC
+ * (V8's own, e.g. its memory reducer once the process is idle) gives the free pages back: at
+ * 2,000 sessions old space went from 159 MiB committed (113 used) to 113. The cost is CPU in
+ * full GCs, which are rare once sessions are up. Set by long-running sessions (real time).
+ */
+export function compactOnFullGc(): void {
+  if (compacting) return;
+  compacting = true;
+  setFlagsFromString('--compact-on-every-full-gc');
+}
 
 let trim: ((pad: number) => number) | null | undefined;
 

@@ -19,7 +19,7 @@ import { BFD_DIAGNOSTIC_TEXT, BFD_STATE_NAMES } from '../../bfd/state-names.js';
 import type { BfdTransportFactory } from '../../bfd/io/transport.js';
 import { PcapWriter } from '../report/pcap.js';
 import { fnv1a } from '../../core/hash.js';
-import { IdleMemoryRelease } from '../../core/memory.js';
+import { IdleMemoryRelease, compactOnFullGc } from '../../core/memory.js';
 import { Timeline, diffResources } from '../timeline.js';
 import type { Backend, ClockMode, Manifest, Scenario } from '../types.js';
 import { notificationName } from '../notification-names.js';
@@ -337,6 +337,7 @@ export class ScenarioSession {
       for (const m of set.manifests) await this.apply(m, 'scenario');
     await this.settle();
     if (!this.virtual) {
+      compactOnFullGc();
       this.memoryRelease = new IdleMemoryRelease({ busy: () => this.runtime.busy });
     }
   }
