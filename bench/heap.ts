@@ -12,8 +12,19 @@ export function collector(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-/** process.memoryUsage() after several full collections (weak refs can hold for one more). */
-export function settledMemory(gc: () => void): NodeJS.MemoryUsage {
+/**
+ * process.memoryUsage() after several full collections (weak refs can hold for one more) and,
+ * with `releaseMs`, that long after them: V8 hands the pages a collection freed back to the
+ * system from a background thread, so RSS read at once still counts some of them (up to 15 MiB
+ * at 2,000 sessions in bench:scale), which no one looking at the process a moment later sees.
+ */
+export function settledMemory(gc: () => void): NodeJS.MemoryUsage;
+export function settledMemory(gc: () => void, releaseMs: number): Promise<NodeJS.MemoryUsage>;
+export function settledMemory(
+  gc: () => void,
+  releaseMs?: number,
+): NodeJS.MemoryUsage | Promise<NodeJS.MemoryUsage> {
   for (let i = 0; i < 4; i++) gc();
-  return process.memoryUsage();
+  if (releaseMs === undefined) return process.memoryUsage();
+  return new Promise((r) => setTimeout(() => r(process.memoryUsage()), releaseMs));
 }

@@ -24,9 +24,12 @@
  *     during the hold, as % of one core; the event loop's longest delay in both phases,
  *   - RSS (process.memoryUsage().rss): peak, sampled every second, and at the end,
  *   - memory per session (issue 16, goal <= 50 KiB): RSS and V8 heapUsed after full GCs at the
- *     end of the hold minus the same before the start, over K*P; everything in the process
+ *     end of the hold minus the same before the start, over K*P, each read 2 s after the GCs
+ *     (V8 unmaps the pages they freed from a background thread); everything in the process
  *     counts (API server and its objects, timeline, controller, node speakers, and for builtin
- *     the routers' side of every session too),
+ *     the routers' side of every session too); the session gives freed C heap back itself when
+ *     idle (src/core/memory.ts), as under `speakersim run`,
+ *   - frr: the routers' bgpd and zebra RSS at the end of the hold (from /proc, summed),
  *   - CPU per session: bring-up CPU over K*P, and hold CPU per session per second,
  *   - flaps: sessions leaving Established after all were up, until the end of the hold, as
  *     the speakers see it, and as the routers count them during the hold (FRR's
@@ -52,8 +55,9 @@ import { Address4 } from 'ip-address';
 import type * as LoadModule from '../src/scenario/load.js';
 import type * as SessionModule from '../src/scenario/runner/session.js';
 import type { ScenarioSession } from '../src/scenario/runner/session.js';
-import { checkPrerequisites, labDown } from '../src/lab/lifecycle.js';
-import { writeHeapSnapshot } from 'node:v8';
+import { readFileSync } from 'node:fs';
+import { checkPrerequisites, labDown, labStatus } from '../src/lab/lifecycle.js';
+import { getHeapSpaceStatistics, writeHeapSnapshot, type HeapSpaceInfo } from 'node:v8';
 import { collector, settledMemory } from './heap.js';
 import { spread } from './stats.js';
 
@@ -101,6 +105,8 @@ async function product(): Promise<{
   ]);
   return { parseScenario: load.parseScenario, ScenarioSession: runner.ScenarioSession };
 }
+/** How long after the final collections memory is read (V8 releases freed pages meanwhile). */
+const RELEASE_MS = 2000;
 /** Issue 16: memory per session, RSS grown over the process before the scenario started. */
 const GOAL_KIB_PER_SESSION = 50;
 const LAB = 'scale';
@@ -196,6 +202,9 @@ interface RunResult {
   /** RSS and V8 heap (used, after a full GC) at the end minus before the start, per session. */
   rssPerSessionKiB: number;
   heapPerSessionKiB: number;
+  /** frr: the routers' bgpd and zebra RSS at the end of the hold, summed over the routers. */
+  bgpdRssMiB: number;
+  zebraRssMiB: number;
   holdMs: number;
   /** Sessions leaving Established during bring-up (before all were up). */
   dropsBringUp: number;
@@ -229,6 +238,8 @@ function emptyResult(error?: string): RunResult {
     rssEndMiB: NaN,
     rssPerSessionKiB: NaN,
     heapPerSessionKiB: NaN,
+    bgpdRssMiB: NaN,
+    zebraRssMiB: NaN,
     holdMs: NaN,
     dropsBringUp: 0,
     flapsSpeaker: NaN,
@@ -282,6 +293,17 @@ async function routerView(
 }
 
 const mib = (bytes: number): number => bytes / 1024 / 1024;
+
+/** VmRSS of a process, bytes (NaN when it is gone). */
+function processRss(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? NaN : Number(kb) * 1024;
+  } catch {
+    return NaN;
+  }
+}
 /** `met` when every run's figure meets the goal, `NOT met` otherwise. */
 const meets = (xs: number[], ok: (v: number) => boolean): string =>
   xs.length > 0 && xs.every(ok) ? 'met' : 'NOT met';
@@ -310,7 +332,8 @@ async function runOnce(backend: BackendName): Promise<RunResult> {
   const allUpPromise = new Promise<void>((r) => (onAllUp = r));
 
   const gc = collector();
-  const memBefore = settledMemory(gc);
+  const memBefore = await settledMemory(gc, RELEASE_MS);
+  const spacesBefore = getHeapSpaceStatistics();
   let rssPeak = 0;
   const sampleRss = (): void => {
     rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
@@ -409,7 +432,14 @@ async function runOnce(backend: BackendName): Promise<RunResult> {
     sampleRss();
     result.rssEndMiB = mib(process.memoryUsage().rss);
     result.rssPeakMiB = mib(rssPeak);
-    const memAfter = settledMemory(gc);
+    const memAfter = await settledMemory(gc, RELEASE_MS);
+    if (backend === 'frr') {
+      const routers = (await labStatus(session.labName)).routers;
+      const sum = (d: 'bgpd' | 'zebra'): number =>
+        routers.reduce((a, r) => a + processRss(r.pids[d]), 0);
+      result.bgpdRssMiB = mib(sum('bgpd'));
+      result.zebraRssMiB = mib(sum('zebra'));
+    }
     result.rssPerSessionKiB = (memAfter.rss - memBefore.rss) / 1024 / total;
     result.heapPerSessionKiB = (memAfter.heapUsed - memBefore.heapUsed) / 1024 / total;
     const show = (m: NodeJS.MemoryUsage): string =>
@@ -417,6 +447,17 @@ async function runOnce(backend: BackendName): Promise<RunResult> {
         .map((k) => `${k} ${mib(m[k]).toFixed(0)}`)
         .join(', ');
     console.error(`  memory, MiB: before ${show(memBefore)}; after ${show(memAfter)}`);
+    const spaces = (xs: HeapSpaceInfo[]): string =>
+      xs
+        .map(
+          (x) =>
+            `${x.space_name.replace('_space', '')} ${mib(x.space_size).toFixed(0)}/${mib(x.space_used_size).toFixed(0)}/${mib(x.physical_space_size).toFixed(0)}`,
+        )
+        .join(', ');
+    console.error(`  heap spaces, MiB size/used/physical: before ${spaces(spacesBefore)}`);
+    console.error(
+      `                                       after  ${spaces(getHeapSpaceStatistics())}`,
+    );
     if (HEAP_SNAPSHOT) console.error(`  heap snapshot: ${writeHeapSnapshot(HEAP_SNAPSHOT)}`);
 
     const after = await routerView(session, backend);
@@ -601,6 +642,13 @@ async function main(): Promise<void> {
         )}`,
       ],
       ['V8 heap per session, KiB', col((r) => r.heapPerSessionKiB, 1)],
+      ...(backend === 'frr'
+        ? ([
+            [`FRR bgpd RSS, all ${P} routers, MiB`, col((r) => r.bgpdRssMiB)],
+            ['  per session, KiB', col((r) => (r.bgpdRssMiB * 1024) / r.sessions, 1)],
+            [`FRR zebra RSS, all ${P} routers, MiB`, col((r) => r.zebraRssMiB)],
+          ] as [string, string][])
+        : []),
       ['drops during bring-up (speaker)', col((r) => r.dropsBringUp)],
       [
         `flaps in ${HOLD_S} s hold, speaker side (goal 0)`,

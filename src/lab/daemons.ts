@@ -1,7 +1,12 @@
 import { chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { LabDaemonStartError, LabPrerequisiteError, VtyshCommandError } from './errors.js';
+import {
+  LabCommandError,
+  LabDaemonStartError,
+  LabPrerequisiteError,
+  VtyshCommandError,
+} from './errors.js';
 import { inNamespace, run } from './exec.js';
 import { isAlive, killAndWait } from './kernel.js';
 import type { RenderedRouterFiles } from './render.js';
@@ -192,7 +197,9 @@ export async function startDaemon(
         await vtysh(rt, ['show version'], { daemon, timeoutMs: 2000 });
         return pid;
       } catch (e) {
-        if (!(e instanceof VtyshCommandError)) throw e;
+        // Not answering yet, or a poll that a loaded machine did not finish in its 2 s (20
+        // routers starting at once under load): both are "not yet"; the deadline bounds it.
+        if (!(e instanceof VtyshCommandError || e instanceof LabCommandError)) throw e;
       }
     } else if (pid !== undefined) {
       throw new LabDaemonStartError(rt.router, daemon, 'exited', logTail(rt, daemon));

@@ -50,7 +50,10 @@ export interface LabOptions {
 
 export interface LabUpOptions extends LabOptions {
   frrBinDir?: string;
-  /** Per-daemon readiness limit (default 10 s). */
+  /**
+   * Per-daemon readiness limit (default 10 s, plus 1 s per router beyond 10: every router's
+   * daemons start at once, and 20 routers on 2 loaded cores missed 10 s).
+   */
   daemonTimeoutMs?: number;
   /** Also tear the lab down when this process exits or is signalled (tests, scenario runs). */
   cleanupOnExit?: boolean;
@@ -243,7 +246,10 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
         topology.routers.map(async (r) => {
           const rt = runtimeOf(state, r.name, frrBinDir);
           prepareRunDir(rt, renderRouterFiles(topology, r));
-          state.pids[r.name] = await startRouterDaemons(rt, options.daemonTimeoutMs);
+          state.pids[r.name] = await startRouterDaemons(
+            rt,
+            options.daemonTimeoutMs ?? 10_000 + 1_000 * Math.max(0, topology.routers.length - 10),
+          );
           writeState(state);
         }),
       );

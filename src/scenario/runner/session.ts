@@ -19,6 +19,7 @@ import { BFD_DIAGNOSTIC_TEXT, BFD_STATE_NAMES } from '../../bfd/state-names.js';
 import type { BfdTransportFactory } from '../../bfd/io/transport.js';
 import { PcapWriter } from '../report/pcap.js';
 import { fnv1a } from '../../core/hash.js';
+import { IdleMemoryRelease, compactOnFullGc } from '../../core/memory.js';
 import { Timeline, diffResources } from '../timeline.js';
 import type { Backend, ClockMode, Manifest, Scenario } from '../types.js';
 import { notificationName } from '../notification-names.js';
@@ -143,6 +144,8 @@ export class ScenarioSession {
   /** Bumped by anything the runner observes; part of the settle check. */
   private activity = 0;
   private closed = false;
+  /** Real time only: freed C heap goes back to the system once a burst is over (core/memory.ts). */
+  private memoryRelease: IdleMemoryRelease | undefined;
 
   private constructor(
     readonly scenario: Scenario,
@@ -338,6 +341,10 @@ export class ScenarioSession {
     for (const set of this.scenario.resources)
       for (const m of set.manifests) await this.apply(m, 'scenario');
     await this.settle();
+    if (!this.virtual) {
+      compactOnFullGc();
+      this.memoryRelease = new IdleMemoryRelease({ busy: () => this.runtime.busy });
+    }
   }
 
   /** BFD transports whose packets also go to --pcap. */
@@ -491,6 +498,7 @@ export class ScenarioSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.memoryRelease?.stop();
     for (const s of this.stopWatches.splice(0)) {
       try {
         s();
