@@ -103,6 +103,10 @@ export function wiringPlan(t: LabTopology): Step[] {
       creates: { kind: 'link', name: br },
     });
     steps.push({ argv: sysctl(`net.ipv6.conf.${br}.accept_dad`, '0') });
+    // FRR sends Router Advertisements on an unnumbered link (lifetime 30 s by default): the
+    // host must never take a lab router as its default router (RFC 4861 6.3.4), even where
+    // IPv6 forwarding is off and RAs would otherwise be accepted.
+    steps.push({ argv: sysctl(`net.ipv6.conf.${br}.accept_ra`, '0') });
     steps.push(bridgeFloodStep(br));
     steps.push({ argv: ['ip', 'link', 'set', br, 'up'] });
     t.nodes.forEach((node, ni) => {

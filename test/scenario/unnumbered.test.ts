@@ -110,6 +110,8 @@ describe('unnumbered routers in the scenario topology', () => {
     expect(lines).toContain(`sysctl -q -w net.ipv4.conf.${port}.arp_ignore=1`);
     expect(lines).toContain(`sysctl -q -w net.ipv4.conf.${port}.forwarding=0`);
     expect(lines).not.toContain(`ip link set ${port} arp off`);
+    // Nor does the bridge the node's addresses are on take FRR's RAs.
+    expect(lines).toContain('sysctl -q -w net.ipv6.conf.ssim-x-b0.accept_ra=0');
     // addrgenmode before the port comes up, so the kernel makes no address of its own.
     expect(lines.indexOf(`ip link set ${port} addrgenmode none`)).toBeLessThan(
       lines.indexOf(`ip link set ${port} up`),
