@@ -22,6 +22,7 @@ import type { NetExec } from './faults.js';
 import { nodeMac, nodePortName, routerInterfaceNamespace } from './names.js';
 import { openPacketPort } from '../l2/io/packet-socket.js';
 import type { L2Port } from '../l2/port.js';
+import { RouterAdvertiser } from '../l2/router-advertiser.js';
 import type { DropDirection } from './nft.js';
 import {
   closeForged,
@@ -30,8 +31,10 @@ import {
   nodeAddresses,
   vrfUnsupported,
   type ForgedPacket,
+  type NodeInterfaceLink,
   type NodeVrfNetwork,
   type NodeVrfUnavailable,
+  unnumberedLink,
   PeerBackendError,
   type PeerBackend,
   type RouterDaemonName,
@@ -59,17 +62,29 @@ export class NetnsBackend implements PeerBackend {
     private readonly random: Random,
     private readonly guard?: TrafficGuard,
   ) {
-    const tcp = new TcpTransport(clock);
+    const tcp = new TcpTransport(clock, undefined, undefined, (a) => this.zoneOf(a));
     this.bgpTransport = guard ? guard.bgp(tcp) : tcp;
   }
+
+  /** The node port (netns.ts nodePortSteps) that holds a node's unnumbered link-local address. */
+  private zoneOf(localAddress: string): string | undefined {
+    const i = this.topology.nodes.findIndex((n) => n.interface?.linkLocal === localAddress);
+    return i < 0 ? undefined : nodePortName(this.topology.name, i);
+  }
+
+  /** Router Advertisements on nodes' unnumbered ports, and those ports, while the lab is up. */
+  private readonly advertisers: { advertiser: RouterAdvertiser; port: L2Port }[] = [];
 
   protected ref(router: string) {
     return { lab: this.topology.name, router };
   }
 
   bfdTransport: BfdTransportFactory = async (localAddress, { multihop }) => {
+    const zone = this.zoneOf(localAddress);
     const t = await createUdpBfdTransport({
-      localAddress,
+      // Bound to a scoped link-local address, the socket is bound to that port (Linux
+      // inet6_bind), so it reaches its unscoped link-local peer there.
+      localAddress: zone ? `${localAddress}%${zone}` : localAddress,
       listenPort: bfdPortFor(multihop),
       random: this.random,
     });
@@ -83,6 +98,7 @@ export class NetnsBackend implements PeerBackend {
     // labUp removes what it made when it fails, and refuses (touching nothing) a lab in use.
     const lab = await labUp(this.topology, { cleanupOnExit: true });
     this.started = true;
+    await this.startAdvertisers();
     this.info = lab.routers.map((r) => {
       const vrf = this.topology.routers.find((x) => x.name === r.name)?.vrf;
       const where =
@@ -93,7 +109,26 @@ export class NetnsBackend implements PeerBackend {
     });
   }
 
+  /**
+   * FRR finds an unnumbered neighbour only through its Router Advertisements (it accepts and
+   * opens no session before): every node a router peers with over its interface sends them.
+   */
+  private async startAdvertisers(): Promise<void> {
+    for (const n of this.topology.nodes) {
+      if (!n.interface || 'unavailable' in unnumberedLink(this.topology, n.name, n.interface.name))
+        continue;
+      const port = await this.l2Port(n.name);
+      const advertiser = new RouterAdvertiser(port, this.clock);
+      this.advertisers.push({ advertiser, port });
+      advertiser.start();
+    }
+  }
+
   async down(): Promise<void> {
+    for (const { advertiser, port } of this.advertisers.splice(0)) {
+      advertiser.stop();
+      await port.close();
+    }
     this.faults.clear();
     closeForged(this.forged);
     if (!this.started) return;
@@ -151,13 +186,16 @@ export class NetnsBackend implements PeerBackend {
   }
 
   /**
-   * Unnumbered sessions need the node to send Router Advertisements on its port (FRR finds its
-   * interface neighbours through them) and TCP over scoped link-local addresses: not done yet.
+   * A node's unnumbered link: its port (netns.ts nodePortSteps) holds its link-local address,
+   * sends its Router Advertisements (up), and scopes its sockets (zoneOf). The compose lab's
+   * node ports are wired the same, but its FRR containers are not tried with it: refused there.
    */
-  nodeInterface(node: string, iface: string): NodeVrfUnavailable {
-    return {
-      unavailable: `unnumbered BGP (node ${node}, interface ${iface}) runs on the builtin backend only: on ${this.name} speakersim does not yet send the Router Advertisements FRR needs to find the node`,
-    };
+  nodeInterface(node: string, iface: string): NodeInterfaceLink | NodeVrfUnavailable {
+    if (this.name === 'compose')
+      return {
+        unavailable: `unnumbered BGP (node ${node}, interface ${iface}) runs on the builtin and netns backends only: compose is not tried with it yet`,
+      };
+    return unnumberedLink(this.topology, node, iface);
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   nodePortName,
   routerIfName,
   routerInterfaceNamespace,
+  routerMac,
   routerNamespace,
 } from './names.js';
 import type { LabTopology } from './topology.js';
@@ -38,25 +39,45 @@ const nsExec = (ns: string, argv: string[]): string[] => ['ip', 'netns', 'exec',
  * space through an AF_PACKET socket (src/l2/io/packet-socket.ts), as MetalLB's speaker does.
  * The kernel keeps out of it: no address, no ARP (`arp off`), no IPv6, and no forwarding of
  * what arrives on it (traffic to a service IP ends there instead of leaving the lab).
+ *
+ * A node with an unnumbered interface (`linkLocal`) runs its BGP and BFD over this port: the
+ * port then gets IPv6 with only that link-local address (no autoconfiguration: addrgenmode
+ * none, accept_ra 0, so a router's RAs give the host no address or default route) and kernel
+ * neighbor discovery (no NOARP), with arp_ignore 1 so the kernel still answers no ARP here
+ * (the port has no IPv4 address; service IPs stay the L2 responder's).
  */
 export function nodePortSteps(
   lab: string,
   nodeIndex: number,
   node: string,
   bridge: string,
+  linkLocal?: string,
 ): Step[] {
   const port = nodePortName(lab, nodeIndex);
   const peer = nodeBridgePortName(lab, nodeIndex);
   const mac = nodeMac(lab, node);
+  const ipv6: Step[] = linkLocal
+    ? [
+        { argv: ['ip', 'link', 'set', port, 'addrgenmode', 'none'] },
+        { argv: sysctl(`net.ipv6.conf.${port}.disable_ipv6`, '0') },
+        { argv: sysctl(`net.ipv6.conf.${port}.accept_ra`, '0') },
+        { argv: sysctl(`net.ipv6.conf.${port}.autoconf`, '0') },
+        { argv: sysctl(`net.ipv6.conf.${port}.accept_dad`, '0') },
+        { argv: sysctl(`net.ipv4.conf.${port}.arp_ignore`, '1') },
+        { argv: ['ip', '-6', 'addr', 'add', `${linkLocal}/64`, 'dev', port, 'nodad'] },
+      ]
+    : [
+        { argv: sysctl(`net.ipv6.conf.${port}.disable_ipv6`, '1') },
+        { argv: ['ip', 'link', 'set', port, 'arp', 'off'] },
+      ];
   return [
     {
       argv: ['ip', 'link', 'add', port, 'address', mac, 'type', 'veth', 'peer', 'name', peer],
       creates: { kind: 'link', name: port },
     },
-    { argv: sysctl(`net.ipv6.conf.${port}.disable_ipv6`, '1') },
+    ...ipv6,
     { argv: sysctl(`net.ipv6.conf.${peer}.disable_ipv6`, '1') },
     { argv: sysctl(`net.ipv4.conf.${port}.forwarding`, '0') },
-    { argv: ['ip', 'link', 'set', port, 'arp', 'off'] },
     { argv: ['ip', 'link', 'set', peer, 'master', bridge] },
     { argv: ['ip', 'link', 'set', peer, 'up'] },
     { argv: ['ip', 'link', 'set', port, 'up'] },
@@ -82,10 +103,15 @@ export function wiringPlan(t: LabTopology): Step[] {
       creates: { kind: 'link', name: br },
     });
     steps.push({ argv: sysctl(`net.ipv6.conf.${br}.accept_dad`, '0') });
+    // FRR sends Router Advertisements on an unnumbered link (lifetime 30 s by default): the
+    // host must never take a lab router as its default router (RFC 4861 6.3.4), even where
+    // IPv6 forwarding is off and RAs would otherwise be accepted.
+    steps.push({ argv: sysctl(`net.ipv6.conf.${br}.accept_ra`, '0') });
     steps.push(bridgeFloodStep(br));
     steps.push({ argv: ['ip', 'link', 'set', br, 'up'] });
     t.nodes.forEach((node, ni) => {
-      if (node.segment === seg.name) steps.push(...nodePortSteps(t.name, ni, node.name, br));
+      if (node.segment === seg.name)
+        steps.push(...nodePortSteps(t.name, ni, node.name, br, node.interface?.linkLocal));
     });
     for (const node of t.nodes.filter((n) => n.segment === seg.name)) {
       if (node.ipv4 && seg.ipv4Prefix) {
@@ -110,7 +136,10 @@ export function wiringPlan(t: LabTopology): Step[] {
       const si = segIndex.get(itf.segment) ?? 0;
       const seg = t.segments[si];
       const host = hostVethName(t.name, ri, si);
-      steps.push(...vethSteps(t.name, itfNs, host, routerIfName(si), si, itf, seg));
+      // An unnumbered link's router end carries the router's own MAC, so that its kernel
+      // link-local address (modified EUI-64) is the one the topology names (names.ts).
+      const mac = itf.linkLocal ? routerMac(t.name, r.name) : undefined;
+      steps.push(...vethSteps(t.name, itfNs, host, routerIfName(si), si, itf, seg, mac));
     }
   });
 
@@ -160,10 +189,12 @@ function vethSteps(
   si: number,
   itf: { ipv4?: string; ipv6?: string },
   seg: LabTopology['segments'][number] | undefined,
+  innerMac?: string,
 ): Step[] {
+  const peer = ['peer', 'name', inner, ...(innerMac ? ['address', innerMac] : []), 'netns', ns];
   const steps: Step[] = [
     {
-      argv: ['ip', 'link', 'add', host, 'type', 'veth', 'peer', 'name', inner, 'netns', ns],
+      argv: ['ip', 'link', 'add', host, 'type', 'veth', ...peer],
       creates: { kind: 'link', name: host },
     },
     // A bridge port carries frames only; it needs no IPv6 of its own.

@@ -163,11 +163,46 @@ export function vrfUnsupported(
   };
 }
 
-/** The lab's subnets, which real-socket backends' node speakers may reach. */
+/**
+ * The lab's subnets, which real-socket backends' node speakers may reach; and the link-local
+ * addresses (as /128s) of router interfaces that peer unnumbered, which exist on lab links only.
+ */
 export function labSubnets(topology: LabTopology): string[] {
-  return topology.segments.flatMap((s) =>
-    [s.ipv4Prefix, s.ipv6Prefix].filter((p): p is string => !!p),
+  const linkLocals = topology.routers.flatMap((r) =>
+    r.interfaces.flatMap((i) =>
+      i.linkLocal && r.neighbors.some((n) => n.interface === i.name) ? [`${i.linkLocal}/128`] : [],
+    ),
   );
+  return [
+    ...topology.segments.flatMap((s) =>
+      [s.ipv4Prefix, s.ipv6Prefix].filter((p): p is string => !!p),
+    ),
+    ...linkLocals,
+  ];
+}
+
+/**
+ * A node's unnumbered link from the topology: its interface's link-local address and that of
+ * the router that peers with it there (`neighbor IFACE interface`). FRR learns the latter from
+ * the router's Router Advertisements; the lab knows both (names.ts linkLocalOf).
+ */
+export function unnumberedLink(
+  topology: LabTopology,
+  node: string,
+  iface: string,
+): NodeInterfaceLink | NodeVrfUnavailable {
+  const spec = topology.nodes.find((n) => n.name === node);
+  if (spec?.interface?.name !== iface)
+    return { unavailable: `node ${node} has no interface ${iface}` };
+  const local = spec.interface.linkLocal;
+  for (const r of topology.routers) {
+    const nb = r.neighbors.find((n) => n.interface !== undefined && n.address === local);
+    const peer = r.interfaces.find((i) => i.name === nb?.interface)?.linkLocal;
+    if (nb && peer) return { localAddress: local, peerAddress: peer };
+  }
+  return {
+    unavailable: `no router peers unnumbered with node ${node}'s ${iface}: nothing on that link sends Router Advertisements`,
+  };
 }
 
 /**

@@ -234,7 +234,7 @@ export function checkRunSettings(
     }
   }
   const unnumbered = scenario.topology.routers.find((r) => r.unnumbered);
-  if (unnumbered && backend !== 'builtin') {
+  if (unnumbered && backend === 'compose') {
     // Said before the run, as the node's ConfigurationState would say it during one.
     errors.push(
       new ScenarioError(
@@ -242,7 +242,7 @@ export function checkRunSettings(
         unnumbered.at.file,
         unnumbered.at.line,
         unnumbered.at.col,
-        `'${unnumbered.name}' peers unnumbered: on ${backend} speakersim does not yet send the Router Advertisements FRR needs to find the node (builtin only)`,
+        `'${unnumbered.name}' peers unnumbered: compose is not tried with it yet (builtin and netns only)`,
       ),
     );
   }

@@ -11,6 +11,9 @@ import type { Scenario } from '../../src/scenario/types.js';
 import { validateTopology } from '../../src/lab/topology.js';
 import { BuiltinBackend } from '../../src/lab/builtin/backend.js';
 import { NetnsBackend } from '../../src/lab/netns-backend.js';
+import { ComposeBackend } from '../../src/lab/compose-backend.js';
+import { wiringPlan } from '../../src/lab/netns.js';
+import { labSubnets } from '../../src/lab/peer-backend.js';
 import { linkLocalOf, nodeMac, routerMac } from '../../src/lab/names.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { SeededRandom } from '../../src/core/random.js';
@@ -73,21 +76,51 @@ describe('unnumbered routers in the scenario topology', () => {
     expect(nodeLl).toMatch(/^fe80::/);
   });
 
-  it('builtin gives the node its link to the router; netns and compose refuse with a reason', () => {
+  it('builtin and netns give the node its link to the router; compose refuses with a reason', () => {
     const s = load(ONE);
     const lab = labTopologyFor(s, 'x');
-    const builtin = new BuiltinBackend(lab, new ManualClock(), new SeededRandom(1));
-    expect(builtin.nodeInterface('worker0', 'eth1')).toEqual({
+    const link = {
       localAddress: linkLocalOf(nodeMac('x', 'worker0')),
       peerAddress: linkLocalOf(routerMac('x', 'r1')),
-    });
+    };
+    const builtin = new BuiltinBackend(lab, new ManualClock(), new SeededRandom(1));
+    expect(builtin.nodeInterface('worker0', 'eth1')).toEqual(link);
     expect('unavailable' in builtin.nodeInterface('worker0', 'eth2')).toBe(true);
     const netns = new NetnsBackend(lab, new ManualClock(), new SeededRandom(1));
-    expect('unavailable' in netns.nodeInterface('worker0', 'eth1')).toBe(true);
+    expect(netns.nodeInterface('worker0', 'eth1')).toEqual(link);
+    expect('unavailable' in netns.nodeInterface('worker0', 'eth2')).toBe(true);
+    const compose = new ComposeBackend(lab, new ManualClock(), new SeededRandom(1));
+    expect('unavailable' in compose.nodeInterface('worker0', 'eth1')).toBe(true);
     expect(checkRunSettings(s, { backend: 'builtin' }).errors).toEqual([]);
-    for (const backend of ['netns', 'compose'] as const)
-      expect(checkRunSettings(s, { backend, clock: 'real' }).errors.map((e) => e.code)).toEqual([
-        'ERR_SCENARIO_BACKEND_UNSUPPORTED',
-      ]);
+    expect(checkRunSettings(s, { backend: 'netns', clock: 'real' }).errors).toEqual([]);
+    expect(
+      checkRunSettings(s, { backend: 'compose', clock: 'real' }).errors.map((e) => e.code),
+    ).toEqual(['ERR_SCENARIO_BACKEND_UNSUPPORTED']);
+  });
+
+  it("netns wiring: the node's port holds only its link-local (kernel ND, no RAs taken), the router end its own MAC", () => {
+    const lab = labTopologyFor(load(ONE), 'x');
+    const lines = wiringPlan(lab).map((st) => st.argv.join(' '));
+    const port = 'ssim-x-n0';
+    const nodeLl = linkLocalOf(nodeMac('x', 'worker0'));
+    expect(lines).toContain(`ip -6 addr add ${nodeLl}/64 dev ${port} nodad`);
+    expect(lines).toContain(`ip link set ${port} addrgenmode none`);
+    expect(lines).toContain(`sysctl -q -w net.ipv6.conf.${port}.disable_ipv6=0`);
+    expect(lines).toContain(`sysctl -q -w net.ipv6.conf.${port}.accept_ra=0`);
+    expect(lines).toContain(`sysctl -q -w net.ipv4.conf.${port}.arp_ignore=1`);
+    expect(lines).toContain(`sysctl -q -w net.ipv4.conf.${port}.forwarding=0`);
+    expect(lines).not.toContain(`ip link set ${port} arp off`);
+    // Nor does the bridge the node's addresses are on take FRR's RAs.
+    expect(lines).toContain('sysctl -q -w net.ipv6.conf.ssim-x-b0.accept_ra=0');
+    // addrgenmode before the port comes up, so the kernel makes no address of its own.
+    expect(lines.indexOf(`ip link set ${port} addrgenmode none`)).toBeLessThan(
+      lines.indexOf(`ip link set ${port} up`),
+    );
+    expect(lines).toContain(
+      `ip link add ssim-x-r0s0 type veth peer name eth0 address ${routerMac('x', 'r1')} netns ssim-x-r1`,
+    );
+    // The guard lets node speakers reach the router's link-local address, and no other.
+    expect(labSubnets(lab)).toContain(`${linkLocalOf(routerMac('x', 'r1'))}/128`);
+    expect(labSubnets(lab).filter((p) => p.startsWith('fe80'))).toHaveLength(1);
   });
 });

@@ -182,7 +182,8 @@ class UdpBfdTransport implements BfdTransport {
       this.received++;
       this.handler?.({
         payload,
-        from: { address: rinfo.address, port: rinfo.port },
+        // A link-local source may come scoped (`fe80::1%eth0`): sessions know it by address.
+        from: { address: rinfo.address.split('%')[0]!, port: rinfo.port },
         to: this.local,
         ...(checked && isBelowTtlFloor(payload) ? { belowTtlFloor: true } : {}),
       });

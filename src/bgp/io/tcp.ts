@@ -124,7 +124,10 @@ class TcpConnection implements Connection {
 
 /** "::ffff:198.18.0.1" (IPv4 on a dual-stack socket) -> "198.18.0.1". */
 function stripMapped(address: string): string {
-  return address.startsWith('::ffff:') && address.includes('.') ? address.slice(7) : address;
+  // A scoped link-local address (`fe80::1%eth0`) is known by its address: the zone is the
+  // transport's business (`zoneOf`), never the session's.
+  const unzoned = address.split('%')[0]!;
+  return unzoned.startsWith('::ffff:') && unzoned.includes('.') ? unzoned.slice(7) : unzoned;
 }
 
 /** The descriptor under a node:net handle (Linux, macOS: libuv exposes it). */
@@ -153,12 +156,21 @@ export class TcpTransport implements Transport {
    * @param optionsUnavailable why socket options cannot be set here (injectable for tests).
    * @param netns a network namespace (path, e.g. /run/netns/NAME) that every socket of this
    *   transport is made in: a node's VRF as a routing instance of its own (socket-options.ts).
+   * @param zoneOf the interface (RFC 4007 11 zone) of a link-local local address: connects
+   *   from it and listeners on it are scoped to that interface, and so is the peer address.
    */
   constructor(
     private readonly clock: Clock = new SystemClock(),
     private readonly optionsUnavailable: () => string | undefined = socketOptionsUnavailable,
     private readonly netns?: string,
+    private readonly zoneOf?: (localAddress: string) => string | undefined,
   ) {}
+
+  /** `address%zone` when `local` is a link-local address of a known interface. */
+  private scoped(address: string, local: string | undefined): string {
+    const zone = local !== undefined ? this.zoneOf?.(local) : undefined;
+    return zone !== undefined && !address.includes('%') ? `${address}%${zone}` : address;
+  }
 
   private setPeerOptions(peer: PeerSocketSelector, options: PeerSocketOptions | undefined): void {
     const why = options && this.optionsUnavailable();
@@ -226,9 +238,11 @@ export class TcpTransport implements Transport {
         return;
       }
       socket.connect({
-        host: options.host,
+        host: this.scoped(options.host, options.localAddress),
         port: options.port,
-        localAddress: options.localAddress,
+        ...(options.localAddress !== undefined
+          ? { localAddress: this.scoped(options.localAddress, options.localAddress) }
+          : {}),
         // Name resolution is never wanted: peers are addresses.
         lookup: (host, _opts, cb) => cb(null, host, net.isIPv6(host) ? 6 : 4),
       });
@@ -288,7 +302,7 @@ export class TcpTransport implements Transport {
       server.once('error', (err) => reject(transportErrorFrom(err)));
       // `{ fd }` listens on a socket made elsewhere (node:net's handle form of listen).
       let where: net.ListenOptions | { fd: number } = {
-        host: options.host,
+        host: this.scoped(options.host, options.host),
         port: options.port,
         exclusive: true,
       };

@@ -19,9 +19,14 @@ import {
   ZERO_MAC,
 } from './mac.js';
 import { decodeNdp, encodeNdp, type NdpMessage } from './ndp.js';
+import { encodeRouterAdvertisement } from './ra.js';
 
 /** ff02::1, all nodes on the link (RFC 4291 2.7.1). */
 export const ALL_NODES = 'ff02::1';
+/** Its Ethernet group address (RFC 2464 7): 33:33:00:00:00:01. */
+const ALL_NODES_MAC = ipv6MulticastMac(
+  Buffer.from([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+);
 
 export type DecodedFrame =
   | { ethernet: EthernetFrame; kind: 'arp'; arp: ArpPacket }
@@ -138,8 +143,7 @@ export function solicitedAdvertisementFrame(
  * replace the old link-layer address (MetalLB's gratuitous NDP).
  */
 export function unsolicitedAdvertisementFrame(mac: string, target: string): Buffer {
-  const group = Buffer.from([0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-  return ndpFrame(ipv6MulticastMac(group), mac, {
+  return ndpFrame(ALL_NODES_MAC, mac, {
     type: 'NA',
     source: formatIpv6(linkLocalFromMac(mac), 0),
     destination: ALL_NODES,
@@ -148,5 +152,30 @@ export function unsolicitedAdvertisementFrame(mac: string, target: string): Buff
     solicited: false,
     override: true,
     targetLinkLayer: mac,
+  });
+}
+
+/**
+ * RFC 4861 6.2.4: an unsolicited Router Advertisement to all nodes, from the port's link-local
+ * address (6.1.2) with its link-layer address, saying nothing but "a router is here":
+ * `routerLifetime` 0 (the default here) makes it no default router (4.2, 6.3.4), no prefixes,
+ * no hop limit, timers unspecified. On an unnumbered BGP link that is all the neighbour needs.
+ */
+export function routerAdvertisementFrame(mac: string, routerLifetime = 0): Buffer {
+  return encodeEthernet({
+    destination: ALL_NODES_MAC,
+    source: mac,
+    etherType: ETHERTYPE_IPV6,
+    payload: encodeRouterAdvertisement({
+      source: formatIpv6(linkLocalFromMac(mac), 0),
+      destination: ALL_NODES,
+      curHopLimit: 0,
+      managed: false,
+      otherConfig: false,
+      routerLifetime,
+      reachableTime: 0,
+      retransTimer: 0,
+      sourceLinkLayer: mac,
+    }),
   });
 }

@@ -9,3 +9,4 @@ export * from './ethernet.js';
 export * from './frames.js';
 export * from './mac.js';
 export * from './ndp.js';
+export * from './ra.js';

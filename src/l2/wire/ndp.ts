@@ -14,7 +14,7 @@ const NEXT_HEADER_ICMPV6 = 58;
 export const ICMPV6_NEIGHBOR_SOLICITATION = 135;
 export const ICMPV6_NEIGHBOR_ADVERTISEMENT = 136;
 /** RFC 4861 4.6.1: option types. */
-const OPTION_SOURCE_LINK_LAYER = 1;
+export const OPTION_SOURCE_LINK_LAYER = 1;
 const OPTION_TARGET_LINK_LAYER = 2;
 /** RFC 4861 7.1.1 / 7.1.2: the message must have arrived with hop limit 255 (not forwarded). */
 export const NDP_HOP_LIMIT = 255;
@@ -62,7 +62,7 @@ export function icmpv6Checksum(source: Buffer, destination: Buffer, message: Buf
   return ~sum & 0xffff;
 }
 
-function linkLayerOption(type: number, mac: string): Buffer {
+export function linkLayerOption(type: number, mac: string): Buffer {
   const o = Buffer.alloc(8);
   o[0] = type;
   o[1] = 1; // length in units of 8 octets (RFC 4861 4.6.1; Ethernet: RFC 2464 8)
@@ -72,8 +72,6 @@ function linkLayerOption(type: number, mac: string): Buffer {
 
 /** The IPv6 packet (header and ICMPv6 message) of an NS or NA, checksum filled in. */
 export function encodeNdp(m: NdpMessage): Buffer {
-  const src = ipv6Bytes(m.source);
-  const dst = ipv6Bytes(m.destination);
   const body = Buffer.alloc(24);
   body[0] = m.type === 'NS' ? ICMPV6_NEIGHBOR_SOLICITATION : ICMPV6_NEIGHBOR_ADVERTISEMENT;
   if (m.type === 'NA') {
@@ -88,7 +86,16 @@ export function encodeNdp(m: NdpMessage): Buffer {
     lla === undefined
       ? Buffer.alloc(0)
       : linkLayerOption(m.type === 'NS' ? OPTION_SOURCE_LINK_LAYER : OPTION_TARGET_LINK_LAYER, lla);
-  const icmp = Buffer.concat([body, options]);
+  return ndpPacket(m.source, m.destination, Buffer.concat([body, options]));
+}
+
+/**
+ * An ICMPv6 neighbor discovery message (its checksum field zero) in an IPv6 header with hop
+ * limit 255 (RFC 4861 7.1, 6.1.2: receivers drop any other), checksum filled in (RFC 4443 2.3).
+ */
+export function ndpPacket(source: string, destination: string, icmp: Buffer): Buffer {
+  const src = ipv6Bytes(source);
+  const dst = ipv6Bytes(destination);
   icmp.writeUInt16BE(icmpv6Checksum(src, dst, icmp), 2);
   const header = Buffer.alloc(IPV6_HEADER_BYTES);
   header[0] = 0x60; // version 6, traffic class 0, flow label 0

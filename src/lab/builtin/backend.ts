@@ -16,6 +16,7 @@ import {
   type NodeVrfUnavailable,
   type PeerBackend,
   type RouterDaemonName,
+  unnumberedLink,
 } from '../peer-backend.js';
 import type { LabTopology } from '../topology.js';
 import { BuiltinRouter } from './router.js';
@@ -103,24 +104,9 @@ export class BuiltinBackend implements PeerBackend {
     };
   }
 
-  /**
-   * A node's unnumbered link: its interface's link-local address and that of the router that
-   * peers with it there (`neighbor IFACE interface`). FRR learns the latter from the router's
-   * Router Advertisements; the builtin lab knows both from the topology.
-   */
+  /** A node's unnumbered link (peer-backend.ts unnumberedLink). */
   nodeInterface(node: string, iface: string): NodeInterfaceLink | NodeVrfUnavailable {
-    const spec = this.topology.nodes.find((n) => n.name === node);
-    if (spec?.interface?.name !== iface)
-      return { unavailable: `node ${node} has no interface ${iface}` };
-    const local = spec.interface.linkLocal;
-    for (const r of this.topology.routers) {
-      const nb = r.neighbors.find((n) => n.interface !== undefined && n.address === local);
-      const peer = r.interfaces.find((i) => i.name === nb?.interface)?.linkLocal;
-      if (nb && peer) return { localAddress: local, peerAddress: peer };
-    }
-    return {
-      unavailable: `no router peers unnumbered with node ${node}'s ${iface}: nothing on that link sends Router Advertisements`,
-    };
+    return unnumberedLink(this.topology, node, iface);
   }
 
   async up(): Promise<void> {

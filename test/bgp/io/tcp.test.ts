@@ -30,3 +30,30 @@ it('closes a gracefully ended connection within a bound when the peer never ends
     server.close();
   }
 }, 20_000);
+
+it('scopes connects and listeners by their local address (zoneOf) and reports addresses unscoped', async () => {
+  // Loopback stands in for a node port's link-local address: `::1%lo` is a valid scoped form.
+  const asked: string[] = [];
+  const t = new TcpTransport(undefined, undefined, undefined, (a) => {
+    asked.push(a);
+    return a === '::1' ? 'lo' : undefined;
+  });
+  const accepted: { local: string; remote: string }[] = [];
+  const open: { destroy(): void }[] = [];
+  const l = await t.listen({ host: '::1', port: 0 }, (c) => {
+    accepted.push({ local: c.localAddress, remote: c.remoteAddress });
+    open.push(c);
+  });
+  try {
+    expect(l.address).toBe('::1');
+    const c = await t.connect({ host: '::1', port: l.port, localAddress: '::1' });
+    expect([c.localAddress, c.remoteAddress]).toEqual(['::1', '::1']);
+    c.destroy();
+    await expect.poll(() => accepted).toEqual([{ local: '::1', remote: '::1' }]);
+    // The listener's host, then the connect's local address (for its peer and for itself).
+    expect(asked).toEqual(['::1', '::1', '::1']);
+  } finally {
+    for (const c of open) c.destroy();
+    await l.close();
+  }
+});

@@ -14,8 +14,8 @@ afterEach(async () => {
 
 describe('BGPPeers speakersim cannot run here', () => {
   it.each([
-    // This runtime is given no node interfaces (the netns and compose backends' case today: no
-    // Router Advertisements from the node), so an unnumbered peer cannot run.
+    // This runtime is given no node interfaces (the compose backend's case today), so an
+    // unnumbered peer cannot run.
     [
       'interface (unnumbered) where the node has no unnumbered link',
       { myASN: 64501, peerASN: 64500, interface: 'eth1' },
