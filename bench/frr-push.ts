@@ -5,12 +5,16 @@
  * all N /32 routes loaded before the session comes up. Measures, per run, as FRR sees it:
  *   - lab up -> FRR's neighbor Established (ms),
  *   - Established -> FRR has accepted all N routes (pfxRcd, ms),
- *   - withdraw all -> FRR holds none (ms).
- * Prints median, min and max over the runs, per speaker, and the ratio to the last speaker.
+ *   - withdraw all -> FRR holds none (ms), and how many UPDATEs FRR counted for it.
+ * Run r of every speaker comes before run r + 1 of any, so that the load of the (shared)
+ * machine falls on all alike. Prints median, min and max over the runs per speaker, the load
+ * average before and after, and speakersim beside each other speaker: `ahead of X: yes/no`.
+ * --profile-withdraw DIR writes a CPU profile of each speakersim withdrawal (it runs in this
+ * process) from its start until FRR holds none.
  * Every step has a time limit (bench/step.ts): a daemon that hangs ends the bench with the
  * step's name, and the daemon, its files and the lab are removed on every path.
  *   sudo npx tsx bench/frr-push.ts [--routes 10000,100000] [--runs 5]
- *     [--speakers speakersim,gobgp,bird]
+ *     [--speakers speakersim,gobgp,bird] [--profile-withdraw DIR]
  */
 import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
