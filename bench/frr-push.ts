@@ -463,6 +463,13 @@ async function runOnce(name: string, n: number, index: number, f: Figures): Prom
     f.withdrawUpdates.push((await updatesReceived()) - updatesBefore);
     await waitFor(`FRR empties the FIB`, async () => (await inFib()) === 0, limit);
     f.unfib.push(performance.now() - w0);
+    // Each run as it ends: a bench stopped half-way still leaves its figures.
+    const last = (xs: number[]): string => (xs.at(-1) ?? NaN).toFixed(0);
+    console.log(
+      `run ${index + 1} ${name} ${n}: push ${last(f.push)} ms, in FIB ${last(f.fib)} ms, ` +
+        `withdraw ${last(f.withdraw)} ms (${last(f.withdrawUpdates)} UPDATEs), ` +
+        `FIB empty ${last(f.unfib)} ms, load ${load()}`,
+    );
   } finally {
     // Each cleanup is bounded and runs even when the one before it failed.
     await pusher?.stop().catch((e: unknown) => console.error(`cleanup: ${String(e)}`));
