@@ -206,6 +206,10 @@ async function startBird(n: number): Promise<Pusher> {
       '}',
       'protocol bgp r1 {',
       '  local 198.18.30.10 as 64501;',
+      // Listen on the node's address only: BIRD's default wildcard [::]:179 fails while any
+      // other process on the host listens on port 179 (another lab's speaker), and BIRD then
+      // stays down with "No listening socket" instead of connecting.
+      '  strict bind yes;',
       '  neighbor 198.18.30.1 as 64500;',
       '  connect retry time 1;',
       '  ipv4 { import none; export all; next hop self; };',
