@@ -5,17 +5,22 @@
  * all N /32 routes loaded before the session comes up. Measures, per run, as FRR sees it:
  *   - lab up -> FRR's neighbor Established (ms),
  *   - Established -> FRR has accepted all N routes (pfxRcd, ms),
- *   - withdraw all -> FRR holds none (ms).
- * Prints median, min and max over the runs, per speaker, and the ratio to the last speaker.
+ *   - withdraw all -> FRR holds none (ms), and how many UPDATEs FRR counted for it.
+ * Run r of every speaker comes before run r + 1 of any, so that the load of the (shared)
+ * machine falls on all alike. Prints median, min and max over the runs per speaker, the load
+ * average before and after, and speakersim beside each other speaker: `ahead of X: yes/no`.
+ * --profile-withdraw DIR writes a CPU profile of each speakersim withdrawal (it runs in this
+ * process) from its start until FRR holds none.
  * Every step has a time limit (bench/step.ts): a daemon that hangs ends the bench with the
  * step's name, and the daemon, its files and the lab are removed on every path.
  *   sudo npx tsx bench/frr-push.ts [--routes 10000,100000] [--runs 5]
- *     [--speakers speakersim,gobgp,bird]
+ *     [--speakers speakersim,gobgp,bird] [--profile-withdraw DIR]
  */
 import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { SystemClock } from '../src/core/clock.js';
 import { systemRandom } from '../src/core/random.js';
@@ -35,6 +40,7 @@ const { values } = parseArgs({
     routes: { type: 'string', default: '10000' },
     runs: { type: 'string', default: '5' },
     speakers: { type: 'string', default: 'speakersim' },
+    'profile-withdraw': { type: 'string' },
   },
 });
 const speakers = values.speakers.split(',');
@@ -200,6 +206,10 @@ async function startBird(n: number): Promise<Pusher> {
       '}',
       'protocol bgp r1 {',
       '  local 198.18.30.10 as 64501;',
+      // Listen on the node's address only: BIRD's default wildcard [::]:179 fails while any
+      // other process on the host listens on port 179 (another lab's speaker), and BIRD then
+      // stays down with "No listening socket" instead of connecting.
+      '  strict bind yes;',
       '  neighbor 198.18.30.1 as 64500;',
       '  connect retry time 1;',
       '  ipv4 { import none; export all; next hop self; };',
@@ -362,93 +372,168 @@ const starters: Record<string, (n: number) => Promise<Pusher>> = {
   bird: startBird,
 };
 
-/** Runs every size and speaker; the first failing step ends the bench with its message. */
+/** FRR's count of UPDATE messages received from the node (`messageStats.updatesRecv`). */
+async function updatesReceived(): Promise<number> {
+  const out = JSON.parse(
+    await vtyshCommands(ref, ['show bgp neighbors 198.18.30.10 json']),
+  ) as Record<string, { messageStats?: { updatesRecv?: number } }>;
+  return out['198.18.30.10']?.messageStats?.updatesRecv ?? NaN;
+}
+
+/** What one speaker measured over the runs of one size. */
+interface Figures {
+  up: number[];
+  push: number[];
+  fib: number[];
+  withdraw: number[];
+  unfib: number[];
+  /** UPDATE messages FRR received for the withdrawal. */
+  withdrawUpdates: number[];
+}
+
+const noFigures = (): Figures => ({
+  up: [],
+  push: [],
+  fib: [],
+  withdraw: [],
+  unfib: [],
+  withdrawUpdates: [],
+});
+
+/**
+ * With --profile-withdraw DIR: a CPU profile of this process (speakersim runs in it) from the
+ * withdrawal's start until FRR holds none, one .cpuprofile file per speakersim run.
+ */
+async function profiled<T>(file: string | undefined, work: () => Promise<T>): Promise<T> {
+  if (!file) return work();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
+/** One run of one speaker with N routes: lab up, push, withdrawal, lab down. */
+async function runOnce(name: string, n: number, index: number, f: Figures): Promise<void> {
+  const start = starters[name];
+  if (!start) throw new Error(`unknown speaker ${name}: use ${Object.keys(starters).join(', ')}`);
+  const t0 = performance.now();
+  let pusher: Pusher | undefined;
+  try {
+    await step('lab up', 120_000, () => labUp(topology, { cleanupOnExit: true, replace: true }));
+    pusher = await step(`start ${name} with ${n} routes`, scaled(60_000, n, 3), () => start(n));
+    const started = pusher;
+    // BIRD reads its N static routes from its configuration before it connects (over a
+    // minute for 1,000,000 on a loaded machine): the limit grows with N.
+    await waitFor(`${name} Established with FRR`, frrEstablished, scaled(60_000, n, 0.3)).catch(
+      async (e: unknown) => {
+        const neighbor = await vtyshCommands(ref, ['show bgp neighbors 198.18.30.10']);
+        throw new Error(
+          `${name} never Established (${String(e)}):\n${neighbor}\n${started.log?.() ?? ''}`,
+        );
+      },
+    );
+    const establishedAt = performance.now();
+    f.up.push(establishedAt - t0);
+    const limit = scaled(60_000, n, 3);
+    await waitFor(
+      `FRR accepts ${n} routes from ${name}`,
+      async () => (await received()) >= n,
+      limit,
+    );
+    f.push.push(performance.now() - establishedAt);
+    // FRR goes on installing what it has accepted (bgpd's work queue, zebra, the kernel)
+    // after pfxRcd reaches N: withdraw from a quiet router, not one still busy with the push.
+    await waitFor(`FRR installs ${n} routes in the FIB`, async () => (await inFib()) >= n, limit);
+    f.fib.push(performance.now() - establishedAt);
+    const updatesBefore = await updatesReceived();
+    const dir = values['profile-withdraw'];
+    const file =
+      dir && name === 'speakersim' ? join(dir, `withdraw-${n}-${index}.cpuprofile`) : undefined;
+    const w0 = performance.now();
+    await profiled(file, async () => {
+      await step(`${name} withdraws all`, scaled(CLI_TIMEOUT_MS, n, 0.3), () =>
+        started.withdrawAll(),
+      );
+      await waitFor(`FRR drops the routes of ${name}`, async () => (await received()) === 0, limit);
+    });
+    f.withdraw.push(performance.now() - w0);
+    f.withdrawUpdates.push((await updatesReceived()) - updatesBefore);
+    await waitFor(`FRR empties the FIB`, async () => (await inFib()) === 0, limit);
+    f.unfib.push(performance.now() - w0);
+    // Each run as it ends: a bench stopped half-way still leaves its figures.
+    const last = (xs: number[]): string => (xs.at(-1) ?? NaN).toFixed(0);
+    console.log(
+      `run ${index + 1} ${name} ${n}: push ${last(f.push)} ms, in FIB ${last(f.fib)} ms, ` +
+        `withdraw ${last(f.withdraw)} ms (${last(f.withdrawUpdates)} UPDATEs), ` +
+        `FIB empty ${last(f.unfib)} ms, load ${load()}`,
+    );
+  } finally {
+    // Each cleanup is bounded and runs even when the one before it failed.
+    await pusher?.stop().catch((e: unknown) => console.error(`cleanup: ${String(e)}`));
+    await step('lab down', 120_000, () => labDown(LAB, { force: true })).catch((e: unknown) =>
+      console.error(`cleanup: ${String(e)}`),
+    );
+  }
+}
+
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+
+/**
+ * `ahead of X: yes/no (ratio)` for speakersim's median beside every other speaker's: the
+ * goal of issue 16 is speakersim ahead of both BIRD and GoBGP, push and withdrawal alike.
+ */
+function ahead(label: string, figures: Map<string, Figures>, pick: (f: Figures) => number[]): void {
+  const ours = figures.get('speakersim');
+  if (!ours) return;
+  const m = median(pick(ours));
+  for (const [name, f] of figures) {
+    if (name === 'speakersim') continue;
+    const theirs = median(pick(f));
+    const ratio = m / theirs;
+    console.log(
+      `  ${label}: speakersim ${m.toFixed(0)} ms, ${name} ${theirs.toFixed(0)} ms, ` +
+        `ahead of ${name}: ${m < theirs ? 'yes' : 'no'} (${ratio.toFixed(2)} x)`,
+    );
+  }
+}
+
+/**
+ * Runs every size; within a size, run r of every speaker before run r + 1 of any, so a change
+ * in the machine's load (it is shared) falls on all speakers alike.
+ */
 async function main(): Promise<void> {
   for (const n of sizes) {
-    const medians = new Map<string, number>();
-    for (const name of speakers) {
-      const start = starters[name];
-      if (!start)
-        throw new Error(`unknown speaker ${name}: use ${Object.keys(starters).join(', ')}`);
-      const up: number[] = [];
-      const push: number[] = [];
-      const withdraw: number[] = [];
-      const fib: number[] = [];
-      const unfib: number[] = [];
-      for (let r = 0; r < runs; r++) {
-        const t0 = performance.now();
-        let pusher: Pusher | undefined;
-        try {
-          await step('lab up', 120_000, () =>
-            labUp(topology, { cleanupOnExit: true, replace: true }),
-          );
-          pusher = await step(`start ${name} with ${n} routes`, scaled(60_000, n, 3), () =>
-            start(n),
-          );
-          const started = pusher;
-          // BIRD reads its N static routes from its configuration before it connects (over a
-          // minute for 1,000,000 on a loaded machine): the limit grows with N.
-          await waitFor(
-            `${name} Established with FRR`,
-            frrEstablished,
-            scaled(60_000, n, 0.3),
-          ).catch(async (e: unknown) => {
-            const neighbor = await vtyshCommands(ref, ['show bgp neighbors 198.18.30.10']);
-            throw new Error(
-              `${name} never Established (${String(e)}):\n${neighbor}\n${started.log?.() ?? ''}`,
-            );
-          });
-          const establishedAt = performance.now();
-          up.push(establishedAt - t0);
-          const limit = scaled(60_000, n, 3);
-          await waitFor(
-            `FRR accepts ${n} routes from ${name}`,
-            async () => (await received()) >= n,
-            limit,
-          );
-          push.push(performance.now() - establishedAt);
-          // FRR goes on installing what it has accepted (bgpd's work queue, zebra, the kernel)
-          // after pfxRcd reaches N: withdraw from a quiet router, not one still busy with the push.
-          await waitFor(
-            `FRR installs ${n} routes in the FIB`,
-            async () => (await inFib()) >= n,
-            limit,
-          );
-          fib.push(performance.now() - establishedAt);
-          const w0 = performance.now();
-          await step(`${name} withdraws all`, scaled(CLI_TIMEOUT_MS, n, 0.3), () =>
-            started.withdrawAll(),
-          );
-          await waitFor(
-            `FRR drops the routes of ${name}`,
-            async () => (await received()) === 0,
-            limit,
-          );
-          withdraw.push(performance.now() - w0);
-          await waitFor(`FRR empties the FIB`, async () => (await inFib()) === 0, limit);
-          unfib.push(performance.now() - w0);
-        } finally {
-          // Each cleanup is bounded and runs even when the one before it failed.
-          await pusher?.stop().catch((e: unknown) => console.error(`cleanup: ${String(e)}`));
-          await step('lab down', 120_000, () => labDown(LAB, { force: true })).catch((e: unknown) =>
-            console.error(`cleanup: ${String(e)}`),
-          );
-        }
-      }
-      medians.set(name, median(push));
-      console.log(`${name}: ${n} /32 routes, ${runs} runs, FRR 8.4 in a netns:`);
-      console.log(`  lab up -> Established:        ${stats(up)}`);
-      console.log(`  Established -> all in FRR:    ${stats(push)}`);
-      console.log(`  Established -> all in FIB:    ${stats(fib)}`);
-      console.log(`  withdraw all -> none in FRR:  ${stats(withdraw)}`);
-      console.log(`  withdraw all -> none in FIB:  ${stats(unfib)}`);
+    const figures = new Map(speakers.map((name) => [name, noFigures()]));
+    const loadBefore = load();
+    const startedAt = new Date().toISOString();
+    for (let r = 0; r < runs; r++) {
+      for (const name of speakers) await runOnce(name, n, r, figures.get(name)!);
     }
-    if (medians.size > 1) {
-      const base = speakers.at(-1)!;
-      for (const [name, m] of medians) {
-        console.log(`  push ratio ${name}/${base}: ${(m / medians.get(base)!).toFixed(2)}`);
-      }
+    console.log(
+      `${n} /32 routes, ${runs} runs per speaker interleaved, FRR 8.4 in a netns ` +
+        `(${startedAt} -> ${new Date().toISOString()}, load average ${loadBefore} -> ${load()}):`,
+    );
+    for (const [name, f] of figures) {
+      console.log(`${name}:`);
+      console.log(`  lab up -> Established:        ${stats(f.up)}`);
+      console.log(`  Established -> all in FRR:    ${stats(f.push)}`);
+      console.log(`  Established -> all in FIB:    ${stats(f.fib)}`);
+      console.log(`  withdraw all -> none in FRR:  ${stats(f.withdraw)}`);
+      console.log(`  withdraw all -> none in FIB:  ${stats(f.unfib)}`);
+      console.log(`  withdrawal UPDATEs (FRR):     ${spread(f.withdrawUpdates)}`);
     }
+    ahead('push (all in FRR)', figures, (f) => f.push);
+    ahead('withdrawal (none in FRR)', figures, (f) => f.withdraw);
   }
 }
 

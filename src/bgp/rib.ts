@@ -175,16 +175,26 @@ export class AdjRibOut {
         if (refreshing.has(routeFamily(prefix))) announce(prefix, want);
       }
     }
-    for (const [prefix, had] of this.dirty) {
-      const want = this.desired.get(prefix);
-      if (refreshing?.has(routeFamily(prefix))) {
-        // Announced above; the peer still holds what it was sent, so an unsent withdrawal goes.
-        if (had && !want) withdraw.push(prefix);
-        continue;
-      }
-      if (want === had) continue;
-      if (want) announce(prefix, want);
-      else withdraw.push(prefix);
+    const desired = this.desired;
+    if (desired.size === 0 && !refreshing) {
+      // Everything withdrawn (the table was replaced by nothing): no lookups, no groups. This
+      // took ~0.5 s of a 1,000,000-route withdrawal when it went through the general case.
+      this.dirty.forEach((had, prefix) => {
+        if (had) withdraw.push(prefix);
+      });
+    } else {
+      // forEach, not for..of entries: no [key, value] pair per dirty prefix.
+      this.dirty.forEach((had, prefix) => {
+        const want = desired.get(prefix);
+        if (refreshing?.has(routeFamily(prefix))) {
+          // Announced above; the peer still holds what it was sent, so an unsent withdrawal goes.
+          if (had && !want) withdraw.push(prefix);
+          return;
+        }
+        if (want === had) return;
+        if (want) announce(prefix, want);
+        else withdraw.push(prefix);
+      });
     }
     this.dirty.clear();
     this.refreshing = undefined;

@@ -517,7 +517,8 @@ export class StandaloneSpeaker {
             // Mixed families on one session cannot be drawn; the console still shows it.
           }
         }
-        if (m.message.type === 'NOTIFICATION')
+        // The header's type first: `m.message` decodes the UPDATEs we send, all of them.
+        if (m.type === 'NOTIFICATION' && m.message.type === 'NOTIFICATION')
           out.line(
             `${at()} ${p.address} NOTIFICATION ${m.direction}: ${describeNotification(m.message.code, m.message.subcode)}`,
           );

@@ -94,6 +94,21 @@ async function lab(opts: LabOptions = {}) {
   return { clock, network, node, router, nodePeer, routerPeer, received, advance, restartNode };
 }
 
+/**
+ * Turns of the event loop (a large change is sent over several) and 100 ms of the lab's
+ * clock each, until `done` holds or `turns` have passed.
+ */
+async function drain(
+  l: { advance: (ms: number) => Promise<void> },
+  done: () => boolean,
+  turns = 2000,
+): Promise<void> {
+  for (let i = 0; i < turns && !done(); i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    await l.advance(100);
+  }
+}
+
 describe('Speaker', () => {
   it('advertises /32 and /128 service routes over eBGP with the node as next hop and End-of-RIB', async () => {
     const l = await lab();
@@ -155,6 +170,51 @@ describe('Speaker', () => {
       .filter((m) => m.type === 'UPDATE')
       .reduce((n, m) => n + (m.type === 'UPDATE' ? m.nlri.length : 0), 0);
     expect(resent).toBe(10_000);
+  });
+
+  it('sends a large withdrawal while still encoding it, paced by the socket, and all of it arrives', async () => {
+    const l = await lab();
+    const n = 100_000;
+    for (let i = 0; i < n; i++) {
+      l.nodePeer.announce(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`, {
+        nextHop: '198.18.0.10',
+      });
+    }
+    await drain(l, () => l.routerPeer.adjRibIn.size === n);
+    expect(l.routerPeer.adjRibIn.size).toBe(n);
+    const sentBefore = l.nodePeer.counters.updatesSent;
+    l.nodePeer.setRoutes([]);
+    // Microtasks only: the first batch of UPDATEs has gone to the socket, the rest waits for
+    // the next turn of the event loop (the encoder does not run ahead of the socket).
+    await settle();
+    const first = l.nodePeer.counters.updatesSent - sentBefore;
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(Math.ceil(n / 814));
+    await drain(l, () => l.routerPeer.adjRibIn.size === 0);
+    expect(l.routerPeer.adjRibIn.size).toBe(0);
+    // Packed as before: 814 /32s per 4,096-octet UPDATE.
+    expect(l.nodePeer.counters.updatesSent - sentBefore).toBe(Math.ceil(n / 814));
+  });
+
+  it('drops the rest of a large change when the session goes down while it is sent, and sends the table again', async () => {
+    const l = await lab();
+    const n = 100_000;
+    const route = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`;
+    for (let i = 0; i < n; i++) l.nodePeer.announce(route(i), { nextHop: '198.18.0.10' });
+    await settle();
+    const sent = l.nodePeer.counters.updatesSent;
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThan(Math.ceil(n / 814));
+    // Down mid-push: the UPDATEs not yet encoded are not sent on anything.
+    l.nodePeer.session.stop();
+    await drain(l, () => false, 20);
+    expect(l.nodePeer.counters.updatesSent).toBe(sent);
+    // Back up: the whole table, once.
+    l.nodePeer.withdraw(route(0));
+    l.nodePeer.session.start();
+    await drain(l, () => l.routerPeer.adjRibIn.size === n - 1);
+    expect(l.routerPeer.adjRibIn.size).toBe(n - 1);
+    expect(l.routerPeer.adjRibIn.has(route(0))).toBe(false);
   });
 
   it('re-advertises everything after the session comes back, and the router forgets routes of a dead session', async () => {

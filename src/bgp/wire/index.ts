@@ -68,7 +68,7 @@ export {
   describeNotification,
 } from './notification-names.js';
 export { RouteRefreshSubtype } from './route-refresh.js';
-export { encodeUpdates } from './pack.js';
+export { encodeUpdates, updateMessages } from './pack.js';
 export type { UpdateBatch } from './pack.js';
 export {
   WellKnownCommunity,

@@ -4,6 +4,10 @@
  * written straight into the message buffer, and a prefix that does not fit starts the next
  * message. IPv4 unicast uses the withdrawn/NLRI fields, other families MP_UNREACH_NLRI /
  * MP_REACH_NLRI with the Extended Length flag so that the attribute can grow past 255 octets.
+ *
+ * `updateMessages` yields the messages one by one as they fill, so that a sender can put the
+ * first UPDATEs of a large change on the wire while the rest is still to be encoded;
+ * `encodeUpdates` returns them all.
  */
 import type { CodecContext, Nlri, PathAttributes } from './types.js';
 import { AFI_IPV4, AttrFlag, AttrType, MessageType, SAFI_UNICAST } from './types.js';
@@ -32,8 +36,9 @@ export interface UpdateBatch {
    * the peer advertised the Extended Next Hop Encoding capability).
    */
   nextHops?: string[];
-  announce?: readonly Nlri[];
-  withdraw?: readonly Nlri[];
+  /** Prefixes as Nlri, or as bare strings when they carry no path id. */
+  announce?: readonly (Nlri | string)[];
+  withdraw?: readonly (Nlri | string)[];
 }
 
 interface Layout {
@@ -45,28 +50,27 @@ interface Layout {
   patch: (msg: Buffer, prefixOctets: number) => void;
 }
 
-function packPrefixes(
+function* packPrefixes(
   layout: Layout,
-  prefixes: readonly Nlri[],
+  prefixes: readonly (Nlri | string)[],
   afi: number,
   addPath: boolean,
   max: number,
-): Buffer[] {
+): Generator<Buffer, void, undefined> {
   const { head, tail } = layout;
   const limit = max - tail.length;
   if (head.length + MAX_PREFIX_OCTETS > limit) {
     throw new BgpEncodeError('ERR_BGP_ENCODE_TOO_LONG', 'attributes leave no room for a prefix');
   }
-  const out: Buffer[] = [];
   let buf = Buffer.allocUnsafe(max + MAX_PREFIX_OCTETS);
   head.copy(buf, 0);
   let p = head.length;
-  const finish = () => {
+  const finish = (): Buffer => {
     tail.copy(buf, p);
     const length = p + tail.length;
     writeHeader(buf, length, MessageType.UPDATE);
     layout.patch(buf, p - head.length);
-    out.push(buf.subarray(0, length));
+    return buf.subarray(0, length);
   };
   for (let i = 0; i < prefixes.length; i++) {
     // The buffer has MAX_PREFIX_OCTETS of slack past `max`, so writing first and checking
@@ -76,13 +80,12 @@ function packPrefixes(
       p = next;
       continue;
     }
-    finish();
+    yield finish();
     buf = Buffer.allocUnsafe(max + MAX_PREFIX_OCTETS);
     head.copy(buf, 0);
     p = writePrefix(buf, head.length, prefixes[i]!, afi, addPath);
   }
-  if (p > head.length) finish();
-  return out;
+  if (p > head.length) yield finish();
 }
 
 function u16(v: number): Buffer {
@@ -96,13 +99,24 @@ function u16(v: number): Buffer {
  * full as the negotiated maximum length allows. Throws BgpEncodeError for invalid values.
  */
 export function encodeUpdates(batch: UpdateBatch, ctx: CodecContext): Buffer[] {
+  return [...updateMessages(batch, ctx)];
+}
+
+/**
+ * The messages of encodeUpdates, each yielded as soon as it is full. An invalid value throws
+ * BgpEncodeError from the `next()` that reaches it: attributes before the first message, a bad
+ * prefix after the messages that precede it.
+ */
+export function* updateMessages(
+  batch: UpdateBatch,
+  ctx: CodecContext,
+): Generator<Buffer, void, undefined> {
   const afi = batch.afi ?? AFI_IPV4;
   const safi = batch.safi ?? SAFI_UNICAST;
   if (!isPrefixFamily(afi, safi)) throw encodeError(`family ${afi}/${safi} has no prefix NLRI`);
   const addPath = ctx.addPathSend?.has(familyKey(afi, safi)) ?? false;
   const max = maxMessageLength(ctx);
   const header = Buffer.alloc(HEADER_LENGTH);
-  const out: Buffer[] = [];
   const ipv4Unicast = afi === AFI_IPV4 && safi === SAFI_UNICAST;
   const withdraw = batch.withdraw ?? [];
   const announce = batch.announce ?? [];
@@ -115,7 +129,7 @@ export function encodeUpdates(batch: UpdateBatch, ctx: CodecContext): Buffer[] {
         tail: u16(0),
         patch: (msg, n) => msg.writeUInt16BE(n, HEADER_LENGTH),
       };
-      out.push(...packPrefixes(layout, withdraw, afi, addPath, max));
+      yield* packPrefixes(layout, withdraw, afi, addPath, max);
     } else {
       // header | 0 | attribute length | MP_UNREACH_NLRI (flags, type, 2-octet length, AFI, SAFI) | routes
       const mpHead = Buffer.from([
@@ -136,7 +150,7 @@ export function encodeUpdates(batch: UpdateBatch, ctx: CodecContext): Buffer[] {
           msg.writeUInt16BE(3 + n, HEADER_LENGTH + 6);
         },
       };
-      out.push(...packPrefixes(layout, withdraw, afi, addPath, max));
+      yield* packPrefixes(layout, withdraw, afi, addPath, max);
     }
   }
 
@@ -151,7 +165,7 @@ export function encodeUpdates(batch: UpdateBatch, ctx: CodecContext): Buffer[] {
         tail: Buffer.alloc(0),
         patch: () => undefined,
       };
-      out.push(...packPrefixes(layout, announce, afi, addPath, max));
+      yield* packPrefixes(layout, announce, afi, addPath, max);
     } else {
       const { nextHop: _n, ...mpShared } = shared;
       const nextHops = batch.nextHops ?? batch.attributes.mpReach?.nextHops ?? [];
@@ -171,8 +185,7 @@ export function encodeUpdates(batch: UpdateBatch, ctx: CodecContext): Buffer[] {
           msg.writeUInt16BE(reachHead.length + n, HEADER_LENGTH + 6);
         },
       };
-      out.push(...packPrefixes(layout, announce, afi, addPath, max));
+      yield* packPrefixes(layout, announce, afi, addPath, max);
     }
   }
-  return out;
 }

@@ -244,11 +244,13 @@ export function decodePrefixes(
 export function writePrefix(
   buf: Buffer,
   off: number,
-  nlri: Nlri,
+  nlri: Nlri | string,
   afi: number,
   addPath: boolean,
 ): number {
-  const s = nlri.prefix;
+  // A bare string is a prefix with no path id: the speaker's tables hold prefixes as strings,
+  // and wrapping 1,000,000 of them in objects to withdraw them cost more than encoding them.
+  const s = typeof nlri === 'string' ? nlri : nlri.prefix;
   const slash = s.indexOf('/');
   if (slash < 0) throw encodeError(`prefix ${s} has no length`);
   let bits = 0;
@@ -265,7 +267,7 @@ export function writePrefix(
       : bits <= 128 && parseIpv6Into(s, 0, slash, scratch, 0);
   if (!ok) throw encodeError(`prefix ${s} is not a valid AFI ${afi} prefix`);
   if (addPath) {
-    const id = nlri.pathId ?? 0;
+    const id = typeof nlri === 'string' ? 0 : (nlri.pathId ?? 0);
     if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
       throw encodeError(`path id ${id} out of range`);
     }

@@ -9,6 +9,7 @@ import {
   encodeUpdates,
   formatIpv6,
   parseIpv6,
+  updateMessages,
 } from '../../../src/bgp/wire/index.js';
 import type { BgpMessage, CodecContext, Nlri } from '../../../src/bgp/wire/index.js';
 import * as arb from './support/arbitraries.js';
@@ -178,6 +179,61 @@ describe('encodeUpdates packing', () => {
         },
       ),
       { numRuns: 40 },
+    );
+  });
+
+  it('encodes bare prefix strings as the same bytes as Nlri without path ids', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...contexts.map((c) => c[1]).filter((c) => !c.addPathSend?.size)),
+        fc.boolean(),
+        fc.array(arb.ipv4Prefix, { maxLength: 1500 }),
+        fc.array(arb.ipv6Prefix, { maxLength: 400 }),
+        (c, withdraw, v4, v6) => {
+          const batches = (list: (p: string[]) => (Nlri | string)[]) => [
+            withdraw ? { attributes: {}, withdraw: list(v4) } : { attributes, announce: list(v4) },
+            withdraw
+              ? { afi: 2, safi: 1, attributes: {}, withdraw: list(v6) }
+              : {
+                  afi: 2,
+                  safi: 1,
+                  attributes,
+                  nextHops: ['2001:db8::1'],
+                  announce: list(v6),
+                },
+          ];
+          const objects = batches((p) => p.map((prefix) => ({ prefix })));
+          const strings = batches((p) => p);
+          for (let i = 0; i < objects.length; i++) {
+            expect(encodeUpdates(strings[i]!, c)).toEqual(encodeUpdates(objects[i]!, c));
+            // The lazy form yields the same messages, one at a time.
+            expect([...updateMessages(strings[i]!, c)]).toEqual(encodeUpdates(objects[i]!, c));
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('yields each UPDATE as it fills: the messages before a bad prefix come out before its error', () => {
+    const good = Array.from({ length: 2000 }, (_, i) => `10.0.${i >> 8}.${i & 255}/32`);
+    const gen = updateMessages(
+      { attributes: {}, withdraw: [...good, '10.0.0.256/32'] },
+      DEFAULT_CONTEXT,
+    );
+    const out: Buffer[] = [];
+    let error: unknown;
+    try {
+      for (const m of gen) out.push(m);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as { code?: string }).code).toBe('ERR_BGP_ENCODE_VALUE');
+    // 2,000 /32s of 5 octets: two full 4,096-octet messages (814 each) went out before it.
+    expect(out).toHaveLength(2);
+    expect(out.every((m) => m.length <= 4096 && m.length > 4096 - 5)).toBe(true);
+    expect(decodeAll(out, DEFAULT_CONTEXT).flatMap((u) => u.withdrawn)).toEqual(
+      good.slice(0, 2 * 814).map((prefix) => ({ prefix })),
     );
   });
 });
