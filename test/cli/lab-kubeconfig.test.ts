@@ -77,14 +77,24 @@ describe('lab up --kubeconfig', () => {
     const c = KubeClient.fromKubeconfigFile(kubeconfig);
     const lab = cli(['lab', 'up', FIXTURE, '--allow-outside-files', '--kubeconfig', kubeconfig]);
     try {
-      await until(async () => (await sessionRows(c, 'openshift-frr-k8s')).length === 1, 60_000);
+      // BFD Up first: the session is Established with BFD still Down for a moment after start,
+      // and a drop then would change nothing (no write pending, as this test needs).
+      await until(
+        async () =>
+          JSON.stringify(await sessionRows(c, 'openshift-frr-k8s')) ===
+          JSON.stringify([['worker0', '198.18.0.1', 'Established', 'Up']]),
+        60_000,
+      );
       clusters.signal(kubeconfig, 'SIGSTOP');
       // A change while the cluster hangs, so that a write is pending when the lab goes down.
       const cmd = (args: string[]) =>
         run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT });
       await cmd(['inject', 'drop-bfd', '--router', 'r1', '--lab', 'kcfglab']);
+      // The lab's own API server holds the BFD Down (lab status may show it before the status
+      // queue wrote it): the mirror has a write for the hung cluster from then on.
+      const own = KubeClient.fromKubeconfigFile(/export KUBECONFIG=(\S+)/.exec(lab.stdout())![1]!);
       await until(
-        async () => (await cmd(['lab', 'status', 'kcfglab'])).stdout.includes('Down'),
+        async () => (await sessionRows(own, 'openshift-frr-k8s')).some((row) => row[3] === 'Down'),
         30_000,
       );
       const t0 = Date.now();
