@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario, checkRunSettings } from '../../../src/scenario/load.js';
 import { runScenario } from '../../../src/scenario/runner/run.js';
 import { timelineToJsonLines } from '../../../src/scenario/report/jsonl.js';
@@ -99,7 +99,10 @@ describe('a session order that did not happen is explained', () => {
     const dir = mkdtempSync(join(tmpdir(), 'speakersim-order-'));
     const file = join(dir, 'order.yaml');
     writeFileSync(file, WRONG_ORDER);
-    const out = await runScenario(await loadScenario(file, { allowOutsideFiles: true }), {});
+    const scenario = await loadScenario(file, { allowOutsideFiles: true }).finally(() =>
+      rmSync(dir, { recursive: true, force: true }),
+    );
+    const out = await runScenario(scenario, {});
     expect(out.failures).toHaveLength(1);
     const actual = out.failures[0]!.actual ?? '';
     expect(actual).toMatch(/^Established\/BFD Up -> Established\/BFD Down -> Idle\/BFD Down/);
@@ -114,6 +117,7 @@ describe('a wrong expectation fails clearly', () => {
   const dir = mkdtempSync(join(tmpdir(), 'speakersim-wrong-'));
   const file = join(dir, 'wrong.yaml');
   writeFileSync(file, WRONG);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reports expected and actual on the failed step', async () => {
     // The scenario sits in a temp folder and names the repo's manifests.
