@@ -7,7 +7,12 @@ import {
   type BfdDatagram,
   type BfdTransport,
 } from '../../src/bfd/index.js';
-import { TTL_MARK_BYTES, ttlFilterProgram } from '../../src/bfd/io/ttl-filter.js';
+import {
+  BPF_MAX_INSTRUCTIONS,
+  TTL_MARK_BYTES,
+  fittedTtlFilter,
+  ttlFilterProgram,
+} from '../../src/bfd/io/ttl-filter.js';
 import { controlPacket } from './harness.js';
 
 /**
@@ -159,5 +164,17 @@ describe('the filter program', () => {
       }
     });
     expect(program.at(-1)!.code).toBe(0x06);
+  });
+
+  it('more per-peer floors than one program holds: every source gets the lowest, and the reason is given', () => {
+    const floors = new Map<string, number>();
+    for (let i = 0; i < 400; i++) floors.set(`2001:db8::${i.toString(16)}`, 250 - (i % 5));
+    expect(
+      fittedTtlFilter('ipv6', { minimum: 255, perPeer: new Map([...floors].slice(0, 10)) }),
+    ).not.toHaveProperty('limited');
+    const fitted = fittedTtlFilter('ipv6', { minimum: 255, perPeer: floors });
+    expect(fitted.program.length).toBeLessThanOrEqual(BPF_MAX_INSTRUCTIONS);
+    expect(fitted.program).toEqual(ttlFilterProgram('ipv6', { minimum: 246 }));
+    expect(fitted.limited).toMatch(/400 per-peer minimum TTLs .* the lowest, 246$/);
   });
 });

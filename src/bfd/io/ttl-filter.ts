@@ -14,9 +14,12 @@
  * anyway (RFC 5880 6.8.6: Length < 24 is discarded).
  */
 import type { Socket } from 'node:dgram';
-import { isIPv4 } from 'node:net';
 import { Address6 } from 'ip-address';
 import { loadLibc } from '../../core/libc.js';
+import { setSocketOption } from '../../bgp/io/socket-options.js';
+
+/** The kernel's limit on a classic BPF program (BPF_MAXINSNS). */
+export const BPF_MAX_INSTRUCTIONS = 4096;
 
 /** Payload bytes left of a datagram below its TTL floor: the first three words of the header. */
 export const TTL_MARK_BYTES = 12;
@@ -108,6 +111,24 @@ export function ttlFilterProgram(family: 'ipv4' | 'ipv6', floors: TtlFloors): Bp
   return program;
 }
 
+/**
+ * The floors as a program the kernel takes: per peer while it fits in BPF_MAX_INSTRUCTIONS,
+ * else one floor for every source, the lowest any of them has (so no session loses a packet it
+ * accepts), with the reason (`limited`) to report.
+ */
+export function fittedTtlFilter(
+  family: 'ipv4' | 'ipv6',
+  floors: TtlFloors,
+): { program: BpfInstruction[]; limited?: string } {
+  const program = ttlFilterProgram(family, floors);
+  if (program.length <= BPF_MAX_INSTRUCTIONS) return { program };
+  const lowest = Math.min(floors.minimum, ...(floors.perPeer?.values() ?? []));
+  return {
+    program: ttlFilterProgram(family, { minimum: lowest }),
+    limited: `${floors.perPeer?.size ?? 0} per-peer minimum TTLs need ${program.length} BPF instructions (the kernel takes ${BPF_MAX_INSTRUCTIONS}): every source is held to the lowest, ${lowest}`,
+  };
+}
+
 /** The program as the kernel's struct sock_filter array. */
 export function encodeFilter(program: readonly BpfInstruction[]): Buffer {
   const b = Buffer.alloc(program.length * 8);
@@ -152,38 +173,32 @@ function dgramFd(socket: Socket): number | undefined {
 export function attachTtlFilter(
   socket: Socket,
   family: 'ipv4' | 'ipv6',
-  floors: TtlFloors,
+  program: readonly BpfInstruction[],
 ): string | undefined {
   if (process.platform !== 'linux')
     return `socket filters are Linux's; this is ${process.platform}`;
   const fd = dgramFd(socket);
   if (fd === undefined) return 'the UDP socket has no file descriptor to filter';
+  let koffi: Koffi;
   try {
-    const libc = loadLibc();
-    const koffi = libc.koffi as Koffi;
-    const code = encodeFilter(ttlFilterProgram(family, floors));
-    // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: the kernel copies
-    // the program during the call, so the native copy is freed right after.
-    const native = koffi.alloc('uint8_t', code.length);
-    try {
-      koffi.encode(native, koffi.array('uint8_t', code.length), [...code]);
-      const fprog = Buffer.alloc(16);
-      fprog.writeUInt16LE(code.length / 8, 0);
-      fprog.writeBigUInt64LE(koffi.address(native), 8);
-      const setsockopt = libc.func('int setsockopt(int, int, int, void *, uint32_t)');
-      if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, fprog.length) !== 0) {
-        return `setsockopt(SO_ATTACH_FILTER) failed with errno ${libc.errno()}`;
-      }
-    } finally {
-      koffi.free(native);
-    }
-    return undefined;
+    koffi = loadLibc().koffi as Koffi;
   } catch (error) {
     return `the koffi FFI did not load (${error instanceof Error ? error.message : String(error)})`;
   }
-}
-
-/** The address family of a socket bound to `localAddress`. */
-export function socketFamily(localAddress: string): 'ipv4' | 'ipv6' {
-  return isIPv4(localAddress) ? 'ipv4' : 'ipv6';
+  const code = encodeFilter(program);
+  // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: the kernel copies
+  // the program during the call, so the native copy is freed right after.
+  const native = koffi.alloc('uint8_t', code.length);
+  try {
+    koffi.encode(native, koffi.array('uint8_t', code.length), [...code]);
+    const fprog = Buffer.alloc(16);
+    fprog.writeUInt16LE(code.length / 8, 0);
+    fprog.writeBigUInt64LE(koffi.address(native), 8);
+    setSocketOption(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, 'setsockopt(SO_ATTACH_FILTER)');
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    koffi.free(native);
+  }
 }

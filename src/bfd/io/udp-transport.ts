@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { systemRandom, type Random } from '../../core/random.js';
-import { inNetworkNamespace } from '../../bgp/io/socket-options.js';
+import { inNetworkNamespace, socketFamilyOf } from '../../bgp/io/socket-options.js';
 import { BfdTransportError } from '../errors.js';
 import { BFD_MULTIHOP_PORT, BFD_SINGLE_HOP_PORT, BFD_TTL } from '../wire/constants.js';
 import {
@@ -16,7 +16,7 @@ import type {
   BfdTxChannel,
   SourcePortRange,
 } from './transport.js';
-import { attachTtlFilter, isBelowTtlFloor, socketFamily } from './ttl-filter.js';
+import { attachTtlFilter, fittedTtlFilter, isBelowTtlFloor } from './ttl-filter.js';
 
 export interface UdpBfdTransportInit {
   /** Address to listen on and send from (a chosen local address; tests use 127.0.0.1 / ::1). */
@@ -165,6 +165,11 @@ class UdpBfdTransport implements BfdTransport {
    * it (RFC 5881 5 / RFC 5883 5 through the socket filter of ttl-filter.ts).
    */
   ttlCheckUnavailable: string | undefined;
+  /**
+   * Set when the kernel holds the sources to less than their floors (too many per-peer minimum
+   * TTLs for one program, or a failed update): why.
+   */
+  ttlCheckLimited: string | undefined;
 
   constructor(
     private readonly listener: Socket,
@@ -198,14 +203,17 @@ class UdpBfdTransport implements BfdTransport {
   }
 
   setTtlFloors(perPeer: ReadonlyMap<string, number>): void {
-    if (this.ttlCheckUnavailable === undefined) this.filter(perPeer);
+    if (this.ttlCheckUnavailable !== undefined) return;
+    // A failed update leaves the previous program attached: say so rather than run on it.
+    const failed = this.filter(perPeer);
+    if (failed) this.ttlCheckLimited = failed;
   }
 
   private filter(perPeer: ReadonlyMap<string, number>): string | undefined {
-    return attachTtlFilter(this.listener, socketFamily(this.local.address), {
-      minimum: this.init.receiveTtlFloor,
-      perPeer,
-    });
+    const family = socketFamilyOf(this.local.address);
+    const fitted = fittedTtlFilter(family, { minimum: this.init.receiveTtlFloor, perPeer });
+    this.ttlCheckLimited = fitted.limited;
+    return attachTtlFilter(this.listener, family, fitted.program);
   }
 
   settleReceive(fn: () => void): void {

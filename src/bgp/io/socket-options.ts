@@ -278,6 +278,17 @@ function int32(value: number): Buffer {
   return b;
 }
 
+/** setsockopt(2) of `value` on `fd`; throws a TransportError naming `what` and the errno. */
+export function setSocketOption(
+  fd: number,
+  level: number,
+  name: number,
+  value: Buffer,
+  what: string,
+): void {
+  requireCalls().setsockopt(fd, level, name, value, what);
+}
+
 /** Installs (or, with an empty key, removes) `peer`'s MD5 key on socket `fd`. */
 export function setMd5Key(fd: number, family: SocketFamily, peer: string, key: string): void {
   requireCalls().setsockopt(
