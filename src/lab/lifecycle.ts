@@ -20,6 +20,7 @@ import { conflictingRoutes, guardLabRanges, readHostRoutes } from './host-routes
 import { isAlive, listNamespaces } from './kernel.js';
 import {
   LAB_RUN_ROOT,
+  labRunDir,
   nodeMac,
   nodePortName,
   plannedNames,
@@ -27,7 +28,9 @@ import {
   routerNamespace,
   routerRunDir,
   routerVrfNamespace,
+  stateFilePath,
 } from './names.js';
+import { neighborDemand, reserveNeighborTable } from './neighbor-table.js';
 import { wiringPlan } from './netns.js';
 import { renderRouterFiles } from './render.js';
 import type { LabBackendKind, LabStateFile } from './state.js';
@@ -235,6 +238,12 @@ export async function labUp(topology: LabTopology, options: LabUpOptions = {}): 
   try {
     // Recorded before anything exists, so a crash at any step leaves a complete record.
     writeState(state);
+    // Room in the host's ARP/NDP tables for every entry the lab's routers and nodes may hold.
+    reserveNeighborTable(
+      labRunDir(lab, runRoot),
+      neighborDemand(topology),
+      stateFilePath(lab, runRoot),
+    );
     let t1 = Date.now();
     if (backend === 'compose') {
       state.containerPids = await composeUp(topology, runRoot, options.daemonTimeoutMs);

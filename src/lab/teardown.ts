@@ -11,6 +11,7 @@ import {
   pidsWithArgument,
 } from './kernel.js';
 import { releaseLabRanges } from './host-routes.js';
+import { releaseNeighborTable } from './neighbor-table.js';
 import {
   LAB_LINK_STEM,
   labPrefix,
@@ -112,6 +113,11 @@ export function teardownLab(lab: string, runRoot: string): TeardownReport {
   }
 
   if (existsSync(runDir)) rmSync(runDir, { recursive: true, force: true });
+  try {
+    releaseNeighborTable(runDir);
+  } catch (e) {
+    report.leftovers.push(`neighbor table reservation (${(e as Error).message})`);
+  }
   // The last lab gone (no lab link left, of any lab): the host's lab-range guard goes too.
   if (!listLinks().some((l) => l.startsWith(LAB_LINK_STEM))) releaseLabRanges();
   return report;
