@@ -27,6 +27,8 @@ function keyOf(local: string | undefined, peer: string): string {
 
 export class PeerOptionTable {
   private readonly entries = new Map<string, PeerOptionEntry>();
+  /** The same entries by local address ('*': entries for any), for listeners' lookups. */
+  private readonly byLocal = new Map<string, Map<string, PeerOptionEntry>>();
 
   /** Stores or (options undefined) removes an entry; returns the one it replaced. */
   set(
@@ -38,27 +40,46 @@ export class PeerOptionTable {
     const peer = canonicalPeerAddress(selector.peerAddress);
     const key = keyOf(local, peer);
     const prior = this.entries.get(key);
-    if (options === undefined) this.entries.delete(key);
-    else this.entries.set(key, { localAddress: local, peerAddress: peer, options: { ...options } });
+    const bucket = local ?? '*';
+    if (options === undefined) {
+      if (!prior) return undefined;
+      this.entries.delete(key);
+      const m = this.byLocal.get(bucket);
+      m?.delete(peer);
+      if (m?.size === 0) this.byLocal.delete(bucket);
+    } else {
+      const entry = { localAddress: local, peerAddress: peer, options: { ...options } };
+      this.entries.set(key, entry);
+      let m = this.byLocal.get(bucket);
+      if (!m) this.byLocal.set(bucket, (m = new Map()));
+      m.set(peer, entry);
+    }
     return prior;
   }
 
   /** The options for a connection between `local` and `peer`: an exact entry, else a wildcard one. */
-  lookup(local: string | undefined, peer: string): PeerSocketOptions | undefined {
+  lookup(local: string | undefined, peer: string): PeerOptionEntry['options'] | undefined {
     const p = canonicalPeerAddress(peer);
     const exact =
       local === undefined ? undefined : this.entries.get(keyOf(canonicalPeerAddress(local), p));
     return (exact ?? this.entries.get(keyOf(undefined, p)))?.options;
   }
 
-  /** Entries that apply to connections reaching `local` (a wildcard address: all of them). */
+  /**
+   * Entries that apply to connections reaching `local` (a wildcard address: all of them); for
+   * one address, the entries for any address first, so that an exact entry for the same peer
+   * comes last and wins where the caller keeps one per peer, as `lookup` prefers it.
+   */
   forLocal(local: string): PeerOptionEntry[] {
     const l = canonicalPeerAddress(local);
-    const any = l === '0.0.0.0' || l === '::';
-    return [...this.entries.values()].filter(
-      (e) => any || e.localAddress === undefined || e.localAddress === l,
-    );
+    if (l === '0.0.0.0' || l === '::') return [...this.entries.values()];
+    return [...(this.byLocal.get('*')?.values() ?? []), ...(this.byLocal.get(l)?.values() ?? [])];
   }
+}
+
+/** True when two option sets ask the kernel for the same. */
+export function sameSocketOptions(a: PeerSocketOptions, b: PeerSocketOptions): boolean {
+  return a.md5Key === b.md5Key && a.ttl === b.ttl && a.minTtl === b.minTtl;
 }
 
 /** Handshakes that per-peer options refused, named after Linux's TcpExt counters. */

@@ -5,6 +5,7 @@ import {
   canonicalPeerAddress,
   parseTcpExtCounters,
   PeerOptionTable,
+  sameSocketOptions,
 } from '../../../src/bgp/io/peer-options.js';
 import {
   bgpTtlOptions,
@@ -70,6 +71,24 @@ describe('PeerOptionTable', () => {
     expect(t.forLocal('::').length).toBe(3);
     expect(t.forLocal('2001:db8::102').map((e) => e.options.md5Key ?? null)).toEqual(['any', null]);
     expect(canonicalPeerAddress('::FFFF:198.18.0.1')).toBe('198.18.0.1');
+  });
+
+  it("gives a listener the entries for any address, then its own (which win), never another's", () => {
+    const t = new PeerOptionTable();
+    t.set({ localAddress: '198.18.0.101', peerAddress: '198.18.0.1' }, { md5Key: 'exact' });
+    t.set({ peerAddress: '198.18.0.1' }, { md5Key: 'any' });
+    t.set({ localAddress: '198.18.0.102', peerAddress: '198.18.0.2' }, { md5Key: 'other' });
+    expect(t.forLocal('198.18.0.101').map((e) => e.options.md5Key)).toEqual(['any', 'exact']);
+    expect(t.forLocal('198.18.0.102').map((e) => e.options.md5Key)).toEqual(['any', 'other']);
+    expect(t.forLocal('0.0.0.0')).toHaveLength(3);
+    // Removing is per (local, peer); removing what is not there returns nothing and keeps the rest.
+    expect(t.set({ localAddress: '198.18.0.103', peerAddress: '198.18.0.1' }, undefined)).toBe(
+      undefined,
+    );
+    expect(t.set({ peerAddress: '198.18.0.1' }, undefined)?.options.md5Key).toBe('any');
+    expect(t.forLocal('198.18.0.101').map((e) => e.options.md5Key)).toEqual(['exact']);
+    expect(sameSocketOptions({ md5Key: 'a', ttl: 1 }, { ttl: 1, md5Key: 'a' })).toBe(true);
+    expect(sameSocketOptions({ md5Key: 'a' }, { md5Key: 'a', minTtl: 254 })).toBe(false);
   });
 
   it('parses the TcpExt counters of /proc/net/netstat', () => {
