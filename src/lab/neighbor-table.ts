@@ -1,17 +1,8 @@
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SpeakersimError } from '../core/errors.js';
 import { LAB_RUN_ROOT } from './names.js';
+import { sleepSync, tryLock } from './proc.js';
 import type { AddressFamily, LabTopology } from './topology.js';
 
 /**
@@ -124,27 +115,14 @@ function writeThresholds(h: NeighborTableHost, fam: AddressFamily, want: Thresho
   }
 }
 
-/** Runs `fn` holding the ledger's lock (an O_EXCL file; one older than 30 s is a crashed holder's). */
+/** Runs `fn` holding the ledger's lock (a dead holder's is taken over, as the registry's). */
 function withLock<T>(h: NeighborTableHost, fn: () => T): T {
   const lock = `${h.ledgerPath}.lock`;
   mkdirSync(dirname(lock), { recursive: true, mode: 0o700 });
   const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx', 0o600));
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > 30_000) rmSync(lock, { force: true });
-      } catch {
-        // Gone meanwhile: try again.
-      }
-      if (Date.now() > deadline) {
-        throw new LabNeighborTableError(`${lock} still held after 10 s`);
-      }
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
-    }
+  while (!tryLock(lock)) {
+    if (Date.now() > deadline) throw new LabNeighborTableError(`${lock} still held after 10 s`);
+    sleepSync(20);
   }
   try {
     return fn();

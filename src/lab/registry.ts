@@ -16,7 +16,7 @@ import { SpeakersimError } from '../core/errors.js';
 import { LabNotFoundError } from './errors.js';
 import { hostRouteBlocks } from './host-routes.js';
 import { LAB_RUN_ROOT } from './names.js';
-import { isAlive } from './proc.js';
+import { isAlive, tryLock } from './proc.js';
 import type { Relocation } from './relocate.js';
 
 /**
@@ -144,23 +144,9 @@ export class LabRegistry {
   async locked<T>(fn: () => T | Promise<T>, waitMs = 30_000): Promise<T> {
     const path = join(this.ensureDir(), '.lock');
     const deadline = Date.now() + waitMs;
-    for (;;) {
-      try {
-        writeFileSync(path, String(process.pid), { mode: 0o600, flag: 'wx' });
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-      let holder = 0;
-      try {
-        holder = Number(readFileSync(path, 'utf8'));
-      } catch {
-        continue; // Released between our attempt and the read.
-      }
-      // An empty file is a holder between its create and its write: alive.
-      if (holder > 0 && !isAlive(holder)) rmSync(path, { force: true });
-      else if (Date.now() > deadline) throw new LabRegistryBusyError(path, waitMs);
-      else await delay(50);
+    while (!tryLock(path)) {
+      if (Date.now() > deadline) throw new LabRegistryBusyError(path, waitMs);
+      await delay(50);
     }
     try {
       return await fn();

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,17 @@ describe('reserve and release', () => {
     expect(Object.keys(ledger.labs)).toEqual(['c']);
     releaseNeighborTable('c', host);
     expect(readThresholds(host, 'ipv4')).toEqual([128, 512, 1024]);
+  });
+
+  it("takes over a crashed holder's lock at once", () => {
+    mkdirSync(join(dir, 'run'), { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(`${host.ledgerPath}.lock`, String(dead));
+    const t0 = Date.now();
+    reserveNeighborTable('a', { ipv4: 100, ipv6: 0 }, stateFile('a'), host);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(existsSync(`${host.ledgerPath}.lock`)).toBe(false);
+    expect(readThresholds(host, 'ipv4')).toEqual([228, 612, 1124]);
   });
 
   it('refuses with the figures when the thresholds cannot be raised, and changes nothing', () => {

@@ -58,7 +58,7 @@ export class PeerOptionTable {
   }
 
   /** The options for a connection between `local` and `peer`: an exact entry, else a wildcard one. */
-  lookup(local: string | undefined, peer: string): PeerOptionEntry['options'] | undefined {
+  lookup(local: string | undefined, peer: string): PeerSocketOptions | undefined {
     const p = canonicalPeerAddress(peer);
     const exact =
       local === undefined ? undefined : this.entries.get(keyOf(canonicalPeerAddress(local), p));

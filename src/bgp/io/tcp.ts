@@ -196,7 +196,7 @@ export class TcpTransport implements Transport {
     const local =
       peer.localAddress === undefined ? undefined : canonicalPeerAddress(peer.localAddress);
     for (const l of this.listeners) {
-      const at = canonicalPeerAddress(l.address);
+      const at = l.address; // canonical since listen()
       if (local === undefined || at === local || at === '0.0.0.0' || at === '::') {
         this.syncListenerKeys(l);
       }
@@ -207,8 +207,9 @@ export class TcpTransport implements Transport {
   private syncListenerKeys(l: LiveListener): void {
     const fd = fdOf(l.server);
     if (fd === undefined) return;
+    const entries = this.peerOptions.forLocal(l.address);
     const wanted = new Map<string, string>();
-    for (const e of this.peerOptions.forLocal(l.address)) {
+    for (const e of entries) {
       if (!e.options.md5Key) continue;
       // An IPv4 listener cannot hold an IPv6 peer's key (nor would that peer reach it).
       if (l.family === 'ipv4' && socketFamilyOf(e.peerAddress) === 'ipv6') continue;
@@ -222,7 +223,7 @@ export class TcpTransport implements Transport {
     l.keyed = wanted;
     // The SYN-ACK leaves with the listener's TTL, before the accepted socket gets its own: the
     // highest any peer here wants, so that a GTSM peer (RFC 5082) accepts it.
-    const ttls = this.peerOptions.forLocal(l.address).map((e) => e.options.ttl ?? 0);
+    const ttls = entries.map((e) => e.options.ttl ?? 0);
     const ttl = Math.max(0, ...ttls);
     if (ttl > 0) setTtl(fd, l.family, ttl);
   }
